@@ -1,0 +1,100 @@
+# A highly available cluster for a data platform, spread over three zones.
+#
+#   blueprint validate blueprints/ha.hcl
+#   blueprint render   blueprints/ha.hcl -o out/ha
+#
+# Every block and attribute is described in the README.
+
+variable "workers_per_zone" {
+  type        = number
+  default     = 2
+  description = "General-purpose workers in each zone."
+}
+
+locals {
+  zones       = ["az1", "az2", "az3"]
+  node_subnet = "10.20.0.0/16"
+}
+
+cluster "dataplat" {
+  kubernetes_version = "1.37.2"
+  dns_domain         = "cluster.local"
+  image_repository   = "registry.k8s.io"
+  cri_socket         = "unix:///var/run/containerd/containerd.sock"
+}
+
+network {
+  node_subnets  = [local.node_subnet]
+  cni           = "calico"
+  pod_cidrs     = ["192.168.0.0/16"]
+  service_cidrs = ["10.96.0.0/12"]
+}
+
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+
+# Three masters, one per zone: losing any one zone keeps etcd quorum (2 of 3).
+control_plane {
+  node "kmaster1" {
+    address = cidrhost(local.node_subnet, 11)
+    zone    = "az1"
+  }
+  node "kmaster2" {
+    address = cidrhost(local.node_subnet, 12)
+    zone    = "az2"
+  }
+  node "kmaster3" {
+    address = cidrhost(local.node_subnet, 13)
+    zone    = "az3"
+  }
+}
+
+etcd {
+  topology = "stacked"
+}
+
+# HAProxy and keepalived run as static pods on the masters; the VIP moves to
+# a healthy master when a health check fails.
+load_balancer {
+  mode              = "colocated"
+  vip               = cidrhost(local.node_subnet, 10)
+  port              = 8443
+  interface         = "eth0"
+  virtual_router_id = 51
+}
+
+# General workers: one node block per worker, generated.
+node_pool "general" {
+  zones  = local.zones
+  cpu    = 8
+  memory = "32Gi"
+  labels = {
+    "example.com/pool" = "general"
+  }
+
+  dynamic "node" {
+    for_each = range(var.workers_per_zone * length(local.zones))
+    labels   = [format("worker%02d", node.value + 1)]
+    content {
+      address = cidrhost(local.node_subnet, 101 + node.value)
+      zone    = local.zones[node.value % length(local.zones)]
+    }
+  }
+}
+
+# Kafka brokers on their own tainted nodes, counted per zone.
+node_pool "kafka" {
+  zones          = local.zones
+  count_per_zone = 1
+  cpu            = 16
+  memory         = "64Gi"
+  labels = {
+    "example.com/pool" = "kafka"
+  }
+  taint {
+    key    = "example.com/dedicated"
+    value  = "kafka"
+    effect = "NoSchedule"
+  }
+}

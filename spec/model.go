@@ -1,0 +1,147 @@
+// Package spec reads blueprint's HCL files into a typed model that keeps the
+// source range of every block and attribute. It represents the source as the
+// user wrote it (after variables, locals and functions are evaluated): defaults
+// and cross-checks live in package validate, derived data in package plan.
+package spec
+
+import "github.com/hashicorp/hcl/v2"
+
+// Spec is one cluster description, merged from every file that was loaded.
+type Spec struct {
+	Cluster      *Cluster      `hcl:"cluster,block"`
+	Network      *Network      `hcl:"network,block"`
+	Zones        []*Zone       `hcl:"zone,block"`
+	ControlPlane *ControlPlane `hcl:"control_plane,block"`
+	Etcd         *Etcd         `hcl:"etcd,block"`
+	LoadBalancer *LoadBalancer `hcl:"load_balancer,block"`
+	NodePools    []*NodePool   `hcl:"node_pool,block"`
+
+	// Files holds the parsed sources, for printing diagnostics with snippets.
+	Files map[string]*hcl.File
+	// DeclRange is the start of the first file, the subject of diagnostics
+	// about blocks that are missing altogether.
+	DeclRange hcl.Range
+}
+
+// Cluster names the cluster and the Kubernetes release it runs.
+type Cluster struct {
+	Name                   string    `hcl:"name,label"`
+	NameRange              hcl.Range `hcl:"name,label_range"`
+	KubernetesVersion      string    `hcl:"kubernetes_version,attr"`
+	KubernetesVersionRange hcl.Range `hcl:"kubernetes_version,attr_value_range"`
+	DNSDomain              *string   `hcl:"dns_domain,optional"`
+	DNSDomainRange         hcl.Range `hcl:"dns_domain,attr_value_range"`
+	ImageRepository        *string   `hcl:"image_repository,optional"`
+	ImageRepositoryRange   hcl.Range `hcl:"image_repository,attr_value_range"`
+	CRISocket              *string   `hcl:"cri_socket,optional"`
+	CRISocketRange         hcl.Range `hcl:"cri_socket,attr_value_range"`
+	DeclRange              hcl.Range `hcl:",def_range"`
+}
+
+// Network holds the address plan of the cluster.
+type Network struct {
+	NodeSubnets       []string  `hcl:"node_subnets,attr"`
+	NodeSubnetsRange  hcl.Range `hcl:"node_subnets,attr_value_range"`
+	PodCIDRs          []string  `hcl:"pod_cidrs,optional"`
+	PodCIDRsRange     hcl.Range `hcl:"pod_cidrs,attr_value_range"`
+	ServiceCIDRs      []string  `hcl:"service_cidrs,optional"`
+	ServiceCIDRsRange hcl.Range `hcl:"service_cidrs,attr_value_range"`
+	CNI               *string   `hcl:"cni,optional"`
+	CNIRange          hcl.Range `hcl:"cni,attr_value_range"`
+	DeclRange         hcl.Range `hcl:",def_range"`
+}
+
+// Zone is an availability zone: a failure domain that can be lost as a whole.
+type Zone struct {
+	Name      string    `hcl:"name,label"`
+	NameRange hcl.Range `hcl:"name,label_range"`
+	DeclRange hcl.Range `hcl:",def_range"`
+}
+
+// Host is a machine with a fixed address in a zone: a control-plane node, an
+// external etcd member or a load-balancer host.
+type Host struct {
+	Name         string    `hcl:"name,label"`
+	NameRange    hcl.Range `hcl:"name,label_range"`
+	Address      string    `hcl:"address,attr"`
+	AddressRange hcl.Range `hcl:"address,attr_value_range"`
+	Zone         string    `hcl:"zone,attr"`
+	ZoneRange    hcl.Range `hcl:"zone,attr_value_range"`
+	DeclRange    hcl.Range `hcl:",def_range"`
+}
+
+// ControlPlane lists the nodes that run the API server, scheduler and
+// controller-manager (and etcd, when it is stacked).
+type ControlPlane struct {
+	Nodes     []*Host   `hcl:"node,block"`
+	DeclRange hcl.Range `hcl:",def_range"`
+}
+
+// Etcd chooses where etcd runs.
+type Etcd struct {
+	Topology      *string   `hcl:"topology,optional"`
+	TopologyRange hcl.Range `hcl:"topology,attr_value_range"`
+	Members       []*Host   `hcl:"member,block"`
+	DeclRange     hcl.Range `hcl:",def_range"`
+}
+
+// LoadBalancer describes how clients reach the API servers.
+type LoadBalancer struct {
+	Mode                 string    `hcl:"mode,attr"`
+	ModeRange            hcl.Range `hcl:"mode,attr_value_range"`
+	VIP                  *string   `hcl:"vip,optional"`
+	VIPRange             hcl.Range `hcl:"vip,attr_value_range"`
+	Port                 *int      `hcl:"port,optional"`
+	PortRange            hcl.Range `hcl:"port,attr_value_range"`
+	Interface            *string   `hcl:"interface,optional"`
+	InterfaceRange       hcl.Range `hcl:"interface,attr_value_range"`
+	VirtualRouterID      *int      `hcl:"virtual_router_id,optional"`
+	VirtualRouterIDRange hcl.Range `hcl:"virtual_router_id,attr_value_range"`
+	Endpoint             *string   `hcl:"endpoint,optional"`
+	EndpointRange        hcl.Range `hcl:"endpoint,attr_value_range"`
+	Hosts                []*Host   `hcl:"host,block"`
+	DeclRange            hcl.Range `hcl:",def_range"`
+}
+
+// NodePool is a group of worker nodes that share capacity, labels and taints.
+// Nodes are listed one by one (node blocks, which dynamic blocks can
+// generate) or counted per zone.
+type NodePool struct {
+	Name              string            `hcl:"name,label"`
+	NameRange         hcl.Range         `hcl:"name,label_range"`
+	Zones             []string          `hcl:"zones,optional"`
+	ZonesRange        hcl.Range         `hcl:"zones,attr_value_range"`
+	CountPerZone      *int              `hcl:"count_per_zone,optional"`
+	CountPerZoneRange hcl.Range         `hcl:"count_per_zone,attr_value_range"`
+	CPU               int               `hcl:"cpu,attr"`
+	CPURange          hcl.Range         `hcl:"cpu,attr_value_range"`
+	Memory            string            `hcl:"memory,attr"`
+	MemoryRange       hcl.Range         `hcl:"memory,attr_value_range"`
+	Labels            map[string]string `hcl:"labels,optional"`
+	LabelsRange       hcl.Range         `hcl:"labels,attr_value_range"`
+	Taints            []*Taint          `hcl:"taint,block"`
+	Nodes             []*PoolNode       `hcl:"node,block"`
+	DeclRange         hcl.Range         `hcl:",def_range"`
+}
+
+// PoolNode is one explicitly listed worker node.
+type PoolNode struct {
+	Name         string    `hcl:"name,label"`
+	NameRange    hcl.Range `hcl:"name,label_range"`
+	Address      *string   `hcl:"address,optional"`
+	AddressRange hcl.Range `hcl:"address,attr_value_range"`
+	Zone         string    `hcl:"zone,attr"`
+	ZoneRange    hcl.Range `hcl:"zone,attr_value_range"`
+	DeclRange    hcl.Range `hcl:",def_range"`
+}
+
+// Taint keeps pods off a pool unless they tolerate it.
+type Taint struct {
+	Key         string    `hcl:"key,attr"`
+	KeyRange    hcl.Range `hcl:"key,attr_value_range"`
+	Value       *string   `hcl:"value,optional"`
+	ValueRange  hcl.Range `hcl:"value,attr_value_range"`
+	Effect      string    `hcl:"effect,attr"`
+	EffectRange hcl.Range `hcl:"effect,attr_value_range"`
+	DeclRange   hcl.Range `hcl:",def_range"`
+}

@@ -1,0 +1,220 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// variable is a declared input of a spec.
+type variable struct {
+	name      string
+	typ       cty.Type
+	value     cty.Value // the default until a var file or -var overrides it
+	set       bool
+	declRange hcl.Range
+}
+
+var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+	{Name: "type"}, {Name: "default"}, {Name: "description"},
+}}
+
+// variables decodes the variable blocks and applies, in increasing
+// precedence, their defaults, the -var-file files and the -var arguments.
+func (l *Loader) variables(blocks []*hcl.Block, opts Options) (map[string]cty.Value, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	decl := map[string]*variable{}
+	for _, b := range blocks {
+		v, vd := decodeVariable(b)
+		diags = append(diags, vd...)
+		if v == nil {
+			continue
+		}
+		if prev, dup := decl[v.name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate variable",
+				Detail:   fmt.Sprintf("Variable %q is already declared at %s. Remove one of the two blocks.", v.name, prev.declRange),
+				Subject:  b.LabelRanges[0].Ptr(),
+			})
+			continue
+		}
+		decl[v.name] = v
+	}
+
+	for _, path := range opts.VarFiles {
+		diags = append(diags, l.applyVarFile(path, decl)...)
+	}
+	for _, arg := range opts.Vars {
+		diags = append(diags, applyVarArg(arg, decl)...)
+	}
+
+	vals := map[string]cty.Value{}
+	for _, name := range sortedKeys(decl) {
+		v := decl[name]
+		if !v.set {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No value for required variable",
+				Detail:   fmt.Sprintf("Variable %q has no default. Give it one, or pass -var '%s=…' or a -var-file that sets it.", name, name),
+				Subject:  v.declRange.Ptr(),
+			})
+			v.value = cty.UnknownVal(v.typ)
+		}
+		vals[name] = v.value
+	}
+	return vals, diags
+}
+
+func decodeVariable(b *hcl.Block) (*variable, hcl.Diagnostics) {
+	content, diags := b.Body.Content(variableSchema)
+	v := &variable{name: b.Labels[0], typ: cty.DynamicPseudoType, declRange: b.DefRange}
+	if !hclsyntax.ValidIdentifier(v.name) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid variable name",
+			Detail:   "A variable name starts with a letter and holds only letters, digits, underscores and dashes.",
+			Subject:  b.LabelRanges[0].Ptr(),
+		})
+		return nil, diags
+	}
+	if a, ok := content.Attributes["type"]; ok {
+		t, td := typeexpr.TypeConstraint(a.Expr)
+		diags = append(diags, td...)
+		if !td.HasErrors() {
+			v.typ = t
+		}
+	}
+	if a, ok := content.Attributes["default"]; ok {
+		val, dd := a.Expr.Value(nil)
+		diags = append(diags, dd...)
+		if !dd.HasErrors() {
+			conv, err := convert.Convert(val, v.typ)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Default does not match the variable's type",
+					Detail:   fmt.Sprintf("The default of %q is not a %s: %s.", v.name, v.typ.FriendlyName(), err),
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			} else {
+				v.value, v.set = conv, true
+			}
+		}
+	}
+	return v, diags
+}
+
+func (l *Loader) applyVarFile(path string, decl map[string]*variable) hcl.Diagnostics {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variables file", Detail: err.Error() + ". Check the -var-file path."}}
+	}
+	f, diags := l.parser.ParseHCL(src, path)
+	if diags.HasErrors() {
+		return diags
+	}
+	attrs, ad := f.Body.JustAttributes()
+	diags = append(diags, ad...)
+	for _, name := range sortedKeys(attrs) {
+		a := attrs[name]
+		v, ok := decl[name]
+		if !ok {
+			diags = append(diags, undeclared(name, decl, a.NameRange.Ptr()))
+			continue
+		}
+		val, vd := a.Expr.Value(nil)
+		diags = append(diags, vd...)
+		if !vd.HasErrors() {
+			diags = append(diags, v.assign(val, a.Expr.Range().Ptr())...)
+		}
+	}
+	return diags
+}
+
+// applyVarArg applies one -var argument. A string variable takes the text as
+// it is; any other type parses it as an HCL expression, as Terraform does.
+func applyVarArg(arg string, decl map[string]*variable) hcl.Diagnostics {
+	name, raw, ok := splitVar(arg)
+	if !ok {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid -var argument", Detail: fmt.Sprintf("%q is not of the form name=value.", arg)}}
+	}
+	v, ok := decl[name]
+	if !ok {
+		return hcl.Diagnostics{undeclared(name, decl, nil)}
+	}
+	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
+		return v.assign(cty.StringVal(raw), nil)
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for var."+name+">", hcl.InitialPos)
+	if diags.HasErrors() {
+		return diags
+	}
+	val, vd := expr.Value(nil)
+	if vd.HasErrors() {
+		return append(diags, vd...)
+	}
+	return v.assign(val, nil)
+}
+
+func (v *variable) assign(val cty.Value, subject *hcl.Range) hcl.Diagnostics {
+	conv, err := convert.Convert(val, v.typ)
+	if err != nil {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid value for variable",
+			Detail:   fmt.Sprintf("Variable %q wants a %s: %s.", v.name, v.typ.FriendlyName(), err),
+			Subject:  subject,
+		}}
+	}
+	v.value, v.set = conv, true
+	return nil
+}
+
+func undeclared(name string, decl map[string]*variable, subject *hcl.Range) *hcl.Diagnostic {
+	detail := fmt.Sprintf("No variable named %q is declared.", name)
+	if s := Suggest(name, sortedKeys(decl)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else {
+		detail += fmt.Sprintf(" Declare it with a variable %q block.", name)
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable", Detail: detail, Subject: subject}
+}
+
+// Suggest returns the candidate within edit distance 2 of name, or "" when
+// none is that close; diagnostics use it for "did you mean".
+func Suggest(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

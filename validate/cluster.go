@@ -1,0 +1,117 @@
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+// Supported Kubernetes minor versions: all of them configured through
+// kubeadm.k8s.io/v1beta4.
+const (
+	MinMinor = 33
+	MaxMinor = 37
+)
+
+var versionRE = regexp.MustCompile(`^v?1\.(\d+)\.(\d+)$`)
+
+// ParseVersion returns the minor and patch of a supported Kubernetes version
+// written as "1.37.2" or "v1.37.2".
+func ParseVersion(s string) (minor, patch int, ok bool) {
+	m := versionRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, false
+	}
+	minor, err1 := strconv.Atoi(m[1])
+	patch, err2 := strconv.Atoi(m[2])
+	return minor, patch, err1 == nil && err2 == nil
+}
+
+func (v *validator) cluster() {
+	c := v.s.Cluster
+	if c == nil {
+		v.missing("cluster", "  cluster \"prod\" {\n    kubernetes_version = \"1.37.2\"\n  }")
+		return
+	}
+	if errs := validation.IsDNS1123Label(c.Name); len(errs) > 0 {
+		v.errorf(c.NameRange, &c.DeclRange, "Invalid cluster name",
+			"The cluster name %q names files and Kubernetes objects, so it must be a DNS-1123 label: %s.", c.Name, strings.Join(errs, "; "))
+	}
+	minor, _, ok := ParseVersion(c.KubernetesVersion)
+	switch {
+	case !ok:
+		v.errorf(c.KubernetesVersionRange, &c.DeclRange, "Invalid Kubernetes version",
+			"%q is not a full Kubernetes release. Write major.minor.patch, such as \"1.%d.2\"; supported are 1.%d through 1.%d.", c.KubernetesVersion, MaxMinor, MinMinor, MaxMinor)
+	case minor < MinMinor || minor > MaxMinor:
+		v.errorf(c.KubernetesVersionRange, &c.DeclRange, "Unsupported Kubernetes version",
+			"Kubernetes %s is outside the supported range 1.%d through 1.%d (all configured with kubeadm.k8s.io/v1beta4). Pick a release in that range.", c.KubernetesVersion, MinMinor, MaxMinor)
+	}
+	if c.DNSDomain != nil {
+		if errs := validation.IsDNS1123Subdomain(*c.DNSDomain); len(errs) > 0 {
+			v.errorf(c.DNSDomainRange, &c.DeclRange, "Invalid DNS domain",
+				"dns_domain %q must be a DNS-1123 subdomain such as \"cluster.local\": %s.", *c.DNSDomain, strings.Join(errs, "; "))
+		}
+	}
+	if c.ImageRepository != nil && !imageRepoRE.MatchString(*c.ImageRepository) {
+		v.errorf(c.ImageRepositoryRange, &c.DeclRange, "Invalid image repository",
+			"image_repository %q is not a registry path such as \"registry.k8s.io\" or \"mirror.example.com:5000/k8s\".", *c.ImageRepository)
+	}
+	if c.CRISocket != nil && !criSocketRE.MatchString(*c.CRISocket) {
+		v.errorf(c.CRISocketRange, &c.DeclRange, "Invalid container runtime socket",
+			"cri_socket %q must be a unix socket URL such as %q.", *c.CRISocket, spec.DefaultCRISocket)
+	}
+}
+
+var (
+	imageRepoRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	criSocketRE = regexp.MustCompile(`^unix:///[A-Za-z0-9_./-]+\.sock$`)
+)
+
+func (v *validator) zones() {
+	if len(v.s.Zones) == 0 {
+		v.missing("zone", "  zone \"az1\" {}\n  zone \"az2\" {}\n  zone \"az3\" {}")
+		return
+	}
+	seen := map[string]*spec.Zone{}
+	for _, z := range v.s.Zones {
+		if errs := validation.IsDNS1123Label(z.Name); len(errs) > 0 {
+			v.errorf(z.NameRange, &z.DeclRange, "Invalid zone name",
+				"Zone %q becomes the topology.kubernetes.io/zone label and part of node names, so it must be a DNS-1123 label: %s.", z.Name, strings.Join(errs, "; "))
+		}
+		if prev, dup := seen[z.Name]; dup {
+			v.errorf(z.NameRange, &z.DeclRange, "Duplicate zone", "Zone %q is already declared at %s. Remove one of the two blocks.", z.Name, prev.DeclRange)
+			continue
+		}
+		seen[z.Name] = z
+	}
+}
+
+// zoneNames lists the declared zones in declaration order.
+func (v *validator) zoneNames() []string {
+	names := make([]string, 0, len(v.s.Zones))
+	for _, z := range v.s.Zones {
+		names = append(names, z.Name)
+	}
+	return names
+}
+
+// checkZone reports a reference to an undeclared zone.
+func (v *validator) checkZone(name string, m spec.Machine) bool {
+	for _, z := range v.s.Zones {
+		if z.Name == name {
+			return true
+		}
+	}
+	detail := fmt.Sprintf("%s %q is placed in zone %q, which no zone block declares.", m.Role, m.Name, name)
+	if s := spec.Suggest(name, v.zoneNames()); s != "" && len(name) > 3 {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	detail += fmt.Sprintf(" Declared zones: %s. Add a zone %q {} block or use one of those.", quoteList(v.zoneNames()), name)
+	v.errorf(m.ZoneRange, &m.DeclRange, "Undeclared zone", "%s", detail)
+	return false
+}

@@ -1,0 +1,130 @@
+package validate
+
+import (
+	"net"
+	"net/netip"
+	"regexp"
+	"strconv"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+// ifaceRE matches a Linux interface name (at most 15 bytes, no spaces or slashes).
+var ifaceRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,15}$`)
+
+func (v *validator) loadBalancer() {
+	lb := v.s.LoadBalancer
+	if lb == nil {
+		v.missing("load_balancer", "  load_balancer {\n    mode = \"colocated\" # HAProxy + keepalived on the control-plane nodes\n    vip  = \"10.0.1.10\"\n  }")
+		return
+	}
+	if !v.oneOf(lb.Mode, []string{spec.LBDedicated, spec.LBColocated, spec.LBExternal}, lb.ModeRange, &lb.DeclRange, "load-balancer mode") {
+		return
+	}
+	if lb.Port != nil && (*lb.Port < 1 || *lb.Port > 65535) {
+		v.errorf(lb.PortRange, &lb.DeclRange, "Invalid port", "port %d is not a TCP port (1-65535).", *lb.Port)
+	}
+	if lb.Mode == spec.LBExternal {
+		v.externalLB(lb)
+		return
+	}
+	if lb.Endpoint != nil {
+		v.errorf(lb.EndpointRange, &lb.DeclRange, "Endpoint with a managed load balancer",
+			"endpoint names an existing load balancer and goes only with mode = \"external\"; in %s mode clients reach the API at the VIP. Remove it, or switch the mode.", lb.Mode)
+	}
+	if lb.Interface != nil && !ifaceRE.MatchString(*lb.Interface) {
+		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Invalid interface", "interface %q is not a Linux network interface name such as \"eth0\" or \"bond0.100\".", *lb.Interface)
+	}
+	if id := lb.VirtualRouterIDOrDefault(); id < 1 || id > 255 {
+		v.errorf(lb.VirtualRouterIDRange, &lb.DeclRange, "Invalid virtual router id", "virtual_router_id %d is outside 1-255. Pick one no other VRRP group on this network uses.", id)
+	}
+
+	var hosts []spec.Machine
+	switch lb.Mode {
+	case spec.LBColocated:
+		for _, h := range lb.Hosts {
+			v.errorf(h.DeclRange, &lb.DeclRange, "Host of a co-located load balancer",
+				"In colocated mode HAProxy and keepalived run as static pods on the control-plane nodes, so host blocks have no place here. Remove them, or set mode = \"dedicated\".")
+		}
+		if lb.PortOrDefault() == 6443 {
+			v.errorf(lb.PortRange, &lb.DeclRange, "Port taken by the API server",
+				"Co-located HAProxy shares the control-plane nodes with kube-apiserver, which listens on 6443. Use another port, such as %d.", spec.DefaultColocatedPort)
+		}
+		hosts = v.hostsOf(spec.RoleControlPlane)
+	case spec.LBDedicated:
+		hosts = v.hostsOf(spec.RoleLoadBalancer)
+		switch {
+		case len(hosts) == 0:
+			v.errorf(lb.DeclRange, nil, "No load-balancer hosts", "Dedicated mode needs host blocks for the machines that run HAProxy and keepalived; give at least two so the VIP can move.")
+		case len(hosts) == 1:
+			v.warnf(lb.DeclRange, nil, "Single load-balancer host", "One load-balancer host is a single point of failure for the whole API. Add a second host block.")
+		case len(hosts) > maxLBHosts:
+			v.errorf(lb.DeclRange, nil, "Too many load-balancer hosts", "keepalived priorities are spaced so a failing health check always moves the VIP; that holds for up to %d hosts, and this design has %d.", maxLBHosts, len(hosts))
+		}
+		v.zoneSpread(hosts, "load-balancer hosts", lb.DeclRange)
+	}
+	v.vip(lb, hosts)
+}
+
+// maxLBHosts is how many keepalived peers fit priorities spaced by
+// PriorityStep below the check weight (see plan).
+const maxLBHosts = 9
+
+func (v *validator) vip(lb *spec.LoadBalancer, hosts []spec.Machine) {
+	if lb.VIP == nil {
+		v.errorf(lb.DeclRange, nil, "Missing VIP", "keepalived needs a virtual IP to hold: add vip = \"<a free address in the load-balancer hosts' subnet>\".")
+		return
+	}
+	vip, ok := v.address(*lb.VIP, lb.VIPRange, &lb.DeclRange, "The VIP")
+	if !ok {
+		return
+	}
+	for _, m := range v.s.Machines() {
+		if a, err := netip.ParseAddr(m.Address); err == nil && a == vip {
+			v.errorf(lb.VIPRange, &lb.DeclRange, "VIP is a node address",
+				"The VIP %s is the address of %s %q. The VIP must be a free address that only keepalived holds.", vip, m.Role, m.Name)
+		}
+	}
+	vipNet, _ := v.subnetOf(vip)
+	for _, h := range hosts {
+		a, err := netip.ParseAddr(h.Address)
+		if err != nil {
+			continue
+		}
+		if !vipNet.Contains(a) {
+			v.errorf(lb.VIPRange, &lb.DeclRange, "VIP outside the load-balancer hosts' subnet",
+				"The VIP %s is in %s, but %s %q (%s) is not: VRRP moves the VIP only between hosts on one layer-2 subnet. Pick a VIP in the subnet of every load-balancer host.", vip, vipNet, h.Role, h.Name, a)
+		}
+	}
+}
+
+func (v *validator) externalLB(lb *spec.LoadBalancer) {
+	if lb.Endpoint == nil {
+		v.errorf(lb.DeclRange, nil, "Missing endpoint", "An external load balancer is given as endpoint = \"host:port\", for example \"api.example.com:6443\".")
+	} else if host, port, err := net.SplitHostPort(*lb.Endpoint); err != nil || !validEndpointHost(host) || !validPort(port) {
+		v.errorf(lb.EndpointRange, &lb.DeclRange, "Invalid endpoint", "endpoint %q is not host:port, such as \"api.example.com:6443\" or \"10.0.0.5:6443\".", *lb.Endpoint)
+	}
+	for _, h := range lb.Hosts {
+		v.errorf(h.DeclRange, &lb.DeclRange, "Host of an external load balancer", "blueprint does not configure an external load balancer's machines. Remove the host blocks, or set mode = \"dedicated\".")
+	}
+	if lb.VIP != nil {
+		v.errorf(lb.VIPRange, &lb.DeclRange, "VIP with an external load balancer", "An external load balancer is reached at its endpoint; vip goes with dedicated or colocated mode. Remove it.")
+	}
+	if lb.Port != nil {
+		v.errorf(lb.PortRange, &lb.DeclRange, "Port with an external load balancer", "The port of an external load balancer is part of its endpoint. Remove port.")
+	}
+}
+
+func validEndpointHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return dnsNameRE.MatchString(h)
+}
+
+var dnsNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+
+func validPort(s string) bool {
+	p, err := strconv.Atoi(s)
+	return err == nil && p >= 1 && p <= 65535
+}

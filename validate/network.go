@@ -1,0 +1,217 @@
+package validate
+
+import (
+	"net/netip"
+
+	"github.com/hashicorp/hcl/v2"
+
+)
+
+// Limits the Kubernetes control plane puts on its address ranges.
+const (
+	maxServiceBitsV4 = 20 // kube-apiserver refuses IPv4 service ranges larger than /12
+	maxServiceBitsV6 = 20 // and IPv6 ranges larger than /108
+	nodeMaskV4       = 24 // kube-controller-manager's default per-node pod range
+	nodeMaskV6       = 64
+)
+
+type namedPrefix struct {
+	what   string
+	prefix netip.Prefix
+	rng    hcl.Range
+}
+
+func (v *validator) network() {
+	n := v.s.Network
+	if n == nil {
+		v.missing("network", "  network {\n    node_subnets = [\"10.0.0.0/16\"]\n    cni          = \"calico\"\n  }")
+		return
+	}
+	v.oneOf(n.CNIOrDefault(), []string{"calico", "cilium"}, n.CNIRange, &n.DeclRange, "CNI")
+
+	if len(n.NodeSubnets) == 0 {
+		v.errorf(n.NodeSubnetsRange, &n.DeclRange, "No node subnets", "node_subnets must list at least one subnet that holds the nodes' addresses, such as [\"10.0.0.0/16\"].")
+	}
+	var all []namedPrefix
+	for _, s := range n.NodeSubnets {
+		if p, ok := v.prefix(s, n.NodeSubnetsRange, &n.DeclRange, "node subnet"); ok {
+			all = append(all, namedPrefix{"node subnet " + s, p, n.NodeSubnetsRange})
+		}
+	}
+	pods := v.familyList(n.PodCIDRsOrDefault(), n.PodCIDRsRange, &n.DeclRange, "pod CIDR")
+	svcs := v.familyList(n.ServiceCIDRsOrDefault(), n.ServiceCIDRsRange, &n.DeclRange, "service CIDR")
+	for _, p := range pods {
+		all = append(all, namedPrefix{"pod CIDR " + p.String(), p, n.PodCIDRsRange})
+		mask := nodeMaskV4
+		if p.Addr().Is6() {
+			mask = nodeMaskV6
+		}
+		if p.Bits() > mask {
+			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too small",
+				"Pod CIDR %s is smaller than the /%d range each node takes from it. Use a prefix of /%d or shorter.", p, mask, mask)
+		} else if nodes := len(v.s.Machines()); mask-p.Bits() < 30 && nodes > 1<<(mask-p.Bits()) {
+			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too small",
+				"Pod CIDR %s holds %d per-node /%d ranges, but the design has %d machines. Use a shorter prefix.", p, 1<<(mask-p.Bits()), mask, nodes)
+		}
+	}
+	for _, p := range svcs {
+		all = append(all, namedPrefix{"service CIDR " + p.String(), p, n.ServiceCIDRsRange})
+		limit := maxServiceBitsV4
+		if p.Addr().Is6() {
+			limit = maxServiceBitsV6
+		}
+		if p.Addr().BitLen()-p.Bits() > limit {
+			v.errorf(rangeOr(n.ServiceCIDRsRange, n.DeclRange), &n.DeclRange, "Service CIDR too large",
+				"kube-apiserver accepts service ranges of at most %d host bits; %s has %d. Use /%d or longer.", limit, p, p.Addr().BitLen()-p.Bits(), p.Addr().BitLen()-limit)
+		}
+	}
+	if len(pods) > 0 && len(svcs) > 0 && families(pods) != families(svcs) {
+		v.errorf(rangeOr(n.ServiceCIDRsRange, n.DeclRange), &n.DeclRange, "Mismatched IP families",
+			"The pod CIDRs are %s but the service CIDRs are %s. A dual-stack cluster needs one IPv4 and one IPv6 range in both lists, in the same order.", families(pods), families(svcs))
+	}
+	for i := range all {
+		for j := i + 1; j < len(all); j++ {
+			if all[i].prefix.Overlaps(all[j].prefix) {
+				v.errorf(rangeOr(all[j].rng, n.DeclRange), &n.DeclRange, "Overlapping address ranges",
+					"%s overlaps %s. Node, pod and service ranges must be disjoint, or traffic is routed to the wrong place.", all[j].what, all[i].what)
+			}
+		}
+	}
+}
+
+// prefix parses a CIDR that must be written in canonical form.
+func (v *validator) prefix(s string, rng hcl.Range, ctx *hcl.Range, what string) (netip.Prefix, bool) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what, "%q is not a CIDR such as \"10.0.0.0/16\" or \"fd00::/48\".", s)
+		return p, false
+	}
+	if p != p.Masked() {
+		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what, "%q has host bits set. Did you mean %q?", s, p.Masked().String())
+		return p, false
+	}
+	if p.Bits() == 0 {
+		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what, "%q covers every address. Give the real range.", s)
+		return p, false
+	}
+	if p.Addr().Is4In6() || p.Addr().Zone() != "" {
+		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what, "%q mixes IPv4 into IPv6 notation. Write IPv4 ranges in dotted form.", s)
+		return p, false
+	}
+	return p, true
+}
+
+// familyList parses a pod or service CIDR list: one range, or one per
+// family for dual-stack.
+func (v *validator) familyList(list []string, rng hcl.Range, ctx *hcl.Range, what string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, ok := v.prefix(s, rng, ctx, what); ok {
+			out = append(out, p)
+		}
+	}
+	if len(list) > 2 || (len(out) == 2 && out[0].Addr().Is4() == out[1].Addr().Is4()) {
+		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what+" list",
+			"Give one %s, or two for dual-stack: one IPv4 and one IPv6.", what)
+		return nil
+	}
+	return out
+}
+
+func families(ps []netip.Prefix) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += "+"
+		}
+		if p.Addr().Is4() {
+			s += "IPv4"
+		} else {
+			s += "IPv6"
+		}
+	}
+	return s
+}
+
+// rangeOr returns r, or fallback when r is empty (an attribute left to its default).
+func rangeOr(r, fallback hcl.Range) hcl.Range {
+	if r.Filename == "" {
+		return fallback
+	}
+	return r
+}
+
+// nodeSubnets returns the parsable node subnets.
+func (v *validator) nodeSubnets() []netip.Prefix {
+	if v.s.Network == nil {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, s := range v.s.Network.NodeSubnets {
+		if p, err := netip.ParsePrefix(s); err == nil && p == p.Masked() && p.Bits() > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// subnetOf returns the node subnet that holds addr.
+func (v *validator) subnetOf(addr netip.Addr) (netip.Prefix, bool) {
+	for _, p := range v.nodeSubnets() {
+		if p.Contains(addr) {
+			return p, true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+// address parses a host address and checks that it is usable in a node subnet.
+func (v *validator) address(s string, rng hcl.Range, ctx *hcl.Range, owner string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" || a.Is4In6() {
+		v.errorf(rng, ctx, "Invalid address", "%s has address %q, which is not a plain IPv4 or IPv6 address such as \"10.0.1.11\".", owner, s)
+		return a, false
+	}
+	subnets := v.nodeSubnets()
+	if len(subnets) == 0 {
+		return a, true
+	}
+	p, ok := v.subnetOf(a)
+	if !ok {
+		v.errorf(rng, ctx, "Address outside the node subnets", "%s has address %s, outside every node subnet (%s). Fix the address or add its subnet to network.node_subnets.", owner, a, prefixList(subnets))
+		return a, false
+	}
+	if a == p.Addr() || (a.Is4() && a == lastAddr(p)) {
+		v.errorf(rng, ctx, "Unusable address", "%s is the network or broadcast address of %s. Use a host address.", a, p)
+		return a, false
+	}
+	return a, true
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As16()
+	bits := p.Bits()
+	if p.Addr().Is4() {
+		bits += 96
+	}
+	for i := bits; i < 128; i++ {
+		b[i/8] |= 1 << (7 - i%8)
+	}
+	a := netip.AddrFrom16(b)
+	if p.Addr().Is4() {
+		return a.Unmap()
+	}
+	return a
+}
+
+func prefixList(ps []netip.Prefix) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.String()
+	}
+	return s
+}
+

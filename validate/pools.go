@@ -1,0 +1,150 @@
+package validate
+
+import (
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/api/validate/content"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+var taintEffects = []string{"NoSchedule", "PreferNoSchedule", "NoExecute"}
+
+func (v *validator) nodePools() {
+	seen := map[string]*spec.NodePool{}
+	for _, p := range v.s.NodePools {
+		if errs := validation.IsDNS1123Label(p.Name); len(errs) > 0 {
+			v.errorf(p.NameRange, &p.DeclRange, "Invalid node pool name",
+				"Pool %q names files and node labels, so it must be a DNS-1123 label: %s.", p.Name, strings.Join(errs, "; "))
+		}
+		if prev, dup := seen[p.Name]; dup {
+			v.errorf(p.NameRange, &p.DeclRange, "Duplicate node pool", "Pool %q is already declared at %s. Rename or merge them.", p.Name, prev.DeclRange)
+		}
+		seen[p.Name] = p
+		v.poolSize(p)
+		v.poolCapacity(p)
+		v.poolLabels(p)
+		for _, t := range p.Taints {
+			v.taint(p, t)
+		}
+	}
+}
+
+func (v *validator) poolSize(p *spec.NodePool) {
+	for _, z := range p.Zones {
+		v.checkZone(z, spec.Machine{Role: spec.RoleWorker, Name: p.Name, ZoneRange: p.ZonesRange, DeclRange: p.DeclRange})
+	}
+	if p.CountPerZone != nil {
+		switch c := *p.CountPerZone; {
+		case c < 1 || c > spec.MaxCountPerZone:
+			v.errorf(p.CountPerZoneRange, &p.DeclRange, "Invalid node count", "count_per_zone is %d; give a number from 1 to %d.", c, spec.MaxCountPerZone)
+		case len(p.Zones) == 0:
+			v.errorf(p.CountPerZoneRange, &p.DeclRange, "Count without zones", "count_per_zone places that many nodes in each of the pool's zones; add zones = [\"az1\", …].")
+		}
+		if len(p.Nodes) > 0 {
+			v.errorf(p.CountPerZoneRange, &p.DeclRange, "Both counted and listed nodes", "Pool %q has count_per_zone and node blocks. Use one: count_per_zone for interchangeable nodes, node blocks (or a dynamic \"node\" block) for nodes with fixed names and addresses.", p.Name)
+		}
+	} else if len(p.Nodes) == 0 {
+		v.errorf(p.DeclRange, nil, "Empty node pool", "Pool %q has no nodes. Add count_per_zone with zones, or node blocks.", p.Name)
+	}
+	if len(p.Zones) > 0 {
+		for _, n := range p.Nodes {
+			if !contains(p.Zones, n.Zone) {
+				v.errorf(n.ZoneRange, &n.DeclRange, "Node outside its pool's zones", "Node %q is in zone %q, but pool %q spans only %s. Add the zone to the pool or move the node.", n.Name, n.Zone, p.Name, quoteList(p.Zones))
+			}
+		}
+	}
+}
+
+func (v *validator) poolCapacity(p *spec.NodePool) {
+	if p.CPU < 1 || p.CPU > 1024 {
+		v.errorf(p.CPURange, &p.DeclRange, "Invalid CPU count", "cpu is the number of cores of each node, from 1 to 1024; got %d.", p.CPU)
+	}
+	q, err := resource.ParseQuantity(p.Memory)
+	if err != nil || q.Sign() <= 0 {
+		v.errorf(p.MemoryRange, &p.DeclRange, "Invalid memory size", "memory %q is not a Kubernetes quantity such as \"64Gi\".", p.Memory)
+	} else if q.Cmp(resource.MustParse("1Gi")) < 0 {
+		v.errorf(p.MemoryRange, &p.DeclRange, "Too little memory", "memory %s is below the 1Gi a kubelet and its system pods need. Did you mean %q?", p.Memory, p.Memory+"i")
+	}
+}
+
+// Label prefixes a kubelet may set on its own Node: the NodeRestriction
+// admission plugin refuses others under kubernetes.io and k8s.io.
+var (
+	restrictedLabelDomains = []string{"kubernetes.io", "k8s.io"}
+	allowedLabelPrefixes   = []string{"kubelet.kubernetes.io/", "node.kubernetes.io/"}
+	allowedLabelKeys       = []string{"kubernetes.io/hostname", "kubernetes.io/instance-type", "kubernetes.io/os", "kubernetes.io/arch",
+		"topology.kubernetes.io/region", "topology.kubernetes.io/zone"}
+)
+
+func (v *validator) poolLabels(p *spec.NodePool) {
+	keys := make([]string, 0, len(p.Labels))
+	for k := range p.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if errs := content.IsLabelKey(k); len(errs) > 0 {
+			v.errorf(p.LabelsRange, &p.DeclRange, "Invalid label key", "Label key %q of pool %q: %s.", k, p.Name, strings.Join(errs, "; "))
+			continue
+		}
+		if errs := content.IsLabelValue(p.Labels[k]); len(errs) > 0 {
+			v.errorf(p.LabelsRange, &p.DeclRange, "Invalid label value", "Label %s=%q of pool %q: %s.", k, p.Labels[k], p.Name, strings.Join(errs, "; "))
+		}
+		if restrictedLabel(k) {
+			v.errorf(p.LabelsRange, &p.DeclRange, "Label a kubelet may not set",
+				"Label %q is in a kubernetes.io or k8s.io domain that the NodeRestriction admission plugin keeps kubelets from setting, so the node would fail to register. Use your own domain (such as \"example.com/role\") or a node.kubernetes.io/ key.", k)
+		}
+		if k == "topology.kubernetes.io/zone" {
+			v.errorf(p.LabelsRange, &p.DeclRange, "Zone label set by hand", "blueprint sets topology.kubernetes.io/zone from each node's zone. Remove the label and use zones instead.")
+		}
+	}
+}
+
+func restrictedLabel(key string) bool {
+	prefix, _, found := strings.Cut(key, "/")
+	if !found {
+		return false
+	}
+	for _, k := range allowedLabelKeys {
+		if key == k {
+			return false
+		}
+	}
+	for _, a := range allowedLabelPrefixes {
+		if strings.HasPrefix(key, a) {
+			return false
+		}
+	}
+	for _, d := range restrictedLabelDomains {
+		if prefix == d || strings.HasSuffix(prefix, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) taint(p *spec.NodePool, t *spec.Taint) {
+	if errs := content.IsLabelKey(t.Key); len(errs) > 0 {
+		v.errorf(t.KeyRange, &t.DeclRange, "Invalid taint key", "Taint key %q: %s.", t.Key, strings.Join(errs, "; "))
+	}
+	if t.Value != nil {
+		if errs := content.IsLabelValue(*t.Value); len(errs) > 0 {
+			v.errorf(t.ValueRange, &t.DeclRange, "Invalid taint value", "Taint value %q: %s.", *t.Value, strings.Join(errs, "; "))
+		}
+	}
+	v.oneOf(t.Effect, taintEffects, t.EffectRange, &t.DeclRange, "taint effect")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+

@@ -1,0 +1,349 @@
+// Package plan turns a validated spec into the typed, defaulted data that each
+// rendered artifact needs. Nothing here knows HCL or templates: templates only
+// print what the plan computed.
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
+)
+
+// Ports the design uses.
+const (
+	APIServerPort      = 6443
+	EtcdClientPort     = 2379
+	EtcdPeerPort       = 2380
+	EtcdMetricsPort    = 2381
+	KubeletPort        = 10250
+	SchedulerPort      = 10259
+	ControllerMgrPort  = 10257
+	KubeProxyMetrics   = 10249
+	CheckWeight        = 20 // keepalived lowers a failing host's priority by this much
+	PriorityStep       = 2  // priority gap between consecutive keepalived peers
+	BasePriority       = 100
+	HAProxyImage       = "docker.io/library/haproxy:2.8.16-alpine"
+	KeepalivedImage    = "docker.io/osixia/keepalived:2.0.20"
+	AuditPolicyDir     = "/etc/kubernetes/audit"
+	AuditLogDir        = "/var/log/kubernetes/audit"
+	EncryptionDir      = "/etc/kubernetes/encryption"
+	EtcdDataDir        = "/var/lib/etcd"
+	CheckScriptPath    = "/etc/keepalived/check_apiserver.sh"
+	HAProxyConfigPath  = "/etc/haproxy/haproxy.cfg"
+	KeepalivedConfPath = "/etc/keepalived/keepalived.conf"
+)
+
+// Placeholders stand where install-time secrets go; ARCHITECTURE.md says
+// how each one is minted and filled in with envsubst.
+const (
+	TokenVar          = "KUBEADM_TOKEN"
+	CACertHashVar     = "KUBEADM_CA_CERT_HASH"
+	CertificateKeyVar = "KUBEADM_CERTIFICATE_KEY"
+	EncryptionKeyVar  = "ENCRYPTION_KEY"
+)
+
+// Plan is everything the templates print.
+type Plan struct {
+	Name              string
+	KubernetesVersion string // "v1.37.2"
+	DNSDomain         string
+	ImageRepository   string
+	CRISocket         string
+	CNI               string
+	PodSubnet         string // kubeadm form: comma-separated for dual-stack
+	ServiceSubnet     string
+	NodeSubnets       []string
+
+	Endpoint Endpoint
+	Zones    []string
+
+	ControlPlane []Node // the first one runs kubeadm init
+	Etcd         Etcd
+	LB           LoadBalancer
+	Pools        []Pool
+	Workers      []Node
+	CertSANs     []string
+
+	Failures   []Failure
+	ZoneGroups []ZoneGroup
+
+	HAProxyImage    string
+	KeepalivedImage string
+}
+
+// ZoneGroup is the machines of one zone, for the diagram and node table.
+type ZoneGroup struct {
+	ID       string
+	Name     string
+	Machines []Node
+}
+
+// Endpoint is where clients and kubelets reach the API.
+type Endpoint struct {
+	Host string
+	Port int
+}
+
+// String returns host:port, bracketing IPv6 addresses.
+func (e Endpoint) String() string {
+	if a, err := netip.ParseAddr(e.Host); err == nil && a.Is6() {
+		return fmt.Sprintf("[%s]:%d", e.Host, e.Port)
+	}
+	return fmt.Sprintf("%s:%d", e.Host, e.Port)
+}
+
+// Node is a machine of the design.
+type Node struct {
+	ID      string // stable identifier for diagrams
+	Duties  string // what runs on it, in words
+	Name    string
+	Address string
+	Zone    string
+	Role    spec.Role
+	Pool    string
+	CPU     int
+	Memory  string
+	Labels  []Label // node labels the kubelet registers, sorted by key
+	Taints  []Taint
+}
+
+// Label is one Kubernetes label.
+type Label struct{ Key, Value string }
+
+// Taint is one node taint.
+type Taint struct{ Key, Value, Effect string }
+
+// Pool is a worker node pool.
+type Pool struct {
+	Name   string
+	Zones  []string
+	CPU    int
+	Memory string
+	Labels []Label
+	Taints []Taint
+	Nodes  []Node
+}
+
+// Etcd describes the etcd cluster.
+type Etcd struct {
+	External       bool
+	Members        []Node // the control-plane nodes when stacked
+	Endpoints      []string
+	InitialCluster string // name=https://addr:2380,… for external members
+	Quorum         int
+}
+
+// LoadBalancer describes HAProxy and keepalived, or an external balancer.
+type LoadBalancer struct {
+	Mode         string
+	Managed      bool // HAProxy and keepalived are blueprint's to configure
+	Colocated    bool
+	VIP          string
+	VIPPrefixLen int
+	Port         int
+	Interface    string
+	RouterID     int
+	Peers        []Peer
+	Backends     []Node
+	CheckWeight  int
+
+	Description    string // one line for the architecture document
+	Short          string // a few words for the diagram
+	BindAddress    string // HAProxy's listen address: every IPv4 or every address
+	IPv6           bool
+	LocalCheckHost string // loopback host for the keepalived check URL
+	LocalProbeHost string // loopback address for the static pod's probe
+}
+
+// Peer is one keepalived instance.
+type Peer struct {
+	Node
+	State    string // MASTER or BACKUP
+	Priority int
+	Others   []string // unicast peers
+}
+
+// Failure is one row of the failure-domain table.
+type Failure struct {
+	Lost         string // "zone az1" or "node kmaster1"
+	EtcdLeft     int
+	EtcdQuorum   bool
+	APIServers   int
+	LoadBalancer string
+	APIReachable bool
+}
+
+// Build computes the plan of a spec that validated without errors.
+func Build(s *spec.Spec) *Plan {
+	c, n, lb := s.Cluster, s.Network, s.LoadBalancer
+	minor, patch, _ := validate.ParseVersion(c.KubernetesVersion)
+	p := &Plan{
+		Name:              c.Name,
+		KubernetesVersion: fmt.Sprintf("v1.%d.%d", minor, patch),
+		DNSDomain:         c.DNSDomainOrDefault(),
+		ImageRepository:   c.ImageRepositoryOrDefault(),
+		CRISocket:         c.CRISocketOrDefault(),
+		CNI:               n.CNIOrDefault(),
+		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
+		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
+		NodeSubnets:       n.NodeSubnets,
+		HAProxyImage:      HAProxyImage,
+		KeepalivedImage:   KeepalivedImage,
+	}
+	for _, z := range s.Zones {
+		p.Zones = append(p.Zones, z.Name)
+	}
+	var lbHosts []Node
+	for _, m := range s.Machines() {
+		node := Node{Name: m.Name, Address: m.Address, Zone: m.Zone, Role: m.Role}
+		switch m.Role {
+		case spec.RoleControlPlane:
+			node.Labels = []Label{{"topology.kubernetes.io/zone", m.Zone}}
+			node.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}
+			p.ControlPlane = append(p.ControlPlane, node)
+		case spec.RoleEtcd:
+			p.Etcd.Members = append(p.Etcd.Members, node)
+		case spec.RoleLoadBalancer:
+			lbHosts = append(lbHosts, node)
+		case spec.RoleWorker:
+			p.Workers = append(p.Workers, workerNode(node, m.Pool))
+		}
+	}
+	for _, sp := range s.NodePools {
+		pool := Pool{Name: sp.Name, Zones: sp.Zones, CPU: sp.CPU, Memory: sp.Memory, Labels: poolLabels(sp), Taints: poolTaints(sp)}
+		for _, w := range p.Workers {
+			if w.Pool == sp.Name {
+				pool.Nodes = append(pool.Nodes, w)
+			}
+		}
+		p.Pools = append(p.Pools, pool)
+	}
+
+	p.Etcd.External = s.Etcd.TopologyOrDefault() == spec.EtcdExternal
+	if !p.Etcd.External {
+		p.Etcd.Members = p.ControlPlane
+	}
+	var initial []string
+	for _, m := range p.Etcd.Members {
+		p.Etcd.Endpoints = append(p.Etcd.Endpoints, "https://"+HostPort(m.Address, EtcdClientPort))
+		initial = append(initial, m.Name+"=https://"+HostPort(m.Address, EtcdPeerPort))
+	}
+	p.Etcd.InitialCluster = strings.Join(initial, ",")
+	p.Etcd.Quorum = len(p.Etcd.Members)/2 + 1
+
+	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
+	switch lb.Mode {
+	case spec.LBExternal:
+		host, port := splitEndpoint(*lb.Endpoint)
+		p.Endpoint = Endpoint{Host: host, Port: port}
+		p.LB.Port = port
+	default:
+		p.LB.Managed = true
+		p.LB.Colocated = lb.Mode == spec.LBColocated
+		p.LB.VIP = *lb.VIP
+		p.LB.VIPPrefixLen = prefixLen(n.NodeSubnets, *lb.VIP)
+		p.LB.Interface = lb.InterfaceOrDefault()
+		p.LB.RouterID = lb.VirtualRouterIDOrDefault()
+		p.LB.Backends = p.ControlPlane
+		p.Endpoint = Endpoint{Host: *lb.VIP, Port: p.LB.Port}
+		if p.LB.Colocated {
+			lbHosts = p.ControlPlane
+		}
+		p.LB.Peers = peers(lbHosts)
+	}
+	p.describeLB()
+	p.groupZones()
+	p.CertSANs = certSANs(p)
+	p.Failures = failures(p)
+	return p
+}
+
+func workerNode(n Node, sp *spec.NodePool) Node {
+	n.Pool = sp.Name
+	n.CPU, n.Memory = sp.CPU, sp.Memory
+	n.Labels = append(poolLabels(sp), Label{"topology.kubernetes.io/zone", n.Zone})
+	sort.Slice(n.Labels, func(i, j int) bool { return n.Labels[i].Key < n.Labels[j].Key })
+	n.Taints = poolTaints(sp)
+	return n
+}
+
+func poolLabels(sp *spec.NodePool) []Label {
+	labels := []Label{}
+	for k, v := range sp.Labels {
+		labels = append(labels, Label{k, v})
+	}
+	sort.Slice(labels, func(i, j int) bool { return labels[i].Key < labels[j].Key })
+	return labels
+}
+
+func poolTaints(sp *spec.NodePool) []Taint {
+	var ts []Taint
+	for _, t := range sp.Taints {
+		tt := Taint{Key: t.Key, Effect: t.Effect}
+		if t.Value != nil {
+			tt.Value = *t.Value
+		}
+		ts = append(ts, tt)
+	}
+	return ts
+}
+
+// peers spaces keepalived priorities so that a host whose check fails
+// (priority - CheckWeight) falls below every healthy peer, and the VIP moves.
+func peers(hosts []Node) []Peer {
+	out := make([]Peer, len(hosts))
+	for i, h := range hosts {
+		p := Peer{Node: h, State: "BACKUP", Priority: BasePriority + PriorityStep*(len(hosts)-1-i)}
+		if i == 0 {
+			p.State = "MASTER"
+		}
+		for _, o := range hosts {
+			if o.Name != h.Name {
+				p.Others = append(p.Others, o.Address)
+			}
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// certSANs lists every name and address clients may use for the API server.
+func certSANs(p *Plan) []string {
+	seen := map[string]bool{}
+	var sans []string
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			sans = append(sans, s)
+		}
+	}
+	add(p.Endpoint.Host)
+	for _, n := range p.ControlPlane {
+		add(n.Name)
+		add(n.Address)
+	}
+	add("127.0.0.1")
+	add("localhost")
+	return sans
+}
+
+func splitEndpoint(s string) (string, int) {
+	i := strings.LastIndex(s, ":")
+	var port int
+	fmt.Sscanf(s[i+1:], "%d", &port)
+	return strings.Trim(s[:i], "[]"), port
+}
+
+func prefixLen(subnets []string, addr string) int {
+	a, _ := netip.ParseAddr(addr)
+	for _, s := range subnets {
+		if p, err := netip.ParsePrefix(s); err == nil && p.Contains(a) {
+			return p.Bits()
+		}
+	}
+	return a.BitLen()
+}

@@ -1,0 +1,113 @@
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// NodeView is the data of a file rendered for one node.
+type NodeView struct {
+	*Plan
+	Node Node
+}
+
+// NodeLabels returns the kubelet's --node-labels value.
+func (v NodeView) NodeLabels() string {
+	parts := make([]string, len(v.Node.Labels))
+	for i, l := range v.Node.Labels {
+		parts[i] = l.Key + "=" + l.Value
+	}
+	return strings.Join(parts, ",")
+}
+
+// HostPort returns the node's address joined with port.
+func (v NodeView) HostPort(port int) string { return HostPort(v.Node.Address, port) }
+
+// PeerView is the data of one keepalived configuration.
+type PeerView struct {
+	*Plan
+	Peer            Peer
+	CheckScriptPath string
+}
+
+// HostPort joins an address and a port, bracketing IPv6 addresses.
+func HostPort(addr string, port int) string { return Endpoint{Host: addr, Port: port}.String() }
+
+func (p *Plan) describeLB() {
+	lb := &p.LB
+	switch {
+	case !lb.Managed:
+		lb.Description = "an existing external load balancer"
+		lb.Short = "external load balancer"
+		return
+	case lb.Colocated:
+		lb.Description = fmt.Sprintf("VIP held by keepalived, HAProxy on port %d as static pods on the %d control-plane nodes", lb.Port, len(lb.Peers))
+		lb.Short = "VIP"
+	default:
+		lb.Description = fmt.Sprintf("VIP held by keepalived, HAProxy on %d dedicated hosts", len(lb.Peers))
+		lb.Short = "VIP"
+	}
+	if a, err := netip.ParseAddr(lb.VIP); err == nil && a.Is6() {
+		lb.IPv6, lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = true, ":::", "[::1]", "::1"
+	} else {
+		lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = "*", "127.0.0.1", "127.0.0.1"
+	}
+}
+
+// groupZones gives every machine an id and its duties, and groups them by zone.
+func (p *Plan) groupZones() {
+	duties := map[string][]string{}
+	order := []*Node{}
+	index := map[string]*Node{}
+	note := func(n Node, duty string) {
+		if _, ok := index[n.Name]; !ok {
+			c := n
+			index[n.Name] = &c
+			order = append(order, &c)
+		}
+		duties[n.Name] = append(duties[n.Name], duty)
+	}
+	for _, n := range p.ControlPlane {
+		note(n, "control plane")
+		if !p.Etcd.External {
+			note(n, "etcd")
+		}
+	}
+	for _, n := range p.Etcd.Members {
+		if p.Etcd.External {
+			note(n, "etcd")
+		}
+	}
+	for _, peer := range p.LB.Peers {
+		note(peer.Node, "HAProxy + keepalived")
+	}
+	for _, n := range p.Workers {
+		note(n, "worker")
+	}
+	ids := map[string]string{}
+	for i, n := range order {
+		n.ID = fmt.Sprintf("n%d", i+1)
+		n.Duties = strings.Join(duties[n.Name], ", ")
+		ids[n.Name] = n.ID
+	}
+	for i, z := range p.Zones {
+		g := ZoneGroup{ID: fmt.Sprintf("z%d", i+1), Name: z}
+		for _, n := range order {
+			if n.Zone == z {
+				g.Machines = append(g.Machines, *n)
+			}
+		}
+		p.ZoneGroups = append(p.ZoneGroups, g)
+	}
+	setIDs := func(nodes []Node) {
+		for i := range nodes {
+			nodes[i].ID = ids[nodes[i].Name]
+			nodes[i].Duties = index[nodes[i].Name].Duties
+		}
+	}
+	setIDs(p.ControlPlane)
+	setIDs(p.Etcd.Members)
+	setIDs(p.Workers)
+	setIDs(p.LB.Backends)
+}

@@ -1,0 +1,75 @@
+# Five external etcd members over three zones (2+2+1: losing any zone leaves
+# quorum), three masters, and HAProxy + keepalived on two dedicated hosts.
+
+cluster "analytics" {
+  kubernetes_version = "1.36.4"
+}
+
+network {
+  node_subnets  = ["172.16.0.0/20"]
+  cni           = "cilium"
+  pod_cidrs     = ["10.244.0.0/16"]
+  service_cidrs = ["10.96.0.0/16"]
+}
+
+zone "dc1-a" {}
+zone "dc1-b" {}
+zone "dc1-c" {}
+
+locals {
+  masters = {
+    "master-a" = { address = "172.16.1.11", zone = "dc1-a" }
+    "master-b" = { address = "172.16.1.12", zone = "dc1-b" }
+    "master-c" = { address = "172.16.1.13", zone = "dc1-c" }
+  }
+  etcd_zones = ["dc1-a", "dc1-b", "dc1-c", "dc1-a", "dc1-b"]
+}
+
+control_plane {
+  dynamic "node" {
+    for_each = local.masters
+    labels   = [node.key]
+    content {
+      address = node.value.address
+      zone    = node.value.zone
+    }
+  }
+}
+
+etcd {
+  topology = "external"
+
+  dynamic "member" {
+    for_each = range(5)
+    labels   = [format("etcd%d", member.value + 1)]
+    content {
+      address = cidrhost("172.16.2.0/24", 21 + member.value)
+      zone    = local.etcd_zones[member.value]
+    }
+  }
+}
+
+load_balancer {
+  mode      = "dedicated"
+  vip       = "172.16.0.100"
+  interface = "bond0"
+
+  host "lb-a" {
+    address = "172.16.0.101"
+    zone    = "dc1-a"
+  }
+  host "lb-b" {
+    address = "172.16.0.102"
+    zone    = "dc1-b"
+  }
+}
+
+node_pool "spark" {
+  zones          = ["dc1-a", "dc1-b", "dc1-c"]
+  count_per_zone = 2
+  cpu            = 32
+  memory         = "128Gi"
+  labels = {
+    "example.com/pool" = "spark"
+  }
+}

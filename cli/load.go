@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"io"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
+)
+
+// specOptions are the flags every command that reads a spec shares.
+type specOptions struct {
+	Path     string
+	Vars     []string
+	VarFiles []string
+	Strict   bool
+}
+
+func (o *specOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&o.Vars, "var", nil, "set a variable: -var name=value (repeatable)")
+	cmd.Flags().StringArrayVar(&o.VarFiles, "var-file", nil, "read variable values from an HCL file (repeatable)")
+	cmd.Flags().BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
+}
+
+// loaded is a spec after loading and validation, with what is needed to
+// print its diagnostics.
+type loaded struct {
+	spec  *spec.Spec
+	diags hcl.Diagnostics
+	files map[string]*hcl.File
+}
+
+// failed reports whether the spec cannot be rendered.
+func (l *loaded) failed(strict bool) bool {
+	if l.diags.HasErrors() || l.spec == nil {
+		return true
+	}
+	return strict && len(l.diags) > 0
+}
+
+func loadSpec(o specOptions) *loaded {
+	loader := spec.NewLoader()
+	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
+	if s != nil {
+		diags = append(diags, validate.Spec(s)...)
+	}
+	validate.Sort(diags)
+	return &loaded{spec: s, diags: diags, files: loader.Files()}
+}
+
+// renderTree plans and renders a spec that loaded cleanly.
+func (l *loaded) renderTree() (render.Tree, error) {
+	return render.Render(plan.Build(l.spec))
+}
+
+func (l *loaded) printDiagnostics(w io.Writer) {
+	if len(l.diags) == 0 {
+		return
+	}
+	tw := hcl.NewDiagnosticTextWriter(w, l.files, 100, false)
+	_ = tw.WriteDiagnostics(l.diags)
+}
+
+func specError() error { return &exitError{code: ExitSpecError} }

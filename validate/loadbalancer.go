@@ -88,8 +88,8 @@ func (v *validator) vip(lb *spec.LoadBalancer, hosts []spec.Machine) {
 	vipNet, _ := v.subnetOf(vip)
 	for _, h := range hosts {
 		a, err := netip.ParseAddr(h.Address)
-		if err != nil {
-			continue
+		if _, inSubnet := v.subnetOf(a); err != nil || !inSubnet {
+			continue // already reported as an invalid address
 		}
 		if !vipNet.Contains(a) {
 			v.errorf(lb.VIPRange, &lb.DeclRange, "VIP outside the load-balancer hosts' subnet",

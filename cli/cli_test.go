@@ -1,0 +1,141 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/blueprint-dev/blueprint/cli"
+)
+
+func runCLI(args ...string) (int, string, string) {
+	var out, errw bytes.Buffer
+	code := cli.Main(args, strings.NewReader(""), &out, &errw)
+	return code, out.String(), errw.String()
+}
+
+const broken = `cluster "prod" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az9"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+`
+
+func TestInitValidateRender(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "ha.hcl")
+	if code, _, errs := runCLI("init", specPath); code != cli.ExitOK {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	if code, _, _ := runCLI("init", specPath); code != cli.ExitUsage {
+		t.Fatalf("init over an existing file must refuse with %d, got %d", cli.ExitUsage, code)
+	}
+	if code, out, errs := runCLI("validate", specPath); code != cli.ExitOK || !strings.Contains(out, "is valid") {
+		t.Fatalf("validate: %d %s %s", code, out, errs)
+	}
+	outDir := filepath.Join(dir, "out")
+	if code, _, errs := runCLI("render", specPath, "-o", outDir, "--var", "workers_per_zone=1"); code != cli.ExitOK {
+		t.Fatalf("render: %d %s", code, errs)
+	}
+	workers, _ := filepath.Glob(filepath.Join(outDir, "kubeadm/join-worker/worker*.yaml"))
+	if len(workers) != 3 {
+		t.Errorf("-var workers_per_zone=1 must give 3 general workers, got %d", len(workers))
+	}
+	code, out, _ := runCLI("diff", specPath, "-o", outDir)
+	if code != cli.ExitOK || !strings.Contains(out, "+++ b/kubeadm/join-worker/worker04.yaml") {
+		t.Errorf("diff against the 1-per-zone rendering must add worker04: %d\n%s", code, out)
+	}
+}
+
+func TestErrorsAreReportedAndNothingIsWritten(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "bad.hcl")
+	if err := os.WriteFile(specPath, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outDir := filepath.Join(dir, "out")
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outDir, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI("render", specPath, "-o", outDir)
+	if code != cli.ExitSpecError {
+		t.Fatalf("render of a broken spec: exit %d, want %d", code, cli.ExitSpecError)
+	}
+	for _, want := range []string{"bad.hcl line 11", `zone    = "az9"`, "Undeclared zone", "Too few control-plane nodes"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	entries, _ := os.ReadDir(outDir)
+	if len(entries) != 1 {
+		t.Errorf("output folder changed: %v", entries)
+	}
+
+	code, out, _ := runCLI("validate", "--json", specPath)
+	var report struct {
+		Valid       bool
+		ErrorCount  int `json:"error_count"`
+		Diagnostics []struct {
+			Summary string
+			Range   struct{ Start struct{ Line int } }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if code != cli.ExitSpecError || report.Valid || report.ErrorCount < 2 {
+		t.Errorf("--json: exit %d, report %+v", code, report)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"render"}, {"frobnicate"}, {"validate", "--nope", "x.hcl"}} {
+		if code, _, _ := runCLI(args...); code != cli.ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)
+		}
+	}
+}
+
+func TestStrictFailsOnWarnings(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "w.hcl")
+	src := strings.Replace(broken, `zone    = "az9"`, `zone    = "az1"`, 1)
+	src = strings.Replace(src, "control_plane {\n", `control_plane {
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az1"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az2"
+  }
+`, 1)
+	src = strings.Replace(src, `zone "az1" {}`, "zone \"az1\" {}\nzone \"az2\" {}", 1)
+	if err := os.WriteFile(specPath, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI("validate", specPath); code != cli.ExitOK || !strings.Contains(errs, "Zone failure loses etcd quorum") {
+		t.Fatalf("a warning must print and pass: %d\n%s", code, errs)
+	}
+	if code, _, _ := runCLI("validate", "--strict", specPath); code != cli.ExitSpecError {
+		t.Fatalf("--strict must fail on warnings, got %d", code)
+	}
+}

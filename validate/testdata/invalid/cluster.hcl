@@ -1,0 +1,29 @@
+cluster "Prod_1" { # ERROR: Invalid cluster name
+  kubernetes_version = "1.30.1" # ERROR: Unsupported Kubernetes version
+  dns_domian         = "x"      # ERROR: Unsupported argument
+  cri_socket         = "/run/containerd.sock" # ERROR: Invalid container runtime socket
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}

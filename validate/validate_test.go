@@ -1,0 +1,123 @@
+package validate_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
+)
+
+func check(t *testing.T, path string) hcl.Diagnostics {
+	t.Helper()
+	s, diags := spec.NewLoader().Load(path, spec.Options{})
+	if s != nil {
+		diags = append(diags, validate.Spec(s)...)
+	}
+	return diags
+}
+
+// expectations reads the "# ERROR: summary" and "# WARNING: summary" markers
+// (several joined by " | ") that each invalid fixture puts on the line where
+// the problem must be reported.
+func expectations(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var want []string
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		_, marks, ok := strings.Cut(sc.Text(), "# ")
+		if !ok || !(strings.HasPrefix(marks, "ERROR: ") || strings.HasPrefix(marks, "WARNING: ")) {
+			continue
+		}
+		for _, m := range strings.Split(marks, " | ") {
+			sev, summary, _ := strings.Cut(m, ": ")
+			want = append(want, fmt.Sprintf("%s:%d: %s: %s", filepath.Base(path), line, strings.ToLower(sev), strings.TrimSpace(summary)))
+		}
+	}
+	return want
+}
+
+func describe(diags hcl.Diagnostics) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range diags {
+		sev := "warning"
+		if d.Severity == hcl.DiagError {
+			sev = "error"
+		}
+		where := "?:0"
+		if d.Subject != nil {
+			where = fmt.Sprintf("%s:%d", filepath.Base(d.Subject.Filename), d.Subject.Start.Line)
+		}
+		s := fmt.Sprintf("%s: %s: %s", where, sev, d.Summary)
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestInvalidFixtures checks that every problem is reported, in one run, at
+// the file and line its fixture marks, and nothing else is.
+func TestInvalidFixtures(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/invalid/*.hcl")
+	if len(paths) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, p := range paths {
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			diags := check(t, p)
+			got, want := describe(diags), expectations(t, p)
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("diagnostics differ\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+			for _, d := range diags {
+				if d.Subject == nil || d.Detail == "" {
+					t.Errorf("%q has no source range or no hint", d.Summary)
+				}
+			}
+		})
+	}
+}
+
+// TestDiagnosticsAreSorted checks the order diagnostics are printed in.
+func TestDiagnosticsAreSorted(t *testing.T) {
+	diags := check(t, "testdata/invalid/hosts.hcl")
+	for i := 1; i < len(diags); i++ {
+		if diags[i-1].Subject.Start.Byte > diags[i].Subject.Start.Byte {
+			t.Fatalf("%q at %s comes before %q at %s", diags[i-1].Summary, diags[i-1].Subject, diags[i].Summary, diags[i].Subject)
+		}
+	}
+}
+
+// TestSuggestions checks that "did you mean" hints name the right thing.
+func TestSuggestions(t *testing.T) {
+	want := map[string]string{
+		"cluster.hcl": `Did you mean "dns_domain"?`,
+		"hosts.hcl":   `Did you mean "calico"?`,
+	}
+	for file, hint := range want {
+		found := false
+		for _, d := range check(t, "testdata/invalid/"+file) {
+			found = found || strings.Contains(d.Detail, hint)
+		}
+		if !found {
+			t.Errorf("%s: no diagnostic says %s", file, hint)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"net/netip"
 
 	"github.com/hashicorp/hcl/v2"
-
 )
 
 // Limits the Kubernetes control plane puts on its address ranges.
@@ -214,4 +213,3 @@ func prefixList(ps []netip.Prefix) string {
 	}
 	return s
 }
-

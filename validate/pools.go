@@ -147,4 +147,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-

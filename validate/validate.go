@@ -109,4 +109,3 @@ func quoteList(items []string) string {
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
-

@@ -35,14 +35,9 @@ Exit code 0 whether or not there are changes; 1 if the spec has errors.`,
 }
 
 func diffRun(o *diffOptions, s Streams) error {
-	l := loadSpec(o.specOptions)
-	l.printDiagnostics(s.Err)
-	if l.failed(o.Strict) {
-		return specError()
-	}
-	tree, err := l.renderTree()
+	tree, err := renderSpec(o.specOptions, s)
 	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
+		return err
 	}
 	old, err := render.Read(o.Output)
 	if err != nil {

@@ -52,9 +52,19 @@ func loadSpec(o specOptions) *loaded {
 	return &loaded{spec: s, diags: diags, files: loader.Files()}
 }
 
-// renderTree plans and renders a spec that loaded cleanly.
-func (l *loaded) renderTree() (render.Tree, error) {
-	return render.Render(plan.Build(l.spec))
+// renderSpec loads a spec, prints its diagnostics, and renders it in memory
+// unless it failed.
+func renderSpec(o specOptions, s Streams) (render.Tree, error) {
+	l := loadSpec(o)
+	l.printDiagnostics(s.Err)
+	if l.failed(o.Strict) {
+		return nil, specError()
+	}
+	tree, err := render.Render(plan.Build(l.spec))
+	if err != nil {
+		return nil, &exitError{code: ExitFailure, err: err}
+	}
+	return tree, nil
 }
 
 func (l *loaded) printDiagnostics(w io.Writer) {

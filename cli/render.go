@@ -34,14 +34,9 @@ has errors nothing is written.`,
 }
 
 func renderRun(o *renderOptions, s Streams) error {
-	l := loadSpec(o.specOptions)
-	l.printDiagnostics(s.Err)
-	if l.failed(o.Strict) {
-		return specError()
-	}
-	tree, err := l.renderTree()
+	tree, err := renderSpec(o.specOptions, s)
 	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
+		return err
 	}
 	if err := render.Write(o.Output, tree); err != nil {
 		return &exitError{code: ExitFailure, err: fmt.Errorf("writing %s: %w (the folder is unchanged)", o.Output, err)}

@@ -79,7 +79,7 @@ func (v *validator) vip(lb *spec.LoadBalancer, hosts []spec.Machine) {
 	if !ok {
 		return
 	}
-	for _, m := range v.s.Machines() {
+	for _, m := range v.all {
 		if a, err := netip.ParseAddr(m.Address); err == nil && a == vip {
 			v.errorf(lb.VIPRange, &lb.DeclRange, "VIP is a node address",
 				"The VIP %s is the address of %s %q. The VIP must be a free address that only keepalived holds.", vip, m.Role, m.Name)

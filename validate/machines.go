@@ -17,7 +17,7 @@ const maxMachines = 5000
 // machines checks what every host shares: a valid, unique name, a unique
 // address inside a node subnet, and a declared zone.
 func (v *validator) machines() {
-	ms := v.s.Machines()
+	ms := v.all
 	if len(ms) > maxMachines {
 		v.errorf(v.s.DeclRange, nil, "Too many machines",
 			"The design has %d machines; blueprint supports at most %d, the largest cluster Kubernetes is tested with. Split it into several clusters.", len(ms), maxMachines)
@@ -56,7 +56,7 @@ func (v *validator) machines() {
 // hostsOf returns the machines of one role.
 func (v *validator) hostsOf(role spec.Role) []spec.Machine {
 	var out []spec.Machine
-	for _, m := range v.s.Machines() {
+	for _, m := range v.all {
 		if m.Role == role {
 			out = append(out, m)
 		}

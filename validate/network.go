@@ -48,7 +48,7 @@ func (v *validator) network() {
 		if p.Bits() > mask {
 			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too small",
 				"Pod CIDR %s is smaller than the /%d range each node takes from it. Use a prefix of /%d or shorter.", p, mask, mask)
-		} else if nodes := len(v.s.Machines()); mask-p.Bits() < 30 && nodes > 1<<(mask-p.Bits()) {
+		} else if nodes := len(v.all); mask-p.Bits() < 30 && nodes > 1<<(mask-p.Bits()) {
 			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too small",
 				"Pod CIDR %s holds %d per-node /%d ranges, but the design has %d machines. Use a shorter prefix.", p, 1<<(mask-p.Bits()), mask, nodes)
 		}

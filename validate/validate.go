@@ -16,7 +16,7 @@ import (
 
 // Spec runs every rule and returns the diagnostics sorted by file and position.
 func Spec(s *spec.Spec) hcl.Diagnostics {
-	v := &validator{s: s}
+	v := &validator{s: s, all: s.Machines()}
 	v.cluster()
 	v.network()
 	v.zones()
@@ -31,6 +31,7 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 
 type validator struct {
 	s     *spec.Spec
+	all   []spec.Machine // s.Machines(), listed once for every rule
 	diags hcl.Diagnostics
 }
 

@@ -98,3 +98,66 @@ node_pool "kafka" {
     effect = "NoSchedule"
   }
 }
+
+# ---------------------------------------------------------------------------
+# Cluster services: rendered as a kustomize tree under manifests/.
+
+# Namespaces for the data platform's teams. Pod Security "restricted" is the
+# default; a namespace that needs less says why.
+namespace "kafka" {}
+namespace "spark" {}
+namespace "analytics" {
+  labels = {
+    "example.com/cost-center" = "data"
+  }
+}
+
+# Local SSDs on the Kafka nodes, and a CSI class for everything else.
+storage_class "local-ssd" {
+  provisioner = "kubernetes.io/no-provisioner"
+  zones       = local.zones
+}
+
+storage_class "standard" {
+  provisioner            = "csi.vsphere.vmware.com"
+  default                = true
+  allow_volume_expansion = true
+  parameters = {
+    "csi.storage.k8s.io/fstype" = "ext4"
+  }
+}
+
+persistent_volume_claim "my-pvc" {
+  storage = "10Gi"
+}
+
+# The classic: alice may read pods in default, and nothing else.
+role "pod-reader" {
+  namespace = "default"
+  rule {
+    api_groups = [""]
+    resources  = ["pods"]
+    verbs      = ["get", "watch", "list"]
+  }
+}
+
+role_binding "read-pods" {
+  namespace = "default"
+  role      = "pod-reader"
+  users     = ["alice"]
+}
+
+team "data-eng" {
+  groups     = ["data-eng"]
+  namespaces = { kafka = "edit", spark = "edit", analytics = "view" }
+}
+
+team "analysts" {
+  users      = ["bob"]
+  namespaces = { analytics = "edit" }
+}
+
+break_glass "platform-oncall" {
+  groups = ["platform-oncall"]
+  reason = "Incident response when the GitOps pipeline itself is broken; every use is reviewed."
+}

@@ -26,8 +26,6 @@ const (
 	CheckWeight        = 20 // keepalived lowers a failing host's priority by this much
 	PriorityStep       = 2  // priority gap between consecutive keepalived peers
 	BasePriority       = 100
-	HAProxyImage       = "docker.io/library/haproxy:2.8.16-alpine"
-	KeepalivedImage    = "docker.io/osixia/keepalived:2.0.20"
 	AuditPolicyDir     = "/etc/kubernetes/audit"
 	AuditLogDir        = "/var/log/kubernetes/audit"
 	EncryptionDir      = "/etc/kubernetes/encryption"
@@ -70,6 +68,9 @@ type Plan struct {
 
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
+
+	Services  Services
+	imageRefs map[string]string
 
 	HAProxyImage    string
 	KeepalivedImage string
@@ -191,8 +192,6 @@ func Build(s *spec.Spec) *Plan {
 		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
 		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
 		NodeSubnets:       n.NodeSubnets,
-		HAProxyImage:      HAProxyImage,
-		KeepalivedImage:   KeepalivedImage,
 	}
 	for _, z := range s.Zones {
 		p.Zones = append(p.Zones, z.Name)
@@ -258,6 +257,7 @@ func Build(s *spec.Spec) *Plan {
 	p.describeLB()
 	p.groupZones()
 	p.CertSANs = certSANs(p)
+	buildServices(p, s)
 	p.Failures = failures(p)
 	return p
 }
@@ -272,7 +272,7 @@ func workerNode(n Node, sp *spec.NodePool) Node {
 }
 
 func poolLabels(sp *spec.NodePool) []Label {
-	labels := []Label{}
+	labels := []Label{{spec.PoolLabel, sp.Name}}
 	for k, v := range sp.Labels {
 		labels = append(labels, Label{k, v})
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/templates"
@@ -29,7 +30,10 @@ func (t Tree) Paths() []string {
 var tmpl = templates.Parse()
 
 // Render produces every file of the design.
-func Render(p *plan.Plan) (Tree, error) {
+func Render(p *plan.Plan) (Tree, error) { return RenderWith(p, Options{}) }
+
+// RenderWith produces every file of the design, with options.
+func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	r := &renderer{tree: Tree{}}
 	first := p.ControlPlane[0]
 	r.file("kubeadm/init/"+first.Name+".yaml", "init.yaml.tmpl", plan.NodeView{Plan: p, Node: first})
@@ -57,8 +61,20 @@ func Render(p *plan.Plan) (Tree, error) {
 			r.file("loadbalancer/static-pods/keepalived.yaml", "keepalived-pod", p)
 		}
 	}
+	r.manifests(p)
+	r.images(p)
+	if r.err == nil {
+		r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+	}
 	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", p)
 	return r.tree, r.err
+}
+
+// Options change what Render writes.
+type Options struct {
+	// Flatten also writes flat/NN-component.yaml: each component of the
+	// manifests tree built by kustomize, for people who apply plain YAML.
+	Flatten bool
 }
 
 type renderer struct {
@@ -70,13 +86,23 @@ func (r *renderer) file(name, template string, data any) {
 	if r.err != nil {
 		return
 	}
-	if path.Clean(name) != name || path.IsAbs(name) || name == ".." || len(name) > 2 && name[:3] == "../" {
-		panic(fmt.Sprintf("render: unsafe path %q reached the renderer; validation must reject it", name))
-	}
 	var buf bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&buf, template, data); err != nil {
 		r.err = fmt.Errorf("rendering %s: %w", name, err)
 		return
 	}
-	r.tree[name] = buf.Bytes()
+	r.put(name, buf.Bytes())
+}
+
+func (r *renderer) put(name string, data []byte) {
+	if path.Clean(name) != name || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+		panic(fmt.Sprintf("render: unsafe path %q reached the renderer; validation must reject it", name))
+	}
+	r.tree[name] = data
+}
+
+func (r *renderer) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
 }

@@ -16,6 +16,21 @@ type Spec struct {
 	LoadBalancer *LoadBalancer `hcl:"load_balancer,block"`
 	NodePools    []*NodePool   `hcl:"node_pool,block"`
 
+	Images         *Images                  `hcl:"images,block"`
+	Namespaces     []*Namespace             `hcl:"namespace,block"`
+	StorageClasses []*StorageClass          `hcl:"storage_class,block"`
+	Volumes        []*PersistentVolume      `hcl:"persistent_volume,block"`
+	Claims         []*PersistentVolumeClaim `hcl:"persistent_volume_claim,block"`
+	Roles          []*RBACRole              `hcl:"role,block"`
+	RoleBindings   []*RoleBinding           `hcl:"role_binding,block"`
+	Teams          []*Team                  `hcl:"team,block"`
+	BreakGlass     []*BreakGlass            `hcl:"break_glass,block"`
+	Monitoring     *Monitoring              `hcl:"monitoring,block"`
+	Logging        *Logging                 `hcl:"logging,block"`
+	Autoscaling    *Autoscaling             `hcl:"autoscaling,block"`
+	Expose         *Expose                  `hcl:"expose,block"`
+	GitOps         *GitOps                  `hcl:"gitops,block"`
+
 	// Files holds the parsed sources, for printing diagnostics with snippets.
 	Files map[string]*hcl.File
 	// DeclRange is the start of the first file, the subject of diagnostics
@@ -120,6 +135,7 @@ type NodePool struct {
 	Labels            map[string]string `hcl:"labels,optional"`
 	LabelsRange       hcl.Range         `hcl:"labels,attr_value_range"`
 	Taints            []*Taint          `hcl:"taint,block"`
+	Autoscale         *PoolAutoscale    `hcl:"autoscale,block"`
 	Nodes             []*PoolNode       `hcl:"node,block"`
 	DeclRange         hcl.Range         `hcl:",def_range"`
 }

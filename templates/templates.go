@@ -5,13 +5,15 @@ package templates
 import (
 	"embed"
 	"encoding/json"
+	"io/fs"
+	"path"
 	"strings"
 	"text/template"
 
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
-//go:embed kubeadm loadbalancer *.tmpl
+//go:embed kubeadm loadbalancer manifests gitops *.tmpl
 var files embed.FS
 
 // Parse returns every template, named by its path below this folder
@@ -20,13 +22,71 @@ func Parse() *template.Template {
 	return template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.tmpl", "kubeadm/*.tmpl", "loadbalancer/*.tmpl"))
 }
 
+// ManifestHelpers is the file of shared snippets ({{define}} blocks) that
+// every manifest template may call; it renders nothing itself.
+const ManifestHelpers = "manifests/helpers.tmpl"
+
+// ParseManifests returns one template per file below manifests/ and gitops/, keyed by
+// its path without the .tmpl suffix (for example
+// "manifests/monitoring/prometheus/statefulset.yaml"), each with the shared
+// helpers. Manifest files share base names across folders, so each is
+// parsed into its own set.
+func ParseManifests() map[string]*template.Template {
+	helpers := template.Must(template.New("").Funcs(funcs).ParseFS(files, ManifestHelpers))
+	out := map[string]*template.Template{}
+	for _, root := range []string{"manifests", "gitops"} {
+		err := fs.WalkDir(files, root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || p == ManifestHelpers || path.Ext(p) != ".tmpl" {
+				return err
+			}
+			src, err := files.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			t := template.Must(helpers.Clone())
+			t.Funcs(template.FuncMap{"include": include(t)})
+			out[strings.TrimSuffix(p, ".tmpl")] = template.Must(t.New(p).Parse(string(src)))
+			return nil
+		})
+		if err != nil {
+			panic(err)
+		}
+	}
+	return out
+}
+
+// include executes a named helper into a string, so that its output can be
+// piped through indent.
+func include(t *template.Template) func(string, any) (string, error) {
+	return func(name string, data any) (string, error) {
+		var b strings.Builder
+		err := t.ExecuteTemplate(&b, name, data)
+		return strings.TrimSuffix(b.String(), "\n"), err
+	}
+}
+
 var funcs = template.FuncMap{
+	"include": func(string, any) (string, error) { panic("include is bound per template set") },
 	// quote writes a string as a double-quoted scalar that YAML reads back
 	// unchanged whatever it holds.
 	"quote": func(s string) string {
 		b, _ := json.Marshal(s)
 		return string(b)
 	},
-	"join":     strings.Join,
+	"join": strings.Join,
+	// indent prefixes every line but the first with n spaces, for nesting a
+	// helper's output inside a YAML block.
+	"indent": func(n int, s string) string {
+		return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+	},
+	// quoteAll quotes every element, for YAML flow lists.
+	"quoteAll": func(ss []string) string {
+		q := make([]string, len(ss))
+		for i, s := range ss {
+			b, _ := json.Marshal(s)
+			q[i] = string(b)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	},
 	"hostport": plan.HostPort,
 }

@@ -25,6 +25,7 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	v.etcd()
 	v.loadBalancer()
 	v.nodePools()
+	v.services()
 	Sort(v.diags)
 	return v.diags
 }

@@ -1,0 +1,511 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+// Services is the data of the manifests/ kustomize tree.
+type Services struct {
+	Namespaces     []Namespace // every namespace blueprint creates, sorted
+	StorageClasses []StorageClass
+	Volumes        []Volume
+	Claims         []Claim
+	Roles          []Role
+	Bindings       []Binding
+	Monitoring     *Monitoring
+	Logging        *Logging
+	Autoscaling    *Autoscaling
+	Expose         *Expose
+	GitOps         *GitOps
+	Images         []Image // every image the tree runs
+}
+
+// Enabled reports whether the spec asks for any cluster service, and so
+// whether render writes a manifests/ tree.
+func (s *Services) Enabled() bool {
+	return len(s.Namespaces)+len(s.StorageClasses)+len(s.Volumes)+len(s.Claims)+len(s.Roles)+len(s.Bindings) > 0 ||
+		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil
+}
+
+// Namespace is a namespace blueprint creates, with its Pod Security level.
+type Namespace struct {
+	Name        string
+	PodSecurity string // restricted, baseline or privileged
+	Reason      string // why a namespace is not restricted
+	Labels      []Label
+	// Scraped is true when Prometheus scrapes pods in this namespace, so its
+	// default-deny policy lets the monitoring namespace in.
+	Scraped bool
+}
+
+// StorageClass is a StorageClass of the spec.
+type StorageClass struct {
+	Name           string
+	Provisioner    string
+	Parameters     []Label // sorted by key
+	ReclaimPolicy  string
+	BindingMode    string
+	AllowExpansion bool
+	Zones          []string
+	Default        bool
+}
+
+// Volume is a static PersistentVolume.
+type Volume struct {
+	Name          string
+	StorageClass  string
+	Capacity      string
+	AccessModes   []string
+	ReclaimPolicy string
+	LocalPath     string // set for a local volume …
+	Node          string // … on this node
+	NFSServer     string // set for an NFS volume
+	NFSPath       string
+}
+
+// Claim is a PersistentVolumeClaim of the spec.
+type Claim struct {
+	Name         string
+	Namespace    string
+	Storage      string
+	AccessModes  []string
+	StorageClass string // empty: the cluster's default class
+}
+
+// Role is a namespaced role of the spec.
+type Role struct {
+	Name      string
+	Namespace string
+	Rules     []Rule
+}
+
+// Rule is one RBAC policy rule.
+type Rule struct {
+	APIGroups []string
+	Resources []string
+	Verbs     []string
+}
+
+// Binding grants a role to subjects: a RoleBinding when Namespace is set,
+// otherwise a ClusterRoleBinding (break-glass only).
+type Binding struct {
+	Name      string
+	Namespace string
+	RoleKind  string // Role or ClusterRole
+	RoleName  string
+	Subjects  []Subject
+	Source    string // what in the spec asked for it: role_binding, team or break_glass
+	Reason    string // break-glass only
+}
+
+// Subject is a user, group or service account.
+type Subject struct {
+	Kind      string // User, Group or ServiceAccount
+	Name      string
+	Namespace string // service accounts only
+}
+
+// String names the subject the way kubectl auth can-i --as does.
+func (s Subject) String() string {
+	switch s.Kind {
+	case "ServiceAccount":
+		return "system:serviceaccount:" + s.Namespace + ":" + s.Name
+	case "Group":
+		return "group " + s.Name
+	}
+	return s.Name
+}
+
+// Placement pins a component's pods to a node pool.
+type Placement struct {
+	Pool         string
+	NodeSelector []Label
+	Tolerations  []Taint
+}
+
+// Monitoring is Prometheus, Alertmanager, Grafana and the exporters.
+type Monitoring struct {
+	Namespace            string
+	StorageClass         string
+	Retention            string
+	VolumeSize           string
+	PrometheusReplicas   int
+	AlertmanagerReplicas int
+	Placement            Placement
+	Receivers            []Receiver
+	DefaultReceiver      string
+	GrafanaAdminSecret   string
+	// EtcdTargets are the etcd members' metrics endpoints (host:2381).
+	EtcdTargets []string
+	// ControlPlaneAddresses are the masters, where kube-scheduler and
+	// kube-controller-manager serve metrics.
+	ControlPlaneAddresses []string
+}
+
+// Receiver is an Alertmanager receiver.
+type Receiver struct {
+	Name       string
+	WebhookURL string
+	EmailTo    string
+	Smarthost  string
+	EmailFrom  string
+}
+
+// Logging is the search cluster, the log shipper and the dashboard.
+type Logging struct {
+	Namespace    string
+	OpenSearch   bool // OpenSearch and OpenSearch Dashboards instead of Elasticsearch and Kibana
+	Replicas     int
+	StorageClass string
+	VolumeSize   string
+	Heap         string
+	Placement    Placement
+}
+
+// Autoscaling is metrics-server and, with a cloud provider, the Cluster
+// Autoscaler.
+type Autoscaling struct {
+	Provider   string // empty: no Cluster Autoscaler
+	NodeGroups []NodeGroup
+}
+
+// NodeGroup is a pool's size range.
+type NodeGroup struct {
+	Pool     string
+	Name     string // the provider's name of the group
+	Min, Max int
+}
+
+// Expose publishes the dashboards through Ingress.
+type Expose struct {
+	IngressClass string
+	TLSSecret    string
+	Grafana      string // host names; empty ones stay ClusterIP only
+	Kibana       string
+	Alertmanager string
+}
+
+// GitOps wires the tree into Argo CD or Flux.
+type GitOps struct {
+	Tool     string // argocd or flux
+	RepoURL  string
+	Path     string // the rendered folder inside the repository
+	Revision string
+}
+
+func buildServices(p *Plan, s *spec.Spec) {
+	p.imageRefs = resolveImages(s.Images)
+	p.HAProxyImage = p.imageRefs["haproxy"]
+	p.KeepalivedImage = p.imageRefs["keepalived"]
+	sv := &p.Services
+	pools := map[string]*spec.NodePool{}
+	for _, np := range s.NodePools {
+		pools[np.Name] = np
+	}
+	placement := func(pool *string) Placement {
+		if pool == nil || pools[*pool] == nil {
+			return Placement{}
+		}
+		np := pools[*pool]
+		return Placement{Pool: np.Name, NodeSelector: []Label{{spec.PoolLabel, np.Name}}, Tolerations: poolTaints(np)}
+	}
+	var images []string
+	if p.LB.Colocated {
+		images = append(images, "haproxy", "keepalived")
+	}
+
+	for _, n := range s.Namespaces {
+		ns := Namespace{Name: n.Name, PodSecurity: n.PodSecurityOrDefault(), Labels: sortedLabels(n.Labels)}
+		if n.Reason != nil {
+			ns.Reason = *n.Reason
+		}
+		sv.Namespaces = append(sv.Namespaces, ns)
+	}
+	for _, c := range s.StorageClasses {
+		sv.StorageClasses = append(sv.StorageClasses, StorageClass{
+			Name: c.Name, Provisioner: c.Provisioner, Parameters: sortedLabels(c.Parameters),
+			ReclaimPolicy: c.ReclaimPolicyOrDefault(), BindingMode: c.BindingModeOrDefault(),
+			AllowExpansion: c.AllowExpansion != nil && *c.AllowExpansion, Zones: c.Zones,
+			Default: c.Default != nil && *c.Default,
+		})
+	}
+	for _, v := range s.Volumes {
+		vol := Volume{Name: v.Name, StorageClass: v.StorageClass, Capacity: v.Capacity,
+			AccessModes: v.AccessModesOrDefault(), ReclaimPolicy: v.ReclaimPolicyOrDefault()}
+		if v.Local != nil {
+			vol.LocalPath, vol.Node = v.Local.Path, v.Local.Node
+		}
+		if v.NFS != nil {
+			vol.NFSServer, vol.NFSPath = v.NFS.Server, v.NFS.Path
+		}
+		sv.Volumes = append(sv.Volumes, vol)
+	}
+	for _, c := range s.Claims {
+		cl := Claim{Name: c.Name, Namespace: c.NamespaceOrDefault(), Storage: c.Storage, AccessModes: c.AccessModesOrDefault()}
+		if c.StorageClass != nil {
+			cl.StorageClass = *c.StorageClass
+		}
+		sv.Claims = append(sv.Claims, cl)
+	}
+	buildAccess(sv, s)
+
+	if m := s.Monitoring; m != nil {
+		mon := &Monitoring{
+			Namespace: m.NamespaceOrDefault(), StorageClass: m.StorageClass, Retention: m.RetentionOrDefault(),
+			VolumeSize: m.VolumeSizeOrDefault(), PrometheusReplicas: m.PrometheusReplicasOrDefault(),
+			AlertmanagerReplicas: m.AlertmanagerReplicasOrDefault(), Placement: placement(m.NodePool),
+		}
+		for _, r := range m.Receivers {
+			mon.Receivers = append(mon.Receivers, Receiver{Name: r.Name, WebhookURL: deref(r.WebhookURL),
+				EmailTo: deref(r.EmailTo), Smarthost: deref(r.Smarthost), EmailFrom: deref(r.EmailFrom)})
+		}
+		if len(mon.Receivers) > 0 {
+			mon.DefaultReceiver = mon.Receivers[0].Name
+		} else {
+			// Alertmanager needs a root receiver; without one alerts are
+			// visible in its UI and go nowhere else.
+			mon.DefaultReceiver = "null"
+			mon.Receivers = []Receiver{{Name: "null"}}
+		}
+		if m.Grafana != nil {
+			mon.GrafanaAdminSecret = m.Grafana.AdminSecret
+		} else {
+			mon.GrafanaAdminSecret = "grafana-admin"
+		}
+		for _, e := range p.Etcd.Members {
+			mon.EtcdTargets = append(mon.EtcdTargets, HostPort(e.Address, EtcdMetricsPort))
+		}
+		for _, n := range p.ControlPlane {
+			mon.ControlPlaneAddresses = append(mon.ControlPlaneAddresses, n.Address)
+		}
+		sv.Monitoring = mon
+		sv.addNamespace(Namespace{Name: mon.Namespace, PodSecurity: "privileged",
+			Reason: "node-exporter reads the host's /proc, /sys and root filesystem with hostNetwork and hostPID"})
+		images = append(images, "prometheus", "alertmanager", "grafana", "node-exporter", "kube-state-metrics")
+	}
+	if l := s.Logging; l != nil {
+		lg := &Logging{
+			Namespace: l.NamespaceOrDefault(), OpenSearch: l.BackendOrDefault() == "opensearch",
+			Replicas: l.ReplicasOrDefault(), StorageClass: l.StorageClass, VolumeSize: l.VolumeSizeOrDefault(),
+			Heap: l.HeapOrDefault(), Placement: placement(l.NodePool),
+		}
+		sv.Logging = lg
+		sv.addNamespace(Namespace{Name: lg.Namespace, PodSecurity: "privileged",
+			Reason: "fluent-bit reads container logs from the host's /var/log on every node"})
+		if lg.OpenSearch {
+			images = append(images, "opensearch", "opensearch-dashboards", "fluent-bit")
+		} else {
+			images = append(images, "elasticsearch", "kibana", "fluent-bit")
+		}
+	}
+	if a := s.Autoscaling; a != nil {
+		as := &Autoscaling{}
+		if a.ClusterAutoscaler != nil {
+			as.Provider = a.ClusterAutoscaler.Provider
+			for _, np := range s.NodePools {
+				if np.Autoscale == nil {
+					continue
+				}
+				name := p.Name + "-" + np.Name
+				if np.Autoscale.NodeGroup != nil {
+					name = *np.Autoscale.NodeGroup
+				}
+				as.NodeGroups = append(as.NodeGroups, NodeGroup{Pool: np.Name, Name: name, Min: np.Autoscale.Min, Max: np.Autoscale.Max})
+			}
+			images = append(images, "cluster-autoscaler")
+		}
+		sv.Autoscaling = as
+		images = append(images, "metrics-server")
+	}
+	if e := s.Expose; e != nil {
+		sv.Expose = &Expose{IngressClass: e.IngressClass, TLSSecret: e.TLSSecret,
+			Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager)}
+	}
+	if g := s.GitOps; g != nil {
+		sv.GitOps = &GitOps{Tool: g.Tool, RepoURL: g.RepoURL, Path: strings.Trim(g.Path, "/"), Revision: g.RevisionOrDefault()}
+	}
+	if sv.Monitoring != nil {
+		for i := range sv.Namespaces {
+			sv.Namespaces[i].Scraped = true
+		}
+	}
+	sort.Slice(sv.Namespaces, func(i, j int) bool { return sv.Namespaces[i].Name < sv.Namespaces[j].Name })
+	sv.Images = imageList(p.imageRefs, images)
+}
+
+// addNamespace adds a namespace a component needs unless the spec declares
+// it; a declared one keeps the spec's settings but is raised to the level
+// the component needs.
+func (s *Services) addNamespace(ns Namespace) {
+	for i := range s.Namespaces {
+		if s.Namespaces[i].Name == ns.Name {
+			if s.Namespaces[i].PodSecurity != ns.PodSecurity && ns.PodSecurity == "privileged" {
+				s.Namespaces[i].PodSecurity, s.Namespaces[i].Reason = ns.PodSecurity, ns.Reason
+			}
+			return
+		}
+	}
+	s.Namespaces = append(s.Namespaces, ns)
+}
+
+// buildAccess turns roles, role bindings, teams and break-glass blocks into
+// RBAC objects.
+func buildAccess(sv *Services, s *spec.Spec) {
+	custom := map[string]bool{}
+	for _, r := range s.Roles {
+		role := Role{Name: r.Name, Namespace: r.Namespace}
+		for _, rule := range r.Rules {
+			groups := rule.APIGroups
+			if len(groups) == 0 {
+				groups = []string{""}
+			}
+			role.Rules = append(role.Rules, Rule{APIGroups: groups, Resources: rule.Resources, Verbs: rule.Verbs})
+		}
+		sv.Roles = append(sv.Roles, role)
+		custom[r.Namespace+"/"+r.Name] = true
+	}
+	for _, b := range s.RoleBindings {
+		kind := "ClusterRole"
+		if custom[b.Namespace+"/"+b.Role] {
+			kind = "Role"
+		}
+		sv.Bindings = append(sv.Bindings, Binding{Name: b.Name, Namespace: b.Namespace, RoleKind: kind,
+			RoleName: b.Role, Subjects: subjects(b.Subjects(), b.Namespace), Source: "role_binding"})
+	}
+	for _, t := range s.Teams {
+		for _, ns := range sortedKeys(t.Namespaces) {
+			role := t.Namespaces[ns]
+			sv.Bindings = append(sv.Bindings, Binding{Name: "team-" + t.Name + "-" + role, Namespace: ns,
+				RoleKind: "ClusterRole", RoleName: role, Subjects: subjects(t.Subjects(), ns), Source: "team " + t.Name})
+		}
+	}
+	for _, b := range s.BreakGlass {
+		sv.Bindings = append(sv.Bindings, Binding{Name: "break-glass-" + b.Name, RoleKind: "ClusterRole",
+			RoleName: "cluster-admin", Subjects: subjects(b.Subjects(), "default"), Source: "break_glass " + b.Name, Reason: b.Reason})
+	}
+}
+
+// subjects lists users, then groups, then service accounts ("name" in the
+// binding's namespace, or "namespace/name").
+func subjects(s spec.Subjects, ns string) []Subject {
+	var out []Subject
+	for _, u := range s.Users {
+		out = append(out, Subject{Kind: "User", Name: u})
+	}
+	for _, g := range s.Groups {
+		out = append(out, Subject{Kind: "Group", Name: g})
+	}
+	for _, sa := range s.ServiceAccounts {
+		sns, name, ok := strings.Cut(sa, "/")
+		if !ok {
+			sns, name = ns, sa
+		}
+		out = append(out, Subject{Kind: "ServiceAccount", Name: name, Namespace: sns})
+	}
+	return out
+}
+
+func sortedLabels(m map[string]string) []Label {
+	out := make([]Label, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, Label{k, m[k]})
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// AccessRow is one line of ARCHITECTURE.md's "who can do what, where" table.
+type AccessRow struct {
+	Subject, Namespace, Role, What, Source string
+}
+
+// Access lists every grant, sorted by subject, then namespace.
+func (s *Services) Access() []AccessRow {
+	roles := map[string]Role{}
+	for _, r := range s.Roles {
+		roles[r.Namespace+"/"+r.Name] = r
+	}
+	var rows []AccessRow
+	for _, b := range s.Bindings {
+		what := builtinRoles[b.RoleName]
+		if b.RoleKind == "Role" {
+			var parts []string
+			for _, r := range roles[b.Namespace+"/"+b.RoleName].Rules {
+				parts = append(parts, fmt.Sprintf("%s %s", strings.Join(r.Verbs, ", "), strings.Join(r.Resources, ", ")))
+			}
+			what = strings.Join(parts, "; ")
+		}
+		ns := b.Namespace
+		if ns == "" {
+			ns = "all (cluster-wide)"
+		}
+		for _, sub := range b.Subjects {
+			rows = append(rows, AccessRow{Subject: sub.String(), Namespace: ns, Role: b.RoleName, What: what, Source: b.Source})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Subject != rows[j].Subject {
+			return rows[i].Subject < rows[j].Subject
+		}
+		return rows[i].Namespace < rows[j].Namespace
+	})
+	return rows
+}
+
+var builtinRoles = map[string]string{
+	"view":          "read most objects; not secrets, roles or bindings",
+	"edit":          "read and write most objects, including secrets; not roles or bindings",
+	"admin":         "everything in the namespace, including roles and bindings; not quotas or the namespace itself",
+	"cluster-admin": "everything, everywhere (break-glass)",
+}
+
+// Component is a top-level folder of the manifests tree.
+type Component struct {
+	Dir string
+	// Wave orders installation: namespaces first (0), then what only needs
+	// namespaces (1), then the workloads (2).
+	Wave int
+}
+
+// Components lists the manifests tree's folders this design has, in install
+// order.
+func (s *Services) Components() []Component {
+	all := []struct {
+		c  Component
+		on bool
+	}{
+		{Component{"namespaces", 0}, len(s.Namespaces) > 0},
+		{Component{"storage", 1}, len(s.StorageClasses)+len(s.Volumes)+len(s.Claims) > 0},
+		{Component{"rbac", 1}, len(s.Roles)+len(s.Bindings) > 0},
+		{Component{"policies", 1}, len(s.Namespaces) > 0},
+		{Component{"monitoring", 2}, s.Monitoring != nil},
+		{Component{"logging", 2}, s.Logging != nil},
+		{Component{"autoscaling", 2}, s.Autoscaling != nil},
+	}
+	var out []Component
+	for _, c := range all {
+		if c.on {
+			out = append(out, c.c)
+		}
+	}
+	return out
+}

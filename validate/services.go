@@ -1,0 +1,489 @@
+package validate
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+var (
+	podSecurityLevels = []string{"restricted", "baseline", "privileged"}
+	builtinNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+	reclaimPolicies   = []string{"Delete", "Retain"}
+	bindingModes      = []string{"WaitForFirstConsumer", "Immediate"}
+	accessModes       = []string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}
+	loggingBackends   = []string{"elasticsearch", "opensearch"}
+	cloudProviders    = []string{"aws", "gce", "azure"}
+	gitopsTools       = []string{"argocd", "flux"}
+	promDuration      = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
+	jvmHeap           = regexp.MustCompile(`^[1-9][0-9]*[mg]$`)
+	registryHost      = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	imageRef          = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._:/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$`)
+)
+
+// services checks the blocks that render the manifests tree.
+func (v *validator) services() {
+	v.images()
+	v.namespaces()
+	v.storage()
+	v.access()
+	v.monitoring()
+	v.logging()
+	v.autoscaling()
+	v.expose()
+	v.gitops()
+	for _, p := range v.s.NodePools {
+		if _, ok := p.Labels[spec.PoolLabel]; ok {
+			v.errorf(p.LabelsRange, &p.DeclRange, "Reserved label", "blueprint labels every node of a pool with %s=<pool name>, which workloads select. Remove it from labels.", spec.PoolLabel)
+		}
+	}
+}
+
+func (v *validator) images() {
+	im := v.s.Images
+	if im == nil {
+		return
+	}
+	if im.Registry != nil && !registryHost.MatchString(*im.Registry) {
+		v.errorf(im.RegistryRange, &im.DeclRange, "Invalid registry", "registry %q should be a host, optional port and path without a scheme, such as \"mirror.example.com:5000/library\".", *im.Registry)
+	}
+	known := make([]string, 0, len(spec.DefaultImages))
+	for k := range spec.DefaultImages {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	for _, name := range sortedKeys(im.Overrides) {
+		ref := im.Overrides[name]
+		if !contains(known, name) {
+			detail := fmt.Sprintf("No image is called %q; the names are %s.", name, quoteList(known))
+			if s := spec.Suggest(name, known); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			v.errorf(im.OverridesRange, &im.DeclRange, "Unknown image", "%s", detail)
+		}
+		if !imageRef.MatchString(ref) || strings.HasSuffix(ref, ":latest") {
+			v.errorf(im.OverridesRange, &im.DeclRange, "Image not pinned", "Image %q for %s must name a version tag or a sha256 digest (not latest), so that every node runs the same bits.", ref, name)
+		}
+	}
+}
+
+// declaredNamespaces are the namespaces a reference may name: the spec's
+// own, the services' and Kubernetes' built-in ones.
+func (v *validator) declaredNamespaces() []string {
+	ns := append([]string{}, builtinNamespaces...)
+	for _, n := range v.s.Namespaces {
+		ns = append(ns, n.Name)
+	}
+	if m := v.s.Monitoring; m != nil {
+		ns = append(ns, m.NamespaceOrDefault())
+	}
+	if l := v.s.Logging; l != nil {
+		ns = append(ns, l.NamespaceOrDefault())
+	}
+	return ns
+}
+
+func (v *validator) namespaceRef(ns string, rng hcl.Range, ctx *hcl.Range) {
+	known := v.declaredNamespaces()
+	if contains(known, ns) {
+		return
+	}
+	detail := fmt.Sprintf("Namespace %q is not declared. Add namespace %q {} or use one of %s.", ns, ns, quoteList(known))
+	if s := spec.Suggest(ns, known); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	v.errorf(rng, ctx, "Unknown namespace", "%s", detail)
+}
+
+// objectName checks a name that becomes a Kubernetes object name.
+func (v *validator) objectName(name string, rng hcl.Range, ctx *hcl.Range, what string) {
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		v.errorf(rng, ctx, "Invalid "+what+" name", "%q: %s.", name, strings.Join(errs, "; "))
+	}
+}
+
+func (v *validator) namespaces() {
+	seen := map[string]bool{}
+	for _, n := range v.s.Namespaces {
+		if errs := validation.IsDNS1123Label(n.Name); len(errs) > 0 {
+			v.errorf(n.NameRange, &n.DeclRange, "Invalid namespace name", "%q: %s.", n.Name, strings.Join(errs, "; "))
+		}
+		if contains(builtinNamespaces, n.Name) {
+			v.errorf(n.NameRange, &n.DeclRange, "Built-in namespace", "Namespace %q exists in every cluster and blueprint does not manage it; refer to it without declaring it.", n.Name)
+		}
+		if seen[n.Name] {
+			v.errorf(n.NameRange, &n.DeclRange, "Duplicate namespace", "Namespace %q is declared twice.", n.Name)
+		}
+		seen[n.Name] = true
+		level := n.PodSecurityOrDefault()
+		if v.oneOf(level, podSecurityLevels, n.PodSecurityRange, &n.DeclRange, "pod_security level") && level != "restricted" &&
+			(n.Reason == nil || strings.TrimSpace(*n.Reason) == "") {
+			v.errorf(n.PodSecurityRange, &n.DeclRange, "Relaxed pod security without a reason",
+				"Namespace %q is %s instead of restricted. Say why in reason = \"…\"; it is written on the namespace for reviewers.", n.Name, level)
+		}
+		for _, k := range sortedKeys(n.Labels) {
+			v.objectLabel(k, n.Labels[k], n.LabelsRange, &n.DeclRange)
+			if strings.HasPrefix(k, "pod-security.kubernetes.io/") || k == "kubernetes.io/metadata.name" {
+				v.errorf(n.LabelsRange, &n.DeclRange, "Reserved label", "Label %q is set by blueprint from pod_security; remove it.", k)
+			}
+		}
+	}
+}
+
+func (v *validator) objectLabel(k, val string, rng hcl.Range, ctx *hcl.Range) {
+	if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+		v.errorf(rng, ctx, "Invalid label key", "Label key %q: %s.", k, strings.Join(errs, "; "))
+	}
+	if errs := validation.IsValidLabelValue(val); len(errs) > 0 {
+		v.errorf(rng, ctx, "Invalid label value", "Label %s=%q: %s.", k, val, strings.Join(errs, "; "))
+	}
+}
+
+// quantity checks a size such as "50Gi".
+func (v *validator) quantity(s string, rng hcl.Range, ctx *hcl.Range, what string) {
+	q, err := resource.ParseQuantity(s)
+	if err != nil || q.Sign() <= 0 {
+		v.errorf(rng, ctx, "Invalid "+what, "%q is not a positive Kubernetes quantity such as \"10Gi\".", s)
+	}
+}
+
+func (v *validator) storageClassRef(name string, rng hcl.Range, ctx *hcl.Range) {
+	var known []string
+	for _, c := range v.s.StorageClasses {
+		known = append(known, c.Name)
+		if c.Name == name {
+			return
+		}
+	}
+	detail := fmt.Sprintf("Storage class %q is not declared in this spec.", name)
+	if len(known) == 0 {
+		detail += " Add a storage_class block for it."
+	} else if s := spec.Suggest(name, known); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else {
+		detail += " Declared: " + quoteList(known) + "."
+	}
+	v.errorf(rng, ctx, "Unknown storage class", "%s", detail)
+}
+
+func (v *validator) accessModes(modes []string, rng hcl.Range, ctx *hcl.Range) {
+	for _, m := range modes {
+		v.oneOf(m, accessModes, rng, ctx, "access mode")
+	}
+}
+
+func (v *validator) storage() {
+	seen := map[string]bool{}
+	defaults := 0
+	for _, c := range v.s.StorageClasses {
+		v.objectName(c.Name, c.NameRange, &c.DeclRange, "storage class")
+		if seen[c.Name] {
+			v.errorf(c.NameRange, &c.DeclRange, "Duplicate storage class", "Storage class %q is declared twice.", c.Name)
+		}
+		seen[c.Name] = true
+		if errs := validation.IsQualifiedName(c.Provisioner); len(errs) > 0 {
+			v.errorf(c.ProvisionerRange, &c.DeclRange, "Invalid provisioner", "Provisioner %q should be a CSI driver name such as \"ebs.csi.aws.com\" or \"kubernetes.io/no-provisioner\": %s.", c.Provisioner, strings.Join(errs, "; "))
+		}
+		v.oneOf(c.ReclaimPolicyOrDefault(), reclaimPolicies, c.ReclaimPolicyRange, &c.DeclRange, "reclaim policy")
+		if v.oneOf(c.BindingModeOrDefault(), bindingModes, c.BindingModeRange, &c.DeclRange, "volume binding mode") && c.BindingModeOrDefault() == "Immediate" {
+			v.warnf(c.BindingModeRange, &c.DeclRange, "Volumes bound before scheduling",
+				"With Immediate binding a volume is created before its pod is scheduled, possibly in a zone where the pod cannot run. WaitForFirstConsumer creates it where the pod lands.")
+		}
+		for _, z := range c.Zones {
+			if !contains(v.zoneNames(), z) {
+				v.errorf(c.ZonesRange, &c.DeclRange, "Unknown zone", "Storage class %q allows zone %q, which no zone block declares.", c.Name, z)
+			}
+		}
+		for _, k := range sortedKeys(c.Parameters) {
+			if k == "" || strings.ContainsAny(k+c.Parameters[k], "\x00") {
+				v.errorf(c.ParametersRange, &c.DeclRange, "Invalid parameter", "Storage class %q has an empty or binary parameter.", c.Name)
+			}
+		}
+		if c.Default != nil && *c.Default {
+			defaults++
+			if defaults > 1 {
+				v.errorf(c.DefaultRange, &c.DeclRange, "Two default storage classes", "Only one storage class can be the default; claims without a class would pick one at random.")
+			}
+		}
+	}
+	names := map[string]bool{}
+	for _, m := range v.all {
+		names[m.Name] = true
+	}
+	seenPV := map[string]bool{}
+	for _, pv := range v.s.Volumes {
+		v.objectName(pv.Name, pv.NameRange, &pv.DeclRange, "volume")
+		if seenPV[pv.Name] {
+			v.errorf(pv.NameRange, &pv.DeclRange, "Duplicate volume", "Volume %q is declared twice.", pv.Name)
+		}
+		seenPV[pv.Name] = true
+		v.storageClassRef(pv.StorageClass, pv.StorageClassRange, &pv.DeclRange)
+		v.quantity(pv.Capacity, pv.CapacityRange, &pv.DeclRange, "capacity")
+		v.accessModes(pv.AccessModes, pv.AccessModesRange, &pv.DeclRange)
+		v.oneOf(pv.ReclaimPolicyOrDefault(), reclaimPolicies, pv.ReclaimPolicyRange, &pv.DeclRange, "reclaim policy")
+		switch {
+		case (pv.Local == nil) == (pv.NFS == nil):
+			v.errorf(pv.NameRange, &pv.DeclRange, "Volume source", "Volume %q needs exactly one of a local { path, node } or an nfs { server, path } block.", pv.Name)
+		case pv.Local != nil:
+			v.absPath(pv.Local.Path, pv.Local.PathRange, &pv.Local.DeclRange)
+			if !names[pv.Local.Node] {
+				v.errorf(pv.Local.NodeRange, &pv.Local.DeclRange, "Unknown node", "Local volume %q is on node %q, which the spec does not declare.", pv.Name, pv.Local.Node)
+			}
+		default:
+			v.absPath(pv.NFS.Path, pv.NFS.PathRange, &pv.NFS.DeclRange)
+			if !validEndpointHost(pv.NFS.Server) {
+				v.errorf(pv.NFS.ServerRange, &pv.NFS.DeclRange, "Invalid NFS server", "%q should be an address or a DNS name.", pv.NFS.Server)
+			}
+		}
+	}
+	seenPVC := map[string]bool{}
+	for _, c := range v.s.Claims {
+		ns := c.NamespaceOrDefault()
+		v.objectName(c.Name, c.NameRange, &c.DeclRange, "claim")
+		if seenPVC[ns+"/"+c.Name] {
+			v.errorf(c.NameRange, &c.DeclRange, "Duplicate claim", "Claim %q is declared twice in namespace %q.", c.Name, ns)
+		}
+		seenPVC[ns+"/"+c.Name] = true
+		v.namespaceRef(ns, rangeOr(c.NamespaceRange, c.NameRange), &c.DeclRange)
+		v.quantity(c.Storage, c.StorageRange, &c.DeclRange, "storage size")
+		v.accessModes(c.AccessModes, c.AccessModesRange, &c.DeclRange)
+		if c.StorageClass != nil {
+			v.storageClassRef(*c.StorageClass, c.StorageClassRange, &c.DeclRange)
+		}
+	}
+}
+
+func (v *validator) absPath(p string, rng hcl.Range, ctx *hcl.Range) {
+	if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\x00\n") {
+		v.errorf(rng, ctx, "Invalid path", "%q should be a clean absolute path such as \"/mnt/disks/ssd0\".", p)
+	}
+}
+
+func (v *validator) poolRef(name *string, rng hcl.Range, ctx *hcl.Range) {
+	if name == nil {
+		return
+	}
+	var known []string
+	for _, p := range v.s.NodePools {
+		known = append(known, p.Name)
+		if p.Name == *name {
+			return
+		}
+	}
+	detail := fmt.Sprintf("Node pool %q is not declared; pools: %s.", *name, quoteList(known))
+	if s := spec.Suggest(*name, known); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	v.errorf(rng, ctx, "Unknown node pool", "%s", detail)
+}
+
+func (v *validator) serviceNamespace(ns *string, rng hcl.Range, ctx *hcl.Range) {
+	if ns == nil {
+		return
+	}
+	if errs := validation.IsDNS1123Label(*ns); len(errs) > 0 {
+		v.errorf(rng, ctx, "Invalid namespace name", "%q: %s.", *ns, strings.Join(errs, "; "))
+	} else if contains(builtinNamespaces, *ns) {
+		v.errorf(rng, ctx, "Built-in namespace", "Give the service a namespace of its own instead of %q, so its policies and Pod Security level apply to it alone.", *ns)
+	}
+}
+
+func (v *validator) monitoring() {
+	m := v.s.Monitoring
+	if m == nil {
+		return
+	}
+	ctx := &m.DeclRange
+	v.serviceNamespace(m.Namespace, m.NamespaceRange, ctx)
+	v.storageClassRef(m.StorageClass, m.StorageClassRange, ctx)
+	if m.Retention != nil && !promDuration.MatchString(*m.Retention) {
+		v.errorf(m.RetentionRange, ctx, "Invalid retention", "retention %q should be a Prometheus duration such as \"15d\" or \"12h\".", *m.Retention)
+	}
+	if m.VolumeSize != nil {
+		v.quantity(*m.VolumeSize, m.VolumeSizeRange, ctx, "volume size")
+	}
+	if n := m.PrometheusReplicasOrDefault(); n < 2 || n > 10 {
+		v.errorf(m.PrometheusReplicasRange, ctx, "Prometheus not highly available", "prometheus_replicas must be 2 to 10; with %d, losing one node loses monitoring.", n)
+	}
+	if n := m.AlertmanagerReplicasOrDefault(); n < 3 || n > 9 {
+		v.errorf(m.AlertmanagerReplicasRange, ctx, "Alertmanager not highly available", "alertmanager_replicas must be 3 to 9, so that the cluster keeps deduplicating alerts with one replica down; got %d.", n)
+	}
+	v.poolRef(m.NodePool, m.NodePoolRange, ctx)
+	seen := map[string]bool{}
+	for _, r := range m.Receivers {
+		v.receiver(r, seen)
+	}
+	if g := m.Grafana; g != nil {
+		v.objectName(g.AdminSecret, g.AdminSecretRange, &g.DeclRange, "secret")
+	}
+}
+
+func (v *validator) receiver(r *spec.Receiver, seen map[string]bool) {
+	ctx := &r.DeclRange
+	if seen[r.Name] {
+		v.errorf(r.NameRange, ctx, "Duplicate receiver", "Receiver %q is declared twice.", r.Name)
+	}
+	seen[r.Name] = true
+	if r.Name == "" || strings.ContainsAny(r.Name, "\x00\n\r\"") {
+		v.errorf(r.NameRange, ctx, "Invalid receiver name", "Receiver names are one line of text without quotes.")
+	}
+	if (r.WebhookURL == nil) == (r.EmailTo == nil) {
+		v.errorf(r.NameRange, ctx, "Receiver target", "Receiver %q needs exactly one of webhook_url or email_to.", r.Name)
+		return
+	}
+	if r.WebhookURL != nil {
+		u, err := url.Parse(*r.WebhookURL)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			v.errorf(r.WebhookURLRange, ctx, "Invalid webhook URL", "%q should be an http or https URL.", *r.WebhookURL)
+		case u.User != nil || u.RawQuery != "":
+			v.errorf(r.WebhookURLRange, ctx, "Credentials in a webhook URL",
+				"The webhook URL carries a user, password or query string, which would be committed with the output. Put such URLs in a Secret and point Alertmanager at it; keep the spec secret-free.")
+		}
+		return
+	}
+	if _, err := mail.ParseAddress(*r.EmailTo); err != nil {
+		v.errorf(r.EmailToRange, ctx, "Invalid e-mail address", "%q: %v.", *r.EmailTo, err)
+	}
+	if r.Smarthost == nil || !validSmarthost(*r.Smarthost) {
+		v.errorf(rangeOr(r.SmarthostRange, r.NameRange), ctx, "Missing smarthost", "E-mail receivers need smarthost = \"host:port\" of the SMTP relay.")
+	}
+	if r.EmailFrom == nil {
+		v.errorf(r.NameRange, ctx, "Missing sender", "E-mail receivers need email_from = \"alertmanager@example.com\".")
+	} else if _, err := mail.ParseAddress(*r.EmailFrom); err != nil {
+		v.errorf(r.EmailFromRange, ctx, "Invalid e-mail address", "%q: %v.", *r.EmailFrom, err)
+	}
+}
+
+func validSmarthost(s string) bool {
+	i := strings.LastIndex(s, ":")
+	return i > 0 && validEndpointHost(strings.Trim(s[:i], "[]")) && validPort(s[i+1:])
+}
+
+func (v *validator) logging() {
+	l := v.s.Logging
+	if l == nil {
+		return
+	}
+	ctx := &l.DeclRange
+	v.serviceNamespace(l.Namespace, l.NamespaceRange, ctx)
+	v.oneOf(l.BackendOrDefault(), loggingBackends, l.BackendRange, ctx, "logging backend")
+	if n := l.ReplicasOrDefault(); n < 3 || n > 15 {
+		v.errorf(l.ReplicasRange, ctx, "Search cluster too small", "replicas must be 3 to 15: a search cluster needs three master-eligible nodes to elect a leader with one down; got %d.", n)
+	}
+	v.storageClassRef(l.StorageClass, l.StorageClassRange, ctx)
+	if l.VolumeSize != nil {
+		v.quantity(*l.VolumeSize, l.VolumeSizeRange, ctx, "volume size")
+	}
+	if l.Heap != nil && !jvmHeap.MatchString(*l.Heap) {
+		v.errorf(l.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"2g\" or \"1536m\".", *l.Heap)
+	}
+	v.poolRef(l.NodePool, l.NodePoolRange, ctx)
+	if l.Namespace != nil && v.s.Monitoring != nil && *l.Namespace == v.s.Monitoring.NamespaceOrDefault() {
+		v.errorf(l.NamespaceRange, ctx, "Shared namespace", "Logging and monitoring share namespace %q; give each its own so their policies stay apart.", *l.Namespace)
+	}
+}
+
+func (v *validator) autoscaling() {
+	a := v.s.Autoscaling
+	var ca *spec.ClusterAutoscaler
+	if a != nil {
+		ca = a.ClusterAutoscaler
+	}
+	if ca != nil {
+		if ca.Provider == "none" || ca.Provider == "baremetal" || ca.Provider == "bare-metal" {
+			v.errorf(ca.ProviderRange, &ca.DeclRange, "No cloud to scale",
+				"The Cluster Autoscaler adds and removes machines through a cloud provider's API. On bare metal there is none, so it could only fail. Remove the cluster_autoscaler block and size pools with count_per_zone; metrics-server and HPAs still work.")
+		} else {
+			v.oneOf(ca.Provider, cloudProviders, ca.ProviderRange, &ca.DeclRange, "cloud provider")
+		}
+	}
+	for _, p := range v.s.NodePools {
+		as := p.Autoscale
+		if as == nil {
+			continue
+		}
+		if ca == nil {
+			v.errorf(as.DeclRange, &p.DeclRange, "Autoscaling without an autoscaler",
+				"Pool %q has an autoscale block, but nothing would resize it. Add autoscaling { cluster_autoscaler { provider = \"aws\" } } on a cloud, or remove the block on bare metal.", p.Name)
+		}
+		if as.Min < 0 || as.Max < 1 || as.Min > as.Max || as.Max > 1000 {
+			v.errorf(as.MaxRange, &as.DeclRange, "Invalid pool size range", "Pool %q: need 0 ≤ min ≤ max, 1 ≤ max ≤ 1000; got min %d, max %d.", p.Name, as.Min, as.Max)
+		}
+		if as.NodeGroup != nil {
+			if errs := validation.IsQualifiedName(*as.NodeGroup); len(errs) > 0 && !regexp.MustCompile(`^[A-Za-z0-9:/._-]{1,255}$`).MatchString(*as.NodeGroup) {
+				v.errorf(as.NodeGroupRange, &as.DeclRange, "Invalid node group", "node_group %q should be the provider's name of the group (letters, digits, . _ - : /).", *as.NodeGroup)
+			}
+		}
+	}
+}
+
+func (v *validator) expose() {
+	e := v.s.Expose
+	if e == nil {
+		return
+	}
+	ctx := &e.DeclRange
+	v.objectName(e.IngressClass, e.IngressClassRange, ctx, "ingress class")
+	v.objectName(e.TLSSecret, e.TLSSecretRange, ctx, "secret")
+	host := func(h *string, rng hcl.Range, needs bool, what string) {
+		if h == nil {
+			return
+		}
+		if errs := validation.IsDNS1123Subdomain(*h); len(errs) > 0 || !strings.Contains(*h, ".") {
+			v.errorf(rng, ctx, "Invalid host name", "%q should be a fully qualified DNS name such as \"grafana.example.com\".", *h)
+		}
+		if !needs {
+			v.errorf(rng, ctx, "Nothing to expose", "%s is exposed, but the spec does not turn it on.", what)
+		}
+	}
+	host(e.Grafana, e.GrafanaRange, v.s.Monitoring != nil, "Grafana (monitoring block)")
+	host(e.Alertmanager, e.AlertmanagerRange, v.s.Monitoring != nil, "Alertmanager (monitoring block)")
+	host(e.Kibana, e.KibanaRange, v.s.Logging != nil, "Kibana (logging block)")
+}
+
+func (v *validator) gitops() {
+	g := v.s.GitOps
+	if g == nil {
+		return
+	}
+	ctx := &g.DeclRange
+	v.oneOf(g.Tool, gitopsTools, g.ToolRange, ctx, "GitOps tool")
+	u, err := url.Parse(g.RepoURL)
+	scp := regexp.MustCompile(`^[a-z0-9_]+@[a-zA-Z0-9.-]+:[A-Za-z0-9._/~-]+$`).MatchString(g.RepoURL)
+	switch {
+	case scp:
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "ssh" && u.Scheme != "http"):
+		v.errorf(g.RepoURLRange, ctx, "Invalid repository URL", "%q should be an https:// or ssh:// URL, or git@host:path.", g.RepoURL)
+	case u.User != nil && u.Scheme != "ssh":
+		if _, hasPassword := u.User.Password(); hasPassword || u.Scheme != "ssh" {
+			v.errorf(g.RepoURLRange, ctx, "Credentials in a repository URL", "The repository URL carries credentials that would be committed with the output. Give Argo CD or Flux a repository Secret instead.")
+		}
+	}
+	p := strings.Trim(g.Path, "/")
+	if g.Path == "" || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") || strings.ContainsAny(p, "\x00\n\"") {
+		v.errorf(g.PathRange, ctx, "Invalid repository path", "path %q should be the folder of the repository where this rendered output is committed, such as \"clusters/dataplat\".", g.Path)
+	}
+	if g.Revision != nil && (strings.TrimSpace(*g.Revision) == "" || strings.ContainsAny(*g.Revision, " \x00\n\"~^:")) {
+		v.errorf(g.RevisionRange, ctx, "Invalid revision", "revision %q should be a branch name such as \"main\".", *g.Revision)
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

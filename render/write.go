@@ -21,6 +21,10 @@ const ManifestName = ".blueprint-files"
 // from an interrupted run and is removed by the next.
 const stagingMark = ".blueprint-"
 
+// swapSuffix marks where exchange_other.go parks the old tree between its
+// two renames.
+const swapSuffix = ".swap"
+
 // Write makes dir hold tree, atomically: it builds the new folder beside the
 // old one, then swaps the two with a single rename, so that whenever the
 // process stops, dir is either the old tree or the new one, never a mix.
@@ -30,6 +34,9 @@ func Write(dir string, tree Tree) error {
 	dir = filepath.Clean(dir)
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	if err := restoreSwapped(parent, base, dir); err != nil {
 		return err
 	}
 	removeLeftovers(parent, base)
@@ -210,6 +217,23 @@ func syncDir(path string) error {
 	}
 	defer f.Close()
 	return f.Sync()
+}
+
+// restoreSwapped puts back the old tree that a run killed inside a two-rename
+// exchange left beside a missing dir. removeLeftovers would otherwise delete
+// it, and with it the files in dir that blueprint did not write.
+func restoreSwapped(parent, base, dir string) error {
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	entries, _ := os.ReadDir(parent)
+	prefix := "." + base + stagingMark
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), prefix) && strings.HasSuffix(e.Name(), swapSuffix) {
+			return os.Rename(filepath.Join(parent, e.Name()), dir)
+		}
+	}
+	return nil
 }
 
 // removeLeftovers deletes staging folders of interrupted runs.

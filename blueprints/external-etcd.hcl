@@ -73,3 +73,47 @@ node_pool "spark" {
     "example.com/pool" = "spark"
   }
 }
+
+# Cluster services: a namespace for Spark jobs, one storage class, access
+# for the analytics team, and Flux to apply it all from Git.
+namespace "spark-jobs" {}
+
+storage_class "ssd" {
+  provisioner = "rook-ceph.rbd.csi.ceph.com"
+  default     = true
+  parameters = {
+    clusterID = "rook-ceph"
+    pool      = "replicapool"
+  }
+}
+
+team "analytics" {
+  groups     = ["analytics-engineers"]
+  users      = ["carol"]
+  namespaces = { spark-jobs = "edit" }
+}
+
+role "job-watcher" {
+  namespace = "spark-jobs"
+  rule {
+    api_groups = ["batch"]
+    resources  = ["jobs"]
+    verbs      = ["get", "list", "watch"]
+  }
+  rule {
+    resources = ["pods", "pods/log"]
+    verbs     = ["get", "list", "watch"]
+  }
+}
+
+role_binding "ci-watches-jobs" {
+  namespace        = "spark-jobs"
+  role             = "job-watcher"
+  service_accounts = ["spark-jobs/ci"]
+}
+
+gitops {
+  tool     = "flux"
+  repo_url = "https://git.example.com/platform/clusters.git"
+  path     = "clusters/analytics"
+}

@@ -45,3 +45,53 @@ node_pool "kafka" {
     effect = "NoExecute"
   }
 }
+
+# Stream processors: one node per zone to start, grown by the Cluster
+# Autoscaler up to four per zone when pods are pending.
+node_pool "apps" {
+  zones          = local.zones
+  count_per_zone = 1
+  cpu            = 8
+  memory         = "32Gi"
+  autoscale {
+    min        = 3
+    max        = 12
+    node_group = "streaming-apps"
+  }
+}
+
+autoscaling {
+  cluster_autoscaler {
+    provider = "aws"
+  }
+}
+
+# Cluster services: a namespace for the streaming team, storage on the
+# cloud's block volumes, and Argo CD.
+namespace "streaming" {}
+
+storage_class "gp3" {
+  provisioner = "ebs.csi.aws.com"
+  default     = true
+  zones       = ["rack1", "rack2", "rack3"]
+  parameters = {
+    type      = "gp3"
+    encrypted = "true"
+  }
+}
+
+team "streaming" {
+  groups     = ["streaming-devs"]
+  namespaces = { streaming = "edit" }
+}
+
+team "streaming-leads" {
+  groups     = ["streaming-leads"]
+  namespaces = { streaming = "admin" }
+}
+
+gitops {
+  tool     = "argocd"
+  repo_url = "https://git.example.com/platform/clusters.git"
+  path     = "clusters/streaming"
+}

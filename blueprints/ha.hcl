@@ -157,6 +157,10 @@ team "analysts" {
   namespaces = { analytics = "edit" }
 }
 
+# metrics-server for HPAs and kubectl top. No Cluster Autoscaler: these are
+# bare-metal machines, and there is no API to order more.
+autoscaling {}
+
 break_glass "platform-oncall" {
   groups = ["platform-oncall"]
   reason = "Incident response when the GitOps pipeline itself is broken; every use is reviewed."

@@ -164,6 +164,9 @@ type Logging struct {
 	VolumeSize   string
 	Heap         string
 	Placement    Placement
+	// Secrets are the Secrets the logging stack refers to (certificates,
+	// built-in user passwords), listed in ARCHITECTURE.md.
+	Secrets []SecretRef
 }
 
 // Autoscaling is metrics-server and, with a cloud provider, the Cluster
@@ -507,5 +510,35 @@ func (s *Services) Components() []Component {
 			out = append(out, c.c)
 		}
 	}
+	return out
+}
+
+// SecretRef is a Secret the manifests refer to and the operator creates:
+// blueprint's output never holds secret material.
+type SecretRef struct {
+	Namespace, Name, Keys, Purpose string
+}
+
+// Secrets lists the Secrets the manifests expect, sorted by namespace and name.
+func (s *Services) Secrets() []SecretRef {
+	var out []SecretRef
+	if m := s.Monitoring; m != nil {
+		out = append(out, SecretRef{m.Namespace, m.GrafanaAdminSecret, "`admin-user`, `admin-password`", "Grafana's first administrator"})
+		if e := s.Expose; e != nil && (e.Grafana != "" || e.Alertmanager != "") {
+			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the Grafana and Alertmanager ingresses"})
+		}
+	}
+	if l := s.Logging; l != nil {
+		out = append(out, l.Secrets...)
+		if e := s.Expose; e != nil && e.Kibana != "" {
+			out = append(out, SecretRef{l.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the logging dashboard's ingress"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Namespace != out[j].Namespace {
+			return out[i].Namespace < out[j].Namespace
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
 }

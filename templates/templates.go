@@ -74,6 +74,10 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"join": strings.Join,
+	// cell makes text safe inside a Markdown table cell.
+	"cell": func(s string) string {
+		return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
+	},
 	// indent prefixes every line but the first with n spaces, for nesting a
 	// helper's output inside a YAML block.
 	"indent": func(n int, s string) string {

@@ -139,3 +139,66 @@ func TestStrictFailsOnWarnings(t *testing.T) {
 		t.Fatalf("--strict must fail on warnings, got %d", code)
 	}
 }
+
+// TestLeastPrivilegeViolationWritesNothing renders the example, then breaks
+// a least-privilege rule: render must point at the rule and leave every
+// byte of the output folder as it was.
+func TestLeastPrivilegeViolationWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "ha.hcl")
+	outDir := filepath.Join(dir, "out")
+	if code, _, errs := runCLI("init", specPath); code != cli.ExitOK {
+		t.Fatalf("init: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI("render", specPath, "-o", outDir, "--flatten"); code != cli.ExitOK {
+		t.Fatalf("render: %d %s", code, errs)
+	}
+	flat, _ := filepath.Glob(filepath.Join(outDir, "flat", "*.yaml"))
+	if len(flat) == 0 || !strings.HasSuffix(flat[0], "00-namespaces.yaml") {
+		t.Errorf("--flatten must write flat/ starting with the namespaces, got %v", flat)
+	}
+	before := snapshot(t, outDir)
+	src, _ := os.ReadFile(specPath)
+	bad := string(src) + `
+role "sneaky" {
+  namespace = "default"
+  rule {
+    resources = ["secrets"]
+    verbs     = ["*"]
+  }
+}
+`
+	if err := os.WriteFile(specPath, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI("render", specPath, "-o", outDir)
+	if code != cli.ExitSpecError || !strings.Contains(errs, "Wildcard verb") || !strings.Contains(errs, `verbs     = ["*"]`) {
+		t.Fatalf("a wildcard verb must be a positioned error: exit %d\n%s", code, errs)
+	}
+	after := snapshot(t, outDir)
+	if len(before) != len(after) {
+		t.Fatalf("output folder changed: %d files before, %d after", len(before), len(after))
+	}
+	for p, b := range before {
+		if !bytes.Equal(after[p], b) {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files[p] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}

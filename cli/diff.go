@@ -30,6 +30,7 @@ Exit code 0 whether or not there are changes; 1 if the spec has errors.`,
 		},
 	}
 	o.addFlags(cmd)
+	o.addRenderFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder to compare with")
 	return cmd
 }

@@ -18,12 +18,19 @@ type specOptions struct {
 	Vars     []string
 	VarFiles []string
 	Strict   bool
+	// Flatten also writes flat/: each manifests component built into one file.
+	Flatten bool
 }
 
 func (o *specOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&o.Vars, "var", nil, "set a variable: -var name=value (repeatable)")
 	cmd.Flags().StringArrayVar(&o.VarFiles, "var-file", nil, "read variable values from an HCL file (repeatable)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
+}
+
+// addRenderFlags adds the flags of commands that render.
+func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.Flatten, "flatten", false, "also write flat/NN-component.yaml, each component built by kustomize")
 }
 
 // loaded is a spec after loading and validation, with what is needed to
@@ -60,7 +67,7 @@ func renderSpec(o specOptions, s Streams) (render.Tree, error) {
 	if l.failed(o.Strict) {
 		return nil, specError()
 	}
-	tree, err := render.Render(plan.Build(l.spec))
+	tree, err := render.RenderWith(plan.Build(l.spec), render.Options{Flatten: o.Flatten})
 	if err != nil {
 		return nil, &exitError{code: ExitFailure, err: err}
 	}

@@ -29,6 +29,7 @@ has errors nothing is written.`,
 		},
 	}
 	o.addFlags(cmd)
+	o.addRenderFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder")
 	return cmd
 }

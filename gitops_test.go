@@ -1,0 +1,99 @@
+package blueprint_test
+
+import (
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/blueprint-dev/blueprint/internal/manifest"
+)
+
+// TestGitOps checks the Argo CD and Flux objects: one per component of the
+// manifests tree, pointing at that component's folder, with namespaces
+// applied before anything that needs them.
+func TestGitOps(t *testing.T) {
+	checked := 0
+	for _, ex := range examples(t) {
+		g := ex.plan.Services.GitOps
+		if g == nil {
+			continue
+		}
+		checked++
+		built := builtManifests(t, ex)["gitops"]
+		docs, err := manifest.Split(built)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type object struct {
+			Kind     string
+			Metadata struct {
+				Name        string
+				Annotations map[string]string
+			}
+			Spec struct {
+				Path      string
+				Source    struct{ Path string }
+				DependsOn []struct{ Name string } `json:"dependsOn"`
+			}
+		}
+		paths := map[string]string{} // object name → folder it applies
+		waves := map[string]string{}
+		deps := map[string][]string{}
+		for _, d := range docs {
+			var o object // only the fields checked below
+			if err := yaml.Unmarshal(d, &o); err != nil {
+				t.Fatalf("%s: %v", ex.name, err)
+			}
+			switch o.Kind {
+			case "Application":
+				paths[o.Metadata.Name] = o.Spec.Source.Path
+				waves[o.Metadata.Name] = o.Metadata.Annotations["argocd.argoproj.io/sync-wave"]
+			case "Kustomization":
+				paths[o.Metadata.Name] = o.Spec.Path
+				for _, dep := range o.Spec.DependsOn {
+					deps[o.Metadata.Name] = append(deps[o.Metadata.Name], dep.Name)
+				}
+			}
+		}
+		comps := ex.plan.Services.Components()
+		if len(paths) != len(comps) {
+			t.Errorf("%s: %d %s objects for %d components", ex.name, len(paths), g.Tool, len(comps))
+		}
+		nsApp := ex.plan.Name + "-namespaces"
+		for _, c := range comps {
+			name := ex.plan.Name + "-" + c.Dir
+			want := g.Path + "/manifests/" + c.Dir
+			if g.Tool == "flux" {
+				want = "./" + want
+			}
+			if paths[name] != want {
+				t.Errorf("%s: %s object %s applies %q, want %q", ex.name, g.Tool, name, paths[name], want)
+			}
+			if c.Dir == "namespaces" {
+				continue
+			}
+			switch g.Tool {
+			case "argocd":
+				if waves[name] <= waves[nsApp] {
+					t.Errorf("%s: %s has sync wave %q, not after the namespaces' %q", ex.name, name, waves[name], waves[nsApp])
+				}
+			case "flux":
+				if !contains(deps[name], nsApp) {
+					t.Errorf("%s: %s does not depend on %s", ex.name, name, nsApp)
+				}
+			}
+		}
+	}
+	if checked < 2 {
+		t.Errorf("want an Argo CD and a Flux example in blueprints/, checked %d", checked)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

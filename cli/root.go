@@ -13,7 +13,7 @@ import (
 // Exit codes.
 const (
 	ExitOK        = 0
-	ExitSpecError = 1 // the spec has errors (or warnings, with --strict)
+	ExitSpecError = 1 // the spec has errors (or warnings, with --strict); verify: a check failed
 	ExitUsage     = 2 // wrong flags or arguments
 	ExitFailure   = 3 // the spec is fine but something else failed (I/O)
 )
@@ -73,5 +73,6 @@ and keepalived configuration and an architecture document.`,
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
+	root.AddCommand(newVerifyCommand(s, nil))
 	return root
 }

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/blueprint-dev/blueprint/verify"
+)
+
+type verifyOptions struct {
+	Dir        string
+	ToolDirs   []string
+	Interface  string
+	JSON       bool
+	RequireAll bool
+}
+
+// newVerifyCommand builds "blueprint verify"; run, if not nil, replaces
+// verifyRun so that tests can see the options argv becomes.
+func newVerifyCommand(s Streams, run func(context.Context, *verifyOptions, Streams) error) *cobra.Command {
+	if run == nil {
+		run = verifyRun
+	}
+	o := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify DIR",
+		Short: "Check a rendered tree with the real haproxy, keepalived, kubeadm and promtool",
+		Long: `verify runs whichever of haproxy, keepalived, kubeadm and promtool it finds
+against the tree that render wrote into DIR, and prints for every artifact
+which check ran, with which program and version, and the result. Programs are
+looked for in the --tools folders (default: $BLUEPRINT_TOOLS), then in
+/var/cache/blueprint-tools/bin, /usr/sbin and /usr/local/sbin, then on PATH.
+A missing program is reported, and fails only with --require-all.
+
+Exit code 0: every check that ran passed; 1: a check failed (or, with
+--require-all, could not run); 2: usage, or DIR is not a rendered tree;
+3: other failure.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = args[0]
+			if !cmd.Flags().Changed("tools") {
+				if d := os.Getenv("BLUEPRINT_TOOLS"); d != "" {
+					o.ToolDirs = []string{d}
+				}
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			return run(ctx, o, s)
+		},
+	}
+	cmd.Flags().StringArrayVar(&o.ToolDirs, "tools", nil, "folder to look for the programs in first (repeatable)")
+	cmd.Flags().StringVar(&o.Interface, "interface", "", "network interface keepalived's check uses instead of the configs' (default: this machine's first non-loopback one)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&o.RequireAll, "require-all", false, "fail when a check cannot run because its program is missing")
+	return cmd
+}
+
+func verifyRun(ctx context.Context, o *verifyOptions, s Streams) error {
+	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface})
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, verify.ErrNotATree):
+		return &exitError{code: ExitUsage, err: err}
+	case err != nil:
+		return &exitError{code: ExitFailure, err: err}
+	}
+	if o.JSON {
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = rep.WriteText(s.Out)
+	}
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
+	if n := rep.Count(verify.Failed); n > 0 {
+		return &exitError{code: ExitSpecError, err: fmt.Errorf("%d of %d checks failed", n, len(rep.Checks))}
+	}
+	if n := rep.Count(verify.NotRun); n > 0 && o.RequireAll {
+		return &exitError{code: ExitSpecError, err: fmt.Errorf("%d checks could not run, and --require-all asks for every one", n)}
+	}
+	return nil
+}

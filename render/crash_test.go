@@ -272,7 +272,9 @@ func killWrites(t *testing.T, parent string, kills int, rng *rand.Rand) {
 	}
 	t.Logf("%d kills in %v (one write: %v): the folder held the old tree %d times and the new one %d times, never a mix; %d kills interrupted a write",
 		kills, time.Since(began).Round(time.Millisecond), (window / 2).Round(time.Millisecond), old, fresh, interrupted)
-	if old == 0 || fresh == 0 || interrupted < kills/2 {
+	// Over many kills, some must land on each side of the swap and most
+	// inside a write; a handful on disk proves only the invariant.
+	if kills >= 50 && (old == 0 || fresh == 0 || interrupted < kills/2) {
 		t.Errorf("kills did not land across writes (old: %d, new: %d, interrupted: %d); the test proves little", old, fresh, interrupted)
 	}
 }

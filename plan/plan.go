@@ -70,6 +70,7 @@ type Plan struct {
 	ZoneGroups []ZoneGroup
 
 	Services  Services
+	Workloads Workloads
 	imageRefs map[string]string
 
 	HAProxyImage    string

@@ -22,6 +22,8 @@ type Services struct {
 	Expose         *Expose
 	GitOps         *GitOps
 	Images         []Image // every image the tree runs
+
+	workloads *Workloads // the plan's, for Components
 }
 
 // Enabled reports whether the spec asks for any cluster service, and so
@@ -331,6 +333,20 @@ func buildServices(p *Plan, s *spec.Spec) {
 	if g := s.GitOps; g != nil {
 		sv.GitOps = &GitOps{Tool: g.Tool, RepoURL: g.RepoURL, Path: strings.Trim(g.Path, "/"), Revision: g.RevisionOrDefault()}
 	}
+	buildWorkloads(p, s, placement, pools)
+	sv.workloads = &p.Workloads
+	if w := p.Workloads; w.Kafka != nil {
+		images = append(images, "kafka")
+		if sv.Monitoring != nil {
+			images = append(images, "kafka-exporter")
+		}
+	}
+	if p.Workloads.HDFS != nil {
+		images = append(images, "hadoop")
+	}
+	if p.Workloads.Spark != nil {
+		images = append(images, "spark")
+	}
 	if sv.Monitoring != nil {
 		for i := range sv.Namespaces {
 			sv.Namespaces[i].Scraped = true
@@ -492,6 +508,7 @@ type Component struct {
 // Components lists the manifests tree's folders this design has, in install
 // order.
 func (s *Services) Components() []Component {
+	w := s.workloads
 	all := []struct {
 		c  Component
 		on bool
@@ -503,6 +520,9 @@ func (s *Services) Components() []Component {
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},
+		{Component{"kafka", 2}, w != nil && w.Kafka != nil},
+		{Component{"hdfs", 2}, w != nil && w.HDFS != nil},
+		{Component{"spark", 2}, w != nil && w.Spark != nil},
 	}
 	var out []Component
 	for _, c := range all {

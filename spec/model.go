@@ -31,6 +31,10 @@ type Spec struct {
 	Expose         *Expose                  `hcl:"expose,block"`
 	GitOps         *GitOps                  `hcl:"gitops,block"`
 
+	Kafka []*Kafka `hcl:"kafka,block"`
+	HDFS  []*HDFS  `hcl:"hdfs,block"`
+	Spark []*Spark `hcl:"spark,block"`
+
 	// Files holds the parsed sources, for printing diagnostics with snippets.
 	Files map[string]*hcl.File
 	// DeclRange is the start of the first file, the subject of diagnostics

@@ -420,6 +420,9 @@ var DefaultImages = map[string]string{
 	"elasticsearch":         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
 	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.0.3",
 	"grafana":               "docker.io/grafana/grafana:12.1.0",
+	"hadoop":                "docker.io/apache/hadoop:3.4.1",
+	"kafka":                 "docker.io/apache/kafka:4.1.1",
+	"kafka-exporter":        "docker.io/danielqsj/kafka-exporter:v1.9.0",
 	"haproxy":               "docker.io/library/haproxy:2.8.16-alpine",
 	"keepalived":            "docker.io/osixia/keepalived:2.0.20",
 	"kibana":                "docker.elastic.co/kibana/kibana:8.19.7",
@@ -429,6 +432,7 @@ var DefaultImages = map[string]string{
 	"opensearch":            "docker.io/opensearchproject/opensearch:3.1.0",
 	"opensearch-dashboards": "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
 	"prometheus":            "quay.io/prometheus/prometheus:v3.16.0",
+	"spark":                 "docker.io/apache/spark:4.0.0",
 }
 
 // PoolLabel is the node label every worker carries with its pool's name;

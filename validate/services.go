@@ -42,6 +42,7 @@ func (v *validator) services() {
 	v.autoscaling()
 	v.expose()
 	v.gitops()
+	v.workloads()
 	for _, p := range v.s.NodePools {
 		if _, ok := p.Labels[spec.PoolLabel]; ok {
 			v.errorf(p.LabelsRange, &p.DeclRange, "Reserved label", "blueprint labels every node of a pool with %s=<pool name>, which workloads select. Remove it from labels.", spec.PoolLabel)
@@ -89,6 +90,15 @@ func (v *validator) declaredNamespaces() []string {
 	}
 	if l := v.s.Logging; l != nil {
 		ns = append(ns, l.NamespaceOrDefault())
+	}
+	for _, k := range v.s.Kafka {
+		ns = append(ns, k.NamespaceOrDefault())
+	}
+	for _, h := range v.s.HDFS {
+		ns = append(ns, h.NamespaceOrDefault())
+	}
+	for _, sp := range v.s.Spark {
+		ns = append(ns, sp.NamespaceOrDefault())
 	}
 	return ns
 }

@@ -1,0 +1,286 @@
+package validate
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+var (
+	hdfsBlockSize = regexp.MustCompile(`^[1-9][0-9]*[kmg]?$`)
+	sparkMemory   = regexp.MustCompile(`^[1-9][0-9]*[kmgt]$`)
+)
+
+// poolNodes counts a pool's nodes per zone. Pods only land on the zones
+// that have nodes of the pool, which are the domains a topology spread
+// counts.
+func (v *validator) poolNodes(pool string) map[string]int {
+	perZone := map[string]int{}
+	for _, m := range v.all {
+		if m.Role == spec.RoleWorker && m.Pool != nil && m.Pool.Name == pool {
+			perZone[m.Zone]++
+		}
+	}
+	return perZone
+}
+
+// placeable is how many pods with required hostname anti-affinity and a
+// hard zone spread (maxSkew 1) fit on a pool: every zone holds at most one
+// more pod than the emptiest zone, and no node holds two.
+func placeable(perZone map[string]int) int {
+	if len(perZone) == 0 {
+		return 0
+	}
+	least := -1
+	for _, n := range perZone {
+		if least < 0 || n < least {
+			least = n
+		}
+	}
+	total := 0
+	for _, n := range perZone {
+		total += min(n, least+1)
+	}
+	return total
+}
+
+// lossPerZone is the most pods of a set of n, spread evenly over z zones,
+// that one zone holds.
+func lossPerZone(n, z int) int {
+	if z <= 0 {
+		return n
+	}
+	return (n + z - 1) / z
+}
+
+// workloadPool checks a workload's pool and that count pods with required
+// anti-affinity fit on it; it returns the pool's nodes per zone.
+func (v *validator) workloadPool(pool string, poolRange hcl.Range, ctx *hcl.Range, count int, countRange hcl.Range, what string) map[string]int {
+	var decl *spec.NodePool
+	for _, p := range v.s.NodePools {
+		if p.Name == pool {
+			decl = p
+		}
+	}
+	if decl == nil {
+		v.poolRef(&pool, poolRange, ctx)
+		return nil
+	}
+	perZone := v.poolNodes(pool)
+	if fit := placeable(perZone); count > fit {
+		zones := make([]string, 0, len(perZone))
+		for z, n := range perZone {
+			zones = append(zones, fmt.Sprintf("%s: %d", z, n))
+		}
+		sort.Strings(zones)
+		v.errorf(rangeOr(countRange, poolRange), ctx, "Workload does not fit its pool",
+			"%d %s need %d nodes of pool %q, one each (required anti-affinity on kubernetes.io/hostname) and spread evenly over zones; the pool (declared at %s) has nodes per zone {%s}, which place at most %d. Add nodes to the pool or lower the count.",
+			count, what, count, pool, decl.DeclRange.String(), joinStrings(zones), fit)
+	}
+	return perZone
+}
+
+func joinStrings(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
+
+func (v *validator) workloads() {
+	v.kafka()
+	v.hdfs()
+	v.spark()
+}
+
+func (v *validator) onlyOne(n int, name hcl.Range, ctx *hcl.Range, block string) {
+	if n > 1 {
+		v.errorf(name, ctx, "More than one "+block+" block", "A spec describes one %s deployment; put further ones in another spec.", block)
+	}
+}
+
+func (v *validator) kafka() {
+	for i, k := range v.s.Kafka {
+		ctx := &k.DeclRange
+		if i > 0 {
+			v.onlyOne(len(v.s.Kafka), k.NameRange, ctx, "kafka")
+			continue
+		}
+		v.objectName(k.Name, k.NameRange, ctx, "kafka")
+		v.serviceNamespace(k.Namespace, k.NamespaceRange, ctx)
+		brokers, controllers := k.BrokersOrDefault(), k.ControllersOrDefault()
+		rf, isr := k.ReplicationFactorOrDefault(), k.MinInsyncReplicasOrDefault()
+		if brokers < 1 || brokers > 100 {
+			v.errorf(k.BrokersRange, ctx, "Invalid broker count", "brokers must be 1 to 100; got %d.", brokers)
+		}
+		if controllers != 3 && controllers != 5 {
+			v.errorf(k.ControllersRange, ctx, "Invalid controller count", "KRaft needs 3 or 5 controllers: a majority must survive one (or two) losses; got %d.", controllers)
+		}
+		switch {
+		case rf < 1:
+			v.errorf(k.ReplicationFactorRange, ctx, "Invalid replication factor", "replication_factor must be at least 1; got %d.", rf)
+		case rf > brokers:
+			v.errorf(rangeOr(k.ReplicationFactorRange, k.BrokersRange), ctx, "Replication factor above the broker count",
+				"replication_factor %d needs %d brokers, but brokers is %d: topics could not be created.", rf, rf, brokers)
+		}
+		switch {
+		case isr < 1:
+			v.errorf(k.MinInsyncReplicasRange, ctx, "Invalid min.insync.replicas", "min_insync_replicas must be at least 1; got %d.", isr)
+		case isr >= rf && rf >= 1:
+			v.errorf(rangeOr(k.MinInsyncReplicasRange, k.ReplicationFactorRange), ctx, "min.insync.replicas not below the replication factor",
+				"min_insync_replicas %d must be below replication_factor %d, or a single broker down stops every acks=all write.", isr, rf)
+		}
+		if k.Partitions != nil && (*k.Partitions < 1 || *k.Partitions > 10000) {
+			v.errorf(k.PartitionsRange, ctx, "Invalid partition count", "default_partitions must be 1 to 10000.")
+		}
+		v.storageClassRef(k.StorageClass, k.StorageClassRange, ctx)
+		if k.VolumeSize != nil {
+			v.quantity(*k.VolumeSize, k.VolumeSizeRange, ctx, "volume size")
+		}
+		if k.Heap != nil && !jvmHeap.MatchString(*k.Heap) {
+			v.errorf(k.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"4g\".", *k.Heap)
+		}
+		v.resources(k.CPU, k.CPURange, k.Memory, k.MemoryRange, ctx)
+		perZone := v.workloadPool(k.NodePool, k.NodePoolRange, ctx, brokers, k.BrokersRange, "Kafka brokers")
+		cpool := k.ControllerPoolOrDefault()
+		cZones := v.workloadPool(cpool, rangeOr(k.ControllerPoolRange, k.NodePoolRange), ctx, controllers, k.ControllersRange, "Kafka controllers")
+		if perZone != nil && rf <= brokers && isr < rf && len(perZone) > 0 {
+			// Rack awareness spreads each partition's replicas over zones.
+			if lost := lossPerZone(rf, min(len(perZone), rf)); rf-lost < isr {
+				v.warnf(rangeOr(k.MinInsyncReplicasRange, k.NodePoolRange), ctx, "Losing one zone stops writes",
+					"Pool %q spans %d zone(s): losing one takes %d of each partition's %d replicas, leaving %d, below min_insync_replicas %d, so acks=all producers stop. Spread the pool over more zones or lower min_insync_replicas.",
+					k.NodePool, len(perZone), lost, rf, rf-lost, isr)
+			}
+		}
+		if cZones != nil && len(cZones) > 0 {
+			if lost := lossPerZone(controllers, len(cZones)); controllers-lost < controllers/2+1 {
+				v.warnf(rangeOr(k.ControllersRange, k.NodePoolRange), ctx, "Losing one zone loses the KRaft quorum",
+					"%d controllers over %d zone(s): one zone holds %d, and the %d left are not a majority. Spread the controllers' pool over at least three zones.",
+					controllers, len(cZones), lost, controllers-lost)
+			}
+		}
+	}
+}
+
+// resources checks a CPU and a memory request written as quantities.
+func (v *validator) resources(cpu *string, cpuRange hcl.Range, mem *string, memRange hcl.Range, ctx *hcl.Range) {
+	if cpu != nil {
+		if q, err := resource.ParseQuantity(*cpu); err != nil || q.Sign() <= 0 {
+			v.errorf(cpuRange, ctx, "Invalid CPU", "cpu %q should be a Kubernetes quantity such as \"2\" or \"500m\".", *cpu)
+		}
+	}
+	if mem != nil {
+		v.quantity(*mem, memRange, ctx, "memory")
+	}
+}
+
+func (v *validator) hdfs() {
+	for i, h := range v.s.HDFS {
+		ctx := &h.DeclRange
+		if i > 0 {
+			v.onlyOne(len(v.s.HDFS), h.NameRange, ctx, "hdfs")
+			continue
+		}
+		v.objectName(h.Name, h.NameRange, ctx, "hdfs")
+		v.serviceNamespace(h.Namespace, h.NamespaceRange, ctx)
+		dn, repl := h.DataNodesOrDefault(), h.ReplicationOrDefault()
+		if dn < 1 || dn > 500 {
+			v.errorf(h.DataNodesRange, ctx, "Invalid DataNode count", "datanodes must be 1 to 500; got %d.", dn)
+		}
+		switch {
+		case repl < 1 || repl > 10:
+			v.errorf(h.ReplicationRange, ctx, "Invalid replication", "replication must be 1 to 10; got %d.", repl)
+		case repl > dn:
+			v.errorf(rangeOr(h.ReplicationRange, h.DataNodesRange), ctx, "Replication above the DataNode count",
+				"replication %d needs %d DataNodes, but datanodes is %d: every block would stay under-replicated.", repl, repl, dn)
+		}
+		if h.BlockSize != nil && !hdfsBlockSize.MatchString(*h.BlockSize) {
+			v.errorf(h.BlockSizeRange, ctx, "Invalid block size", "block_size %q should be a size such as \"128m\" or \"256m\".", *h.BlockSize)
+		}
+		v.storageClassRef(h.StorageClass, h.StorageClassRange, ctx)
+		if h.DataVolumeSize != nil {
+			v.quantity(*h.DataVolumeSize, h.DataVolumeSizeRange, ctx, "volume size")
+		}
+		if h.NameVolumeSize != nil {
+			v.quantity(*h.NameVolumeSize, h.NameVolumeSizeRange, ctx, "volume size")
+		}
+		perZone := v.workloadPool(h.NodePool, h.NodePoolRange, ctx, dn, h.DataNodesRange, "DataNodes")
+		if h.HAOrDefault() {
+			v.workloadPool(h.NodePool, h.NodePoolRange, ctx, 3, h.HARange, "JournalNodes (NameNode HA)")
+		}
+		if perZone != nil && len(perZone) > 0 && repl <= dn {
+			if lost := lossPerZone(repl, min(len(perZone), repl)); lost >= repl {
+				v.warnf(rangeOr(h.ReplicationRange, h.NodePoolRange), ctx, "Losing one zone loses data",
+					"Pool %q spans one zone, so every replica of a block is in it; losing the zone makes the data unavailable.", h.NodePool)
+			}
+		}
+	}
+}
+
+func (v *validator) spark() {
+	for i, s := range v.s.Spark {
+		ctx := &s.DeclRange
+		if i > 0 {
+			v.onlyOne(len(v.s.Spark), s.NameRange, ctx, "spark")
+			continue
+		}
+		v.objectName(s.Name, s.NameRange, ctx, "spark")
+		v.serviceNamespace(s.Namespace, s.NamespaceRange, ctx)
+		minE, maxE := s.MinExecutorsOrDefault(), s.MaxExecutorsOrDefault()
+		if minE < 0 || maxE < 1 || minE > maxE || maxE > 10000 {
+			v.errorf(rangeOr(s.MaxExecutorsRange, s.MinExecutorsRange), ctx, "Invalid executor range",
+				"Need 0 ≤ min_executors ≤ max_executors, 1 ≤ max_executors ≤ 10000; got %d and %d.", minE, maxE)
+		}
+		var pool *spec.NodePool
+		for _, p := range v.s.NodePools {
+			if p.Name == s.NodePool {
+				pool = p
+			}
+		}
+		if pool == nil {
+			v.poolRef(&s.NodePool, s.NodePoolRange, ctx)
+		}
+		for _, c := range []struct {
+			cores      int
+			coresRange hcl.Range
+			mem        string
+			memRange   hcl.Range
+			what       string
+		}{
+			{s.ExecutorCPUOrDefault(), s.ExecutorCPURange, s.ExecutorMemoryOrDefault(), s.ExecutorMemoryRange, "executor"},
+			{s.DriverCPUOrDefault(), s.DriverCPURange, s.DriverMemoryOrDefault(), s.DriverMemoryRange, "driver"},
+		} {
+			if c.cores < 1 || (pool != nil && pool.CPU > 0 && c.cores > pool.CPU) {
+				v.errorf(c.coresRange, ctx, "Invalid "+c.what+" cores", "%s cores must be at least 1 and fit a node of the pool; got %d.", c.what, c.cores)
+			}
+			if !sparkMemory.MatchString(c.mem) {
+				v.errorf(c.memRange, ctx, "Invalid "+c.what+" memory", "%s memory %q should be a Spark size such as \"4g\" or \"512m\".", c.what, c.mem)
+			} else if pool != nil {
+				if q, err := resource.ParseQuantity(pool.Memory); err == nil && sparkBytes(c.mem) >= q.Value() {
+					v.errorf(c.memRange, ctx, "Pod larger than a node", "A %s with %s of memory (plus overhead) does not fit a node of pool %q, which has %s.", c.what, c.mem, pool.Name, pool.Memory)
+				}
+			}
+		}
+		if s.LocalDir != nil {
+			v.absPath(*s.LocalDir, s.LocalDirRange, ctx)
+		}
+	}
+}
+
+func sparkBytes(s string) int64 {
+	n, err := resource.ParseQuantity(s[:len(s)-1])
+	if err != nil {
+		return 0
+	}
+	shift := map[byte]uint{'k': 10, 'm': 20, 'g': 30, 't': 40}[s[len(s)-1]]
+	return n.Value() << shift
+}

@@ -117,6 +117,12 @@ func (v *validator) kafka() {
 		}
 		v.objectName(k.Name, k.NameRange, ctx, "kafka")
 		v.serviceNamespace(k.Namespace, k.NamespaceRange, ctx)
+		if c := v.s.Cluster; c != nil {
+			if minor, _, ok := ParseVersion(c.KubernetesVersion); ok && minor < 35 {
+				v.errorf(k.NameRange, ctx, "Rack awareness needs Kubernetes 1.35",
+					"Each broker learns its zone (broker.rack) from the pod label that the PodTopologyLabels admission plugin copies from its node, which is on by default from Kubernetes 1.35 (cluster %q runs %s). Use kubernetes_version 1.35 or newer.", c.Name, c.KubernetesVersion)
+			}
+		}
 		brokers, controllers := k.BrokersOrDefault(), k.ControllersOrDefault()
 		rf, isr := k.ReplicationFactorOrDefault(), k.MinInsyncReplicasOrDefault()
 		if brokers < 1 || brokers > 100 {

@@ -146,6 +146,22 @@ type Monitoring struct {
 	// ControlPlaneAddresses are the masters, where kube-scheduler and
 	// kube-controller-manager serve metrics.
 	ControlPlaneAddresses []string
+	// RetentionSize caps the TSDB below its volume (see derive).
+	RetentionSize string
+	// NullReceiver is one of Receivers, with no target: the always-firing
+	// Watchdog alert is routed there.
+	NullReceiver string
+	// ReceiverPorts are the TCP ports Alertmanager sends notifications to.
+	ReceiverPorts []int
+	// APIServerPorts are where pods reach the API: kube-apiserver itself
+	// and, if it differs, the load balancer's port.
+	APIServerPorts []int
+	// AlertmanagerPeers are the cluster addresses (host:port) of every
+	// Alertmanager replica, through its headless service.
+	AlertmanagerPeers []string
+	// MeshListenAddress is where Alertmanager's cluster port listens: every
+	// address of the pod network's primary family.
+	MeshListenAddress string
 }
 
 // Receiver is an Alertmanager receiver.
@@ -287,6 +303,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		for _, n := range p.ControlPlane {
 			mon.ControlPlaneAddresses = append(mon.ControlPlaneAddresses, n.Address)
 		}
+		mon.derive(p)
 		sv.Monitoring = mon
 		sv.addNamespace(Namespace{Name: mon.Namespace, PodSecurity: "privileged",
 			Reason: "node-exporter reads the host's /proc, /sys and root filesystem with hostNetwork and hostPID"})

@@ -185,6 +185,26 @@ type Logging struct {
 	// Secrets are the Secrets the logging stack refers to (certificates,
 	// built-in user passwords), listed in ARCHITECTURE.md.
 	Secrets []SecretRef
+	// Search and Dashboards name the search cluster's and the dashboard's
+	// objects and pods: elasticsearch and kibana, or opensearch and
+	// opensearch-dashboards.
+	Search, Dashboards string
+	// SearchPods are the StatefulSet's pod names, which bootstrap the
+	// cluster (cluster.initial_master_nodes); SeedHosts are their DNS names
+	// through the headless Service, where each node looks for the others.
+	SearchPods, SeedHosts []string
+	// SearchMemory is each search node's memory request and limit: twice
+	// the heap, the other half for Lucene's file cache and direct buffers.
+	SearchMemory string
+	// ZoneAware is true from Kubernetes 1.35, whose PodTopologyLabels
+	// admission plugin (beta, on by default) copies the node's
+	// topology.kubernetes.io/zone label onto each pod at binding: a search
+	// node then reads its zone through the downward API, and shard
+	// allocation awareness keeps a shard's copies in different zones.
+	ZoneAware bool
+	// APIServerPorts are the ports the shipper reaches the API server on:
+	// 6443 and, if it differs, the load balancer's port.
+	APIServerPorts []int
 }
 
 // Autoscaling is metrics-server and, with a cloud provider, the Cluster
@@ -314,6 +334,48 @@ func buildServices(p *Plan, s *spec.Spec) {
 			Namespace: l.NamespaceOrDefault(), OpenSearch: l.BackendOrDefault() == "opensearch",
 			Replicas: l.ReplicasOrDefault(), StorageClass: l.StorageClass, VolumeSize: l.VolumeSizeOrDefault(),
 			Heap: l.HeapOrDefault(), Placement: placement(l.NodePool),
+			Search: "elasticsearch", Dashboards: "kibana", APIServerPorts: []int{APIServerPort},
+		}
+		if lg.OpenSearch {
+			lg.Search, lg.Dashboards = "opensearch", "opensearch-dashboards"
+		}
+		for i := 0; i < lg.Replicas; i++ {
+			pod := fmt.Sprintf("%s-%d", lg.Search, i)
+			lg.SearchPods = append(lg.SearchPods, pod)
+			lg.SeedHosts = append(lg.SeedHosts, fmt.Sprintf("%s.%s-headless.%s.svc.%s", pod, lg.Search, lg.Namespace, p.DNSDomain))
+		}
+		var heap, minor int
+		fmt.Sscanf(lg.Heap, "%d", &heap) // validate allows only digits and m or g
+		lg.SearchMemory = fmt.Sprintf("%dMi", 2*heap)
+		if strings.HasSuffix(lg.Heap, "g") {
+			lg.SearchMemory = fmt.Sprintf("%dGi", 2*heap)
+		}
+		fmt.Sscanf(p.KubernetesVersion, "v1.%d.", &minor)
+		lg.ZoneAware = minor >= 35
+		if p.Endpoint.Port > 0 && p.Endpoint.Port != APIServerPort {
+			lg.APIServerPorts = append(lg.APIServerPorts, p.Endpoint.Port)
+		}
+		// The stack keeps its security on and blueprint writes no secret:
+		// the operator creates these, in the order the logging
+		// kustomization.yaml describes.
+		ns, search := lg.Namespace, lg.Search
+		certs := fmt.Sprintf("node certificate for HTTPS and for transport TLS, where nodes also present it as a client certificate; valid for `%s.%s.svc` and `*.%s-headless.%s.svc`; fluent-bit and the dashboard trust `ca.crt`", search, ns, search, ns)
+		if lg.OpenSearch {
+			lg.Secrets = []SecretRef{
+				{ns, "logging-search-certs", "`tls.crt`, `tls.key` (PKCS#8), `ca.crt`", certs + "; subject `CN=" + search + "." + ns + ".svc` (plugins.security.nodes_dn)"},
+				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes) and the security plugin's users admin, kibanaserver and fluent-bit with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
+				{ns, "logging-shipper-credentials", "`username`, `password`", "the OpenSearch user fluent-bit writes as (fluent-bit in internal_users.yml)"},
+				{ns, "logging-dashboards-credentials", "`username`, `password`", "kibanaserver, OpenSearch Dashboards' own user"},
+				{ns, "logging-dashboards-keys", "`cookie-password`", "32 or more characters; encrypts the session cookies both dashboard replicas accept"},
+			}
+		} else {
+			lg.Secrets = []SecretRef{
+				{ns, "logging-search-certs", "`tls.crt`, `tls.key`, `ca.crt`", certs},
+				{ns, "logging-search-credentials", "`password`", "the built-in elastic superuser's password; readiness probes use it"},
+				{ns, "logging-shipper-credentials", "`username`, `password`", "the user fluent-bit writes as, with role log_shipper; create it once the cluster is up (manifests/logging/kustomization.yaml)"},
+				{ns, "logging-dashboards-credentials", "`token`", "a service account token of elastic/kibana; create it once the cluster is up"},
+				{ns, "logging-dashboards-keys", "`encryption-key`, `saved-objects-key`, `reporting-key`", "32 or more characters each; the Kibana replicas share them"},
+			}
 		}
 		sv.Logging = lg
 		sv.addNamespace(Namespace{Name: lg.Namespace, PodSecurity: "privileged",

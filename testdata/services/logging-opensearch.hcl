@@ -1,0 +1,63 @@
+# Logging with OpenSearch and OpenSearch Dashboards in a namespace of its
+# own, not exposed. logging_test.go renders it.
+
+variable "kubernetes_version" {
+  type    = string
+  default = "1.37.2"
+}
+
+locals {
+  zones       = ["az1", "az2", "az3"]
+  node_subnet = "10.20.0.0/16"
+}
+
+cluster "dataplat" {
+  kubernetes_version = var.kubernetes_version
+}
+
+network {
+  node_subnets = [local.node_subnet]
+}
+
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+
+control_plane {
+  node "kmaster1" {
+    address = cidrhost(local.node_subnet, 11)
+    zone    = "az1"
+  }
+  node "kmaster2" {
+    address = cidrhost(local.node_subnet, 12)
+    zone    = "az2"
+  }
+  node "kmaster3" {
+    address = cidrhost(local.node_subnet, 13)
+    zone    = "az3"
+  }
+}
+
+load_balancer {
+  mode = "colocated"
+  vip  = cidrhost(local.node_subnet, 10)
+  port = 8443
+}
+
+node_pool "general" {
+  zones          = local.zones
+  count_per_zone = 2
+  cpu            = 8
+  memory         = "32Gi"
+}
+
+storage_class "standard" {
+  provisioner = "csi.vsphere.vmware.com"
+}
+
+logging {
+  namespace     = "logs"
+  backend       = "opensearch"
+  storage_class = "standard"
+  heap          = "1536m"
+}

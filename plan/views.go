@@ -49,7 +49,7 @@ func (p *Plan) describeLB() {
 		lb.Short = "VIP"
 	}
 	if a, err := netip.ParseAddr(lb.VIP); err == nil && a.Is6() {
-		lb.IPv6, lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = true, ":::", "[::1]", "::1"
+		lb.IPv6, lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = true, "::", "[::1]", "::1"
 	} else {
 		lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = "*", "127.0.0.1", "127.0.0.1"
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/blueprint-dev/blueprint/spec"
@@ -18,7 +19,9 @@ const (
 	MaxMinor = 37
 )
 
-var versionRE = regexp.MustCompile(`^v?1\.(\d+)\.(\d+)$`)
+// versionRE matches a release as Kubernetes writes it: no leading zeros, so
+// that what the spec says is what the configs say.
+var versionRE = regexp.MustCompile(`^v?1\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$`)
 
 // ParseVersion returns the minor and patch of a supported Kubernetes version
 // written as "1.37.2" or "v1.37.2".
@@ -68,7 +71,10 @@ func (v *validator) cluster() {
 }
 
 var (
-	imageRepoRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	// imageRepoRE is a registry host (dot-separated labels, as the image
+	// reference grammar kubeadm checks against wants them), an optional
+	// port and path components.
+	imageRepoRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
 	criSocketRE = regexp.MustCompile(`^unix:///[A-Za-z0-9_./-]+\.sock$`)
 )
 
@@ -100,18 +106,37 @@ func (v *validator) zoneNames() []string {
 	return names
 }
 
-// checkZone reports a reference to an undeclared zone.
-func (v *validator) checkZone(name string, m spec.Machine) bool {
-	for _, z := range v.s.Zones {
-		if z.Name == name {
-			return true
+// zoneDeclared reports whether a zone block declares name.
+func (v *validator) zoneDeclared(name string) bool {
+	if v.zoneSet == nil {
+		v.zoneSet = make(map[string]bool, len(v.s.Zones))
+		for _, z := range v.s.Zones {
+			v.zoneSet[z.Name] = true
 		}
 	}
-	detail := fmt.Sprintf("%s %q is placed in zone %q, which no zone block declares.", m.Role, m.Name, name)
+	return v.zoneSet[name]
+}
+
+// checkZone reports a machine placed in an undeclared zone.
+func (v *validator) checkZone(name string, m spec.Machine) bool {
+	return v.undeclaredZone(name, fmt.Sprintf("%s %q is placed in zone %q, which no zone block declares.", m.Role, m.Name, name), m.ZoneRange, &m.DeclRange)
+}
+
+// undeclaredZone reports a reference to an undeclared zone, explained by what.
+func (v *validator) undeclaredZone(name, what string, subject hcl.Range, context *hcl.Range) bool {
+	if v.zoneDeclared(name) {
+		return true
+	}
+	detail := what
 	if s := spec.Suggest(name, v.zoneNames()); s != "" && len(name) > 3 {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
-	detail += fmt.Sprintf(" Declared zones: %s. Add a zone %q {} block or use one of those.", quoteList(v.zoneNames()), name)
-	v.errorf(m.ZoneRange, &m.DeclRange, "Undeclared zone", "%s", detail)
+	declared := v.zoneNames()
+	list := quoteList(declared)
+	if len(declared) > 10 {
+		list = strings.Join(quoteEach(declared[:10]), ", ") + fmt.Sprintf(", … (%d in all)", len(declared))
+	}
+	detail += fmt.Sprintf(" Declared zones: %s. Add a zone %q {} block or use one of those.", list, name)
+	v.errorf(subject, context, "Undeclared zone", "%s", detail)
 	return false
 }

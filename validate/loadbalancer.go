@@ -6,11 +6,15 @@ import (
 	"regexp"
 	"strconv"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
-// ifaceRE matches a Linux interface name (at most 15 bytes, no spaces or slashes).
-var ifaceRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,15}$`)
+// ifaceRE matches a Linux interface name: at most 15 bytes, and none of the
+// slash, colon or whitespace the kernel refuses ("eth0:1" is an address
+// label, not an interface). "." and ".." are refused apart.
+var ifaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,15}$`)
 
 func (v *validator) loadBalancer() {
 	lb := v.s.LoadBalancer
@@ -32,7 +36,7 @@ func (v *validator) loadBalancer() {
 		v.errorf(lb.EndpointRange, &lb.DeclRange, "Endpoint with a managed load balancer",
 			"endpoint names an existing load balancer and goes only with mode = \"external\"; in %s mode clients reach the API at the VIP. Remove it, or switch the mode.", lb.Mode)
 	}
-	if lb.Interface != nil && !ifaceRE.MatchString(*lb.Interface) {
+	if lb.Interface != nil && (!ifaceRE.MatchString(*lb.Interface) || *lb.Interface == "." || *lb.Interface == "..") {
 		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Invalid interface", "interface %q is not a Linux network interface name such as \"eth0\" or \"bond0.100\".", *lb.Interface)
 	}
 	if id := lb.VirtualRouterIDOrDefault(); id < 1 || id > 255 {
@@ -49,8 +53,14 @@ func (v *validator) loadBalancer() {
 		if lb.PortOrDefault() == 6443 {
 			v.errorf(lb.PortRange, &lb.DeclRange, "Port taken by the API server",
 				"Co-located HAProxy shares the control-plane nodes with kube-apiserver, which listens on 6443. Use another port, such as %d.", spec.DefaultColocatedPort)
+		} else if owner, taken := controlPlanePorts[lb.PortOrDefault()]; taken {
+			v.errorf(lb.PortRange, &lb.DeclRange, "Port taken by "+owner,
+				"Co-located HAProxy shares the control-plane nodes with %s, which listens on %d. Use another port, such as %d.", owner, lb.PortOrDefault(), spec.DefaultColocatedPort)
 		}
 		hosts = v.hostsOf(spec.RoleControlPlane)
+		if len(hosts) > maxLBHosts {
+			v.errorf(lb.DeclRange, nil, "Too many load-balancer hosts", "In colocated mode every control-plane node runs keepalived, and its priorities are spaced so a failing health check always moves the VIP; that holds for up to %d hosts, and this design has %d control-plane nodes. Use mode = \"dedicated\" with at most %d hosts.", maxLBHosts, len(hosts), maxLBHosts)
+		}
 	case spec.LBDedicated:
 		hosts = v.hostsOf(spec.RoleLoadBalancer)
 		switch {
@@ -64,6 +74,20 @@ func (v *validator) loadBalancer() {
 		v.zoneSpread(hosts, "load-balancer hosts", lb.DeclRange)
 	}
 	v.vip(lb, hosts)
+}
+
+// controlPlanePorts are the ports that the components on every control-plane
+// node hold, which a co-located HAProxy cannot bind.
+var controlPlanePorts = map[int]string{
+	2379:  "etcd",
+	2380:  "etcd",
+	2381:  "etcd",
+	10248: "the kubelet",
+	10250: "the kubelet",
+	10249: "kube-proxy",
+	10256: "kube-proxy",
+	10257: "kube-controller-manager",
+	10259: "kube-scheduler",
 }
 
 // maxLBHosts is how many keepalived peers fit priorities spaced by
@@ -102,7 +126,13 @@ func (v *validator) externalLB(lb *spec.LoadBalancer) {
 	if lb.Endpoint == nil {
 		v.errorf(lb.DeclRange, nil, "Missing endpoint", "An external load balancer is given as endpoint = \"host:port\", for example \"api.example.com:6443\".")
 	} else if host, port, err := net.SplitHostPort(*lb.Endpoint); err != nil || !validEndpointHost(host) || !validPort(port) {
-		v.errorf(lb.EndpointRange, &lb.DeclRange, "Invalid endpoint", "endpoint %q is not host:port, such as \"api.example.com:6443\" or \"10.0.0.5:6443\".", *lb.Endpoint)
+		v.errorf(lb.EndpointRange, &lb.DeclRange, "Invalid endpoint", "endpoint %q is not host:port with a DNS name or a unicast address, such as \"api.example.com:6443\", \"10.0.0.5:6443\" or \"[fd00::5]:6443\".", *lb.Endpoint)
+	}
+	if lb.Interface != nil {
+		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Interface with an external load balancer", "interface names where keepalived holds the VIP, and goes only with dedicated or colocated mode. Remove it.")
+	}
+	if lb.VirtualRouterID != nil {
+		v.errorf(lb.VirtualRouterIDRange, &lb.DeclRange, "Virtual router id with an external load balancer", "virtual_router_id configures keepalived, which an external load balancer does without. Remove it.")
 	}
 	for _, h := range lb.Hosts {
 		v.errorf(h.DeclRange, &lb.DeclRange, "Host of an external load balancer", "blueprint does not configure an external load balancer's machines. Remove the host blocks, or set mode = \"dedicated\".")
@@ -115,16 +145,20 @@ func (v *validator) externalLB(lb *spec.LoadBalancer) {
 	}
 }
 
+// validEndpointHost accepts a unicast address that a certificate can name
+// (no zone, not IPv4-mapped, not 0.0.0.0 or a multicast group) or a DNS name
+// whose labels are at most 63 characters and whole at most 253.
 func validEndpointHost(h string) bool {
-	if _, err := netip.ParseAddr(h); err == nil {
-		return true
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Zone() == "" && !a.Is4In6() && !a.IsUnspecified() && !a.IsMulticast()
 	}
-	return dnsNameRE.MatchString(h)
+	return dnsNameRE.MatchString(h) && len(validation.IsDNS1123Subdomain(h)) == 0
 }
 
 var dnsNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
 
+// validPort accepts a port written as plain digits, as it will be printed.
 func validPort(s string) bool {
 	p, err := strconv.Atoi(s)
-	return err == nil && p >= 1 && p <= 65535
+	return err == nil && p >= 1 && p <= 65535 && strconv.Itoa(p) == s
 }

@@ -12,7 +12,35 @@ const (
 	maxServiceBitsV6 = 20 // and IPv6 ranges larger than /108
 	nodeMaskV4       = 24 // kube-controller-manager's default per-node pod range
 	nodeMaskV6       = 64
+	maxNodeMaskBits  = 16 // kubeadm: at most 2^16 per-node ranges in a pod range
+	minServiceBits   = 4  // 16 addresses: kubeadm puts the DNS service at the tenth
 )
+
+// reservedRanges hold no addresses a node, pod or service can use: they
+// are for this host, loopback, link-local, multicast, or reserved.
+var reservedRanges = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\" (0.0.0.0/8)"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback (127.0.0.0/8)"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local (169.254.0.0/16)"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast (224.0.0.0/4)"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (240.0.0.0/4)"},
+	{netip.MustParsePrefix("::/8"), "reserved (::/8, with loopback ::1)"},
+	{netip.MustParsePrefix("fe80::/10"), "link-local (fe80::/10)"},
+	{netip.MustParsePrefix("ff00::/8"), "multicast (ff00::/8)"},
+}
+
+// reserved returns the reserved range p overlaps, if any.
+func reserved(p netip.Prefix) (string, bool) {
+	for _, r := range reservedRanges {
+		if r.prefix.Overlaps(p) {
+			return r.what, true
+		}
+	}
+	return "", false
+}
 
 type namedPrefix struct {
 	what   string
@@ -48,6 +76,9 @@ func (v *validator) network() {
 		if p.Bits() > mask {
 			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too small",
 				"Pod CIDR %s is smaller than the /%d range each node takes from it. Use a prefix of /%d or shorter.", p, mask, mask)
+		} else if mask-p.Bits() > maxNodeMaskBits {
+			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too large",
+				"Pod CIDR %s holds 2^%d per-node /%d ranges; kubeadm refuses more than 2^%d, because the controller-manager keeps a bitmap of them. Use /%d or longer.", p, mask-p.Bits(), mask, maxNodeMaskBits, mask-maxNodeMaskBits)
 		} else if nodes := len(v.all); mask-p.Bits() < 30 && nodes > 1<<(mask-p.Bits()) {
 			v.errorf(rangeOr(n.PodCIDRsRange, n.DeclRange), &n.DeclRange, "Pod CIDR too small",
 				"Pod CIDR %s holds %d per-node /%d ranges, but the design has %d machines. Use a shorter prefix.", p, 1<<(mask-p.Bits()), mask, nodes)
@@ -62,6 +93,9 @@ func (v *validator) network() {
 		if p.Addr().BitLen()-p.Bits() > limit {
 			v.errorf(rangeOr(n.ServiceCIDRsRange, n.DeclRange), &n.DeclRange, "Service CIDR too large",
 				"kube-apiserver accepts service ranges of at most %d host bits; %s has %d. Use /%d or longer.", limit, p, p.Addr().BitLen()-p.Bits(), p.Addr().BitLen()-limit)
+		} else if p.Addr().BitLen()-p.Bits() < minServiceBits {
+			v.errorf(rangeOr(n.ServiceCIDRsRange, n.DeclRange), &n.DeclRange, "Service CIDR too small",
+				"Service CIDR %s holds %d addresses; kubeadm wants at least 10 and gives the cluster DNS service the tenth, so it needs %d or more. Use /%d or shorter.", p, 1<<(p.Addr().BitLen()-p.Bits()), 1<<minServiceBits, p.Addr().BitLen()-minServiceBits)
 		}
 	}
 	if len(pods) > 0 && len(svcs) > 0 && families(pods) != families(svcs) {
@@ -95,6 +129,10 @@ func (v *validator) prefix(s string, rng hcl.Range, ctx *hcl.Range, what string)
 	}
 	if p.Addr().Is4In6() || p.Addr().Zone() != "" {
 		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what, "%q mixes IPv4 into IPv6 notation. Write IPv4 ranges in dotted form.", s)
+		return p, false
+	}
+	if r, bad := reserved(p); bad {
+		v.errorf(rangeOr(rng, *ctx), ctx, "Invalid "+what, "%q overlaps the %s range, whose addresses no node, pod or service can use. Use a private range such as 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fd00::/8.", s, r)
 		return p, false
 	}
 	return p, true
@@ -147,7 +185,8 @@ func (v *validator) nodeSubnets() []netip.Prefix {
 	}
 	var out []netip.Prefix
 	for _, s := range v.s.Network.NodeSubnets {
-		if p, err := netip.ParsePrefix(s); err == nil && p == p.Masked() && p.Bits() > 0 {
+		p, err := netip.ParsePrefix(s)
+		if _, bad := reserved(p); err == nil && p == p.Masked() && p.Bits() > 0 && !p.Addr().Is4In6() && !bad {
 			out = append(out, p)
 		}
 	}

@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -27,15 +29,29 @@ func (v *validator) nodePools() {
 		v.poolSize(p)
 		v.poolCapacity(p)
 		v.poolLabels(p)
+		taints := map[string]*spec.Taint{}
 		for _, t := range p.Taints {
 			v.taint(p, t)
+			// The API server keeps one taint per key and effect.
+			key := t.Key + ":" + t.Effect
+			if prev, dup := taints[key]; dup {
+				v.errorf(t.DeclRange, &p.DeclRange, "Duplicate taint", "Pool %q already has a taint with key %q and effect %s, at %s; the API server refuses a node with two. Remove one, or change its effect.", p.Name, t.Key, t.Effect, prev.DeclRange)
+				continue
+			}
+			taints[key] = t
 		}
 	}
 }
 
 func (v *validator) poolSize(p *spec.NodePool) {
+	seen := map[string]bool{}
 	for _, z := range p.Zones {
-		v.checkZone(z, spec.Machine{Role: spec.RoleWorker, Name: p.Name, ZoneRange: p.ZonesRange, DeclRange: p.DeclRange})
+		if seen[z] {
+			v.errorf(p.ZonesRange, &p.DeclRange, "Duplicate zone in pool", "Pool %q lists zone %q twice, which would generate each of its counted nodes twice. List every zone once.", p.Name, z)
+			continue
+		}
+		seen[z] = true
+		v.undeclaredZone(z, fmt.Sprintf("Node pool %q spans zone %q, which no zone block declares.", p.Name, z), p.ZonesRange, &p.DeclRange)
 	}
 	if p.CountPerZone != nil {
 		switch c := *p.CountPerZone; {
@@ -67,7 +83,7 @@ func (v *validator) poolCapacity(p *spec.NodePool) {
 	if err != nil || q.Sign() <= 0 {
 		v.errorf(p.MemoryRange, &p.DeclRange, "Invalid memory size", "memory %q is not a Kubernetes quantity such as \"64Gi\".", p.Memory)
 	} else if q.Cmp(resource.MustParse("1Gi")) < 0 {
-		v.errorf(p.MemoryRange, &p.DeclRange, "Too little memory", "memory %s is below the 1Gi a kubelet and its system pods need. Did you mean %q?", p.Memory, p.Memory+"i")
+		v.errorf(p.MemoryRange, &p.DeclRange, "Too little memory", "memory %s is below the 1Gi a kubelet and its system pods need.%s", p.Memory, memoryHint(p.Memory))
 	}
 }
 
@@ -98,10 +114,23 @@ func (v *validator) poolLabels(p *spec.NodePool) {
 			v.errorf(p.LabelsRange, &p.DeclRange, "Label a kubelet may not set",
 				"Label %q is in a kubernetes.io or k8s.io domain that the NodeRestriction admission plugin keeps kubelets from setting, so the node would fail to register. Use your own domain (such as \"example.com/role\") or a node.kubernetes.io/ key.", k)
 		}
+		if kubeletLabels[k] {
+			v.errorf(p.LabelsRange, &p.DeclRange, "Label the kubelet sets",
+				"The kubelet sets %q on each node from the machine itself; one value for the whole pool %q would override it on every node (for kubernetes.io/hostname, every node would claim the same host name). Remove the label.", k, p.Name)
+		}
 		if k == "topology.kubernetes.io/zone" {
 			v.errorf(p.LabelsRange, &p.DeclRange, "Zone label set by hand", "blueprint sets topology.kubernetes.io/zone from each node's zone. Remove the label and use zones instead.")
 		}
 	}
+}
+
+// memoryHint guesses the quantity meant by one that is too small: a bare
+// number is most likely gibibytes.
+func memoryHint(m string) string {
+	if _, err := strconv.ParseUint(m, 10, 32); err == nil {
+		return fmt.Sprintf(" Quantities without a unit are bytes; did you mean %q?", m+"Gi")
+	}
+	return " Give it in Gi, such as \"16Gi\"."
 }
 
 func restrictedLabel(key string) bool {
@@ -126,6 +155,10 @@ func restrictedLabel(key string) bool {
 	}
 	return false
 }
+
+// kubeletLabels are labels the kubelet may set, and does, from facts about
+// its own machine.
+var kubeletLabels = map[string]bool{"kubernetes.io/hostname": true, "kubernetes.io/os": true, "kubernetes.io/arch": true}
 
 func (v *validator) taint(p *spec.NodePool, t *spec.Taint) {
 	if errs := content.IsLabelKey(t.Key); len(errs) > 0 {

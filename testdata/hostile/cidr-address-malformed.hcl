@@ -1,0 +1,43 @@
+# EXPECT: error
+# Addresses with leading zeros, spaces, a zone, IPv4-mapped.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.011"  # ERROR: Invalid address
+    zone    = "az1"
+  }
+  node "m2" {
+    address = " 10.0.0.12"  # ERROR: Invalid address
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "fe80::1%eth0"  # ERROR: Invalid address
+    zone    = "az3"
+  }
+  node "m4" {
+    address = "::ffff:10.0.0.14"  # ERROR: Invalid address
+    zone    = "az1"
+  }
+  node "m5" {
+    address = "10.0.0.15/24"  # ERROR: Invalid address
+    zone    = "az2"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

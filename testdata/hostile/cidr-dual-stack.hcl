@@ -1,0 +1,40 @@
+# EXPECT: renders
+# A dual-stack cluster: IPv4 and IPv6 node subnets, pod and service ranges.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16", "fd00::/64"]
+  pod_cidrs     = ["192.168.0.0/16", "fd01::/48"]
+  service_cidrs = ["10.96.0.0/12", "fd02::/112"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  cpu            = 4
+  memory         = "16Gi"
+  node "w6" {
+    zone    = "az1"
+    address = "fd00::21"
+  }
+}

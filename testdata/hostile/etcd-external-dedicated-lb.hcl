@@ -1,0 +1,62 @@
+# EXPECT: renders
+# External etcd and dedicated load balancers over IPv6 and IPv4 subnets.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+etcd {
+  topology = "external"
+  member "e1" {
+    address = "10.0.0.21"
+    zone    = "az1"
+  }
+  member "e2" {
+    address = "10.0.0.22"
+    zone    = "az2"
+  }
+  member "e3" {
+    address = "10.0.0.23"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "dedicated"
+  vip  = "10.0.0.10"
+  host "lb1" {
+    address = "10.0.0.41"
+    zone    = "az1"
+  }
+  host "lb2" {
+    address = "10.0.0.42"
+    zone    = "az2"
+  }
+  host "lb3" {
+    address = "10.0.0.43"
+    zone    = "az3"
+  }
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

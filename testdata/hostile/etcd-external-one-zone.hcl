@@ -1,0 +1,50 @@
+# EXPECT: renders
+# Three external members in one zone of three: losing it loses quorum (warned).
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+etcd {  # WARNING: Zone failure loses etcd quorum
+  topology = "external"
+  member "e1" {
+    address = "10.0.0.21"
+    zone    = "az1"
+  }
+  member "e2" {
+    address = "10.0.0.22"
+    zone    = "az1"
+  }
+  member "e3" {
+    address = "10.0.0.23"
+    zone    = "az1"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

@@ -1,0 +1,41 @@
+# EXPECT: renders
+# %{ } directives and nested ${ } interpolation in values evaluate to plain
+# strings; escaped $${ and %%{ stay literal only inside comments here.
+locals {
+  v = "%{if true}1.37.2%{endif}"
+  zone = "${"${"az"}"}1"
+}
+
+cluster "hostile" {
+  kubernetes_version = local.v
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = local.zone
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

@@ -1,0 +1,1 @@
+zone "az2" {}  # ERROR: Duplicate zone

@@ -1,0 +1,4 @@
+# more pools
+node_pool "extra" {
+  cpu = = 4  # ERROR: Invalid expression
+}

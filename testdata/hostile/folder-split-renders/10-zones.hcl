@@ -1,0 +1,3 @@
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}

@@ -1,0 +1,37 @@
+# EXPECT: error
+# A 40-character pool in a 30-character zone generates node names past 63
+# characters, the longest host name.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+zone "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "pppppppppppppppppppppppppppppppppppppppp" {
+  zones          = ["zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"]
+  count_per_zone = 1  # ERROR: Invalid node name
+  cpu            = 4
+  memory         = "16Gi"
+}

@@ -1,0 +1,45 @@
+# EXPECT: renders
+# 5,000 declared zones that hold no machine: the design and the failure-domain
+# table grow, nothing else.
+locals {
+  many = [for p in setproduct(range(100), range(50)) : "z${p[0]}-${p[1]}"]
+}
+
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+dynamic "zone" {
+  for_each = local.many
+  labels   = [zone.value]
+  content {}
+}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

@@ -1,0 +1,32 @@
+# EXPECT: error # ERROR: Missing zone block
+# No zone blocks: every reference to a zone is undeclared too.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"  # ERROR: Undeclared zone
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"  # ERROR: Undeclared zone
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"  # ERROR: Undeclared zone
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]  # ERROR: Undeclared zone
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

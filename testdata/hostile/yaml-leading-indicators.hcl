@@ -1,0 +1,85 @@
+# EXPECT: error
+# Pool names that start with YAML indicators: * & ! | > % @ `.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "*pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w0" {
+    zone = "az1"
+  }
+}
+node_pool "&pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w1" {
+    zone = "az1"
+  }
+}
+node_pool "!pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w2" {
+    zone = "az1"
+  }
+}
+node_pool "|pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w3" {
+    zone = "az1"
+  }
+}
+node_pool ">pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w4" {
+    zone = "az1"
+  }
+}
+node_pool "%pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w5" {
+    zone = "az1"
+  }
+}
+node_pool "@pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w6" {
+    zone = "az1"
+  }
+}
+node_pool "`pool" {  # ERROR: Invalid node pool name
+  cpu            = 4
+  memory         = "16Gi"
+  node "w7" {
+    zone = "az1"
+  }
+}

@@ -1,0 +1,43 @@
+cluster "count" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+  pod_cidrs    = ["10.128.0.0/9"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+zone "az4" {}
+zone "az5" {}
+zone "az6" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "small" {
+  zones          = ["az1", "az2"]
+  count_per_zone = 10
+  cpu            = 4
+  memory         = "16Gi"
+}
+node_pool "large" {
+  zones          = ["az1", "az2", "az3", "az4", "az5", "az6"]
+  count_per_zone = 1000 # ERROR: Too many machines
+  cpu            = 4
+  memory         = "16Gi"
+}

@@ -1,0 +1,32 @@
+cluster "ext" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode              = "external"
+  endpoint          = "[fe80::5%eth0]:+6443" # ERROR: Invalid endpoint
+  interface         = "eth0" # ERROR: Interface with an external load balancer
+  virtual_router_id = 51 # ERROR: Virtual router id with an external load balancer
+}
+cluster "again" { # ERROR: Duplicate cluster block
+  kubernetes_version = "1.37.2"
+}

@@ -582,6 +582,30 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 		}
 	}
 
+	// What Prometheus and Grafana load is what the ConfigMaps carry: every
+	// rendered rule file and dashboard must be in one.
+	shipped := map[string]bool{}
+	for _, o := range objs {
+		if cm, ok := o.Object.(*corev1.ConfigMap); ok {
+			for key := range cm.Data {
+				shipped[strings.SplitN(cm.Name, "-", 2)[0]+"/"+key] = true
+			}
+		}
+	}
+	for _, p := range ex.tree.Paths() {
+		rel := strings.TrimPrefix(p, monitoringDir+"/")
+		switch {
+		case strings.HasPrefix(rel, "prometheus/") && (strings.HasSuffix(rel, ".rules.yml") || strings.HasSuffix(rel, "/prometheus.yml")):
+			if !shipped["prometheus/"+filepath.Base(rel)] {
+				t.Errorf("%s is rendered but not in the prometheus-config ConfigMap: list it in prometheus/kustomization.yaml", p)
+			}
+		case strings.HasPrefix(rel, "grafana/dashboards/"):
+			if !shipped["grafana/"+filepath.Base(rel)] {
+				t.Errorf("%s is rendered but not in the grafana-dashboards ConfigMap", p)
+			}
+		}
+	}
+
 	sts := func(name string) *appsv1.StatefulSet {
 		o, ok := byName["StatefulSet/"+name]
 		if !ok {

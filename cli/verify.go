@@ -30,9 +30,10 @@ func newVerifyCommand(s Streams, run func(context.Context, *verifyOptions, Strea
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
 		Use:   "verify DIR",
-		Short: "Check a rendered tree with the real haproxy, keepalived, kubeadm and promtool",
-		Long: `verify runs whichever of haproxy, keepalived, kubeadm and promtool it finds
-against the tree that render wrote into DIR, and prints for every artifact
+		Short: "Check a rendered tree with the real haproxy, keepalived, kubeadm, promtool and kube-apiserver",
+		Long: `verify runs whichever of haproxy, keepalived, kubeadm, promtool and
+kube-apiserver (with etcd, on 127.0.0.1) it finds against the tree that render
+wrote into DIR, and prints for every artifact
 which check ran, with which program and version, and the result. Programs are
 looked for in the --tools folders (default: $BLUEPRINT_TOOLS), then in
 /var/cache/blueprint-tools/bin, /usr/sbin and /usr/local/sbin, then on PATH.

@@ -11,11 +11,15 @@ import (
 func (rep Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Verifying %s with:\n", rep.Dir)
+	nameWidth := 0
+	for _, t := range rep.Tools {
+		nameWidth = max(nameWidth, len(t.Name))
+	}
 	for _, t := range rep.Tools {
 		if t.Missing != "" {
-			fmt.Fprintf(&b, "  %-10s  missing: %s\n", t.Name, t.Missing)
+			fmt.Fprintf(&b, "  %-*s  missing: %s\n", nameWidth, t.Name, t.Missing)
 		} else {
-			fmt.Fprintf(&b, "  %-10s  %s (%s)\n", t.Name, t.Version, t.Path)
+			fmt.Fprintf(&b, "  %-*s  %s (%s)\n", nameWidth, t.Name, t.Version, t.Path)
 		}
 	}
 	b.WriteString("\n")
@@ -53,7 +57,7 @@ func (rep Report) WriteText(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "\n%d checks passed, %d failed, %d could not run.\n",
-		rep.Count(Passed), rep.Count(Failed), rep.Count(NotRun)+rep.Count(NotImplemented))
+		rep.Count(Passed), rep.Count(Failed), rep.Count(NotRun))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -62,7 +66,7 @@ func describe(c Check) string {
 	switch c.Result {
 	case Failed:
 		return "FAILED"
-	case NotRun, NotImplemented:
+	case NotRun:
 		return "not run: " + c.Reason
 	}
 	return string(c.Result)

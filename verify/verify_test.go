@@ -147,6 +147,51 @@ func TestBrokenHAProxyConfigFails(t *testing.T) {
 	}
 }
 
+// TestBrokenManifestIsRejected damages a StorageClass and expects the API
+// server's refusal, naming the object, in the failed dry run.
+func TestBrokenManifestIsRejected(t *testing.T) {
+	owned, err := render.Owned("../out/ha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for p := range owned {
+		if strings.HasPrefix(p, "manifests/") {
+			paths = append(paths, p)
+		}
+	}
+	dir := copyTree(t, "../out/ha", paths...)
+	classes := filepath.Join(dir, "manifests/storage/storageclasses.yaml")
+	b, err := os.ReadFile(classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(b), "volumeBindingMode: WaitForFirstConsumer", "volumeBindingMode: Sometimes", 1)
+	if broken == string(b) {
+		t.Fatal("no StorageClass with volumeBindingMode: WaitForFirstConsumer to break")
+	}
+	if err := os.WriteFile(classes, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Run(context.Background(), options(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Checks) != 1 || rep.Checks[0].Tool != "kube-apiserver" {
+		t.Fatalf("want one kube-apiserver check, got %+v", rep.Checks)
+	}
+	requireTools(t, rep)
+	c := rep.Checks[0]
+	if c.Result != verify.Failed {
+		t.Fatalf("a broken StorageClass: %s %s", c.Result, c.Output)
+	}
+	for _, want := range []string{"1 of ", "StorageClass.storage.k8s.io", `Unsupported value: "Sometimes"`} {
+		if !strings.Contains(c.Output, want) {
+			t.Errorf("output lacks %q:\n%s", want, c.Output)
+		}
+	}
+}
+
 // TestMissingProgramsAreReportedNotFailed finds no program at all: every
 // check is reported as not run, with the reason, and nothing fails.
 func TestMissingProgramsAreReportedNotFailed(t *testing.T) {
@@ -157,11 +202,11 @@ func TestMissingProgramsAreReportedNotFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Failed() || rep.Count(verify.NotRun)+rep.Count(verify.NotImplemented) != len(rep.Checks) || rep.Count(verify.NotRun) < 5 {
+	if rep.Failed() || rep.Count(verify.NotRun) != len(rep.Checks) || len(rep.Checks) < 5 {
 		t.Fatalf("want every check not run, got %+v", rep.Checks)
 	}
 	for _, c := range rep.Checks {
-		if c.Result == verify.NotRun && c.Reason != c.Tool+" not found" {
+		if c.Reason != c.Tool+" not found" {
 			t.Errorf("%s: %s: reason %q", c.Artifact, c.Name, c.Reason)
 		}
 	}
@@ -172,7 +217,7 @@ func TestMissingProgramsAreReportedNotFailed(t *testing.T) {
 			t.Errorf("%s: missing %q", tool.Name, tool.Missing)
 		}
 	}
-	if !slices.Equal(names, []string{"haproxy", "keepalived", "kubeadm"}) {
+	if !slices.Equal(names, []string{"etcd", "haproxy", "keepalived", "kube-apiserver", "kubeadm"}) {
 		t.Errorf("tools %v", names)
 	}
 	var text strings.Builder
@@ -264,7 +309,6 @@ spec:
 		objects + " (ConfigMap prometheus, prometheus.yml): promtool check config --syntax-only": verify.Passed,
 		objects + " (ConfigMap prometheus, node.rules.yaml): promtool check rules":               verify.Passed,
 		objects + " (PrometheusRule apiserver): promtool check rules":                            verify.Failed,
-		"manifests/: kube-apiserver server-side dry run":                                         verify.NotImplemented,
 	}
 	if len(got) != len(want) {
 		t.Errorf("got checks %v, want %v", got, want)

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/ext/dynblock"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -63,7 +65,7 @@ func (l *Loader) Load(path string, opts Options) (*Spec, hcl.Diagnostics) {
 
 // LoadSource parses one in-memory file; tests and fuzzing use it.
 func (l *Loader) LoadSource(name string, src []byte, opts Options) (*Spec, hcl.Diagnostics) {
-	f, diags := l.parser.ParseHCL(src, name)
+	f, diags := l.parse(src, name)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -96,19 +98,30 @@ func specFiles(path string) ([]string, hcl.Diagnostics) {
 }
 
 func (l *Loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
-	info, err := os.Stat(path)
-	if err == nil && info.Size() > MaxFileSize {
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Spec file too large",
-			Detail:   fmt.Sprintf("%s has %d bytes; a spec file may have at most %d. Split it or generate nodes with dynamic blocks.", path, info.Size(), MaxFileSize),
-		}}
-	}
-	src, err := os.ReadFile(path)
+	src, err := readLimited(path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read spec file", Detail: err.Error()}}
 	}
-	return l.parser.ParseHCL(src, path)
+	return l.parse(src, path)
+}
+
+// readLimited reads a file, or its first MaxFileSize+1 bytes: enough for
+// checkSource to refuse it, whatever its size (a device, a pipe).
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+// parse parses one HCL source after checking that the parser can take it.
+func (l *Loader) parse(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	if diags := checkSource(src, name, false); diags.HasErrors() {
+		return nil, diags
+	}
+	return l.parser.ParseHCL(src, name)
 }
 
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
@@ -117,8 +130,19 @@ var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 }}
 
 // decode evaluates variables and locals first, then decodes the rest of the
-// files with them in scope.
+// files with them in scope. Every expression is charged to one budget.
 func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics) {
+	b := newBudget()
+	g := &guard{b: b}
+	for _, f := range files {
+		if body, ok := f.Body.(*hclsyntax.Body); ok {
+			g.body(body)
+		}
+	}
+	if g.diags.HasErrors() {
+		return nil, g.diags
+	}
+
 	body := hcl.MergeFiles(files)
 	content, remain, diags := body.PartialContent(rootSchema)
 
@@ -130,11 +154,11 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 			localBlocks = append(localBlocks, b)
 		}
 	}
-	vars, vd := l.variables(varBlocks, opts)
+	vars, vd := l.variables(varBlocks, opts, g)
 	diags = append(diags, vd...)
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
-		Functions: functions(),
+		Functions: functions(b),
 	}
 	locals, ld := evalLocals(localBlocks, ctx)
 	diags = append(diags, ld...)
@@ -142,27 +166,49 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 	if diags.HasErrors() {
 		// Decoding the rest would only repeat these errors as unknown
 		// references.
-		return nil, diags
+		return nil, firstOverrun(diags, b)
 	}
 
 	s := &Spec{Files: l.parser.Files()}
 	if len(files) > 0 {
 		s.DeclRange = hcl.Range{Filename: files[0].Body.MissingItemRange().Filename, Start: hcl.InitialPos, End: hcl.InitialPos}
 	}
-	diags = append(diags, gohcl.DecodeBody(dynblock.Expand(remain, ctx), ctx, s)...)
+	diags = append(diags, gohcl.DecodeBody(dynblock.Expand(remain, ctx, dynblock.OptCheckForEach(b.checkForEach)), ctx, s)...)
+	if b.spent() {
+		// The values past the limit are unknown: the spec is not one to
+		// check further.
+		return nil, firstOverrun(diags, b)
+	}
 	return s, diags
 }
 
-// evalLocals evaluates locals in dependency order: each pass evaluates the
-// ones whose references to other locals are all known.
+// firstOverrun cuts diags after the first of the budget's diagnostics, if
+// there is one: past it, evaluation winds down on unknown values, and what
+// it reports is only the echo of the overrun.
+func firstOverrun(diags hcl.Diagnostics, b *budget) hcl.Diagnostics {
+	if !b.spent() {
+		return diags
+	}
+	for i, d := range diags {
+		if strings.Contains(d.Detail, b.overrun) {
+			return diags[:i+1]
+		}
+	}
+	return diags
+}
+
+// evalLocals evaluates locals in dependency order, each once, with only the
+// locals it refers to in scope, so that the time it takes grows with the
+// size of the spec rather than with its square.
 func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	pending := map[string]*hcl.Attribute{}
+	attrs := map[string]*hcl.Attribute{}
 	for _, b := range blocks {
-		attrs, ad := b.Body.JustAttributes()
+		as, ad := b.Body.JustAttributes()
 		diags = append(diags, ad...)
-		for name, a := range attrs {
-			if prev, dup := pending[name]; dup {
+		for _, name := range sortedKeys(as) {
+			a := as[name]
+			if prev, dup := attrs[name]; dup {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Duplicate local value",
@@ -171,64 +217,112 @@ func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext) (map[string]cty.Value
 				})
 				continue
 			}
-			pending[name] = a
+			attrs[name] = a
+		}
+	}
+
+	// Kahn's algorithm over the references between locals, in name order.
+	refs := map[string][]string{}  // the locals each local refers to
+	users := map[string][]string{} // the locals that refer to each local
+	waiting := map[string]int{}    // references not yet evaluated
+	var ready []string
+	for _, name := range sortedKeys(attrs) {
+		rs, rd := localRefs(attrs[name].Expr)
+		diags = append(diags, rd...)
+		for _, r := range rs {
+			if _, ok := attrs[r.name]; ok {
+				refs[name] = append(refs[name], r.name)
+				users[r.name] = append(users[r.name], name)
+				waiting[name]++
+				continue
+			}
+			detail := fmt.Sprintf("There is no local value named %q.", r.name)
+			if s := Suggest(r.name, sortedKeys(attrs)); s != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", s)
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown local value", Detail: detail, Subject: r.rng.Ptr()})
+		}
+		if waiting[name] == 0 {
+			ready = append(ready, name)
 		}
 	}
 	done := map[string]cty.Value{}
-	for len(pending) > 0 {
-		progress := false
-		for _, name := range sortedKeys(pending) {
-			a := pending[name]
-			if !localsReady(a.Expr, done, pending) {
-				continue
-			}
-			local := &hcl.EvalContext{Variables: map[string]cty.Value{
-				"var": ctx.Variables["var"], "local": cty.ObjectVal(done),
-			}, Functions: ctx.Functions}
-			v, vd := a.Expr.Value(local)
-			diags = append(diags, vd...)
-			if vd.HasErrors() {
-				v = cty.DynamicVal
-			}
-			done[name] = v
-			delete(pending, name)
-			progress = true
+	for len(ready) > 0 {
+		name := ready[0]
+		ready = ready[1:]
+		scope := map[string]cty.Value{}
+		for _, r := range refs[name] {
+			scope[r] = done[r]
 		}
-		if !progress {
-			for _, name := range sortedKeys(pending) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Local value depends on itself",
-					Detail:   fmt.Sprintf("local.%s refers, directly or through other locals, to itself. Break the cycle by computing one of them from variables.", name),
-					Subject:  pending[name].NameRange.Ptr(),
-				})
+		rs, _ := localRefs(attrs[name].Expr)
+		for _, r := range rs {
+			if _, ok := scope[r.name]; !ok {
+				scope[r.name] = cty.DynamicVal // reported above
 			}
-			break
+		}
+		local := &hcl.EvalContext{Variables: map[string]cty.Value{
+			"var": ctx.Variables["var"], "local": cty.ObjectVal(scope),
+		}, Functions: ctx.Functions}
+		v, vd := attrs[name].Expr.Value(local)
+		diags = append(diags, vd...)
+		if vd.HasErrors() {
+			v = cty.DynamicVal
+		}
+		done[name] = v
+		for _, u := range users[name] {
+			if waiting[u]--; waiting[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	for _, name := range sortedKeys(attrs) {
+		if _, ok := done[name]; !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Local value depends on itself",
+				Detail:   fmt.Sprintf("local.%s refers, directly or through other locals, to itself. Break the cycle by computing one of them from variables.", name),
+				Subject:  attrs[name].NameRange.Ptr(),
+			})
 		}
 	}
 	return done, diags
 }
 
-// localsReady reports whether every local that expr refers to is evaluated.
-// A reference to a local that does not exist at all counts as ready, so that
-// evaluating it reports the unknown name with its position.
-func localsReady(expr hcl.Expression, done map[string]cty.Value, pending map[string]*hcl.Attribute) bool {
+type localRef struct {
+	name string
+	rng  hcl.Range
+}
+
+// localRefs lists, without repeats, the locals that expr refers to by name.
+// A reference to the whole local object is refused: it would put every
+// local in scope of every expression.
+func localRefs(expr hcl.Expression) ([]localRef, hcl.Diagnostics) {
+	var names []localRef
+	var diags hcl.Diagnostics
+	seen := map[string]bool{}
 	for _, t := range expr.Variables() {
-		if t.RootName() != "local" || len(t) < 2 {
+		if t.RootName() != "local" {
 			continue
 		}
-		attr, ok := t[1].(hcl.TraverseAttr)
+		attr, ok := hcl.TraverseAttr{}, false
+		if len(t) > 1 {
+			attr, ok = t[1].(hcl.TraverseAttr)
+		}
 		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid reference to local",
+				Detail:   "Refer to one local value at a time, as local.NAME.",
+				Subject:  t.SourceRange().Ptr(),
+			})
 			continue
 		}
-		if _, isDone := done[attr.Name]; isDone {
-			continue
-		}
-		if _, isPending := pending[attr.Name]; isPending {
-			return false
+		if !seen[attr.Name] {
+			seen[attr.Name] = true
+			names = append(names, localRef{attr.Name, t.SourceRange()})
 		}
 	}
-	return true
+	return names, diags
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -95,7 +95,7 @@ func TestRangeIsBounded(t *testing.T) {
   }
 }`
 	_, diags := spec.NewLoader().LoadSource("t.hcl", []byte(src), spec.Options{})
-	if !diags.HasErrors() || !strings.Contains(diags.Error(), "at most 10000") {
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "at most 1024") {
 		t.Fatalf("want range refused, got %v", diags)
 	}
 	if diags[0].Subject == nil || diags[0].Subject.Start.Line != 5 {

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -27,7 +26,9 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 
 // variables decodes the variable blocks and applies, in increasing
 // precedence, their defaults, the -var-file files and the -var arguments.
-func (l *Loader) variables(blocks []*hcl.Block, opts Options) (map[string]cty.Value, hcl.Diagnostics) {
+// Values from var files and -var arguments are charged to g's budget like
+// the spec's own.
+func (l *Loader) variables(blocks []*hcl.Block, opts Options, g *guard) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*variable{}
 	for _, b := range blocks {
@@ -49,10 +50,10 @@ func (l *Loader) variables(blocks []*hcl.Block, opts Options) (map[string]cty.Va
 	}
 
 	for _, path := range opts.VarFiles {
-		diags = append(diags, l.applyVarFile(path, decl)...)
+		diags = append(diags, l.applyVarFile(path, decl, g)...)
 	}
 	for _, arg := range opts.Vars {
-		diags = append(diags, applyVarArg(arg, decl)...)
+		diags = append(diags, applyVarArg(arg, decl, g)...)
 	}
 
 	vals := map[string]cty.Value{}
@@ -111,14 +112,22 @@ func decodeVariable(b *hcl.Block) (*variable, hcl.Diagnostics) {
 	return v, diags
 }
 
-func (l *Loader) applyVarFile(path string, decl map[string]*variable) hcl.Diagnostics {
-	src, err := os.ReadFile(path)
+func (l *Loader) applyVarFile(path string, decl map[string]*variable, g *guard) hcl.Diagnostics {
+	src, err := readLimited(path)
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variables file", Detail: err.Error() + ". Check the -var-file path."}}
 	}
-	f, diags := l.parser.ParseHCL(src, path)
+	f, diags := l.parse(src, path)
 	if diags.HasErrors() {
 		return diags
+	}
+	if body, ok := f.Body.(*hclsyntax.Body); ok {
+		g.body(body)
+		diags = append(diags, g.diags...)
+		g.diags = nil
+		if diags.HasErrors() {
+			return diags
+		}
 	}
 	attrs, ad := f.Body.JustAttributes()
 	diags = append(diags, ad...)
@@ -140,7 +149,7 @@ func (l *Loader) applyVarFile(path string, decl map[string]*variable) hcl.Diagno
 
 // applyVarArg applies one -var argument. A string variable takes the text as
 // it is; any other type parses it as an HCL expression, as Terraform does.
-func applyVarArg(arg string, decl map[string]*variable) hcl.Diagnostics {
+func applyVarArg(arg string, decl map[string]*variable, g *guard) hcl.Diagnostics {
 	name, raw, ok := splitVar(arg)
 	if !ok {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid -var argument", Detail: fmt.Sprintf("%q is not of the form name=value.", arg)}}
@@ -150,10 +159,24 @@ func applyVarArg(arg string, decl map[string]*variable) hcl.Diagnostics {
 		return hcl.Diagnostics{undeclared(name, decl, nil)}
 	}
 	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
-		return v.assign(cty.StringVal(raw), nil)
+		val := cty.StringVal(raw)
+		if d := g.b.charge(val, hcl.Range{}); d != nil {
+			d.Detail = fmt.Sprintf("The value of -var %s: %s", name, d.Detail)
+			return hcl.Diagnostics{d}
+		}
+		return v.assign(val, nil)
 	}
-	expr, diags := hclsyntax.ParseExpression([]byte(raw), "<value for var."+name+">", hcl.InitialPos)
+	src, filename := []byte(raw), "<value for var."+name+">"
+	if diags := checkSource(src, filename, true); diags.HasErrors() {
+		return diags
+	}
+	expr, diags := hclsyntax.ParseExpression(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
+		return diags
+	}
+	expr = g.expr(expr)
+	if g.diags.HasErrors() {
+		diags, g.diags = append(diags, g.diags...), nil
 		return diags
 	}
 	val, vd := expr.Value(nil)
@@ -191,13 +214,25 @@ func undeclared(name string, decl map[string]*variable, subject *hcl.Range) *hcl
 // none is that close; diagnostics use it for "did you mean".
 func Suggest(name string, candidates []string) string {
 	best, bestDist := "", 3
+	if len(name) > maxSuggestLen {
+		return ""
+	}
 	for _, c := range candidates {
+		if abs(len(c)-len(name)) >= bestDist {
+			continue // the distance is at least the difference in length
+		}
 		if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
+
+// maxSuggestLen bounds the names Suggest compares: its cost grows with the
+// square of their length, and no one mistypes a name that long.
+const maxSuggestLen = 256
+
+func abs(n int) int { return max(n, -n) }
 
 func levenshtein(a, b string) int {
 	prev := make([]int, len(b)+1)

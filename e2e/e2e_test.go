@@ -102,10 +102,18 @@ type rendered struct {
 func renderSpecs(t *testing.T) []rendered {
 	t.Helper()
 	paths, _ := filepath.Glob("../blueprints/*.hcl")
-	sort.Strings(paths)
 	if len(paths) == 0 {
 		t.Fatal("no specs in ../blueprints/")
 	}
+	// More specs to check, as globs relative to the repository root.
+	for _, g := range strings.Fields(os.Getenv("BLUEPRINT_E2E_SPECS")) {
+		more, err := filepath.Glob(filepath.Join("..", g))
+		if err != nil || len(more) == 0 {
+			t.Fatalf("BLUEPRINT_E2E_SPECS: %q matches no file", g)
+		}
+		paths = append(paths, more...)
+	}
+	sort.Strings(paths)
 	var out []rendered
 	for _, p := range paths {
 		s, diags := spec.NewLoader().Load(p, spec.Options{})
@@ -124,7 +132,11 @@ func renderSpecs(t *testing.T) []rendered {
 		if err := render.Write(dir, tree); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, rendered{name: strings.TrimSuffix(filepath.Base(p), ".hcl"), plan: pl, dir: dir})
+		name := strings.TrimSuffix(filepath.Base(p), ".hcl")
+		if filepath.Dir(p) != filepath.Join("..", "blueprints") {
+			name = strings.TrimPrefix(filepath.ToSlash(strings.TrimSuffix(p, ".hcl")), "../")
+		}
+		out = append(out, rendered{name: name, plan: pl, dir: dir})
 	}
 	return out
 }

@@ -64,6 +64,14 @@ type Kafka struct {
 	Bootstrap string
 	// Zones the brokers spread over: broker.rack takes each broker's zone.
 	Zones []string
+	// BrokerDomain and ControllerDomain follow a pod's name in its stable
+	// DNS name (kafka-0.BrokerDomain), through the headless Services.
+	BrokerDomain, ControllerDomain string
+	// Ports and the first broker id, for the manifests.
+	ClientPort, ControllerPort, ExporterPort, BrokerIDBase int
+	// The controllers' JVM heap, requests and metadata volume: they hold
+	// only the metadata log, so they are small and fixed.
+	ControllerHeap, ControllerCPU, ControllerMemory, ControllerVolumeSize string
 }
 
 // HDFS is a NameNode (two with JournalNodes for HA) and DataNodes.
@@ -123,8 +131,12 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 			ReplicationFactor: k.ReplicationFactorOrDefault(), MinInsyncReplicas: k.MinInsyncReplicasOrDefault(),
 			Partitions: k.PartitionsOrDefault(), StorageClass: k.StorageClass, VolumeSize: k.VolumeSizeOrDefault(),
 			Heap: k.HeapOrDefault(), CPU: k.CPUOrDefault(), Memory: k.MemoryOrDefault(),
-			ClusterID: kafkaClusterID(p.Name, k.Name),
-			Bootstrap: fmt.Sprintf("kafka.%s:%d", svcDomain(ns), KafkaClientPort),
+			ClusterID:    kafkaClusterID(p.Name, k.Name),
+			Bootstrap:    fmt.Sprintf("kafka.%s:%d", svcDomain(ns), KafkaClientPort),
+			BrokerDomain: "kafka-headless." + svcDomain(ns), ControllerDomain: "kafka-controller-headless." + svcDomain(ns),
+			ClientPort: KafkaClientPort, ControllerPort: KafkaControllerPort, ExporterPort: KafkaExporterPort,
+			BrokerIDBase: KafkaBrokerIDBase, ControllerHeap: "1g", ControllerCPU: "500m", ControllerMemory: "2Gi",
+			ControllerVolumeSize: "10Gi",
 		}
 		var voters []string
 		for i := 0; i < kp.Controllers; i++ {

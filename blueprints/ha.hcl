@@ -157,6 +157,45 @@ team "analysts" {
   namespaces = { analytics = "edit" }
 }
 
+# Prometheus (two replicas), Alertmanager (three), Grafana and the exporters.
+# The admin password lives in a Secret you create; the spec only names it.
+monitoring {
+  storage_class = "standard"
+  retention     = "15d"
+  volume_size   = "100Gi"
+  node_pool     = "general"
+  receiver "platform-oncall" {
+    webhook_url = "http://alert-router.ops.svc:8080/hooks/platform"
+  }
+  grafana {
+    admin_secret = "grafana-admin"
+  }
+}
+
+# Elasticsearch (three nodes, one per zone), Fluent Bit on every node, Kibana.
+logging {
+  backend       = "elasticsearch"
+  storage_class = "standard"
+  volume_size   = "200Gi"
+  heap          = "4g"
+  node_pool     = "general"
+}
+
+# Dashboards behind the ingress controller, with a wildcard certificate.
+expose {
+  ingress_class = "nginx"
+  tls_secret    = "wildcard-tls"
+  grafana       = "grafana.dataplat.example.com"
+  alertmanager  = "alerts.dataplat.example.com"
+  kibana        = "logs.dataplat.example.com"
+}
+
+gitops {
+  tool     = "argocd"
+  repo_url = "https://git.example.com/platform/clusters.git"
+  path     = "clusters/dataplat"
+}
+
 # metrics-server for HPAs and kubectl top. No Cluster Autoscaler: these are
 # bare-metal machines, and there is no API to order more.
 autoscaling {}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/blueprint-dev/blueprint/spec"
@@ -98,6 +99,34 @@ type HDFS struct {
 	Zones        []string
 	// DefaultFS is fs.defaultFS.
 	DefaultFS string
+	// NameNodeIDs are the NameNodes' ids in HA mode (dfs.ha.namenodes),
+	// nn0 for namenode-0 and so on.
+	NameNodeIDs []string
+	// SharedEdits is dfs.namenode.shared.edits.dir in HA mode: the
+	// JournalNodes' quorum, with the nameservice as journal id.
+	SharedEdits string
+	// DataNodeSets are the DataNodes, one StatefulSet per zone: the zone a
+	// DataNode runs in is then known from the headless Service it belongs
+	// to, which the NameNode's topology script looks up (rack awareness).
+	DataNodeSets []DataNodeSet
+	// Ports, for the manifests.
+	RPCPort, HTTPPort, DataPort, DataHTTPPort, DataIPCPort, JournalRPCPort, JournalHTTPPort int
+	// NodePorts of the NameNode's HTTP and RPC ports when NodePort is set.
+	HTTPNodePort, RPCNodePort int
+	// JVM heap and container memory of each role, fixed: the NameNode's
+	// heap bounds the number of files and blocks (about 1 GB a million).
+	NameNodeHeap, NameNodeMemory, JournalHeap, JournalMemory, DataNodeHeap, DataNodeMemory string
+}
+
+// DataNodeSet is the DataNodes of one zone: a StatefulSet and the headless
+// Service of the same name.
+type DataNodeSet struct {
+	Name     string
+	Zone     string
+	Replicas int
+	// Service is the headless Service's DNS name: it resolves to the pod
+	// address of every DataNode of the zone, ready or not.
+	Service string
 }
 
 // Spark is the namespace, account and defaults Spark jobs run with.
@@ -116,6 +145,14 @@ type Spark struct {
 	LocalDir          string // hostPath for shuffle and spill; empty: emptyDir
 	Placement         Placement
 	APIServer         string // https://kubernetes.default.svc
+	// ScratchDir is where driver and executor pods mount their local
+	// (shuffle and spill) volume: spark.local.dir.
+	ScratchDir string
+	// APIServerPorts are where drivers reach the API server: 6443 and, if
+	// it differs, the load balancer's port.
+	APIServerPorts []int
+	// Fixed ports, so that NetworkPolicies can allow them.
+	DriverPort, BlockManagerPort, UIPort int
 }
 
 func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, pools map[string]*spec.NodePool) {
@@ -173,12 +210,28 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 		}
 		if hp.HA {
 			hp.DefaultFS = "hdfs://" + hp.Nameservice
+			var journals []string
+			for i := range hp.NameNodeHosts {
+				hp.NameNodeIDs = append(hp.NameNodeIDs, fmt.Sprintf("nn%d", i))
+			}
+			for _, host := range hp.JournalHosts {
+				journals = append(journals, fmt.Sprintf("%s:%d", host, JournalNodeRPCPort))
+			}
+			hp.SharedEdits = "qjournal://" + strings.Join(journals, ";") + "/" + hp.Nameservice
 		} else {
 			hp.DefaultFS = fmt.Sprintf("hdfs://%s:%d", hp.NameNodeHosts[0], NameNodeRPCPort)
 		}
 		if np := pools[pool]; np != nil {
 			hp.Zones = np.Zones
 		}
+		hp.DataNodeSets = dataNodeSets(p, pool, hp.DataNodes, svcDomain(ns))
+		hp.RPCPort, hp.HTTPPort = NameNodeRPCPort, NameNodeHTTPPort
+		hp.DataPort, hp.DataHTTPPort, hp.DataIPCPort = DataNodeDataPort, DataNodeHTTPPort, DataNodeIPCPort
+		hp.JournalRPCPort, hp.JournalHTTPPort = JournalNodeRPCPort, JournalNodeHTTPPort
+		hp.HTTPNodePort, hp.RPCNodePort = NameNodeNodePortBase, NameNodeNodePortBase+1
+		hp.NameNodeHeap, hp.NameNodeMemory = "3g", "4Gi"
+		hp.JournalHeap, hp.JournalMemory = "512m", "1Gi"
+		hp.DataNodeHeap, hp.DataNodeMemory = "2g", "4Gi"
 		w.HDFS = hp
 		p.Services.addNamespace(Namespace{Name: ns, PodSecurity: "restricted"})
 	}
@@ -194,12 +247,71 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 		}
 		sp.ExecutorPodMemory = podMemory(sp.ExecutorMemory)
 		sp.DriverPodMemory = podMemory(sp.DriverMemory)
+		sp.ScratchDir = "/var/data/spark-local"
+		sp.APIServerPorts = sortedPorts(map[int]bool{APIServerPort: true, p.Endpoint.Port: p.Endpoint.Port > 0})
+		sp.DriverPort, sp.BlockManagerPort, sp.UIPort = SparkDriverPort, SparkBlockPort, SparkUIPort
+		w.Spark = sp
 		if sk.LocalDir != nil {
 			sp.LocalDir = *sk.LocalDir
+			// Pod Security's baseline level already forbids hostPath volumes.
+			p.Services.addNamespace(Namespace{Name: ns, PodSecurity: "privileged",
+				Reason: "Spark drivers and executors keep shuffle and spill files on the nodes' disks through a hostPath volume (" + sp.LocalDir + ")"})
+		} else {
+			p.Services.addNamespace(Namespace{Name: ns, PodSecurity: "restricted"})
 		}
-		w.Spark = sp
-		p.Services.addNamespace(Namespace{Name: ns, PodSecurity: "restricted"})
 	}
+}
+
+// dataNodeSets splits n DataNodes over the zones that hold nodes of the
+// pool, evenly, the remainder going to the zones with the most nodes. With
+// one DataNode per node (required anti-affinity) this fits wherever
+// validate's spread check found room.
+func dataNodeSets(p *Plan, pool string, n int, domain string) []DataNodeSet {
+	perZone := map[string]int{}
+	for _, w := range p.Workers {
+		if w.Pool == pool {
+			perZone[w.Zone]++
+		}
+	}
+	var zones []string
+	for _, z := range p.Zones {
+		if perZone[z] > 0 {
+			zones = append(zones, z)
+		}
+	}
+	if len(zones) == 0 {
+		return nil
+	}
+	counts := make([]int, len(zones))
+	for i := range counts {
+		counts[i] = n / len(zones)
+	}
+	order := make([]int, len(zones))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return perZone[zones[order[a]]] > perZone[zones[order[b]]] })
+	for i := 0; i < n%len(zones); i++ {
+		counts[order[i]]++
+	}
+	// A StatefulSet's name, plus a hash, is a label value (63 characters);
+	// zones with very long names fall back to their position.
+	long := false
+	for _, z := range zones {
+		long = long || len("datanode-"+z) > 52
+	}
+	var sets []DataNodeSet
+	for i, z := range zones {
+		if counts[i] == 0 {
+			continue
+		}
+		name := "datanode-" + z
+		if long {
+			name = fmt.Sprintf("datanode-z%d", i)
+		}
+		sets = append(sets, DataNodeSet{Name: name, Zone: z, Replicas: counts[i], Service: name + "." + domain})
+	}
+	return sets
 }
 
 // kafkaClusterID derives KRaft's cluster id (a base64url UUID of 16 bytes)

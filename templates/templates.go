@@ -5,6 +5,8 @@ package templates
 import (
 	"embed"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
@@ -74,6 +76,13 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"join": strings.Join,
+	// xml escapes a value for XML text or an attribute, such as a Hadoop
+	// *-site.xml value.
+	"xml": func(v any) (string, error) {
+		var b strings.Builder
+		err := xml.EscapeText(&b, []byte(fmt.Sprint(v)))
+		return b.String(), err
+	},
 	// cell makes text safe inside a Markdown table cell.
 	"cell": func(s string) string {
 		return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)

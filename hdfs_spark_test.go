@@ -1,0 +1,907 @@
+package blueprint_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
+
+	"github.com/blueprint-dev/blueprint/internal/manifest"
+	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/templates"
+	"github.com/blueprint-dev/blueprint/validate"
+)
+
+// hsCase is one HDFS and Spark spec of testdata/workloads, rendered, with
+// the objects of its hdfs and spark components decoded.
+type hsCase struct {
+	name    string
+	plan    *plan.Plan
+	tree    render.Tree
+	objects []manifest.Object // manifests/hdfs and manifests/spark, built
+}
+
+var hsSpecs = []string{"testdata/workloads/hdfs-spark.hcl", "testdata/workloads/hdfs-single.hcl"}
+
+var (
+	hsOnce   sync.Once
+	hsCached []hsCase
+	hsErr    error
+)
+
+// hsCases renders the HDFS and Spark specs, once for all tests.
+func hsCases(t *testing.T) []hsCase {
+	t.Helper()
+	hsOnce.Do(func() { hsCached, hsErr = hsRender() })
+	if hsErr != nil {
+		t.Fatal(hsErr)
+	}
+	return hsCached
+}
+
+// hsRender renders each spec: it must validate without a diagnostic,
+// render, build with kustomize and decode strictly.
+func hsRender() ([]hsCase, error) {
+	var out []hsCase
+	for _, path := range hsSpecs {
+		s, diags := spec.NewLoader().Load(path, spec.Options{})
+		if s != nil {
+			diags = append(diags, validate.Spec(s)...)
+		}
+		if len(diags) > 0 {
+			return nil, fmt.Errorf("%s must validate cleanly, got: %v", path, diags)
+		}
+		p := plan.Build(s)
+		tree, err := render.Render(p)
+		if err != nil {
+			return nil, fmt.Errorf("rendering %s: %w", path, err)
+		}
+		c := hsCase{name: strings.TrimSuffix(filepath.Base(path), ".hcl"), plan: p, tree: tree}
+		built, err := render.BuildKustomizations(tree, render.KustomizationDirs(tree))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		// The whole tree decodes with the strict decoder, and the two
+		// components are part of it.
+		root, err := manifest.Decode(built["manifests"])
+		if err != nil {
+			return nil, fmt.Errorf("%s: manifests/ does not strict-decode: %w", c.name, err)
+		}
+		for _, dir := range []string{"manifests/hdfs", "manifests/spark"} {
+			objs, err := manifest.Decode(built[dir])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s does not strict-decode: %w", c.name, dir, err)
+			}
+			if len(objs) == 0 {
+				return nil, fmt.Errorf("%s: %s builds to nothing", c.name, dir)
+			}
+			for _, o := range objs {
+				if !slices.ContainsFunc(root, func(r manifest.Object) bool { return r.String() == o.String() }) {
+					return nil, fmt.Errorf("%s: %s is not in the root kustomization's build", c.name, o)
+				}
+			}
+			c.objects = append(c.objects, objs...)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (c hsCase) file(t *testing.T, name string) []byte {
+	t.Helper()
+	b, ok := c.tree[name]
+	if !ok {
+		t.Fatalf("%s: %s is not rendered", c.name, name)
+	}
+	return b
+}
+
+func hsObjects[T any](c hsCase) []*T {
+	var out []*T
+	for _, o := range c.objects {
+		if v, ok := any(o.Object).(*T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func hsObject[T any](t *testing.T, c hsCase, namespace, name string) *T {
+	t.Helper()
+	for _, o := range c.objects {
+		if v, ok := any(o.Object).(*T); ok && o.Name == name && o.Namespace == namespace {
+			return v
+		}
+	}
+	var zero T
+	t.Fatalf("%s: no %T %s/%s", c.name, zero, namespace, name)
+	return nil
+}
+
+// hadoopConf is a Hadoop *-site.xml file.
+type hadoopConf struct {
+	XMLName    xml.Name `xml:"configuration"`
+	Properties []struct {
+		Name  string `xml:"name"`
+		Value string `xml:"value"`
+	} `xml:"property"`
+}
+
+// parseHadoopConf reads a *-site.xml strictly: well-formed, every property
+// named once.
+func parseHadoopConf(t *testing.T, what string, b []byte) map[string]string {
+	t.Helper()
+	var conf hadoopConf
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	if err := d.Decode(&conf); err != nil {
+		t.Fatalf("%s is not a well-formed Hadoop configuration: %v", what, err)
+	}
+	props := map[string]string{}
+	for _, p := range conf.Properties {
+		if p.Name == "" {
+			t.Errorf("%s: a property has no name", what)
+		}
+		if _, dup := props[p.Name]; dup {
+			t.Errorf("%s: property %s is set twice", what, p.Name)
+		}
+		props[p.Name] = p.Value
+	}
+	return props
+}
+
+func wantProps(t *testing.T, what string, props map[string]string, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got, ok := props[k]; !ok || got != v {
+			t.Errorf("%s: %s = %q, want %q", what, k, got, v)
+		}
+	}
+}
+
+// TestHDFSSiteFiles parses core-site.xml and hdfs-site.xml and checks the
+// settings against the plan, and the HA settings against each other.
+func TestHDFSSiteFiles(t *testing.T) {
+	for _, c := range hsCases(t) {
+		h := c.plan.Workloads.HDFS
+		core := parseHadoopConf(t, c.name+": core-site.xml", c.file(t, "manifests/hdfs/core-site.xml"))
+		site := parseHadoopConf(t, c.name+": hdfs-site.xml", c.file(t, "manifests/hdfs/hdfs-site.xml"))
+		wantProps(t, c.name+": core-site.xml", core, map[string]string{
+			"fs.defaultFS":                  h.DefaultFS,
+			"net.topology.script.file.name": "/etc/hadoop/topology.sh",
+		})
+		wantProps(t, c.name+": hdfs-site.xml", site, map[string]string{
+			"dfs.replication":       strconv.Itoa(h.Replication),
+			"dfs.blocksize":         h.BlockSize,
+			"dfs.namenode.name.dir": "file:///data/name",
+			"dfs.datanode.data.dir": "file:///data/dn",
+			"dfs.namenode.datanode.registration.ip-hostname-check": "false",
+		})
+		if !h.HA {
+			if _, ok := site["dfs.nameservices"]; ok {
+				t.Errorf("%s: a single NameNode has no nameservice", c.name)
+			}
+			wantProps(t, c.name+": hdfs-site.xml", site, map[string]string{
+				"dfs.namenode.rpc-address": fmt.Sprintf("%s:%d", h.NameNodeHosts[0], plan.NameNodeRPCPort),
+			})
+			if h.DefaultFS != "hdfs://"+site["dfs.namenode.rpc-address"] {
+				t.Errorf("%s: fs.defaultFS %s is not the NameNode's RPC address %s", c.name, h.DefaultFS, site["dfs.namenode.rpc-address"])
+			}
+			continue
+		}
+		ns := site["dfs.nameservices"]
+		if ns == "" || core["fs.defaultFS"] != "hdfs://"+ns {
+			t.Errorf("%s: fs.defaultFS %q does not name the nameservice %q", c.name, core["fs.defaultFS"], ns)
+		}
+		ids := strings.Split(site["dfs.ha.namenodes."+ns], ",")
+		if len(ids) != 2 {
+			t.Errorf("%s: dfs.ha.namenodes.%s = %v, want two NameNodes", c.name, ns, ids)
+		}
+		for i, id := range ids {
+			for _, kind := range []string{"rpc-address", "http-address"} {
+				addr := site["dfs.namenode."+kind+"."+ns+"."+id]
+				if !strings.HasPrefix(addr, fmt.Sprintf("namenode-%d.namenode.%s.svc.", i, h.Namespace)) {
+					t.Errorf("%s: NameNode %s has %s %q, want namenode-%d's stable name", c.name, id, kind, addr, i)
+				}
+			}
+		}
+		edits := site["dfs.namenode.shared.edits.dir"]
+		journals, journalID, ok := strings.Cut(strings.TrimPrefix(edits, "qjournal://"), "/")
+		if !strings.HasPrefix(edits, "qjournal://") || !ok || journalID != ns {
+			t.Errorf("%s: dfs.namenode.shared.edits.dir = %q, want qjournal://…/%s", c.name, edits, ns)
+		}
+		nodes := strings.Split(journals, ";")
+		if len(nodes) != 3 {
+			t.Errorf("%s: shared edits on %d JournalNodes, want 3: %s", c.name, len(nodes), edits)
+		}
+		for i, n := range nodes {
+			if want := fmt.Sprintf("journalnode-%d.journalnode.%s.svc.%s:%d", i, h.Namespace, c.plan.DNSDomain, plan.JournalNodeRPCPort); n != want {
+				t.Errorf("%s: JournalNode %d is %s, want %s", c.name, i, n, want)
+			}
+		}
+		wantProps(t, c.name+": hdfs-site.xml", site, map[string]string{
+			"dfs.client.failover.proxy.provider." + ns: "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider",
+			"dfs.ha.fencing.methods":                   "shell(/bin/true)",
+			"dfs.ha.automatic-failover.enabled":        "false",
+			"dfs.journalnode.edits.dir":                "/data/journal",
+		})
+	}
+}
+
+// TestHDFSSiteEscapesXML renders hdfs-site.xml from a plan whose values
+// hold XML's special characters: they must come back unchanged.
+func TestHDFSSiteEscapesXML(t *testing.T) {
+	c := hsCases(t)[0]
+	p := *c.plan
+	h := *p.Workloads.HDFS
+	h.BlockSize = `1<2 & "3">'4'`
+	h.SharedEdits = "qjournal://a:1;b:2/<ns>&"
+	p.Workloads.HDFS = &h
+	var b bytes.Buffer
+	if err := templates.ParseManifests()["manifests/hdfs/hdfs-site.xml"].Execute(&b, &p); err != nil {
+		t.Fatal(err)
+	}
+	wantProps(t, "hdfs-site.xml", parseHadoopConf(t, "hdfs-site.xml", b.Bytes()), map[string]string{
+		"dfs.blocksize":                 h.BlockSize,
+		"dfs.namenode.shared.edits.dir": h.SharedEdits,
+	})
+}
+
+// TestHDFSTopologyScript runs topology.sh with a stand-in for getent that
+// answers for the zones' DataNode Services: every address of a zone's
+// Service maps to /ZONE, anything else to /default-rack, in order.
+func TestHDFSTopologyScript(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("SKIPPED, not passed: no sh here to run topology.sh with")
+	}
+	for _, c := range hsCases(t) {
+		h := c.plan.Workloads.HDFS
+		dir := t.TempDir()
+		script := filepath.Join(dir, "topology.sh")
+		if err := os.WriteFile(script, c.file(t, "manifests/hdfs/topology.sh"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// getent ahosts NAME prints each address three times (STREAM,
+		// DGRAM, RAW); the fake gives every zone two pod addresses.
+		var fake strings.Builder
+		fake.WriteString("#!/bin/sh\n[ \"$1\" = ahosts ] || exit 2\ncase \"$2\" in\n")
+		var args, want []string
+		for i, set := range h.DataNodeSets {
+			a, b := fmt.Sprintf("10.1.%d.5", i), fmt.Sprintf("10.1.%d.17", i)
+			fmt.Fprintf(&fake, "%s.)\n", set.Service)
+			for _, addr := range []string{a, b} {
+				for _, kind := range []string{"STREAM " + set.Service + ".", "DGRAM  ", "RAW    "} {
+					fmt.Fprintf(&fake, "  echo '%-15s %s'\n", addr, kind)
+				}
+			}
+			fake.WriteString("  ;;\n")
+			args = append(args, b, a)
+			want = append(want, "/"+set.Zone, "/"+set.Zone)
+		}
+		fake.WriteString("*) exit 2 ;;\nesac\n")
+		if err := os.WriteFile(filepath.Join(dir, "getent"), []byte(fake.String()), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "10.1.0.50", "10.9.9.9")
+		want = append(want, "/default-rack", "/default-rack")
+		cmd := exec.Command(sh, append([]string{script}, args...)...)
+		cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: topology.sh: %v\n%s", c.name, err, out)
+		}
+		if got := strings.Fields(string(out)); !slices.Equal(got, want) {
+			t.Errorf("%s: topology.sh %v printed %v, want %v", c.name, args, got, want)
+		}
+	}
+}
+
+// TestHDFSObjects checks the workloads: hardening, selectors, one
+// DataNode StatefulSet per zone pinned to it, volumes and configuration
+// mounts, budgets and Services.
+func TestHDFSObjects(t *testing.T) {
+	for _, c := range hsCases(t) {
+		h := c.plan.Workloads.HDFS
+		for _, o := range c.objects {
+			if o.GVK.Kind == "Secret" {
+				t.Errorf("%s: %s: the output must never contain a Secret", c.name, o)
+			}
+			if tmpl, replicas := manifest.PodTemplate(o.Object); tmpl != nil {
+				checkPod(t, c.name+": "+o.String(), tmpl, replicas)
+			}
+		}
+		var config string
+		for _, cm := range hsObjects[corev1.ConfigMap](c) {
+			if strings.HasPrefix(cm.Name, "hdfs-config-") && cm.Namespace == h.Namespace {
+				config = cm.Name
+				for _, key := range []string{"core-site.xml", "hdfs-site.xml", "log4j.properties", "topology.sh"} {
+					if cm.Data[key] == "" {
+						t.Errorf("%s: ConfigMap %s lacks %s", c.name, cm.Name, key)
+					}
+				}
+			}
+		}
+		if config == "" {
+			t.Fatalf("%s: no hdfs-config ConfigMap with a content hash in its name", c.name)
+		}
+		sets := hsObjects[appsv1.StatefulSet](c)
+		want := map[string]int32{"namenode": int32(h.NameNodes)}
+		if h.HA {
+			want["journalnode"] = 3
+		}
+		total := 0
+		for _, s := range h.DataNodeSets {
+			want[s.Name] = int32(s.Replicas)
+			total += s.Replicas
+		}
+		if total != h.DataNodes {
+			t.Errorf("%s: the zones' DataNode sets hold %d DataNodes, want %d", c.name, total, h.DataNodes)
+		}
+		got := map[string]int32{}
+		for _, s := range sets {
+			got[s.Name] = *s.Spec.Replicas
+			checkHDFSStatefulSet(t, c, s, config)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: StatefulSets and replicas %v, want %v", c.name, got, want)
+		}
+		for _, set := range h.DataNodeSets {
+			s := hsObject[appsv1.StatefulSet](t, c, h.Namespace, set.Name)
+			terms := s.Spec.Template.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
+			if len(terms) != 1 || fmt.Sprint(terms[0].MatchExpressions) != fmt.Sprint([]corev1.NodeSelectorRequirement{{Key: "topology.kubernetes.io/zone", Operator: "In", Values: []string{set.Zone}}}) {
+				t.Errorf("%s: %s is not pinned to zone %s: %v", c.name, set.Name, set.Zone, terms)
+			}
+			svc := hsObject[corev1.Service](t, c, h.Namespace, set.Name)
+			if svc.Spec.ClusterIP != "None" || !svc.Spec.PublishNotReadyAddresses {
+				t.Errorf("%s: Service %s must be headless and publish pods before they are ready", c.name, set.Name)
+			}
+			if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(s.Spec.Template.Labels)) {
+				t.Errorf("%s: Service %s does not select its StatefulSet's pods", c.name, set.Name)
+			}
+			for _, other := range h.DataNodeSets {
+				o := hsObject[appsv1.StatefulSet](t, c, h.Namespace, other.Name)
+				if other.Name != set.Name && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(o.Spec.Template.Labels)) {
+					t.Errorf("%s: Service %s also selects the DataNodes of zone %s", c.name, set.Name, other.Zone)
+				}
+			}
+			if !strings.Contains(string(c.file(t, "manifests/hdfs/topology.sh")), set.Service+".") {
+				t.Errorf("%s: topology.sh does not look up %s", c.name, set.Service)
+			}
+		}
+		budgets := map[string]string{}
+		for _, b := range hsObjects[policyv1.PodDisruptionBudget](c) {
+			budgets[b.Name] = b.Spec.MaxUnavailable.String()
+		}
+		wantBudgets := map[string]string{"datanode": "1"}
+		if h.HA {
+			wantBudgets["namenode"], wantBudgets["journalnode"] = "1", "1"
+		}
+		if fmt.Sprint(budgets) != fmt.Sprint(wantBudgets) {
+			t.Errorf("%s: PodDisruptionBudgets (maxUnavailable) %v, want %v", c.name, budgets, wantBudgets)
+		}
+		for _, svc := range hsObjects[corev1.Service](c) {
+			if svc.Namespace != h.Namespace {
+				continue
+			}
+			if !selectsSome(svc.Spec.Selector, sets) {
+				t.Errorf("%s: Service %s selects no HDFS pod", c.name, svc.Name)
+			}
+			for _, port := range svc.Spec.Ports {
+				if port.NodePort != 0 && (port.NodePort < 30000 || port.NodePort > 32767) {
+					t.Errorf("%s: Service %s: NodePort %d is outside 30000-32767", c.name, svc.Name, port.NodePort)
+				}
+			}
+		}
+		client := hsObject[corev1.Service](t, c, h.Namespace, "namenode-client")
+		if ports := servicePorts(client); fmt.Sprint(ports) != fmt.Sprint(map[string]int32{"rpc": plan.NameNodeRPCPort, "http": plan.NameNodeHTTPPort}) {
+			t.Errorf("%s: namenode-client ports %v", c.name, ports)
+		}
+		hasNodePort := false
+		for _, svc := range hsObjects[corev1.Service](c) {
+			if svc.Spec.Type == corev1.ServiceTypeNodePort {
+				hasNodePort = true
+				np := map[string]int32{}
+				for _, p := range svc.Spec.Ports {
+					np[p.Name] = p.NodePort
+				}
+				if np["http"] != plan.NameNodeNodePortBase || np["rpc"] != plan.NameNodeNodePortBase+1 {
+					t.Errorf("%s: NodePorts %v, want http %d and rpc %d", c.name, np, plan.NameNodeNodePortBase, plan.NameNodeNodePortBase+1)
+				}
+			}
+		}
+		if hasNodePort != h.NodePort {
+			t.Errorf("%s: a NodePort Service is rendered: %v, expose_node_port: %v", c.name, hasNodePort, h.NodePort)
+		}
+	}
+}
+
+func checkHDFSStatefulSet(t *testing.T, c hsCase, s *appsv1.StatefulSet, config string) {
+	t.Helper()
+	what := c.name + ": StatefulSet " + s.Name
+	pod := s.Spec.Template.Spec
+	sel, err := metav1.LabelSelectorAsSelector(s.Spec.Selector)
+	if err != nil || !sel.Matches(labels.Set(s.Spec.Template.Labels)) {
+		t.Errorf("%s: selector %v does not select its pod template", what, s.Spec.Selector)
+	}
+	if s.Spec.ServiceName == "" {
+		t.Errorf("%s: no governing Service", what)
+	} else {
+		svc := hsObject[corev1.Service](t, c, s.Namespace, s.Spec.ServiceName)
+		if svc.Spec.ClusterIP != "None" {
+			t.Errorf("%s: governing Service %s is not headless", what, svc.Name)
+		}
+	}
+	if len(s.Spec.VolumeClaimTemplates) != 1 || *s.Spec.VolumeClaimTemplates[0].Spec.StorageClassName != c.plan.Workloads.HDFS.StorageClass {
+		t.Errorf("%s: want one volume claim of class %s", what, c.plan.Workloads.HDFS.StorageClass)
+	}
+	if pod.SecurityContext == nil || pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser != 1000 ||
+		pod.SecurityContext.SeccompProfile == nil || pod.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: must run as the image's hadoop user (1000) with the RuntimeDefault seccomp profile", what)
+	}
+	if pod.NodeSelector[spec.PoolLabel] != c.plan.Workloads.HDFS.Placement.Pool {
+		t.Errorf("%s: not placed on pool %s: %v", what, c.plan.Workloads.HDFS.Placement.Pool, pod.NodeSelector)
+	}
+	if len(pod.Tolerations) != len(c.plan.Workloads.HDFS.Placement.Tolerations) {
+		t.Errorf("%s: tolerations %v, want the pool's %v", what, pod.Tolerations, c.plan.Workloads.HDFS.Placement.Tolerations)
+	}
+	if aff := pod.Affinity; aff == nil || aff.PodAntiAffinity == nil || len(aff.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) == 0 {
+		t.Errorf("%s: no required anti-affinity", what)
+	}
+	mounts := map[string]string{}
+	for _, v := range pod.Volumes {
+		if v.ConfigMap != nil {
+			mounts[v.Name] = v.ConfigMap.Name
+		}
+	}
+	for _, ctr := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
+		if ctr.Image != c.plan.Image("hadoop") {
+			t.Errorf("%s: container %s runs %s, want %s", what, ctr.Name, ctr.Image, c.plan.Image("hadoop"))
+		}
+		sc := ctr.SecurityContext
+		if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+			t.Errorf("%s: container %s must have a read-only root filesystem and drop ALL capabilities", what, ctr.Name)
+		}
+		if !ctr.Resources.Limits.Memory().Equal(*ctr.Resources.Requests.Memory()) {
+			t.Errorf("%s: container %s: memory limit and request differ", what, ctr.Name)
+		}
+		conf := ""
+		for _, e := range ctr.Env {
+			if e.Name == "HADOOP_CONF_DIR" {
+				conf = e.Value
+			}
+		}
+		mounted := map[string]bool{}
+		for _, m := range ctr.VolumeMounts {
+			mounted[m.MountPath] = true
+			if m.MountPath == conf && mounts[m.Name] != config {
+				t.Errorf("%s: container %s: HADOOP_CONF_DIR %s is not ConfigMap %s", what, ctr.Name, conf, config)
+			}
+		}
+		for _, dir := range []string{conf, "/data", "/tmp", "/var/log/hadoop"} {
+			if dir == "" || !mounted[dir] {
+				t.Errorf("%s: container %s: HADOOP_CONF_DIR %q, and /data, /tmp and /var/log/hadoop must be mounted; mounts %v", what, ctr.Name, conf, mounted)
+			}
+		}
+	}
+}
+
+func selectsSome(selector map[string]string, sets []*appsv1.StatefulSet) bool {
+	for _, s := range sets {
+		if len(selector) > 0 && labels.SelectorFromSet(selector).Matches(labels.Set(s.Spec.Template.Labels)) {
+			return true
+		}
+	}
+	return false
+}
+
+func servicePorts(svc *corev1.Service) map[string]int32 {
+	out := map[string]int32{}
+	for _, p := range svc.Spec.Ports {
+		out[p.Name] = p.Port
+	}
+	return out
+}
+
+// sparkDefaults reads spark-defaults.conf: "key value" lines, each key
+// once.
+func sparkDefaults(t *testing.T, what string, b []byte) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(line, " ")
+		value = strings.TrimSpace(value)
+		if !ok || value == "" || strings.ContainsAny(key, "=:\\") {
+			t.Errorf("%s:%d: want \"key value\", got %q", what, n, line)
+		}
+		if _, dup := out[key]; dup {
+			t.Errorf("%s:%d: %s is set twice", what, n, key)
+		}
+		out[key] = value
+	}
+	return out
+}
+
+// TestSparkDefaults checks spark-defaults.conf against the plan.
+func TestSparkDefaults(t *testing.T) {
+	for _, c := range hsCases(t) {
+		s, h := c.plan.Workloads.Spark, c.plan.Workloads.HDFS
+		conf := sparkDefaults(t, c.name+": spark-defaults.conf", c.file(t, "manifests/spark/spark-defaults.conf"))
+		want := map[string]string{
+			"spark.master":               "k8s://https://kubernetes.default.svc",
+			"spark.kubernetes.namespace": s.Namespace,
+			"spark.kubernetes.authenticate.driver.serviceAccountName": "spark-driver",
+			"spark.kubernetes.container.image":                        c.plan.Image("spark"),
+			"spark.dynamicAllocation.enabled":                         "true",
+			"spark.dynamicAllocation.shuffleTracking.enabled":         "true",
+			"spark.dynamicAllocation.minExecutors":                    strconv.Itoa(s.MinExecutors),
+			"spark.dynamicAllocation.maxExecutors":                    strconv.Itoa(s.MaxExecutors),
+			"spark.executor.cores":                                    strconv.Itoa(s.ExecutorCPU),
+			"spark.executor.memory":                                   s.ExecutorMemory,
+			"spark.kubernetes.executor.request.cores":                 strconv.Itoa(s.ExecutorCPU),
+			"spark.kubernetes.executor.limit.cores":                   strconv.Itoa(s.ExecutorCPU),
+			"spark.driver.cores":                                      strconv.Itoa(s.DriverCPU),
+			"spark.driver.memory":                                     s.DriverMemory,
+			"spark.driver.port":                                       strconv.Itoa(plan.SparkDriverPort),
+			"spark.blockManager.port":                                 strconv.Itoa(plan.SparkBlockPort),
+			"spark.kubernetes.driver.podTemplateFile":                 "/opt/spark/conf/driver-pod-template.yaml",
+			"spark.kubernetes.executor.podTemplateFile":               "/opt/spark/conf/executor-pod-template.yaml",
+			"spark.local.dir":                                         s.ScratchDir,
+		}
+		if c.plan.Services.Monitoring != nil {
+			want["spark.ui.prometheus.enabled"] = "true"
+		}
+		if h != nil {
+			want["spark.hadoop.fs.defaultFS"] = h.DefaultFS
+			if h.HA {
+				ns := h.Nameservice
+				want["spark.hadoop.dfs.nameservices"] = ns
+				want["spark.hadoop.dfs.ha.namenodes."+ns] = strings.Join(h.NameNodeIDs, ",")
+				for i, id := range h.NameNodeIDs {
+					want["spark.hadoop.dfs.namenode.rpc-address."+ns+"."+id] = fmt.Sprintf("%s:%d", h.NameNodeHosts[i], plan.NameNodeRPCPort)
+				}
+				want["spark.hadoop.dfs.client.failover.proxy.provider."+ns] = "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider"
+			}
+		}
+		wantProps(t, c.name+": spark-defaults.conf", conf, want)
+
+		// The ConfigMap holds the three files under a fixed name, and the
+		// template paths are where mounting it at /opt/spark/conf puts them.
+		cm := hsObject[corev1.ConfigMap](t, c, s.Namespace, "spark-defaults")
+		for _, key := range []string{"spark-defaults.conf", "driver-pod-template.yaml", "executor-pod-template.yaml"} {
+			if cm.Data[key] == "" {
+				t.Errorf("%s: ConfigMap spark-defaults lacks %s", c.name, key)
+			}
+		}
+		for _, k := range []string{"spark.kubernetes.driver.podTemplateFile", "spark.kubernetes.executor.podTemplateFile"} {
+			if _, ok := cm.Data[filepath.Base(conf[k])]; !ok {
+				t.Errorf("%s: %s %s is not a key of ConfigMap spark-defaults", c.name, k, conf[k])
+			}
+		}
+	}
+}
+
+// TestSparkPodTemplates strict-decodes the pod templates into corev1.Pod
+// (kustomize only sees them as ConfigMap data) and checks resources,
+// security, placement and the local volume.
+func TestSparkPodTemplates(t *testing.T) {
+	for _, c := range hsCases(t) {
+		s := c.plan.Workloads.Spark
+		conf := sparkDefaults(t, c.name, c.file(t, "manifests/spark/spark-defaults.conf"))
+		for _, role := range []struct {
+			file, container, cpu, memory string
+			account                      bool
+		}{
+			{"driver-pod-template.yaml", "spark-kubernetes-driver", strconv.Itoa(s.DriverCPU), s.DriverPodMemory, true},
+			{"executor-pod-template.yaml", "spark-kubernetes-executor", strconv.Itoa(s.ExecutorCPU), s.ExecutorPodMemory, false},
+		} {
+			what := c.name + ": " + role.file
+			var pod corev1.Pod
+			if err := yaml.UnmarshalStrict(c.file(t, "manifests/spark/"+role.file), &pod); err != nil {
+				t.Fatalf("%s does not strict-decode into a Pod: %v", what, err)
+			}
+			if pod.APIVersion != "v1" || pod.Kind != "Pod" {
+				t.Errorf("%s: %s/%s, want v1/Pod", what, pod.APIVersion, pod.Kind)
+			}
+			if len(pod.Spec.Containers) != 1 || pod.Spec.Containers[0].Name != role.container {
+				t.Fatalf("%s: want one container %s", what, role.container)
+			}
+			kind := strings.TrimSuffix(role.file, "-pod-template.yaml")
+			if got := conf["spark.kubernetes."+kind+".podTemplateContainerName"]; got != role.container {
+				t.Errorf("%s: podTemplateContainerName %q, want %q", what, got, role.container)
+			}
+			ctr := pod.Spec.Containers[0]
+			for name, list := range map[string]corev1.ResourceList{"requests": ctr.Resources.Requests, "limits": ctr.Resources.Limits} {
+				if !list.Cpu().Equal(resource.MustParse(role.cpu)) || !list.Memory().Equal(resource.MustParse(role.memory)) {
+					t.Errorf("%s: %s %v, want cpu %s and memory %s", what, name, list, role.cpu, role.memory)
+				}
+			}
+			ps := pod.Spec.SecurityContext
+			if ps == nil || ps.RunAsNonRoot == nil || !*ps.RunAsNonRoot || ps.RunAsUser == nil || *ps.RunAsUser != 185 ||
+				ps.SeccompProfile == nil || ps.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+				t.Errorf("%s: must run as the image's spark user (185), non-root, with the RuntimeDefault seccomp profile", what)
+			}
+			sc := ctr.SecurityContext
+			if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || sc.ReadOnlyRootFilesystem == nil ||
+				!*sc.ReadOnlyRootFilesystem || sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+				t.Errorf("%s: container must not escalate, have a read-only root filesystem and drop ALL", what)
+			}
+			if pod.Spec.NodeSelector[spec.PoolLabel] != s.Placement.Pool || len(pod.Spec.Tolerations) != len(s.Placement.Tolerations) {
+				t.Errorf("%s: placement %v %v, want pool %s and its taints %v", what, pod.Spec.NodeSelector, pod.Spec.Tolerations, s.Placement.Pool, s.Placement.Tolerations)
+			}
+			if got := pod.Spec.AutomountServiceAccountToken == nil || *pod.Spec.AutomountServiceAccountToken; got != role.account {
+				t.Errorf("%s: service account token mounted: %v, want %v", what, got, role.account)
+			}
+			volumes := map[string]corev1.Volume{}
+			for _, v := range pod.Spec.Volumes {
+				volumes[v.Name] = v
+			}
+			mounted := map[string]string{}
+			for _, m := range ctr.VolumeMounts {
+				if _, ok := volumes[m.Name]; !ok {
+					t.Errorf("%s: mount of unknown volume %s", what, m.Name)
+				}
+				mounted[m.Name] = m.MountPath
+			}
+			if mounted["spark-local-dir-1"] != conf["spark.local.dir"] {
+				t.Errorf("%s: spark-local-dir-1 is mounted at %q, spark.local.dir is %q", what, mounted["spark-local-dir-1"], conf["spark.local.dir"])
+			}
+			local := volumes["spark-local-dir-1"]
+			switch {
+			case s.LocalDir != "" && (local.HostPath == nil || local.HostPath.Path != s.LocalDir):
+				t.Errorf("%s: local_dir %s must be the hostPath of spark-local-dir-1: %+v", what, s.LocalDir, local)
+			case s.LocalDir == "" && local.EmptyDir == nil:
+				t.Errorf("%s: without local_dir, spark-local-dir-1 must be an emptyDir: %+v", what, local)
+			}
+			if mounted["tmp"] != "/tmp" || mounted["work-dir"] != "/opt/spark/work-dir" {
+				t.Errorf("%s: /tmp and /opt/spark/work-dir must be writable volumes: %v", what, mounted)
+			}
+			scraped := pod.Annotations["prometheus.io/scrape"] == "true"
+			if wantScrape := role.account && c.plan.Services.Monitoring != nil; scraped != wantScrape {
+				t.Errorf("%s: scraped by Prometheus: %v, want %v", what, scraped, wantScrape)
+			}
+		}
+		// hostPath is refused by Pod Security's baseline and restricted
+		// levels.
+		var level, reason string
+		for _, ns := range c.plan.Services.Namespaces {
+			if ns.Name == s.Namespace {
+				level, reason = ns.PodSecurity, ns.Reason
+			}
+		}
+		switch {
+		case s.LocalDir != "" && (level != "privileged" || !strings.Contains(reason, s.LocalDir)):
+			t.Errorf("%s: with local_dir, namespace %s must be privileged and say why; got %q (%q)", c.name, s.Namespace, level, reason)
+		case s.LocalDir == "" && level != "restricted":
+			t.Errorf("%s: namespace %s is %q, want restricted", c.name, s.Namespace, level)
+		}
+	}
+}
+
+// TestSparkRole checks that the drivers' Role grants exactly what a driver
+// needs to run its executors, and is bound to their account only.
+func TestSparkRole(t *testing.T) {
+	for _, c := range hsCases(t) {
+		ns := c.plan.Workloads.Spark.Namespace
+		hsObject[corev1.ServiceAccount](t, c, ns, "spark-driver")
+		role := hsObject[rbacv1.Role](t, c, ns, "spark-driver")
+		want := []rbacv1.PolicyRule{{
+			APIGroups: []string{""},
+			Resources: []string{"configmaps", "pods", "services"},
+			Verbs:     []string{"create", "delete", "deletecollection", "get", "list", "watch"},
+		}}
+		var got []rbacv1.PolicyRule
+		for _, r := range role.Rules {
+			r = *r.DeepCopy()
+			sort.Strings(r.Resources)
+			sort.Strings(r.Verbs)
+			got = append(got, r)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: Role spark-driver grants %v, want exactly %v", c.name, got, want)
+		}
+		for _, r := range hsObjects[rbacv1.Role](c) {
+			if r.Name != "spark-driver" {
+				t.Errorf("%s: unexpected Role %s/%s", c.name, r.Namespace, r.Name)
+			}
+		}
+		binding := hsObject[rbacv1.RoleBinding](t, c, ns, "spark-driver")
+		if binding.RoleRef != (rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "spark-driver"}) ||
+			fmt.Sprint(binding.Subjects) != fmt.Sprint([]rbacv1.Subject{{Kind: "ServiceAccount", Name: "spark-driver", Namespace: ns}}) {
+			t.Errorf("%s: RoleBinding spark-driver binds %v to %v", c.name, binding.RoleRef, binding.Subjects)
+		}
+		if n := len(hsObjects[rbacv1.RoleBinding](c)) + len(hsObjects[rbacv1.ClusterRoleBinding](c)) + len(hsObjects[rbacv1.ClusterRole](c)); n != 1 {
+			t.Errorf("%s: %d bindings and cluster roles in hdfs and spark, want only RoleBinding spark-driver", c.name, n)
+		}
+	}
+}
+
+// hsPod is a pod for the network policy checks.
+type hsPod struct {
+	namespace string
+	labels    map[string]string
+}
+
+// hsAllowed evaluates the NetworkPolicies of the two components and the
+// namespaces' default-deny the way the API defines them: a connection
+// passes when a policy selecting the source allows it out and a policy
+// selecting the destination allows it in (a side no policy selects is
+// open, but every namespace here has default-deny).
+func hsAllowed(policies []*networkingv1.NetworkPolicy, from, to hsPod, port int) bool {
+	return hsSide(policies, from, to, port, networkingv1.PolicyTypeEgress) && hsSide(policies, to, from, port, networkingv1.PolicyTypeIngress)
+}
+
+func hsSide(policies []*networkingv1.NetworkPolicy, self, peer hsPod, port int, dir networkingv1.PolicyType) bool {
+	selected := false
+	for _, p := range policies {
+		sel, _ := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+		if p.Namespace != self.namespace || !sel.Matches(labels.Set(self.labels)) || !slices.Contains(p.Spec.PolicyTypes, dir) {
+			continue
+		}
+		selected = true
+		var rules [][]networkingv1.NetworkPolicyPeer
+		var ports [][]networkingv1.NetworkPolicyPort
+		if dir == networkingv1.PolicyTypeEgress {
+			for _, r := range p.Spec.Egress {
+				rules, ports = append(rules, r.To), append(ports, r.Ports)
+			}
+		} else {
+			for _, r := range p.Spec.Ingress {
+				rules, ports = append(rules, r.From), append(ports, r.Ports)
+			}
+		}
+		for i := range rules {
+			if hsPeerMatches(rules[i], p.Namespace, peer) && hsPortMatches(ports[i], port) {
+				return true
+			}
+		}
+	}
+	return !selected
+}
+
+func hsPeerMatches(peers []networkingv1.NetworkPolicyPeer, policyNS string, peer hsPod) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, p := range peers {
+		if p.IPBlock != nil {
+			continue // pods are not matched by address here
+		}
+		nsOK := p.NamespaceSelector == nil && peer.namespace == policyNS
+		if p.NamespaceSelector != nil {
+			sel, _ := metav1.LabelSelectorAsSelector(p.NamespaceSelector)
+			nsOK = sel.Matches(labels.Set{"kubernetes.io/metadata.name": peer.namespace})
+		}
+		podOK := true
+		if p.PodSelector != nil {
+			sel, _ := metav1.LabelSelectorAsSelector(p.PodSelector)
+			podOK = sel.Matches(labels.Set(peer.labels))
+		}
+		if nsOK && podOK {
+			return true
+		}
+	}
+	return false
+}
+
+func hsPortMatches(ports []networkingv1.NetworkPolicyPort, port int) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if p.Port == nil || (p.Port.Type == intstr.Int && int(p.Port.IntVal) == port) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHDFSSparkNetworkPolicies walks the flows HDFS and Spark need through
+// the rendered policies, and some that must stay closed.
+func TestHDFSSparkNetworkPolicies(t *testing.T) {
+	for _, c := range hsCases(t) {
+		h, s := c.plan.Workloads.HDFS, c.plan.Workloads.Spark
+		policies := hsObjects[networkingv1.NetworkPolicy](c)
+		// The namespaces' default-deny (manifests/policies) selects every pod.
+		for _, ns := range []string{h.Namespace, s.Namespace, "default"} {
+			policies = append(policies, &networkingv1.NetworkPolicy{
+				ObjectMeta: metav1.ObjectMeta{Name: "default-deny", Namespace: ns},
+				Spec:       networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}},
+			})
+		}
+		app := func(ns, name string) hsPod { return hsPod{ns, map[string]string{"app.kubernetes.io/name": name}} }
+		nn, dn, jn := app(h.Namespace, "namenode"), app(h.Namespace, "datanode"), app(h.Namespace, "journalnode")
+		dn.labels["hdfs.blueprint.dev/zone"] = h.DataNodeSets[0].Zone
+		driver := hsPod{s.Namespace, map[string]string{"spark-role": "driver", "spark-app-selector": "spark-1"}}
+		executor := hsPod{s.Namespace, map[string]string{"spark-role": "executor", "spark-app-selector": "spark-1"}}
+		client := hsPod{"analytics", map[string]string{"hdfs.blueprint.dev/client": "true"}}
+		stranger := hsPod{"default", map[string]string{"app": "web"}}
+		flows := []struct {
+			what     string
+			from, to hsPod
+			port     int
+			open     bool
+		}{
+			{"DataNode registers with the NameNode", dn, nn, plan.NameNodeRPCPort, true},
+			{"DataNode pipeline to DataNode", dn, dn, plan.DataNodeDataPort, true},
+			{"DataNode block recovery on DataNode", dn, dn, plan.DataNodeIPCPort, true},
+			{"NameNode pod as a client writes a block", nn, dn, plan.DataNodeDataPort, true},
+			{"executor calls the NameNode", executor, nn, plan.NameNodeRPCPort, true},
+			{"executor writes to a DataNode", executor, dn, plan.DataNodeDataPort, true},
+			{"driver calls the NameNode", driver, nn, plan.NameNodeRPCPort, true},
+			{"labelled client calls the NameNode", client, nn, plan.NameNodeRPCPort, true},
+			{"labelled client reads a DataNode", client, dn, plan.DataNodeDataPort, true},
+			{"executor calls the driver", executor, driver, plan.SparkDriverPort, true},
+			{"executor fetches from the driver's block manager", executor, driver, plan.SparkBlockPort, true},
+			{"executor fetches shuffle blocks from an executor", executor, executor, plan.SparkBlockPort, true},
+			{"driver fetches results from an executor", driver, executor, plan.SparkBlockPort, true},
+			{"unlabelled pod calls the NameNode", stranger, nn, plan.NameNodeRPCPort, false},
+			{"unlabelled pod reads a DataNode", stranger, dn, plan.DataNodeDataPort, false},
+			{"executor calls a JournalNode", executor, jn, plan.JournalNodeRPCPort, false},
+			{"DataNode calls the driver", dn, driver, plan.SparkDriverPort, false},
+			{"driver calls an executor's RPC port", driver, executor, plan.SparkDriverPort, false},
+		}
+		if h.HA {
+			flows = append(flows, []struct {
+				what     string
+				from, to hsPod
+				port     int
+				open     bool
+			}{
+				{"NameNode writes edits to a JournalNode", nn, jn, plan.JournalNodeRPCPort, true},
+				{"NameNode reads edits over HTTP", nn, jn, plan.JournalNodeHTTPPort, true},
+				{"JournalNode syncs from a JournalNode", jn, jn, plan.JournalNodeRPCPort, true},
+				{"standby NameNode uploads a checkpoint", nn, nn, plan.NameNodeHTTPPort, true},
+				{"NameNode checks the other's state", nn, nn, plan.NameNodeRPCPort, true},
+				{"DataNode calls a JournalNode", dn, jn, plan.JournalNodeRPCPort, false},
+			}...)
+		}
+		for _, f := range flows {
+			if got := hsAllowed(policies, f.from, f.to, f.port); got != f.open {
+				t.Errorf("%s: %s (port %d): allowed %v, want %v", c.name, f.what, f.port, got, f.open)
+			}
+		}
+		// The driver, and only the driver, reaches the API server on the
+		// node subnets.
+		for _, p := range policies {
+			reachesAPI := false
+			for _, r := range p.Spec.Egress {
+				for _, peer := range r.To {
+					if peer.IPBlock != nil && slices.Contains(c.plan.NodeSubnets, peer.IPBlock.CIDR) && hsPortMatches(r.Ports, plan.APIServerPort) {
+						reachesAPI = true
+					}
+				}
+			}
+			if want := p.Name == "spark-driver"; reachesAPI != want {
+				t.Errorf("%s: NetworkPolicy %s/%s reaches the API server: %v, want %v", c.name, p.Namespace, p.Name, reachesAPI, want)
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 	"text/template"
+	"unicode"
 
 	"github.com/blueprint-dev/blueprint/plan"
 )
@@ -71,11 +72,8 @@ var funcs = template.FuncMap{
 	"include": func(string, any) (string, error) { panic("include is bound per template set") },
 	// quote writes a string as a double-quoted scalar that YAML reads back
 	// unchanged whatever it holds.
-	"quote": func(s string) string {
-		b, _ := json.Marshal(s)
-		return string(b)
-	},
-	"join": strings.Join,
+	"quote": yamlString,
+	"join":  strings.Join,
 	// xml escapes a value for XML text or an attribute, such as a Hadoop
 	// *-site.xml value.
 	"xml": func(v any) (string, error) {
@@ -84,9 +82,7 @@ var funcs = template.FuncMap{
 		return b.String(), err
 	},
 	// cell makes text safe inside a Markdown table cell.
-	"cell": func(s string) string {
-		return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ").Replace(s)
-	},
+	"cell": markdownCell,
 	// indent prefixes every line but the first with n spaces, for nesting a
 	// helper's output inside a YAML block.
 	"indent": func(n int, s string) string {
@@ -96,10 +92,42 @@ var funcs = template.FuncMap{
 	"quoteAll": func(ss []string) string {
 		q := make([]string, len(ss))
 		for i, s := range ss {
-			b, _ := json.Marshal(s)
-			q[i] = string(b)
+			q[i] = yamlString(s)
 		}
 		return "[" + strings.Join(q, ", ") + "]"
 	},
 	"hostport": plan.HostPort,
+}
+
+// yamlString writes s as a double-quoted scalar that YAML reads back
+// unchanged whatever it holds: JSON's escaping, plus escapes for what JSON
+// leaves raw but YAML refuses (DEL, C1 controls) or a reviewer cannot see
+// (bidirectional controls, zero-width characters, byte-order marks).
+func yamlString(s string) string {
+	b, _ := json.Marshal(s)
+	return escapeHidden(string(b))
+}
+
+// markdownCell makes text safe inside a Markdown table cell: one line, with
+// no column break, code span, HTML tag or hidden character left active.
+var markdownCell = func() func(string) string {
+	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "`", "\\`", "<", "&lt;", ">", "&gt;", "\r\n", " ", "\n", " ", "\r", " ")
+	return func(s string) string { return escapeHidden(r.Replace(s)) }
+}()
+
+// escapeHidden writes every control and format character of s as a \u or
+// \U escape, which YAML decodes and a Markdown reader sees.
+func escapeHidden(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unicode.IsControl(r) && !unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != 0xfffe && r != 0xffff:
+			b.WriteRune(r)
+		case r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }

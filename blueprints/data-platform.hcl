@@ -1,0 +1,192 @@
+# A data platform over three zones: Kafka, HDFS and Spark on pools of their
+# own, with monitoring and logging beside them.
+#
+#   blueprint validate blueprints/data-platform.hcl
+#   blueprint render   blueprints/data-platform.hcl -o out/data-platform
+#
+# Losing any one zone keeps etcd, the API, Kafka writes (2 of 3 replicas
+# >= min.insync.replicas 2) and HDFS (a NameNode and two JournalNodes
+# left, every block with a copy in another zone). ARCHITECTURE.md has the
+# table.
+
+locals {
+  zones  = ["az1", "az2", "az3"]
+  subnet = "10.40.0.0/16"
+}
+
+cluster "dataplane" {
+  kubernetes_version = "1.37.2"
+}
+
+network {
+  node_subnets = [local.subnet]
+  cni          = "cilium"
+  pod_cidrs    = ["10.128.0.0/14"]
+}
+
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+
+control_plane {
+  dynamic "node" {
+    for_each = local.zones
+    labels   = ["master-${node.value}"]
+    content {
+      address = cidrhost(local.subnet, 11 + node.key)
+      zone    = node.value
+    }
+  }
+}
+
+load_balancer {
+  mode = "colocated"
+  vip  = cidrhost(local.subnet, 10)
+}
+
+# Monitoring, logging and other shared services.
+node_pool "services" {
+  zones          = local.zones
+  count_per_zone = 1
+  cpu            = 16
+  memory         = "64Gi"
+}
+
+# Kafka brokers and controllers, on NVMe, tainted so nothing else lands there.
+node_pool "kafka" {
+  zones          = local.zones
+  count_per_zone = 1
+  cpu            = 16
+  memory         = "64Gi"
+  taint {
+    key    = "dataplane.example.com/dedicated"
+    value  = "kafka"
+    effect = "NoSchedule"
+  }
+}
+
+# HDFS: two machines per zone, with large local disks.
+node_pool "hdfs" {
+  zones          = local.zones
+  count_per_zone = 2
+  cpu            = 16
+  memory         = "128Gi"
+  taint {
+    key    = "dataplane.example.com/dedicated"
+    value  = "hdfs"
+    effect = "NoSchedule"
+  }
+}
+
+# Spark drivers and executors.
+node_pool "spark" {
+  zones          = local.zones
+  count_per_zone = 2
+  cpu            = 32
+  memory         = "256Gi"
+  taint {
+    key    = "dataplane.example.com/dedicated"
+    value  = "spark"
+    effect = "NoSchedule"
+  }
+}
+
+# Local NVMe through TopoLVM: a volume is carved on the node the pod is
+# scheduled to, so data stays in the pod's zone.
+storage_class "local-nvme" {
+  provisioner = "topolvm.io"
+  parameters = {
+    "topolvm.io/device-class"   = "nvme"
+    "csi.storage.k8s.io/fstype" = "xfs"
+  }
+  allow_volume_expansion = true
+}
+
+# Replicated block storage for the shared services.
+storage_class "ceph-block" {
+  provisioner            = "rook-ceph.rbd.csi.ceph.com"
+  default                = true
+  allow_volume_expansion = true
+  parameters = {
+    clusterID = "rook-ceph"
+    pool      = "replicapool"
+  }
+}
+
+kafka "kafka" {
+  node_pool           = "kafka"
+  brokers             = 3
+  controllers         = 3
+  replication_factor  = 3
+  min_insync_replicas = 2
+  default_partitions  = 12
+  storage_class       = "local-nvme"
+  volume_size         = "1Ti"
+  heap                = "6g"
+  cpu                 = "4"
+  memory              = "24Gi"
+}
+
+hdfs "hdfs" {
+  node_pool            = "hdfs"
+  namenode_ha          = true
+  datanodes            = 6
+  replication          = 3
+  block_size           = "256m"
+  storage_class        = "local-nvme"
+  datanode_volume_size = "4Ti"
+  namenode_volume_size = "100Gi"
+}
+
+spark "spark" {
+  node_pool       = "spark"
+  min_executors   = 0
+  max_executors   = 40
+  executor_cpu    = 4
+  executor_memory = "16g"
+  driver_cpu      = 2
+  driver_memory   = "8g"
+}
+
+monitoring {
+  storage_class = "ceph-block"
+  retention     = "30d"
+  volume_size   = "200Gi"
+  node_pool     = "services"
+  receiver "data-oncall" {
+    email_to   = "data-oncall@example.com"
+    email_from = "alertmanager@example.com"
+    smarthost  = "smtp.example.com:587"
+  }
+}
+
+logging {
+  backend       = "opensearch"
+  storage_class = "ceph-block"
+  volume_size   = "500Gi"
+  heap          = "8g"
+  node_pool     = "services"
+}
+
+autoscaling {}
+
+team "data-engineering" {
+  groups     = ["data-engineering"]
+  namespaces = { kafka = "edit", hdfs = "view", spark = "edit" }
+}
+
+team "data-platform-admins" {
+  groups     = ["data-platform-admins"]
+  namespaces = { kafka = "admin", hdfs = "admin", spark = "admin" }
+}
+
+break_glass "sre" {
+  groups = ["sre-oncall"]
+  reason = "Recovering the platform when Flux or the API's RBAC is broken; every use is reviewed."
+}
+
+gitops {
+  tool     = "flux"
+  repo_url = "ssh://git@git.example.com/platform/clusters.git"
+  path     = "clusters/dataplane"
+}

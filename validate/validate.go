@@ -6,6 +6,7 @@ package validate
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -35,6 +36,7 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	v.loadBalancer()
 	v.nodePools()
 	v.services()
+	v.unusableText(reflect.ValueOf(s).Elem(), hcl.Range{})
 	Sort(v.diags)
 	return v.diags
 }
@@ -147,4 +149,80 @@ func quoteEach(items []string) []string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return q
+}
+
+// unusableRune reports a character that no rendered file can carry: YAML
+// refuses DEL, the C1 controls (but NEL) and the noncharacters U+FFFE and
+// U+FFFF, and kustomize writes them raw even when blueprint escapes them.
+func unusableRune(r rune) bool {
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f && r != 0x85) || r&0xfffe == 0xfffe
+}
+
+var rangeType = reflect.TypeOf(hcl.Range{})
+
+// unusableText walks every string of the decoded spec, names, free text,
+// list elements, map keys and values alike, and reports one that holds an
+// unusable character at the range of the field it came from: the field's
+// XRange sibling, or the enclosing block's.
+func (v *validator) unusableText(val reflect.Value, rng hcl.Range) {
+	switch val.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !val.IsNil() {
+			v.unusableText(val.Elem(), rng)
+		}
+	case reflect.Struct:
+		t := val.Type()
+		if t == rangeType {
+			return
+		}
+		if d, ok := t.FieldByName("DeclRange"); ok && d.Type == rangeType {
+			rng = rangeOr(val.FieldByIndex(d.Index).Interface().(hcl.Range), rng)
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() || f.Type == rangeType || f.Name == "Files" {
+				continue
+			}
+			fieldRange := rng
+			if r, ok := t.FieldByName(f.Name + "Range"); ok && r.Type == rangeType {
+				fieldRange = rangeOr(val.FieldByIndex(r.Index).Interface().(hcl.Range), rng)
+			}
+			v.unusableText(val.Field(i), fieldRange)
+		}
+	case reflect.Slice:
+		for i := range val.Len() {
+			v.unusableText(val.Index(i), rng)
+		}
+	case reflect.Map:
+		// One report per map: its keys and values share one range.
+		var texts []string
+		iter := val.MapRange()
+		for iter.Next() {
+			for _, x := range []reflect.Value{iter.Key(), iter.Value()} {
+				if x.Kind() == reflect.String {
+					texts = append(texts, x.String())
+				} else {
+					v.unusableText(x, rng)
+				}
+			}
+		}
+		sort.Strings(texts)
+		for _, t := range texts {
+			if v.unusableString(t, rng) {
+				return
+			}
+		}
+	case reflect.String:
+		v.unusableString(val.String(), rng)
+	}
+}
+
+func (v *validator) unusableString(s string, rng hcl.Range) bool {
+	for i, r := range s {
+		if unusableRune(r) {
+			v.errorf(rng, nil, "Unusable character", "%q holds %U at byte %d, which YAML cannot carry and no Kubernetes object or configuration file needs. Remove it.", s, r, i)
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,41 @@
+# EXPECT: error
+# A team whose name makes an invalid object name, bound to an undeclared
+# namespace with a role that does not exist.
+cluster "hostile" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}
+team "../ops" {  # ERROR: Invalid team name
+  namespaces = { "nowhere" = "owner" }  # ERROR: Unknown namespace | ERROR: Invalid team role
+  users      = ["alice"]
+}
+

@@ -80,6 +80,7 @@ func hostileCases(t *testing.T, root string) []*hostileCase {
 			cases = append(cases, readHostileCase(t, e.Name(), p, files))
 		case strings.HasSuffix(e.Name(), ".hcl"):
 			cases = append(cases, readHostileCase(t, strings.TrimSuffix(e.Name(), ".hcl"), p, []string{p}))
+		case e.Name() == "README.md":
 		case strings.HasSuffix(e.Name(), ".hcl.expect"):
 			if _, err := os.Stat(strings.TrimSuffix(p, ".expect")); err != nil {
 				t.Errorf("%s has no spec beside it", p)

@@ -24,7 +24,9 @@ const (
 // CNIPodCIDR is the pod CIDR each supported CNI uses when not told otherwise.
 var CNIPodCIDR = map[string]string{
 	"calico": "192.168.0.0/16",
-	"cilium": "10.0.0.0/8",
+	// Cilium's own default, 10.0.0.0/8, contains kubeadm's default service
+	// range 10.96.0.0/12; blueprint picks a range that does not.
+	"cilium": "10.244.0.0/16",
 }
 
 func or[T any](p *T, def T) T {

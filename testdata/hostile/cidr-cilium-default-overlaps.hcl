@@ -1,11 +1,12 @@
 # EXPECT: error
-# cilium's default pod range (10.0.0.0/8) holds a 10.x node subnet; the
-# problem is reported at the network block, since pod_cidrs is not written.
+# A 10.0.0.0/8 node subnet holds cilium's default pod range (10.244.0.0/16) and
+# the default service range; the problems are reported at the network block,
+# since neither range is written.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
 network {  # ERROR: Overlapping address ranges
-  node_subnets = ["10.0.0.0/16"]
+  node_subnets = ["10.0.0.0/8"]
   cni = "cilium"
 }
 zone "az1" {}

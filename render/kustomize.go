@@ -23,12 +23,14 @@ func buildKustomizations(t Tree, order []plan.Component, opts Options) error {
 	if len(dirs) == 0 {
 		return nil
 	}
+	if !opts.Flatten {
+		// Building is the check; turning the result into YAML is only
+		// needed for flat/, and costs as much again.
+		return buildEach(t, dirs, nil)
+	}
 	built, err := BuildKustomizations(t, dirs)
 	if err != nil {
 		return err
-	}
-	if !opts.Flatten {
-		return nil
 	}
 	for i, dir := range flattenOrder(dirs, order) {
 		name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
@@ -52,26 +54,34 @@ func KustomizationDirs(t Tree) []string {
 // BuildKustomizations runs kustomize on each folder over an in-memory copy
 // of the tree and returns the built YAML by folder.
 func BuildKustomizations(t Tree, dirs []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(dirs))
+	return out, buildEach(t, dirs, out)
+}
+
+// buildEach builds each folder; with out set, it also stores the YAML.
+func buildEach(t Tree, dirs []string, out map[string][]byte) error {
 	fs := filesys.MakeFsInMemory()
 	for _, p := range t.Paths() {
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
-			return nil, fmt.Errorf("staging %s for kustomize: %w", p, err)
+			return fmt.Errorf("staging %s for kustomize: %w", p, err)
 		}
 	}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	out := make(map[string][]byte, len(dirs))
 	for _, dir := range dirs {
 		m, err := k.Run(fs, "/"+dir)
 		if err != nil {
-			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+			return fmt.Errorf("kustomize build %s: %w", dir, err)
+		}
+		if out == nil {
+			continue
 		}
 		y, err := m.AsYaml()
 		if err != nil {
-			return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+			return fmt.Errorf("kustomize build %s: %w", dir, err)
 		}
 		out[dir] = y
 	}
-	return out, nil
+	return nil
 }
 
 // flattenOrder picks the leaf components of the manifests tree (folders no

@@ -102,10 +102,7 @@ func loadHostile(t *testing.T, c *hostileCase) (hcl.Diagnostics, *spec.Spec, boo
 		var r result
 		r.ok = guarded(t, "loading and validating", func() {
 			r.spec, r.diags = spec.NewLoader().Load(c.path, spec.Options{})
-			if r.spec != nil {
-				r.diags = append(r.diags, validate.Spec(r.spec)...)
-			}
-			validate.Sort(r.diags)
+			r.diags = validate.Check(r.spec, r.diags)
 		})
 		done <- r
 	}()

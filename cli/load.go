@@ -52,10 +52,7 @@ func (l *loaded) failed(strict bool) bool {
 func loadSpec(o specOptions) *loaded {
 	loader := spec.NewLoader()
 	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
-	if s != nil {
-		diags = append(diags, validate.Spec(s)...)
-	}
-	validate.Sort(diags)
+	diags = validate.Check(s, diags)
 	return &loaded{spec: s, diags: diags, files: loader.Files()}
 }
 

@@ -226,3 +226,35 @@ func (v *validator) unusableString(s string, rng hcl.Range) bool {
 	}
 	return false
 }
+
+// Check runs every rule on a spec that loaded with loadDiags, and returns
+// both sets sorted. A value that failed to decode reaches the rules as its
+// zero value; a rule's complaint about that same source range would only
+// repeat the decode error, so it is dropped.
+func Check(s *spec.Spec, loadDiags hcl.Diagnostics) hcl.Diagnostics {
+	diags := append(hcl.Diagnostics{}, loadDiags...)
+	if s != nil {
+		for _, d := range Spec(s) {
+			if !overlapsError(d, loadDiags) {
+				diags = append(diags, d)
+			}
+		}
+	}
+	Sort(diags)
+	return diags
+}
+
+func overlapsError(d *hcl.Diagnostic, others hcl.Diagnostics) bool {
+	if d.Subject == nil {
+		return false
+	}
+	for _, o := range others {
+		if o.Severity != hcl.DiagError || o.Subject == nil || o.Subject.Filename != d.Subject.Filename {
+			continue
+		}
+		if o.Subject.Overlaps(*d.Subject) {
+			return true
+		}
+	}
+	return false
+}

@@ -18,10 +18,7 @@ import (
 func check(t *testing.T, path string) hcl.Diagnostics {
 	t.Helper()
 	s, diags := spec.NewLoader().Load(path, spec.Options{})
-	if s != nil {
-		diags = append(diags, validate.Spec(s)...)
-	}
-	return diags
+	return validate.Check(s, diags)
 }
 
 // expectations reads the "# ERROR: summary" and "# WARNING: summary" markers

@@ -5,7 +5,7 @@ locals {
 }
 
 cluster "hostile" {
-  kubernetes_version = local.deep  # ERROR: Unsuitable value type | ERROR: Invalid Kubernetes version
+  kubernetes_version = local.deep  # ERROR: Unsuitable value type
 }
 network {
   node_subnets = ["10.0.0.0/16"]

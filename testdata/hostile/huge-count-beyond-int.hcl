@@ -29,7 +29,7 @@ load_balancer {
 }
 node_pool "general" {
   zones          = ["az1", "az2", "az3"]
-  count_per_zone = 1e300  # ERROR: Unsuitable value type | ERROR: Invalid node count
+  count_per_zone = 1e300  # ERROR: Unsuitable value type
   cpu            = 4
   memory         = "16Gi"
 }

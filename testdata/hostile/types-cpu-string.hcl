@@ -30,6 +30,6 @@ load_balancer {
 node_pool "general" {
   zones          = ["az1", "az2", "az3"]
   count_per_zone = 1
-  cpu            = "four"  # ERROR: Unsuitable value type | ERROR: Invalid CPU count
+  cpu            = "four"  # ERROR: Unsuitable value type
   memory         = "16Gi"
 }

@@ -26,7 +26,7 @@ control_plane {
 load_balancer {
   mode = "colocated"
   vip  = "10.0.0.10"
-  port = 8443.5  # ERROR: Unsuitable value type | ERROR: Invalid port
+  port = 8443.5  # ERROR: Unsuitable value type
 }
 node_pool "general" {
   zones          = ["az1", "az2", "az3"]

@@ -4,7 +4,7 @@ cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
 network {
-  node_subnets = "10.0.0.0/16"  # ERROR: Unsuitable value type | ERROR: No node subnets
+  node_subnets = "10.0.0.0/16"  # ERROR: Unsuitable value type
 }
 zone "az1" {}
 zone "az2" {}

@@ -34,6 +34,6 @@ node_pool "general" {
   memory         = "16Gi"
   taint {
     key    = "example.com/x"
-    effect = null  # ERROR: Unsuitable value type | ERROR: Invalid taint effect
+    effect = null  # ERROR: Unsuitable value type
   }
 }

@@ -1,7 +1,7 @@
 # EXPECT: error
 # kubernetes_version as a list.
 cluster "hostile" {
-  kubernetes_version = ["1.37.2"]  # ERROR: Unsuitable value type | ERROR: Invalid Kubernetes version
+  kubernetes_version = ["1.37.2"]  # ERROR: Unsuitable value type
 }
 network {
   node_subnets = ["10.0.0.0/16"]

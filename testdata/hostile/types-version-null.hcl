@@ -1,7 +1,7 @@
 # EXPECT: error
 # A required argument set to null.
 cluster "hostile" {
-  kubernetes_version = null  # ERROR: Unsuitable value type | ERROR: Invalid Kubernetes version
+  kubernetes_version = null  # ERROR: Unsuitable value type
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -12,7 +12,7 @@ zone "az3" {}
 control_plane {
   node "m1" {
     address = "10.0.0.11"
-    zone    = null  # ERROR: Unsuitable value type | ERROR: Undeclared zone
+    zone    = null  # ERROR: Unsuitable value type
   }
   node "m2" {
     address = "10.0.0.12"

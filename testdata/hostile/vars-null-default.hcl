@@ -6,7 +6,7 @@ variable "v" {
 }
 
 cluster "hostile" {
-  kubernetes_version = var.v  # ERROR: Unsuitable value type | ERROR: Invalid Kubernetes version
+  kubernetes_version = var.v  # ERROR: Unsuitable value type
 }
 network {
   node_subnets = ["10.0.0.0/16"]

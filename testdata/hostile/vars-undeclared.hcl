@@ -1,7 +1,7 @@
 # EXPECT: error
 # A reference to a variable that is not declared.
 cluster "hostile" {
-  kubernetes_version = var.kubernetes_version  # ERROR: Unsupported attribute | ERROR: Unsuitable value type | ERROR: Invalid Kubernetes version
+  kubernetes_version = var.kubernetes_version  # ERROR: Unsupported attribute | ERROR: Unsuitable value type
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -211,45 +211,55 @@ func undeclared(name string, decl map[string]*variable, subject *hcl.Range) *hcl
 }
 
 // Suggest returns the candidate within edit distance 2 of name, or "" when
-// none is that close; diagnostics use it for "did you mean".
+// none is that close; diagnostics use it for "did you mean". It gives up on
+// long names and long lists, where a hostile spec would make it slow and a
+// suggestion would help no one.
 func Suggest(name string, candidates []string) string {
-	best, bestDist := "", 3
-	if len(name) > maxSuggestLen {
+	if len(name) > maxSuggestLen || len(candidates) > maxSuggestCandidates {
 		return ""
 	}
+	best, bestDist := "", 3
+	lower := strings.ToLower(name)
 	for _, c := range candidates {
 		if abs(len(c)-len(name)) >= bestDist {
 			continue // the distance is at least the difference in length
 		}
-		if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestDist {
+		if d := levenshtein(lower, strings.ToLower(c), bestDist); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// maxSuggestLen bounds the names Suggest compares: its cost grows with the
-// square of their length, and no one mistypes a name that long.
-const maxSuggestLen = 256
+const (
+	maxSuggestLen        = 256
+	maxSuggestCandidates = 1000
+)
 
 func abs(n int) int { return max(n, -n) }
 
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
+// levenshtein is the edit distance between a and b, or any number of at
+// least limit once it is sure to be that far.
+func levenshtein(a, b string, limit int) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
+		rowMin := i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
 		}
-		prev = cur
+		if rowMin >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }

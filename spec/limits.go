@@ -22,8 +22,14 @@ const (
 	MaxNesting = 100
 	// MaxValues bounds the values a spec computes in all: every element,
 	// attribute and scalar that an expression, function or for expression
-	// produces counts each time it is produced.
-	MaxValues = 1_000_000
+	// produces counts each time it is produced. The examples compute a few
+	// hundred; a 5,000-node spec, about a hundred thousand.
+	MaxValues = 250_000
+	// MaxCollection bounds the elements of one list, set, map or object, to
+	// the most machines a cluster has: go-cty takes time that grows with the
+	// square of a collection's length to convert it, from a tuple to a list
+	// or from an object to a map.
+	MaxCollection = 5000
 	// MaxTextBytes bounds the bytes of all the strings a spec computes,
 	// counted the same way.
 	MaxTextBytes = 32 << 20
@@ -231,6 +237,10 @@ func measure(v cty.Value, maxValues, maxBytes int64) measured {
 				return false
 			}
 		case v.CanIterateElements():
+			if n := v.LengthInt(); n > MaxCollection {
+				m.problem = &problem{"Collection too long", fmt.Sprintf("This %s has %d elements; blueprint takes at most %d in one list, set, map or object, the most machines a cluster has.", ty.FriendlyNameForConstraint(), n, MaxCollection)}
+				return false
+			}
 			for it := v.ElementIterator(); it.Next(); {
 				k, e := it.Element()
 				if ty.IsMapType() && !walk(k, depth+1) {

@@ -24,6 +24,15 @@ func doubling(first string, n int, step func(prev string) string) []string {
 	return lines
 }
 
+// manyKeys is the inside of an object with n attributes.
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "k%d = 1, ", i)
+	}
+	return b.String()
+}
+
 // TestLimits feeds the loader a spec that hits each limit: it must come
 // back quickly with a positioned error, where without the limit it would
 // crash the process, exhaust memory or run for minutes.
@@ -59,13 +68,13 @@ func TestLimits(t *testing.T) {
 		{"string doubling", locals(doubling(`"xx"`, 40, func(p string) string { return `"${` + p + `}${` + p + `}"` })...),
 			"Spec computes too much", "32 MiB of text", 25},
 		{"shared list doubling", locals(append(doubling("[1, 1]", 40, func(p string) string { return "[" + p + ", " + p + "]" }), "x = local.a40 == local.a40")...),
-			"Spec computes too much", "1000000 values", 18},
+			"Spec computes too much", "250000 values", 16},
 		{"nested for", locals("x = [for a in range(1000) : [for b in range(1000) : [for c in range(1000) : c]]]"),
-			"Spec computes too much", "1000000 values", 2},
+			"Spec computes too much", "250000 values", 2},
 		{"deep value", locals(doubling("[]", 120, func(p string) string { return "[" + p + "]" })...),
 			"Value nested too deeply", "more than 100 levels", 103},
 		{"setproduct", locals("r = range(1000)", "x = setproduct(local.r, local.r, local.r)"),
-			"Error in function call", "1000000 values", 3},
+			"Error in function call", "250000 values", 3},
 		{"format width", locals(`x = format("%999999999s", "")`),
 			"Error in function call", "32 MiB of text", 2},
 		{"formatlist", locals(`x = formatlist("%9999999s", range(1000))`),
@@ -77,7 +86,7 @@ func TestLimits(t *testing.T) {
 		{"join", locals(`s = format("%100000s", "")`, "x = join(local.s, range(1000))"),
 			"Error in function call", "32 MiB of text", 3},
 		{"split", locals(`s = format("%2000000s", "")`, `x = split("", local.s)`),
-			"Error in function call", "1000000 values", 3},
+			"Error in function call", "250000 values", 3},
 		{"jsondecode", locals(`x = jsondecode("` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `")`),
 			"Error in function call", "nests more than 100", 2},
 		{"parseint", locals(`x = parseint("` + strings.Repeat("1", 1150) + `", 10)`),
@@ -98,6 +107,10 @@ func TestLimits(t *testing.T) {
   }
 }
 `, "Too many dynamic blocks", "more than 10000 blocks", 8},
+		{"long list", locals("ok = 1", "x = ["+strings.Repeat(`"z",`, 100000)+"]"),
+			"Collection too long", "100000 elements", 3},
+		{"long object", locals("x = {"+manyKeys(6000)+"}"),
+			"Collection too long", "6000 elements", 2},
 		{"reference to all locals", locals("a = 1", "b = local"),
 			"Invalid reference to local", "", 3},
 	}

@@ -109,7 +109,7 @@ func TestLimits(t *testing.T) {
 `, "Too many dynamic blocks", "more than 10000 blocks", 8},
 		{"long list", locals("ok = 1", "x = ["+strings.Repeat(`"z",`, 100000)+"]"),
 			"Collection too long", "100000 elements", 3},
-		{"long object", locals("x = {"+manyKeys(6000)+"}"),
+		{"long object", locals("x = {" + manyKeys(6000) + "}"),
 			"Collection too long", "6000 elements", 2},
 		{"reference to all locals", locals("a = 1", "b = local"),
 			"Invalid reference to local", "", 3},

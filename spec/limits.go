@@ -35,6 +35,9 @@ const (
 	MaxTextBytes = 32 << 20
 	// MaxDynamicBlocks bounds the blocks that dynamic blocks generate in all.
 	MaxDynamicBlocks = 10_000
+	// MaxBlocks bounds the blocks written out in the spec's files, so that
+	// no rule that compares blocks pairwise meets hundreds of thousands.
+	MaxBlocks = 20_000
 	// maxNumberBits bounds the magnitude of numbers (about 10^330): enough
 	// for any IPv6 offset, while formatting a number with a billion digits
 	// would take minutes.
@@ -290,8 +293,9 @@ func shortNumber(f *big.Float) string {
 // the budget, and checks number literals up front. Literals need no wrapper:
 // their size is bounded by the source.
 type guard struct {
-	b     *budget
-	diags hcl.Diagnostics
+	b      *budget
+	blocks int
+	diags  hcl.Diagnostics
 }
 
 func (g *guard) body(body *hclsyntax.Body) {
@@ -299,6 +303,14 @@ func (g *guard) body(body *hclsyntax.Body) {
 		a.Expr = g.expr(a.Expr)
 	}
 	for _, b := range body.Blocks {
+		if g.blocks++; g.blocks == MaxBlocks+1 {
+			g.diags = append(g.diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Too many blocks",
+				Detail:   fmt.Sprintf("The spec has more than %d blocks; a cluster has at most a few thousand machines. Split it into several clusters.", MaxBlocks),
+				Subject:  b.DefRange().Ptr(),
+			})
+		}
 		g.body(b.Body)
 	}
 }

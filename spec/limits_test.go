@@ -111,6 +111,8 @@ func TestLimits(t *testing.T) {
 			"Collection too long", "100000 elements", 3},
 		{"long object", locals("x = {" + manyKeys(6000) + "}"),
 			"Collection too long", "6000 elements", 2},
+		{"many blocks", strings.Repeat("zone \"a\" {}\n", spec.MaxBlocks+5),
+			"Too many blocks", "more than 20000 blocks", spec.MaxBlocks + 1},
 		{"reference to all locals", locals("a = 1", "b = local"),
 			"Invalid reference to local", "", 3},
 	}

@@ -32,6 +32,16 @@ func addSeeds(f *testing.F, add func(src []byte)) {
 // panic, a hang or unbounded memory.
 func FuzzLoad(f *testing.F) {
 	addSeeds(f, func(src []byte) { f.Add(src) })
+	// Small programs near the limits, for the fuzzer to grow.
+	for _, src := range []string{
+		"locals {\n  a = \"xx\"\n  b = \"${local.a}${local.a}\"\n  c = [for i in range(3) : [for j in range(3) : local.b]]\n}\n",
+		"locals {\n  r = range(10)\n  x = setproduct(local.r, local.r)\n  y = format(\"%10s|%-5d\", \"a\", 1)\n}\n",
+		"locals {\n  j = jsondecode(\"[[1],{\\\"a\\\":2}]\")\n  s = replace(indent(2, join(\"\\n\", split(\",\", \"a,b\"))), \"/a/\", \"b\")\n}\n",
+		"dynamic \"node_pool\" {\n  for_each = range(2)\n  labels = [\"p${node_pool.value}\"]\n  content {\n    cpu = 1\n    memory = \"1Gi\"\n    dynamic \"node\" {\n      for_each = range(2)\n      labels = [\"n${node.value}\"]\n      content { zone = \"a\" }\n    }\n  }\n}\n",
+		"locals {\n  n = 1e300 * 1e-300 + parseint(\"ff\", 16)\n  t = \"%{for x in [1, 2]}${x}%{endfor}%{if true}y%{endif}\"\n}\n",
+	} {
+		f.Add([]byte(src))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		s, diags := spec.NewLoader().LoadSource("fuzz.hcl", src, spec.Options{})
 		if s == nil && !diags.HasErrors() {

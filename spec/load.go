@@ -142,6 +142,10 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 	if g.diags.HasErrors() {
 		return nil, g.diags
 	}
+	var dupKeys hcl.Diagnostics
+	for _, f := range files {
+		dupKeys = append(dupKeys, duplicateKeys(f)...)
+	}
 
 	body := hcl.MergeFiles(files)
 	content, remain, diags := body.PartialContent(rootSchema)
@@ -166,7 +170,7 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 	if diags.HasErrors() {
 		// Decoding the rest would only repeat these errors as unknown
 		// references.
-		return nil, firstOverrun(diags, b)
+		return nil, append(dupKeys, firstOverrun(diags, b)...)
 	}
 
 	s := &Spec{Files: l.parser.Files()}
@@ -177,9 +181,9 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 	if b.spent() {
 		// The values past the limit are unknown: the spec is not one to
 		// check further.
-		return nil, firstOverrun(diags, b)
+		return nil, append(dupKeys, firstOverrun(diags, b)...)
 	}
-	return s, diags
+	return s, append(dupKeys, diags...)
 }
 
 // firstOverrun cuts diags after the first of the budget's diagnostics, if

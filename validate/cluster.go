@@ -128,15 +128,11 @@ func (v *validator) undeclaredZone(name, what string, subject hcl.Range, context
 		return true
 	}
 	detail := what
-	if s := spec.Suggest(name, v.zoneNames()); s != "" && len(name) > 3 {
+	declared := v.zoneNames()
+	if s := spec.Suggest(name, declared); s != "" && len(name) > 3 {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
-	declared := v.zoneNames()
-	list := quoteList(declared)
-	if len(declared) > 10 {
-		list = strings.Join(quoteEach(declared[:10]), ", ") + fmt.Sprintf(", … (%d in all)", len(declared))
-	}
-	detail += fmt.Sprintf(" Declared zones: %s. Add a zone %q {} block or use one of those.", list, name)
+	detail += fmt.Sprintf(" Declared zones: %s. Add a zone %q {} block or use one of those.", quoteList(declared), name)
 	v.errorf(subject, context, "Undeclared zone", "%s", detail)
 	return false
 }

@@ -135,7 +135,12 @@ func (v *validator) oneOf(value string, allowed []string, subject hcl.Range, con
 	return false
 }
 
+// quoteList writes at most ten items: a hint that lists thousands of names
+// helps nobody and costs memory in every diagnostic that carries it.
 func quoteList(items []string) string {
+	if len(items) > 10 {
+		return strings.Join(quoteEach(items[:10]), ", ") + fmt.Sprintf(", … (%d in all)", len(items))
+	}
 	q := quoteEach(items)
 	if len(q) <= 1 {
 		return strings.Join(q, "")

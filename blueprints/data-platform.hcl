@@ -168,7 +168,13 @@ logging {
   node_pool     = "services"
 }
 
-autoscaling {}
+# metrics-server, and VPA recommendations for every service above: read
+# them with kubectl describe vpa -A; nothing resizes a pod by itself.
+autoscaling {
+  vertical_pod_autoscaler {
+    mode = "Off"
+  }
+}
 
 team "data-engineering" {
   groups     = ["data-engineering"]

@@ -212,6 +212,7 @@ type Logging struct {
 type Autoscaling struct {
 	Provider   string // empty: no Cluster Autoscaler
 	NodeGroups []NodeGroup
+	VPA        *VerticalPodAutoscaler // nil: no vertical_pod_autoscaler block
 }
 
 // NodeGroup is a pool's size range.
@@ -425,6 +426,11 @@ func buildServices(p *Plan, s *spec.Spec) {
 	}
 	if p.Workloads.Spark != nil {
 		images = append(images, "spark")
+	}
+	// After the workloads: the VPA objects name theirs.
+	if a := s.Autoscaling; a != nil && a.VerticalPodAutoscaler != nil {
+		sv.Autoscaling.VPA = buildVPA(p, a.VerticalPodAutoscaler)
+		images = append(images, "vpa-recommender")
 	}
 	if sv.Monitoring != nil {
 		for i := range sv.Namespaces {

@@ -249,10 +249,20 @@ type Logging struct {
 }
 
 // Autoscaling turns on metrics-server and, with a cloud provider, the
-// Cluster Autoscaler.
+// Cluster Autoscaler; with vertical_pod_autoscaler, resource
+// recommendations for blueprint's workloads.
 type Autoscaling struct {
-	ClusterAutoscaler *ClusterAutoscaler `hcl:"cluster_autoscaler,block"`
-	DeclRange         hcl.Range          `hcl:",def_range"`
+	ClusterAutoscaler     *ClusterAutoscaler     `hcl:"cluster_autoscaler,block"`
+	VerticalPodAutoscaler *VerticalPodAutoscaler `hcl:"vertical_pod_autoscaler,block"`
+	DeclRange             hcl.Range              `hcl:",def_range"`
+}
+
+// VerticalPodAutoscaler turns on the VPA recommender and one
+// VerticalPodAutoscaler object per workload blueprint renders.
+type VerticalPodAutoscaler struct {
+	Mode      *string   `hcl:"mode,optional"`
+	ModeRange hcl.Range `hcl:"mode,attr_value_range"`
+	DeclRange hcl.Range `hcl:",def_range"`
 }
 
 // ClusterAutoscaler names the cloud provider whose node groups it resizes.
@@ -334,6 +344,9 @@ const (
 	DefaultBindingMode          = "WaitForFirstConsumer"
 	DefaultClaimNamespace       = "default"
 	DefaultGitOpsRevision       = "main"
+	// DefaultVPAMode only records recommendations: nothing is evicted or
+	// resized.
+	DefaultVPAMode = "Off"
 )
 
 // PodSecurityOrDefault returns the Pod Security Admission level.
@@ -409,6 +422,9 @@ func (l *Logging) VolumeSizeOrDefault() string { return or(l.VolumeSize, Default
 // HeapOrDefault returns the JVM heap of each search node.
 func (l *Logging) HeapOrDefault() string { return or(l.Heap, DefaultLoggingHeap) }
 
+// ModeOrDefault returns the VPA update mode.
+func (v *VerticalPodAutoscaler) ModeOrDefault() string { return or(v.Mode, DefaultVPAMode) }
+
 // RevisionOrDefault returns the branch or tag GitOps follows.
 func (g *GitOps) RevisionOrDefault() string { return or(g.Revision, DefaultGitOpsRevision) }
 
@@ -433,6 +449,7 @@ var DefaultImages = map[string]string{
 	"opensearch-dashboards": "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
 	"prometheus":            "quay.io/prometheus/prometheus:v3.16.0",
 	"spark":                 "docker.io/apache/spark:4.0.0",
+	"vpa-recommender":       "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
 }
 
 // PoolLabel is the node label every worker carries with its pool's name;

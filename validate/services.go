@@ -418,6 +418,9 @@ func (v *validator) autoscaling() {
 			v.oneOf(ca.Provider, cloudProviders, ca.ProviderRange, &ca.DeclRange, "cloud provider")
 		}
 	}
+	if a != nil && a.VerticalPodAutoscaler != nil {
+		v.verticalPodAutoscaler(a.VerticalPodAutoscaler)
+	}
 	for _, p := range v.s.NodePools {
 		as := p.Autoscale
 		if as == nil {
@@ -435,6 +438,31 @@ func (v *validator) autoscaling() {
 				v.errorf(as.NodeGroupRange, &as.DeclRange, "Invalid node group", "node_group %q should be the provider's name of the group (letters, digits, . _ - : /).", *as.NodeGroup)
 			}
 		}
+	}
+}
+
+// verticalPodAutoscaler allows recommendations only. The modes that act
+// on pods need components blueprint does not render: "Initial" the VPA
+// admission controller, a mutating webhook on every pod creation whose TLS
+// key pair blueprint would have to write (it writes no secret), and
+// "Recreate", "Auto", "InPlaceOrRecreate" and "InPlace" the updater, which
+// evicts or resizes running pods of the data services.
+func (v *validator) verticalPodAutoscaler(vpa *spec.VerticalPodAutoscaler) {
+	ctx := &vpa.DeclRange
+	switch mode := vpa.ModeOrDefault(); mode {
+	case "Off":
+	case "Initial":
+		v.errorf(vpa.ModeRange, ctx, "VPA mode not supported",
+			"mode \"Initial\" needs the VPA admission controller: a mutating webhook on every pod creation, served with a TLS key pair that blueprint would have to write, and blueprint writes no secret. Use mode = \"Off\": read the recommendations (kubectl describe vpa -A) and size the workloads in this spec, the JVM heap with the memory.")
+	case "Recreate", "Auto", "InPlaceOrRecreate", "InPlace":
+		v.errorf(vpa.ModeRange, ctx, "VPA would resize running data services",
+			"mode %q lets the VPA updater evict or resize running pods. Evicting a Kafka broker, an HDFS NameNode or DataNode or a search node to resize it costs a rebalance, a failover or a shard recovery, and a new memory size without a matching heap is wasted or OOM-killed. Use mode = \"Off\" and apply the recommendations to this spec deliberately, one zone at a time.", mode)
+	default:
+		v.oneOf(mode, []string{"Off"}, vpa.ModeRange, ctx, "VPA update mode")
+	}
+	if v.s.Monitoring == nil && v.s.Logging == nil && len(v.s.Kafka)+len(v.s.HDFS) == 0 {
+		v.warnf(vpa.DeclRange, ctx, "Nothing for the VPA to size",
+			"The VPA recommends requests for blueprint's monitoring, logging, Kafka and HDFS workloads, and this spec has none of them: the recommender would run for nothing. Remove the vertical_pod_autoscaler block, or turn on one of those services.")
 	}
 }
 

@@ -78,7 +78,7 @@ func Split(data []byte) ([][]byte, error) {
 }
 
 // Decode strictly decodes every document of a YAML stream into its
-// k8s.io/api type.
+// k8s.io/api type; the kinds of Unchecked are only read.
 func Decode(data []byte) ([]Object, error) {
 	docs, err := Split(data)
 	if err != nil {
@@ -86,6 +86,13 @@ func Decode(data []byte) ([]Object, error) {
 	}
 	var out []Object
 	for i, doc := range docs {
+		if o, ok, err := decodeUnchecked(doc); ok {
+			if err != nil {
+				return out, fmt.Errorf("document %d: %w\n%s", i+1, err, head(doc))
+			}
+			out = append(out, o)
+			continue
+		}
 		obj, gvk, err := strict.Decode(doc, nil, nil)
 		if err != nil {
 			return out, fmt.Errorf("document %d: %w\n%s", i+1, err, head(doc))

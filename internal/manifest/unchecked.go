@@ -1,0 +1,51 @@
+package manifest
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	vpav1 "k8s.io/autoscaler/vertical-pod-autoscaler/pkg/apis/autoscaling.k8s.io/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// The VerticalPodAutoscaler API (autoscaling.k8s.io/v1), from the module
+// whose CRDs manifests/autoscaling/vpa/ installs.
+func init() {
+	if err := vpav1.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+}
+
+// Unchecked are the kinds Decode reads without a Go type, and why. Such an
+// object comes back as *unstructured.Unstructured: its YAML is read
+// strictly (a duplicate key fails) but its fields are not checked.
+var Unchecked = map[schema.GroupKind]string{
+	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: "its Go types are in " +
+		"k8s.io/apiextensions-apiserver, which this module does not depend on for one file " +
+		"copied verbatim from a module it does (the VPA CRDs); the e2e suite has a real API " +
+		"server create them",
+}
+
+// decodeUnchecked reads a document of an Unchecked kind; ok is false for
+// every other kind, which the strict decoder reads.
+func decodeUnchecked(doc []byte) (o Object, ok bool, err error) {
+	var tm metav1.TypeMeta
+	if yaml.Unmarshal(doc, &tm) != nil {
+		return o, false, nil // the strict decoder says what is wrong
+	}
+	gvk := tm.GroupVersionKind()
+	if _, ok := Unchecked[gvk.GroupKind()]; !ok {
+		return o, false, nil
+	}
+	var fields map[string]any
+	if err := yaml.UnmarshalStrict(doc, &fields); err != nil {
+		return o, true, err
+	}
+	u := &unstructured.Unstructured{Object: fields}
+	if u.GetName() == "" {
+		return o, true, fmt.Errorf("%s has no name", gvk)
+	}
+	return Object{GVK: gvk, Name: u.GetName(), Namespace: u.GetNamespace(), Object: u, Raw: doc}, true, nil
+}

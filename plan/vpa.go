@@ -1,0 +1,134 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+// VerticalPodAutoscaler is the VPA recommender and the VerticalPodAutoscaler
+// objects that ask it for recommendations, one per workload blueprint
+// renders.
+type VerticalPodAutoscaler struct {
+	// UpdateMode is what the VPA does with a recommendation; validate
+	// allows only Off: it records them in each object's status.
+	UpdateMode string
+	Targets    []VPATarget // sorted by namespace, then name
+	// Lease is the Lease in kube-system that the recommender's leader
+	// election holds: its default name, which its Role is limited to.
+	Lease string
+}
+
+// VPATarget is one workload a VerticalPodAutoscaler object watches, with
+// the range its recommendations are held to.
+type VPATarget struct {
+	Kind      string // Deployment or StatefulSet
+	Namespace string
+	Name      string
+	Container string // the pod's one container
+	// Request is what the container asks for today; the allowed range is
+	// derived from it (see vpaBounds).
+	RequestCPU, RequestMemory string
+	MinCPU, MinMemory         string
+	MaxCPU, MaxMemory         string
+	// Heap is the JVM heap (-Xmx, equal to -Xms) the container's memory is
+	// sized around, and HeapSetting says where it is set; both are empty
+	// for the others.
+	Heap, HeapSetting string
+	// ScaledOnCPU is true where a HorizontalPodAutoscaler scales the
+	// workload on CPU utilization, which a new CPU request changes.
+	ScaledOnCPU bool
+}
+
+// buildVPA lists the VPA targets: every Deployment and StatefulSet of the
+// monitoring, logging, Kafka and HDFS folders except the exporters, whose
+// size follows the cluster's, not their load. The names are the ones the
+// templates give the objects; vpa_test.go proves each resolves.
+func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
+	out := &VerticalPodAutoscaler{UpdateMode: v.ModeOrDefault(), Lease: "vpa-recommender-lease"}
+	pools := map[string]Pool{}
+	for _, pl := range p.Pools {
+		pools[pl.Name] = pl
+	}
+	add := func(kind, ns, name, container string, at Placement, cpu, memory, heap, setting string) {
+		t := VPATarget{Kind: kind, Namespace: ns, Name: name, Container: container,
+			RequestCPU: cpu, RequestMemory: memory, Heap: heap, HeapSetting: setting}
+		t.MinCPU, t.MaxCPU, t.MinMemory, t.MaxMemory = vpaBounds(cpu, memory, heap != "", pools[at.Pool])
+		out.Targets = append(out.Targets, t)
+	}
+	// The requests below that are not plan data are written in the
+	// templates; vpa_test.go checks that every range holds the rendered
+	// request.
+	if m := p.Services.Monitoring; m != nil {
+		add("StatefulSet", m.Namespace, "prometheus", "prometheus", m.Placement, "500m", "2Gi", "", "")
+		add("StatefulSet", m.Namespace, "alertmanager", "alertmanager", m.Placement, "50m", "64Mi", "", "")
+		add("Deployment", m.Namespace, "grafana", "grafana", m.Placement, "100m", "256Mi", "", "")
+		add("Deployment", m.Namespace, "kube-state-metrics", "kube-state-metrics", m.Placement, "100m", "128Mi", "", "")
+	}
+	if l := p.Services.Logging; l != nil {
+		add("StatefulSet", l.Namespace, l.Search, l.Search, l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
+		// Node.js: its heap grows as needed up to a cap, so memory is not
+		// held to a heap.
+		add("Deployment", l.Namespace, l.Dashboards, l.Dashboards, l.Placement, "250m", "1Gi", "", "")
+		// logging/dashboards/hpa.yaml, rendered with any autoscaling block.
+		out.Targets[len(out.Targets)-1].ScaledOnCPU = true
+	}
+	if k := p.Workloads.Kafka; k != nil {
+		add("StatefulSet", k.Namespace, "kafka", "kafka", k.Placement, k.CPU, k.Memory, k.Heap, fmt.Sprintf("the spec's kafka %q { heap }", k.Name))
+		add("StatefulSet", k.Namespace, "kafka-controller", "kafka", k.ControllerPlacement, k.ControllerCPU, k.ControllerMemory, k.ControllerHeap,
+			"blueprint's fixed size for KRaft controllers, not in the spec")
+	}
+	if h := p.Workloads.HDFS; h != nil {
+		const setting = "blueprint's fixed HDFS sizes, not in the spec"
+		add("StatefulSet", h.Namespace, "namenode", "namenode", h.Placement, "1", h.NameNodeMemory, h.NameNodeHeap, setting)
+		if h.HA {
+			add("StatefulSet", h.Namespace, "journalnode", "journalnode", h.Placement, "250m", h.JournalMemory, h.JournalHeap, setting)
+		}
+		for _, d := range h.DataNodeSets {
+			add("StatefulSet", h.Namespace, d.Name, "datanode", h.Placement, "500m", h.DataNodeMemory, h.DataNodeHeap, setting)
+		}
+	}
+	sort.SliceStable(out.Targets, func(i, j int) bool {
+		a, b := out.Targets[i], out.Targets[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return out
+}
+
+// vpaBounds derives the range a recommendation is held to from the
+// container's request:
+//
+//   - CPU from half the request, since usage at rest understates start-up
+//     (WAL replay, JIT warm-up, shard recovery), to four times it.
+//   - Memory from half the request, or the whole request where a heap is
+//     set: the pod's memory is the heap plus what the runtime needs beside
+//     it, and less would be OOM-killed once the heap fills, whatever the
+//     usage seen so far. Up to twice the request: past that, memory without
+//     a larger heap only feeds the page cache.
+//   - Never more than one node of the pool the pods run on, which the
+//     scheduler could not place.
+func vpaBounds(cpu, memory string, heapBound bool, pool Pool) (minCPU, maxCPU, minMemory, maxMemory string) {
+	c, m := resource.MustParse(cpu), resource.MustParse(memory)
+	lo := resource.NewMilliQuantity(c.MilliValue()/2, resource.DecimalSI)
+	hi := resource.NewMilliQuantity(c.MilliValue()*4, resource.DecimalSI)
+	if pool.CPU > 0 {
+		if node := resource.NewQuantity(int64(pool.CPU), resource.DecimalSI); hi.Cmp(*node) > 0 {
+			hi = node
+		}
+	}
+	mlo := resource.NewQuantity(m.Value()/2, resource.BinarySI)
+	if heapBound {
+		mlo = resource.NewQuantity(m.Value(), resource.BinarySI)
+	}
+	mhi := resource.NewQuantity(m.Value()*2, resource.BinarySI)
+	if node, err := resource.ParseQuantity(pool.Memory); err == nil && node.Sign() > 0 && mhi.Cmp(node) > 0 {
+		mhi = resource.NewQuantity(node.Value(), resource.BinarySI)
+	}
+	return lo.String(), hi.String(), mlo.String(), mhi.String()
+}

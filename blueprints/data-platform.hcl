@@ -176,6 +176,17 @@ autoscaling {
   }
 }
 
+# Grafana and OpenSearch Dashboards from outside, through one Gateway of the
+# cluster's Gateway API implementation: Envoy Gateway, with a GatewayClass
+# named envoy. (Cilium's own Gateway proxies from the nodes with an identity
+# Kubernetes NetworkPolicies cannot admit; see the README's expose section.)
+expose {
+  gateway_class = "envoy"
+  tls_secret    = "dashboards-tls" # in namespace gateway, beside the Gateway
+  grafana       = "grafana.dataplane.example.com"
+  kibana        = "logs.dataplane.example.com"
+}
+
 team "data-engineering" {
   groups     = ["data-engineering"]
   namespaces = { kafka = "edit", hdfs = "view", spark = "edit" }

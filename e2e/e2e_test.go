@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/internal/platformcrds"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
@@ -229,7 +230,15 @@ func TestSpecs(t *testing.T) {
 				return
 			}
 			objs := kustomize(t, filepath.Dir(kustomization))
-			res := verifyManifests(t, c, objs)
+			crds, sets, err := platformcrds.Needed(objs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range sets {
+				t.Logf("the tree uses %s objects: installing its CRDs from %s first, as %s does", s.Name, s.Origin(), s.Provider)
+				line += ", " + s.Name + " CRDs installed"
+			}
+			res := verifyManifests(t, c, append(crds, objs...))
 			summary = append(summary, line+", "+res.String())
 		})
 	}

@@ -222,13 +222,57 @@ type NodeGroup struct {
 	Min, Max int
 }
 
-// Expose publishes the dashboards through Ingress.
+// GatewayNamespace holds the dashboards' Gateway and the certificate its
+// listeners serve: a namespace of their own, so that who may read that
+// Secret or change the Gateway is granted nothing else.
+const GatewayNamespace = "gateway"
+
+// Ports of the dashboards' Services, which the Service templates write too;
+// gateway_test.go holds the routes to the rendered Services.
+const (
+	GrafanaPort      = 3000
+	AlertmanagerPort = 9093
+	DashboardsPort   = 5601
+)
+
+// Expose publishes the dashboards through a Gateway or through Ingress.
 type Expose struct {
-	IngressClass string
-	TLSSecret    string
-	Grafana      string // host names; empty ones stay ClusterIP only
-	Kibana       string
-	Alertmanager string
+	IngressClass string // set for Ingress objects …
+	GatewayClass string // … or for a Gateway and HTTPRoutes
+	// Gateway and GatewayNamespace name the one Gateway blueprint renders
+	// when GatewayClass is set and a dashboard is exposed; the TLS Secret
+	// must be in GatewayNamespace.
+	Gateway, GatewayNamespace string
+	TLSSecret                 string
+	Grafana                   string // host names; empty ones stay ClusterIP only
+	Kibana                    string
+	Alertmanager              string
+	// Routes are the exposed dashboards: Grafana, Alertmanager, then the
+	// logging dashboard.
+	Routes []Route
+}
+
+// Route is an exposed dashboard. Name is its Service's name, its Ingress's
+// or HTTPRoute's, and its HTTPS listener's on the Gateway.
+type Route struct {
+	Name      string // grafana, alertmanager, kibana or opensearch-dashboards
+	Title     string // Grafana, Alertmanager, Kibana or OpenSearch Dashboards
+	Host      string
+	Namespace string
+	Port      int // the Service's port
+	// Gateway and GatewayNamespace are Expose's, for the HTTPRoute's
+	// parent; empty with Ingress.
+	Gateway, GatewayNamespace string
+}
+
+// Route returns the exposed dashboard called name, or nil.
+func (e *Expose) Route(name string) *Route {
+	for i := range e.Routes {
+		if e.Routes[i].Name == name {
+			return &e.Routes[i]
+		}
+	}
+	return nil
 }
 
 // GitOps wires the tree into Argo CD or Flux.
@@ -407,8 +451,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		images = append(images, "metrics-server")
 	}
 	if e := s.Expose; e != nil {
-		sv.Expose = &Expose{IngressClass: e.IngressClass, TLSSecret: e.TLSSecret,
-			Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager)}
+		sv.Expose = buildExpose(p.Name, sv, e)
 	}
 	if g := s.GitOps; g != nil {
 		sv.GitOps = &GitOps{Tool: g.Tool, RepoURL: g.RepoURL, Path: strings.Trim(g.Path, "/"), Revision: g.RevisionOrDefault()}
@@ -439,6 +482,38 @@ func buildServices(p *Plan, s *spec.Spec) {
 	}
 	sort.Slice(sv.Namespaces, func(i, j int) bool { return sv.Namespaces[i].Name < sv.Namespaces[j].Name })
 	sv.Images = imageList(p.imageRefs, images)
+}
+
+// buildExpose lists the exposed dashboards and, for Gateway API, names the
+// Gateway and adds its namespace.
+func buildExpose(cluster string, sv *Services, e *spec.Expose) *Expose {
+	ex := &Expose{IngressClass: deref(e.IngressClass), GatewayClass: deref(e.GatewayClass), TLSSecret: e.TLSSecret,
+		Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager)}
+	if m := sv.Monitoring; m != nil {
+		if ex.Grafana != "" {
+			ex.Routes = append(ex.Routes, Route{Name: "grafana", Title: "Grafana", Host: ex.Grafana, Namespace: m.Namespace, Port: GrafanaPort})
+		}
+		if ex.Alertmanager != "" {
+			ex.Routes = append(ex.Routes, Route{Name: "alertmanager", Title: "Alertmanager", Host: ex.Alertmanager, Namespace: m.Namespace, Port: AlertmanagerPort})
+		}
+	}
+	if l := sv.Logging; l != nil && ex.Kibana != "" {
+		title := "Kibana"
+		if l.OpenSearch {
+			title = "OpenSearch Dashboards"
+		}
+		ex.Routes = append(ex.Routes, Route{Name: l.Dashboards, Title: title, Host: ex.Kibana, Namespace: l.Namespace, Port: DashboardsPort})
+	}
+	if ex.GatewayClass != "" && len(ex.Routes) > 0 {
+		ex.Gateway, ex.GatewayNamespace = cluster+"-dashboards", GatewayNamespace
+		for i := range ex.Routes {
+			ex.Routes[i].Gateway, ex.Routes[i].GatewayNamespace = ex.Gateway, ex.GatewayNamespace
+		}
+		// It holds the Gateway and its certificate; implementations that
+		// run a proxy per Gateway in its namespace must meet restricted.
+		sv.addNamespace(Namespace{Name: GatewayNamespace, PodSecurity: "restricted"})
+	}
+	return ex
 }
 
 // addNamespace adds a namespace a component needs unless the spec declares
@@ -602,6 +677,7 @@ func (s *Services) Components() []Component {
 		{Component{"storage", 1}, len(s.StorageClasses)+len(s.Volumes)+len(s.Claims) > 0},
 		{Component{"rbac", 1}, len(s.Roles)+len(s.Bindings) > 0},
 		{Component{"policies", 1}, len(s.Namespaces) > 0},
+		{Component{"gateway", 1}, s.Expose != nil && s.Expose.Gateway != ""},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},
@@ -629,15 +705,23 @@ func (s *Services) Secrets() []SecretRef {
 	var out []SecretRef
 	if m := s.Monitoring; m != nil {
 		out = append(out, SecretRef{m.Namespace, m.GrafanaAdminSecret, "`admin-user`, `admin-password`", "Grafana's first administrator"})
-		if e := s.Expose; e != nil && (e.Grafana != "" || e.Alertmanager != "") {
+		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "") {
 			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the Grafana and Alertmanager ingresses"})
 		}
 	}
 	if l := s.Logging; l != nil {
 		out = append(out, l.Secrets...)
-		if e := s.Expose; e != nil && e.Kibana != "" {
+		if e := s.Expose; e != nil && e.IngressClass != "" && e.Kibana != "" {
 			out = append(out, SecretRef{l.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the logging dashboard's ingress"})
 		}
+	}
+	if e := s.Expose; e != nil && e.Gateway != "" {
+		hosts := make([]string, len(e.Routes))
+		for i, r := range e.Routes {
+			hosts[i] = "`" + r.Host + "`"
+		}
+		out = append(out, SecretRef{e.GatewayNamespace, e.TLSSecret, "`tls.crt`, `tls.key`",
+			"TLS for the HTTPS listeners of Gateway " + e.Gateway + ": a certificate valid for " + strings.Join(hosts, ", ")})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Namespace != out[j].Namespace {

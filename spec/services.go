@@ -283,11 +283,15 @@ type PoolAutoscale struct {
 	DeclRange      hcl.Range `hcl:",def_range"`
 }
 
-// Expose makes the dashboards reachable from outside the cluster through
-// Ingress objects with TLS.
+// Expose makes the dashboards reachable from outside the cluster with TLS:
+// through a Gateway of the cluster's Gateway API implementation
+// (gateway_class), or through Ingress objects (ingress_class). Exactly one
+// of the two is set.
 type Expose struct {
-	IngressClass      string    `hcl:"ingress_class,attr"`
+	IngressClass      *string   `hcl:"ingress_class,optional"`
 	IngressClassRange hcl.Range `hcl:"ingress_class,attr_value_range"`
+	GatewayClass      *string   `hcl:"gateway_class,optional"`
+	GatewayClassRange hcl.Range `hcl:"gateway_class,attr_value_range"`
 	TLSSecret         string    `hcl:"tls_secret,attr"`
 	TLSSecretRange    hcl.Range `hcl:"tls_secret,attr_value_range"`
 	Grafana           *string   `hcl:"grafana,optional"`

@@ -472,8 +472,30 @@ func (v *validator) expose() {
 		return
 	}
 	ctx := &e.DeclRange
-	v.objectName(e.IngressClass, e.IngressClassRange, ctx, "ingress class")
+	switch {
+	case e.IngressClass != nil && e.GatewayClass != nil:
+		v.errorf(e.GatewayClassRange, ctx, "Both gateway_class and ingress_class",
+			"The dashboards are published one way: through a Gateway of the class gateway_class names, or through Ingress objects of ingress_class. Keep gateway_class if the cluster has a Gateway API implementation, and remove ingress_class.")
+	case e.IngressClass == nil && e.GatewayClass == nil:
+		v.errorf(e.DeclRange, ctx, "Neither gateway_class nor ingress_class",
+			"Say how the dashboards are published: gateway_class = \"<GatewayClass>\" for a Gateway of the cluster's Gateway API implementation, or ingress_class = \"<IngressClass>\" for Ingress objects.")
+	}
+	if e.IngressClass != nil {
+		v.objectName(*e.IngressClass, e.IngressClassRange, ctx, "ingress class")
+	}
+	if e.GatewayClass != nil {
+		v.objectName(*e.GatewayClass, e.GatewayClassRange, ctx, "gateway class")
+	}
 	v.objectName(e.TLSSecret, e.TLSSecretRange, ctx, "secret")
+	class, rng := e.IngressClass, e.IngressClassRange
+	if e.GatewayClass != nil {
+		class, rng = e.GatewayClass, e.GatewayClassRange
+	}
+	if class != nil && *class == "cilium" && v.s.Network != nil && v.s.Network.CNIOrDefault() == "cilium" {
+		v.warnf(rng, ctx, "NetworkPolicies block Cilium's proxy",
+			"Cilium serves its Gateway and Ingress classes from the Envoy on each node, and that traffic reaches the dashboards with Cilium's reserved ingress identity, which no Kubernetes NetworkPolicy can allow: the dashboards' policies would drop it. Add a CiliumNetworkPolicy that lets fromEntities [ingress] reach them, or use an implementation that proxies from pods (such as Envoy Gateway or ingress-nginx).")
+	}
+	hosts := map[string]string{}
 	host := func(h *string, rng hcl.Range, needs bool, what string) {
 		if h == nil {
 			return
@@ -484,6 +506,10 @@ func (v *validator) expose() {
 		if !needs {
 			v.errorf(rng, ctx, "Nothing to expose", "%s is exposed, but the spec does not turn it on.", what)
 		}
+		if other, ok := hosts[*h]; ok {
+			v.errorf(rng, ctx, "Host exposed twice", "%s and %s are both at %q; give each dashboard a host of its own.", other, what, *h)
+		}
+		hosts[*h] = what
 	}
 	host(e.Grafana, e.GrafanaRange, v.s.Monitoring != nil, "Grafana (monitoring block)")
 	host(e.Alertmanager, e.AlertmanagerRange, v.s.Monitoring != nil, "Alertmanager (monitoring block)")

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/internal/platformcrds"
 	"github.com/blueprint-dev/blueprint/render"
 )
 
@@ -36,6 +37,9 @@ const apiServerTimeout = 2 * time.Minute
 // etcd and kube-apiserver on 127.0.0.1, creates the Namespaces and CRDs for
 // real (a dry run needs them) and submits every object with a server-side
 // dry run: the API server's validation and admission must accept each one.
+// CRDs the platform provides rather than the tree (platformcrds: the
+// Gateway API's) are created first from blueprint's embedded copy, and a
+// note says so.
 func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	const root = "manifests/kustomization.yaml"
 	if !slices.Contains(v.files, root) {
@@ -61,10 +65,16 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 		tree[p] = b
 	}
 	built, err := render.BuildKustomizations(tree, []string{"manifests"})
+	var note string
 	if err == nil {
-		var objs []controlplane.Object
+		var objs, crds []controlplane.Object
+		var sets []platformcrds.Set
 		if objs, err = controlplane.ParseObjects(built["manifests"]); err == nil {
-			c.Result, c.Output, err = v.dryRun(ctx, apiServer, etcd, objs)
+			crds, sets, err = platformcrds.Needed(objs)
+		}
+		if err == nil {
+			note = platformNote(sets)
+			c.Result, c.Output, err = v.dryRun(ctx, apiServer, etcd, append(crds, objs...))
 		}
 	}
 	var notStarted errNotStarted
@@ -74,7 +84,18 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	case err != nil:
 		c.Result, c.Output = Failed, err.Error()
 	}
-	return []Check{c}, "", nil
+	return []Check{c}, note, nil
+}
+
+// platformNote says which CRDs the dry run installed because the cluster's
+// platform, not the tree, provides them.
+func platformNote(sets []platformcrds.Set) string {
+	var parts []string
+	for _, s := range sets {
+		parts = append(parts, fmt.Sprintf("kube-apiserver: the tree uses %s objects, whose CRDs %s installs; the dry run created them first from %s. The cluster needs them at that version or later.",
+			s.Name, s.Provider, s.Origin()))
+	}
+	return strings.Join(parts, "\n")
 }
 
 // errNotStarted is a control plane that did not come up: no verdict on the

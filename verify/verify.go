@@ -32,7 +32,9 @@
 //     render builds it, and every object is submitted to an API server
 //     started on 127.0.0.1 (internal/controlplane) with a server-side dry
 //     run, after its Namespaces and CustomResourceDefinitions are created for
-//     real. One check for the whole tree; the output lists each refusal.
+//     real, with the CRDs the cluster's platform provides (the Gateway API's,
+//     from blueprint's embedded copy) when the tree uses their kinds. One
+//     check for the whole tree; the output lists each refusal.
 //
 // A program that cannot be found is no failure: its checks are reported as
 // not run, with the reason. Programs are looked up in Options.ToolDirs, then
@@ -123,7 +125,8 @@ type Report struct {
 	Dir    string  `json:"dir"`
 	Tools  []Tool  `json:"tools"`
 	Checks []Check `json:"checks"`
-	// Notes name the programs that had nothing to check in this tree.
+	// Notes name the programs that had nothing to check in this tree, and
+	// what a check supplied that the tree relies on the cluster for.
 	Notes []string `json:"notes,omitempty"`
 }
 
@@ -197,7 +200,8 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 }
 
 // A checker runs one program's checks. It returns a note instead of checks
-// when the tree holds nothing for it; an error only when it cannot go on.
+// when the tree holds nothing for it, or beside them to say what it
+// supplied; an error only when it cannot go on.
 type checker func(ctx context.Context, v *verifier) ([]Check, string, error)
 
 type verifier struct {

@@ -333,3 +333,40 @@ func TestFillIsEnvsubstOfThePlaceholders(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestGatewayAPICRDsSupplied verifies the manifests of a tree with a
+// Gateway: the dry run passes only if the Gateway API CRDs, which the
+// cluster's implementation provides and the tree does not hold, are
+// created first, and a note says that they were.
+func TestGatewayAPICRDsSupplied(t *testing.T) {
+	owned, err := render.Owned("../out/data-platform")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	gateway := false
+	for p := range owned {
+		if strings.HasPrefix(p, "manifests/") {
+			paths = append(paths, p)
+			gateway = gateway || strings.HasPrefix(p, "manifests/gateway/")
+		}
+	}
+	if !gateway {
+		t.Fatal("out/data-platform has no manifests/gateway/ folder to verify")
+	}
+	rep, err := verify.Run(context.Background(), options(copyTree(t, "../out/data-platform", paths...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		if c.Tool == "kube-apiserver" && c.Result == verify.Failed {
+			t.Fatalf("the dry run failed:\n%s", c.Output)
+		}
+	}
+	requireTools(t, rep)
+	if !slices.ContainsFunc(rep.Notes, func(n string) bool {
+		return strings.Contains(n, "Gateway API objects") && strings.Contains(n, "sigs.k8s.io/gateway-api v1.6.3")
+	}) {
+		t.Errorf("no note says the Gateway API CRDs were supplied: %q", rep.Notes)
+	}
+}

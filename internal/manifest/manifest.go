@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 var scheme = runtime.NewScheme()
@@ -32,6 +33,7 @@ func init() {
 		appsv1.AddToScheme, autoscalingv2.AddToScheme, batchv1.AddToScheme, corev1.AddToScheme,
 		networkingv1.AddToScheme, policyv1.AddToScheme, rbacv1.AddToScheme, schedulingv1.AddToScheme,
 		storagev1.AddToScheme, apiregistrationv1.AddToScheme,
+		gatewayv1.AddToScheme, // Gateway and HTTPRoute, served by CRDs the Gateway implementation installs
 	} {
 		if err := add(scheme); err != nil {
 			panic(err)

@@ -438,7 +438,7 @@ var DefaultImages = map[string]string{
 	"alertmanager":          "quay.io/prometheus/alertmanager:v0.35.0",
 	"cluster-autoscaler":    "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
 	"elasticsearch":         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
-	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.0.3",
+	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
 	"grafana":               "docker.io/grafana/grafana:12.2.1",
 	"hadoop":                "docker.io/apache/hadoop:3.4.1",
 	"kafka":                 "docker.io/apache/kafka:4.1.1",

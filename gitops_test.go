@@ -10,7 +10,10 @@ import (
 
 // TestGitOps checks the Argo CD and Flux objects: one per component of the
 // manifests tree, pointing at that component's folder, with namespaces
-// applied before anything that needs them.
+// applied before anything that needs them. Argo CD Applications applied with
+// kubectl all sync at once (sync waves order them only under a parent
+// Application), and automated sync does not retry a failed commit, so each
+// Application must carry a retry policy.
 func TestGitOps(t *testing.T) {
 	checked := 0
 	for _, ex := range examples(t) {
@@ -31,9 +34,12 @@ func TestGitOps(t *testing.T) {
 				Annotations map[string]string
 			}
 			Spec struct {
-				Path      string
-				Source    struct{ Path string }
-				DependsOn []struct{ Name string } `json:"dependsOn"`
+				Path       string
+				Source     struct{ Path string }
+				DependsOn  []struct{ Name string } `json:"dependsOn"`
+				SyncPolicy struct {
+					Retry *struct{ Limit int } `json:"retry"`
+				} `json:"syncPolicy"`
 			}
 		}
 		paths := map[string]string{} // object name → folder it applies
@@ -48,6 +54,9 @@ func TestGitOps(t *testing.T) {
 			case "Application":
 				paths[o.Metadata.Name] = o.Spec.Source.Path
 				waves[o.Metadata.Name] = o.Metadata.Annotations["argocd.argoproj.io/sync-wave"]
+				if r := o.Spec.SyncPolicy.Retry; r == nil || r.Limit <= 0 {
+					t.Errorf("%s: Application %s has no sync retry: synced before its namespace exists, it fails and stays failed", ex.name, o.Metadata.Name)
+				}
 			case "Kustomization":
 				paths[o.Metadata.Name] = o.Spec.Path
 				for _, dep := range o.Spec.DependsOn {

@@ -37,6 +37,7 @@ func TestGitOps(t *testing.T) {
 				Path       string
 				Source     struct{ Path string }
 				DependsOn  []struct{ Name string } `json:"dependsOn"`
+				SecretRef  *struct{ Name string }  `json:"secretRef"`
 				SyncPolicy struct {
 					Retry *struct{ Limit int } `json:"retry"`
 				} `json:"syncPolicy"`
@@ -56,6 +57,19 @@ func TestGitOps(t *testing.T) {
 				waves[o.Metadata.Name] = o.Metadata.Annotations["argocd.argoproj.io/sync-wave"]
 				if r := o.Spec.SyncPolicy.Retry; r == nil || r.Limit <= 0 {
 					t.Errorf("%s: Application %s has no sync retry: synced before its namespace exists, it fails and stays failed", ex.name, o.Metadata.Name)
+				}
+			case "GitRepository":
+				if g.SSH && (o.Spec.SecretRef == nil || o.Spec.SecretRef.Name != g.Secret) {
+					t.Errorf("%s: GitRepository for %s needs secretRef %q for its deploy key", ex.name, g.RepoURL, g.Secret)
+				}
+				if g.SSH {
+					listed := false
+					for _, sec := range ex.plan.Services.Secrets() {
+						listed = listed || (sec.Namespace == "flux-system" && sec.Name == g.Secret)
+					}
+					if !listed {
+						t.Errorf("%s: the deploy key Secret %s is not in ARCHITECTURE.md's Secrets table", ex.name, g.Secret)
+					}
 				}
 			case "Kustomization":
 				paths[o.Metadata.Name] = o.Spec.Path

@@ -281,7 +281,16 @@ type GitOps struct {
 	RepoURL  string
 	Path     string // the rendered folder inside the repository
 	Revision string
+	// SSH is true for ssh:// and git@host: URLs: the controller needs a
+	// deploy key (GitSecret) to fetch.
+	SSH bool
+	// Secret is GitSecret when SSH is set.
+	Secret string
 }
+
+// GitSecret names the Secret that holds Flux's SSH deploy key, the name
+// flux bootstrap gives it.
+const GitSecret = "flux-system"
 
 func buildServices(p *Plan, s *spec.Spec) {
 	p.imageRefs = resolveImages(s.Images)
@@ -454,7 +463,11 @@ func buildServices(p *Plan, s *spec.Spec) {
 		sv.Expose = buildExpose(p.Name, sv, e)
 	}
 	if g := s.GitOps; g != nil {
-		sv.GitOps = &GitOps{Tool: g.Tool, RepoURL: g.RepoURL, Path: strings.Trim(g.Path, "/"), Revision: g.RevisionOrDefault()}
+		sv.GitOps = &GitOps{Tool: g.Tool, RepoURL: g.RepoURL, Path: strings.Trim(g.Path, "/"), Revision: g.RevisionOrDefault(),
+			SSH: strings.HasPrefix(g.RepoURL, "ssh://") || !strings.Contains(g.RepoURL, "://")}
+		if sv.GitOps.SSH {
+			sv.GitOps.Secret = GitSecret
+		}
 	}
 	buildWorkloads(p, s, placement, pools)
 	sv.workloads = &p.Workloads
@@ -722,6 +735,10 @@ func (s *Services) Secrets() []SecretRef {
 		}
 		out = append(out, SecretRef{e.GatewayNamespace, e.TLSSecret, "`tls.crt`, `tls.key`",
 			"TLS for the HTTPS listeners of Gateway " + e.Gateway + ": a certificate valid for " + strings.Join(hosts, ", ")})
+	}
+	if g := s.GitOps; g != nil && g.Tool == "flux" && g.SSH {
+		out = append(out, SecretRef{"flux-system", GitSecret, "`identity`, `identity.pub`, `known_hosts`",
+			"Flux's read-only deploy key for the repository (`flux create secret git` makes it)"})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Namespace != out[j].Namespace {

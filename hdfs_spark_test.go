@@ -905,3 +905,35 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 		}
 	}
 }
+
+// TestSparkAPIServerPolicyUnderCilium: the driver reaches the API server
+// through an ipBlock of the node subnets, and Cilium lets an ipBlock match
+// node addresses only with policy-cidr-match-mode: nodes. Without that
+// setting no executor starts, so the output must say so wherever the CNI is
+// Cilium, and nowhere else.
+func TestSparkAPIServerPolicyUnderCilium(t *testing.T) {
+	for _, path := range []string{"blueprints/data-platform.hcl", "testdata/workloads/hdfs-spark.hcl"} {
+		s, diags := spec.NewLoader().Load(path, spec.Options{})
+		if s != nil {
+			diags = append(diags, validate.Spec(s)...)
+		}
+		if len(diags) > 0 {
+			t.Fatalf("%s must validate cleanly, got: %v", path, diags)
+		}
+		p := plan.Build(s)
+		tree, err := render.Render(p)
+		if err != nil {
+			t.Fatalf("rendering %s: %v", path, err)
+		}
+		want := p.CNI == "cilium"
+		for _, name := range []string{"manifests/spark/networkpolicy.yaml", "ARCHITECTURE.md"} {
+			b, ok := tree[name]
+			if !ok {
+				t.Fatalf("%s: no %s", path, name)
+			}
+			if got := strings.Contains(string(b), "policy-cidr-match-mode: nodes"); got != want {
+				t.Errorf("%s (CNI %s): %s names policy-cidr-match-mode: nodes: %v, want %v", path, p.CNI, name, got, want)
+			}
+		}
+	}
+}

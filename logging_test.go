@@ -2,14 +2,18 @@ package blueprint_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"path"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -220,6 +224,7 @@ func checkLogging(t *testing.T, c *loggingCase) {
 	checkLogSearch(t, c)
 	checkLogShipper(t, c)
 	checkLogSecrets(t, c)
+	checkLogRetention(t, c)
 
 	dep := logFind[*appsv1.Deployment](t, c, "Deployment", l.Dashboards)
 	if dep.Spec.Replicas == nil || *dep.Spec.Replicas != 2 {
@@ -637,4 +642,305 @@ func logKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkLogRetention checks the log-retention CronJob: its schedule and
+// limits, that it logs in as the search nodes' readiness probe does, runs
+// where the search cluster runs, and that the policies let it reach the
+// search cluster's HTTPS port. TestLoggingRetentionScript runs its script.
+func checkLogRetention(t *testing.T, c *loggingCase) {
+	t.Helper()
+	l := c.log
+	cj := logFind[*batchv1.CronJob](t, c, "CronJob", "log-retention")
+	s := cj.Spec
+	if s.Schedule == "" || s.ConcurrencyPolicy != batchv1.ForbidConcurrent || s.StartingDeadlineSeconds == nil ||
+		s.SuccessfulJobsHistoryLimit == nil || s.FailedJobsHistoryLimit == nil {
+		t.Errorf("%s: log-retention needs a schedule, concurrencyPolicy Forbid, a starting deadline and history limits: %+v", c.name, s)
+	}
+	js := s.JobTemplate.Spec
+	if js.BackoffLimit == nil || *js.BackoffLimit > 3 || js.TTLSecondsAfterFinished == nil || js.ActiveDeadlineSeconds == nil {
+		t.Errorf("%s: log-retention's Jobs need a small backoffLimit, an active deadline and a TTL: %+v", c.name, js)
+	}
+	pod := js.Template.Spec
+	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken ||
+		pod.SecurityContext == nil || pod.SecurityContext.RunAsUser == nil || *pod.SecurityContext.RunAsUser != 1000 {
+		t.Errorf("%s: log-retention runs as uid 1000 without a service account token", c.name)
+	}
+	if len(pod.Containers) != 1 || len(pod.InitContainers) > 0 {
+		t.Fatalf("%s: log-retention runs one container", c.name)
+	}
+	ct := pod.Containers[0]
+
+	// Same image, same placement, same login as the search nodes.
+	sts := logFind[*appsv1.StatefulSet](t, c, "StatefulSet", l.Search)
+	node := sts.Spec.Template.Spec
+	if ct.Image != node.Containers[0].Image {
+		t.Errorf("%s: log-retention runs %s, not the search image %s", c.name, ct.Image, node.Containers[0].Image)
+	}
+	if fmt.Sprint(pod.NodeSelector) != fmt.Sprint(node.NodeSelector) || fmt.Sprint(pod.Tolerations) != fmt.Sprint(node.Tolerations) {
+		t.Errorf("%s: log-retention must run on the search cluster's pool: %v %v, want %v %v", c.name, pod.NodeSelector, pod.Tolerations, node.NodeSelector, node.Tolerations)
+	}
+	var password string
+	for _, e := range node.Containers[0].Env {
+		if r := e.ValueFrom; r != nil && r.SecretKeyRef != nil && r.SecretKeyRef.Name == "logging-search-credentials" && r.SecretKeyRef.Key == "password" {
+			password = e.Name
+		}
+	}
+	if e, ok := logEnv(ct)[password]; password == "" || !ok || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil ||
+		e.ValueFrom.SecretKeyRef.Name != "logging-search-credentials" || e.ValueFrom.SecretKeyRef.Key != "password" {
+		t.Errorf("%s: log-retention must read the probe's password variable %q from logging-search-credentials: %+v", c.name, password, ct.Env)
+	}
+	probe := strings.Join(node.Containers[0].ReadinessProbe.Exec.Command, " ")
+	m := regexp.MustCompile(`--cacert (\S+)`).FindStringSubmatch(probe)
+	if m == nil {
+		t.Fatalf("%s: the search readiness probe names no CA file: %s", c.name, probe)
+	}
+	if got := logMountedKey(pod, ct, path.Dir(m[1]), path.Base(m[1])); got != "logging-search-certs/ca.crt" {
+		t.Errorf("%s: log-retention's %s is %q, want key ca.crt of logging-search-certs as the probe uses", c.name, m[1], got)
+	}
+	if !slices.Equal(ct.Command[:1], []string{"sh"}) || len(ct.Command) != 2 ||
+		logMountedKey(pod, ct, path.Dir(ct.Command[1]), path.Base(ct.Command[1])) != "configmap/log-retention.sh" {
+		t.Errorf("%s: log-retention must run sh on log-retention.sh from its ConfigMap: %v", c.name, ct.Command)
+	}
+	tmp := false
+	for _, vm := range ct.VolumeMounts {
+		for _, v := range pod.Volumes {
+			tmp = tmp || vm.MountPath == "/tmp" && v.Name == vm.Name && v.EmptyDir != nil
+		}
+	}
+	if !tmp {
+		t.Errorf("%s: log-retention needs an emptyDir on /tmp beside its read-only root", c.name)
+	}
+
+	// The job's pods may open 9200 on the search pods: egress from the
+	// job and ingress on the search nodes, across every policy.
+	var policies []*networkingv1.NetworkPolicy
+	for _, o := range c.objs {
+		if np, ok := o.Object.(*networkingv1.NetworkPolicy); ok {
+			policies = append(policies, np)
+		}
+	}
+	job, search := js.Template.Labels, sts.Spec.Template.Labels
+	if !logPolicyAllows(policies, job, search, 9200) {
+		t.Errorf("%s: the NetworkPolicies do not let log-retention reach %s on 9200", c.name, l.Search)
+	}
+	if logPolicyAllows(policies, job, search, 9300) || logPolicyAllows(policies, search, job, 9200) {
+		t.Errorf("%s: log-retention may reach only 9200 of the search nodes, and nothing may reach it", c.name)
+	}
+}
+
+// logMountedKey names what a container sees at dir/file: "SECRET/KEY" for
+// a Secret item, "configmap/FILE" for a ConfigMap, "" for nothing.
+func logMountedKey(pod corev1.PodSpec, ct corev1.Container, dir, file string) string {
+	for _, vm := range ct.VolumeMounts {
+		if path.Clean(vm.MountPath) != dir {
+			continue
+		}
+		for _, v := range pod.Volumes {
+			switch {
+			case v.Name != vm.Name:
+			case v.Secret != nil:
+				for _, it := range v.Secret.Items {
+					if it.Path == file {
+						return v.Secret.SecretName + "/" + it.Key
+					}
+				}
+			case v.ConfigMap != nil:
+				return "configmap/" + file
+			}
+		}
+	}
+	return ""
+}
+
+// logPolicyAllows reports whether the policies of one namespace let a pod
+// with labels from open a TCP connection to a pod with labels to on port:
+// the sender's egress and the receiver's ingress must both allow it, each
+// either unselected by any policy of that direction or allowed by a rule.
+func logPolicyAllows(policies []*networkingv1.NetworkPolicy, from, to map[string]string, port int) bool {
+	selects := func(ls *metav1.LabelSelector, l map[string]string) bool {
+		sel, err := metav1.LabelSelectorAsSelector(ls)
+		return err == nil && sel.Matches(labels.Set(l))
+	}
+	portOK := func(ports []networkingv1.NetworkPolicyPort) bool {
+		if len(ports) == 0 {
+			return true
+		}
+		for _, p := range ports {
+			if (p.Protocol == nil || *p.Protocol == corev1.ProtocolTCP) && (p.Port == nil || p.Port.IntValue() == port) {
+				return true
+			}
+		}
+		return false
+	}
+	peerOK := func(peers []networkingv1.NetworkPolicyPeer, other map[string]string) bool {
+		if len(peers) == 0 {
+			return true
+		}
+		for _, p := range peers {
+			if p.NamespaceSelector == nil && p.IPBlock == nil && p.PodSelector != nil && selects(p.PodSelector, other) {
+				return true
+			}
+		}
+		return false
+	}
+	allowed := func(dir networkingv1.PolicyType, self, other map[string]string) bool {
+		isolated := false
+		for _, np := range policies {
+			if !slices.Contains(np.Spec.PolicyTypes, dir) || !selects(&np.Spec.PodSelector, self) {
+				continue
+			}
+			isolated = true
+			if dir == networkingv1.PolicyTypeEgress {
+				for _, r := range np.Spec.Egress {
+					if peerOK(r.To, other) && portOK(r.Ports) {
+						return true
+					}
+				}
+			} else {
+				for _, r := range np.Spec.Ingress {
+					if peerOK(r.From, other) && portOK(r.Ports) {
+						return true
+					}
+				}
+			}
+		}
+		return !isolated
+	}
+	return allowed(networkingv1.PolicyTypeEgress, from, to) && allowed(networkingv1.PolicyTypeIngress, to, from)
+}
+
+// logRetentionCurl stands in for curl: it records each call's arguments in
+// $CURL_LOG, prints $CURL_INDICES for the _cat/indices call, and fails
+// like curl --fail on an HTTP error where $CURL_FAIL names the method.
+const logRetentionCurl = `#!/bin/sh
+printf '%s\n' "$*" >>"$CURL_LOG"
+method=GET
+while [ $# -gt 1 ]; do
+	if [ "$1" = --request ]; then method=$2; fi
+	shift
+done
+if [ "$method" = "${CURL_FAIL:-}" ]; then
+	echo "curl: (22) The requested URL returned error: 403" >&2
+	exit 22
+fi
+case "$method $1" in
+"GET "*/_cat/indices/*) cat "$CURL_INDICES" ;;
+"DELETE "*) echo '{"acknowledged":true}' ;;
+*) echo "stub curl: unexpected $method $1" >&2; exit 2 ;;
+esac
+`
+
+// TestLoggingRetentionScript runs the log-retention script the CronJob
+// mounts, under /bin/sh with a stub curl and a fixed "now", and checks
+// that exactly the daily indices older than retention_days are deleted.
+func TestLoggingRetentionScript(t *testing.T) {
+	for file, days := range map[string]int{"logging-elasticsearch.hcl": 14, "logging-opensearch.hcl": 30} {
+		t.Run(file, func(t *testing.T) {
+			c := renderLogging(t, file)
+			l := c.log
+			if l.RetentionDays != days {
+				t.Fatalf("retention_days: plan has %d, want %d", l.RetentionDays, days)
+			}
+			cj := logFind[*batchv1.CronJob](t, c, "CronJob", "log-retention")
+			pod := cj.Spec.JobTemplate.Spec.Template.Spec
+			var script string
+			for _, v := range pod.Volumes {
+				if v.ConfigMap != nil {
+					script = logFind[*corev1.ConfigMap](t, c, "ConfigMap", v.ConfigMap.Name).Data["log-retention.sh"]
+				}
+			}
+			if script == "" || !strings.HasPrefix(script, "#!/bin/sh\n") {
+				t.Fatalf("the CronJob's ConfigMap holds no log-retention.sh script")
+			}
+			var password string
+			for _, e := range pod.Containers[0].Env {
+				password = e.Name
+			}
+			user := map[bool]string{false: "elastic", true: "admin"}[l.OpenSearch]
+			base := fmt.Sprintf("https://%s.%s.svc:9200", l.Search, l.Namespace)
+
+			// Fixed now: 2025-03-15 00:30 UTC, half an hour into the day.
+			now := time.Date(2025, 3, 15, 0, 30, 0, 0, time.UTC)
+			day := func(ago int) string { return "logs-" + now.AddDate(0, 0, -ago).Format("2006.01.02") }
+			var listed, wantDeleted []string
+			for _, ago := range []int{0, 1, days - 1, days, days + 1, days + 2, days + 40, 400} {
+				listed = append(listed, day(ago))
+				if ago > days {
+					wantDeleted = append(wantDeleted, base+"/"+day(ago))
+				}
+			}
+			// Never deleted, however old they look.
+			listed = append(listed, "logs-foo", ".kibana_1", "logs-2020.01.01-restored", "logs-2020.1.1",
+				"logs-20200101", "logs-2020.01.01.bak", ".ds-logs-generic-default-2020.01.01-000001", "xlogs-2020.01.01")
+
+			run := func(fail string) (deletes, calls []string, out string, err error) {
+				dir := t.TempDir()
+				bin := path.Join(dir, "bin")
+				if err := os.Mkdir(bin, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path.Join(bin, "curl"), []byte(logRetentionCurl), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path.Join(dir, "indices"), []byte(strings.Join(listed, "\n")+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path.Join(dir, "log-retention.sh"), []byte(script), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("/bin/sh", path.Join(dir, "log-retention.sh"))
+				cmd.Env = []string{
+					"PATH=" + bin + ":" + os.Getenv("PATH"),
+					"CURL_LOG=" + path.Join(dir, "calls"),
+					"CURL_INDICES=" + path.Join(dir, "indices"),
+					"CURL_FAIL=" + fail,
+					"LOG_RETENTION_NOW=" + fmt.Sprint(now.Unix()),
+					password + "=s3cret",
+				}
+				b, err := cmd.CombinedOutput()
+				log, _ := os.ReadFile(path.Join(dir, "calls"))
+				for _, call := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+					if call == "" {
+						continue
+					}
+					calls = append(calls, call)
+					if f := strings.Fields(call); slices.Contains(f, "DELETE") {
+						deletes = append(deletes, f[len(f)-1])
+					}
+				}
+				return deletes, calls, string(b), err
+			}
+
+			deletes, calls, out, err := run("")
+			if err != nil {
+				t.Fatalf("the script failed: %v\n%s", err, out)
+			}
+			sort.Strings(deletes)
+			sort.Strings(wantDeleted)
+			if !slices.Equal(deletes, wantDeleted) {
+				t.Errorf("deleted %v\nwant exactly %v\noutput:\n%s", deletes, wantDeleted, out)
+			}
+			if len(calls) != 1+len(wantDeleted) || !strings.Contains(calls[0], base+"/_cat/indices/logs-*") {
+				t.Errorf("want one _cat/indices call, then one DELETE per old index: %q", calls)
+			}
+			for _, call := range calls {
+				for _, want := range []string{"--fail", "--cacert /usr/share/" + l.Search + "/config/certs/ca.crt", "--user " + user + ":s3cret"} {
+					if !strings.Contains(call, want) {
+						t.Errorf("curl %s: missing %s", call, want)
+					}
+				}
+			}
+
+			// An HTTP error stops the run with a failure.
+			deletes, _, out, err = run("DELETE")
+			if err == nil || len(deletes) != 1 {
+				t.Errorf("a failed DELETE must fail the run at once: err %v, %d DELETEs\n%s", err, len(deletes), out)
+			}
+			deletes, _, out, err = run("GET")
+			if err == nil || len(deletes) != 0 {
+				t.Errorf("a failed listing must fail the run and delete nothing: err %v, %d DELETEs\n%s", err, len(deletes), out)
+			}
+		})
+	}
 }

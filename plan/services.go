@@ -182,6 +182,9 @@ type Logging struct {
 	VolumeSize   string
 	Heap         string
 	Placement    Placement
+	// RetentionDays is how many days of daily logs-YYYY.MM.DD indices the
+	// log-retention CronJob keeps; it deletes the older ones.
+	RetentionDays int
 	// Secrets are the Secrets the logging stack refers to (certificates,
 	// built-in user passwords), listed in ARCHITECTURE.md.
 	Secrets []SecretRef
@@ -387,7 +390,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		lg := &Logging{
 			Namespace: l.NamespaceOrDefault(), OpenSearch: l.BackendOrDefault() == "opensearch",
 			Replicas: l.ReplicasOrDefault(), StorageClass: l.StorageClass, VolumeSize: l.VolumeSizeOrDefault(),
-			Heap: l.HeapOrDefault(), Placement: placement(l.NodePool),
+			Heap: l.HeapOrDefault(), Placement: placement(l.NodePool), RetentionDays: l.RetentionDaysOrDefault(),
 			Search: "elasticsearch", Dashboards: "kibana", APIServerPorts: []int{APIServerPort},
 		}
 		if lg.OpenSearch {
@@ -417,7 +420,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		if lg.OpenSearch {
 			lg.Secrets = []SecretRef{
 				{ns, "logging-search-certs", "`tls.crt`, `tls.key` (PKCS#8), `ca.crt`", certs + "; subject `CN=" + search + "." + ns + ".svc` (plugins.security.nodes_dn)"},
-				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes) and the security plugin's users admin, kibanaserver and fluent-bit with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
+				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes, log-retention job) and the security plugin's users admin, kibanaserver and fluent-bit with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
 				{ns, "logging-shipper-credentials", "`username`, `password`", "the OpenSearch user fluent-bit writes as (fluent-bit in internal_users.yml)"},
 				{ns, "logging-dashboards-credentials", "`username`, `password`", "kibanaserver, OpenSearch Dashboards' own user"},
 				{ns, "logging-dashboards-keys", "`cookie-password`", "32 or more characters; encrypts the session cookies both dashboard replicas accept"},
@@ -425,7 +428,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		} else {
 			lg.Secrets = []SecretRef{
 				{ns, "logging-search-certs", "`tls.crt`, `tls.key`, `ca.crt`", certs},
-				{ns, "logging-search-credentials", "`password`", "the built-in elastic superuser's password; readiness probes use it"},
+				{ns, "logging-search-credentials", "`password`", "the built-in elastic superuser's password; readiness probes and the log-retention job use it"},
 				{ns, "logging-shipper-credentials", "`username`, `password`", "the user fluent-bit writes as, with role log_shipper; create it once the cluster is up (manifests/logging/kustomization.yaml)"},
 				{ns, "logging-dashboards-credentials", "`token`", "a service account token of elastic/kibana; create it once the cluster is up"},
 				{ns, "logging-dashboards-keys", "`encryption-key`, `saved-objects-key`, `reporting-key`", "32 or more characters each; the Kibana replicas share them"},

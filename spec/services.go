@@ -231,21 +231,23 @@ type Grafana struct {
 // Logging turns on the EFK stack: a search cluster, a log shipper on every
 // node and a dashboard.
 type Logging struct {
-	Namespace         *string   `hcl:"namespace,optional"`
-	NamespaceRange    hcl.Range `hcl:"namespace,attr_value_range"`
-	Backend           *string   `hcl:"backend,optional"`
-	BackendRange      hcl.Range `hcl:"backend,attr_value_range"`
-	Replicas          *int      `hcl:"replicas,optional"`
-	ReplicasRange     hcl.Range `hcl:"replicas,attr_value_range"`
-	StorageClass      string    `hcl:"storage_class,attr"`
-	StorageClassRange hcl.Range `hcl:"storage_class,attr_value_range"`
-	VolumeSize        *string   `hcl:"volume_size,optional"`
-	VolumeSizeRange   hcl.Range `hcl:"volume_size,attr_value_range"`
-	Heap              *string   `hcl:"heap,optional"`
-	HeapRange         hcl.Range `hcl:"heap,attr_value_range"`
-	NodePool          *string   `hcl:"node_pool,optional"`
-	NodePoolRange     hcl.Range `hcl:"node_pool,attr_value_range"`
-	DeclRange         hcl.Range `hcl:",def_range"`
+	Namespace          *string   `hcl:"namespace,optional"`
+	NamespaceRange     hcl.Range `hcl:"namespace,attr_value_range"`
+	Backend            *string   `hcl:"backend,optional"`
+	BackendRange       hcl.Range `hcl:"backend,attr_value_range"`
+	Replicas           *int      `hcl:"replicas,optional"`
+	ReplicasRange      hcl.Range `hcl:"replicas,attr_value_range"`
+	StorageClass       string    `hcl:"storage_class,attr"`
+	StorageClassRange  hcl.Range `hcl:"storage_class,attr_value_range"`
+	VolumeSize         *string   `hcl:"volume_size,optional"`
+	VolumeSizeRange    hcl.Range `hcl:"volume_size,attr_value_range"`
+	Heap               *string   `hcl:"heap,optional"`
+	HeapRange          hcl.Range `hcl:"heap,attr_value_range"`
+	NodePool           *string   `hcl:"node_pool,optional"`
+	NodePoolRange      hcl.Range `hcl:"node_pool,attr_value_range"`
+	RetentionDays      *int      `hcl:"retention_days,optional"`
+	RetentionDaysRange hcl.Range `hcl:"retention_days,attr_value_range"`
+	DeclRange          hcl.Range `hcl:",def_range"`
 }
 
 // Autoscaling turns on metrics-server and, with a cloud provider, the
@@ -343,6 +345,7 @@ const (
 	DefaultLoggingReplicas      = 3
 	DefaultLoggingVolume        = "100Gi"
 	DefaultLoggingHeap          = "2g"
+	DefaultLoggingRetentionDays = 14
 	DefaultPodSecurity          = "restricted"
 	DefaultReclaimPolicy        = "Delete"
 	DefaultBindingMode          = "WaitForFirstConsumer"
@@ -425,6 +428,12 @@ func (l *Logging) VolumeSizeOrDefault() string { return or(l.VolumeSize, Default
 
 // HeapOrDefault returns the JVM heap of each search node.
 func (l *Logging) HeapOrDefault() string { return or(l.Heap, DefaultLoggingHeap) }
+
+// RetentionDaysOrDefault returns how many days of daily log indices the
+// retention job keeps.
+func (l *Logging) RetentionDaysOrDefault() int {
+	return or(l.RetentionDays, DefaultLoggingRetentionDays)
+}
 
 // ModeOrDefault returns the VPA update mode.
 func (v *VerticalPodAutoscaler) ModeOrDefault() string { return or(v.Mode, DefaultVPAMode) }

@@ -399,6 +399,9 @@ func (v *validator) logging() {
 		v.errorf(l.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"2g\" or \"1536m\".", *l.Heap)
 	}
 	v.poolRef(l.NodePool, l.NodePoolRange, ctx)
+	if n := l.RetentionDaysOrDefault(); n < 1 || n > 3650 {
+		v.errorf(l.RetentionDaysRange, ctx, "Invalid retention", "retention_days must be 1 to 3650: the retention job deletes each daily logs-YYYY.MM.DD index once it is that many days old; got %d. Size it to what the volumes hold, such as 14.", n)
+	}
 	if l.Namespace != nil && v.s.Monitoring != nil && *l.Namespace == v.s.Monitoring.NamespaceOrDefault() {
 		v.errorf(l.NamespaceRange, ctx, "Shared namespace", "Logging and monitoring share namespace %q; give each its own so their policies stay apart.", *l.Namespace)
 	}

@@ -56,8 +56,9 @@ storage_class "standard" {
 }
 
 logging {
-  namespace     = "logs"
-  backend       = "opensearch"
-  storage_class = "standard"
-  heap          = "1536m"
+  namespace      = "logs"
+  backend        = "opensearch"
+  storage_class  = "standard"
+  heap           = "1536m"
+  retention_days = 30
 }

@@ -97,6 +97,7 @@ logging {
   replicas      = 2 # ERROR: Search cluster too small
   storage_class = "fast"
   heap          = "2GB" # ERROR: Invalid heap size
+  retention_days = 0 # ERROR: Invalid retention
 }
 
 autoscaling {

@@ -23,7 +23,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/manifest"
@@ -743,86 +742,6 @@ func TestSparkRole(t *testing.T) {
 	}
 }
 
-// hsPod is a pod for the network policy checks.
-type hsPod struct {
-	namespace string
-	labels    map[string]string
-}
-
-// hsAllowed evaluates the NetworkPolicies of the two components and the
-// namespaces' default-deny the way the API defines them: a connection
-// passes when a policy selecting the source allows it out and a policy
-// selecting the destination allows it in (a side no policy selects is
-// open, but every namespace here has default-deny).
-func hsAllowed(policies []*networkingv1.NetworkPolicy, from, to hsPod, port int) bool {
-	return hsSide(policies, from, to, port, networkingv1.PolicyTypeEgress) && hsSide(policies, to, from, port, networkingv1.PolicyTypeIngress)
-}
-
-func hsSide(policies []*networkingv1.NetworkPolicy, self, peer hsPod, port int, dir networkingv1.PolicyType) bool {
-	selected := false
-	for _, p := range policies {
-		sel, _ := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
-		if p.Namespace != self.namespace || !sel.Matches(labels.Set(self.labels)) || !slices.Contains(p.Spec.PolicyTypes, dir) {
-			continue
-		}
-		selected = true
-		var rules [][]networkingv1.NetworkPolicyPeer
-		var ports [][]networkingv1.NetworkPolicyPort
-		if dir == networkingv1.PolicyTypeEgress {
-			for _, r := range p.Spec.Egress {
-				rules, ports = append(rules, r.To), append(ports, r.Ports)
-			}
-		} else {
-			for _, r := range p.Spec.Ingress {
-				rules, ports = append(rules, r.From), append(ports, r.Ports)
-			}
-		}
-		for i := range rules {
-			if hsPeerMatches(rules[i], p.Namespace, peer) && hsPortMatches(ports[i], port) {
-				return true
-			}
-		}
-	}
-	return !selected
-}
-
-func hsPeerMatches(peers []networkingv1.NetworkPolicyPeer, policyNS string, peer hsPod) bool {
-	if len(peers) == 0 {
-		return true
-	}
-	for _, p := range peers {
-		if p.IPBlock != nil {
-			continue // pods are not matched by address here
-		}
-		nsOK := p.NamespaceSelector == nil && peer.namespace == policyNS
-		if p.NamespaceSelector != nil {
-			sel, _ := metav1.LabelSelectorAsSelector(p.NamespaceSelector)
-			nsOK = sel.Matches(labels.Set{"kubernetes.io/metadata.name": peer.namespace})
-		}
-		podOK := true
-		if p.PodSelector != nil {
-			sel, _ := metav1.LabelSelectorAsSelector(p.PodSelector)
-			podOK = sel.Matches(labels.Set(peer.labels))
-		}
-		if nsOK && podOK {
-			return true
-		}
-	}
-	return false
-}
-
-func hsPortMatches(ports []networkingv1.NetworkPolicyPort, port int) bool {
-	if len(ports) == 0 {
-		return true
-	}
-	for _, p := range ports {
-		if p.Port == nil || (p.Port.Type == intstr.Int && int(p.Port.IntVal) == port) {
-			return true
-		}
-	}
-	return false
-}
-
 // TestHDFSSparkNetworkPolicies walks the flows HDFS and Spark need through
 // the rendered policies, and some that must stay closed.
 func TestHDFSSparkNetworkPolicies(t *testing.T) {
@@ -836,16 +755,16 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 				Spec:       networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}},
 			})
 		}
-		app := func(ns, name string) hsPod { return hsPod{ns, map[string]string{"app.kubernetes.io/name": name}} }
+		app := func(ns, name string) netPod { return netPod{ns, labels.Set{"app.kubernetes.io/name": name}} }
 		nn, dn, jn := app(h.Namespace, "namenode"), app(h.Namespace, "datanode"), app(h.Namespace, "journalnode")
 		dn.labels["hdfs.blueprint.dev/zone"] = h.DataNodeSets[0].Zone
-		driver := hsPod{s.Namespace, map[string]string{"spark-role": "driver", "spark-app-selector": "spark-1"}}
-		executor := hsPod{s.Namespace, map[string]string{"spark-role": "executor", "spark-app-selector": "spark-1"}}
-		client := hsPod{"analytics", map[string]string{"hdfs.blueprint.dev/client": "true"}}
-		stranger := hsPod{"default", map[string]string{"app": "web"}}
+		driver := netPod{s.Namespace, labels.Set{"spark-role": "driver", "spark-app-selector": "spark-1"}}
+		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
+		client := netPod{"analytics", labels.Set{"hdfs.blueprint.dev/client": "true"}}
+		stranger := netPod{"default", labels.Set{"app": "web"}}
 		flows := []struct {
 			what     string
-			from, to hsPod
+			from, to netPod
 			port     int
 			open     bool
 		}{
@@ -871,7 +790,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 		if h.HA {
 			flows = append(flows, []struct {
 				what     string
-				from, to hsPod
+				from, to netPod
 				port     int
 				open     bool
 			}{
@@ -884,7 +803,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 			}...)
 		}
 		for _, f := range flows {
-			if got := hsAllowed(policies, f.from, f.to, f.port); got != f.open {
+			if got := policyAllows(policies, f.from, f.to, f.port); got != f.open {
 				t.Errorf("%s: %s (port %d): allowed %v, want %v", c.name, f.what, f.port, got, f.open)
 			}
 		}
@@ -894,7 +813,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 			reachesAPI := false
 			for _, r := range p.Spec.Egress {
 				for _, peer := range r.To {
-					if peer.IPBlock != nil && slices.Contains(c.plan.NodeSubnets, peer.IPBlock.CIDR) && hsPortMatches(r.Ports, plan.APIServerPort) {
+					if peer.IPBlock != nil && slices.Contains(c.plan.NodeSubnets, peer.IPBlock.CIDR) && portMatches(r.Ports, plan.APIServerPort) {
 						reachesAPI = true
 					}
 				}

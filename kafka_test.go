@@ -13,7 +13,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -660,30 +659,20 @@ func checkKafkaProperties(t *testing.T, c *kafkaCase) {
 	}
 }
 
-// kafkaPeer is a pod as NetworkPolicies see it.
-type kafkaPeer struct {
-	ns     string
-	labels labels.Set
-}
-
+// netPod is a pod as NetworkPolicies see it.
 // checkKafkaPolicies evaluates every NetworkPolicy of the built tree for
 // the flows Kafka needs and a few it must not allow.
 func checkKafkaPolicies(t *testing.T, c *kafkaCase, pods map[string]labels.Set) {
 	t.Helper()
 	k := c.plan.Workloads.Kafka
-	var pols []networkingv1.NetworkPolicy
-	for _, o := range c.objs {
-		if np, ok := o.Object.(*networkingv1.NetworkPolicy); ok {
-			pols = append(pols, *np)
-		}
-	}
+	pols := networkPolicies(c.objs)
 	ns := k.Namespace
-	at := func(what string) kafkaPeer { return kafkaPeer{ns, pods[what]} }
+	at := func(what string) netPod { return netPod{ns, pods[what]} }
 	client := labels.Set{kafkaClientLabel: "true", "app": "ingest"}
-	prometheus := kafkaPeer{c.plan.Services.Monitoring.Namespace, labels.Set{"app.kubernetes.io/name": "prometheus"}}
+	prometheus := netPod{c.plan.Services.Monitoring.Namespace, labels.Set{"app.kubernetes.io/name": "prometheus"}}
 	for _, f := range []struct {
 		what     string
-		from, to kafkaPeer
+		from, to netPod
 		port     int
 		want     bool
 	}{
@@ -692,104 +681,20 @@ func checkKafkaPolicies(t *testing.T, c *kafkaCase, pods map[string]labels.Set) 
 		{"the controllers' quorum", at("controllers"), at("controllers"), k.ControllerPort, true},
 		{"the exporter to the brokers", at("exporter"), at("brokers"), k.ClientPort, true},
 		{"Prometheus to the exporter", prometheus, at("exporter"), k.ExporterPort, true},
-		{"a labelled client in another namespace", kafkaPeer{"analytics", client}, at("brokers"), k.ClientPort, true},
-		{"a labelled client in the namespace", kafkaPeer{ns, client}, at("brokers"), k.ClientPort, true},
-		{"an unlabelled pod in another namespace", kafkaPeer{"analytics", labels.Set{"app": "ingest"}}, at("brokers"), k.ClientPort, false},
-		{"an unlabelled pod in the namespace", kafkaPeer{ns, labels.Set{"app": "ingest"}}, at("brokers"), k.ClientPort, false},
-		{"a labelled client to the controllers", kafkaPeer{"analytics", client}, at("controllers"), k.ControllerPort, false},
-		{"a labelled client to the brokers' controller port", kafkaPeer{"analytics", client}, at("brokers"), k.ControllerPort, false},
+		{"a labelled client in another namespace", netPod{"analytics", client}, at("brokers"), k.ClientPort, true},
+		{"a labelled client in the namespace", netPod{ns, client}, at("brokers"), k.ClientPort, true},
+		{"an unlabelled pod in another namespace", netPod{"analytics", labels.Set{"app": "ingest"}}, at("brokers"), k.ClientPort, false},
+		{"an unlabelled pod in the namespace", netPod{ns, labels.Set{"app": "ingest"}}, at("brokers"), k.ClientPort, false},
+		{"a labelled client to the controllers", netPod{"analytics", client}, at("controllers"), k.ControllerPort, false},
+		{"a labelled client to the brokers' controller port", netPod{"analytics", client}, at("brokers"), k.ControllerPort, false},
 		{"the controllers to the brokers", at("controllers"), at("brokers"), k.ClientPort, false},
 		{"the exporter to the controllers", at("exporter"), at("controllers"), k.ControllerPort, false},
 		{"the brokers to the exporter", at("brokers"), at("exporter"), k.ExporterPort, false},
 	} {
-		if got := kafkaFlowAllowed(pols, f.from, f.to, f.port); got != f.want {
+		if got := policyAllows(pols, f.from, f.to, f.port); got != f.want {
 			t.Errorf("%s (TCP %d): allowed %v, want %v", f.what, f.port, got, f.want)
 		}
 	}
-}
-
-// kafkaFlowAllowed reports whether the policies let from open a TCP
-// connection to port on to: the source's egress and the target's ingress
-// must both allow it (a side no policy selects is open).
-func kafkaFlowAllowed(pols []networkingv1.NetworkPolicy, from, to kafkaPeer, port int) bool {
-	nsLabels := func(ns string) labels.Set { return labels.Set{"kubernetes.io/metadata.name": ns} }
-	peerMatches := func(polNS string, peer networkingv1.NetworkPolicyPeer, p kafkaPeer) bool {
-		if peer.IPBlock != nil {
-			return false
-		}
-		if peer.NamespaceSelector == nil {
-			if p.ns != polNS {
-				return false
-			}
-		} else if sel, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector); err != nil || !sel.Matches(nsLabels(p.ns)) {
-			return false
-		}
-		if peer.PodSelector == nil {
-			return true
-		}
-		sel, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
-		return err == nil && sel.Matches(p.labels)
-	}
-	portMatches := func(ports []networkingv1.NetworkPolicyPort) bool {
-		if len(ports) == 0 {
-			return true
-		}
-		for _, p := range ports {
-			if (p.Protocol == nil || *p.Protocol == corev1.ProtocolTCP) && (p.Port == nil || p.Port.IntValue() == port) {
-				return true
-			}
-		}
-		return false
-	}
-	side := func(p kafkaPeer, typ networkingv1.PolicyType, rules func(networkingv1.NetworkPolicy) bool) bool {
-		selected := false
-		for _, np := range pols {
-			sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-			if np.Namespace != p.ns || err != nil || !sel.Matches(p.labels) || !contains(kafkaPolicyTypes(np), string(typ)) {
-				continue
-			}
-			selected = true
-			if rules(np) {
-				return true
-			}
-		}
-		return !selected
-	}
-	egress := side(from, networkingv1.PolicyTypeEgress, func(np networkingv1.NetworkPolicy) bool {
-		for _, r := range np.Spec.Egress {
-			for _, peer := range r.To {
-				if peerMatches(np.Namespace, peer, to) && portMatches(r.Ports) {
-					return true
-				}
-			}
-		}
-		return false
-	})
-	ingress := side(to, networkingv1.PolicyTypeIngress, func(np networkingv1.NetworkPolicy) bool {
-		for _, r := range np.Spec.Ingress {
-			for _, peer := range r.From {
-				if peerMatches(np.Namespace, peer, from) && portMatches(r.Ports) {
-					return true
-				}
-			}
-		}
-		return false
-	})
-	return egress && ingress
-}
-
-func kafkaPolicyTypes(np networkingv1.NetworkPolicy) []string {
-	var out []string
-	for _, t := range np.Spec.PolicyTypes {
-		out = append(out, string(t))
-	}
-	if len(out) == 0 {
-		out = append(out, string(networkingv1.PolicyTypeIngress))
-		if len(np.Spec.Egress) > 0 {
-			out = append(out, string(networkingv1.PolicyTypeEgress))
-		}
-	}
-	return out
 }
 
 // kafkaScrapeJobs lists the job names of prometheus.yml.

@@ -714,17 +714,12 @@ func checkLogRetention(t *testing.T, c *loggingCase) {
 
 	// The job's pods may open 9200 on the search pods: egress from the
 	// job and ingress on the search nodes, across every policy.
-	var policies []*networkingv1.NetworkPolicy
-	for _, o := range c.objs {
-		if np, ok := o.Object.(*networkingv1.NetworkPolicy); ok {
-			policies = append(policies, np)
-		}
-	}
-	job, search := js.Template.Labels, sts.Spec.Template.Labels
-	if !logPolicyAllows(policies, job, search, 9200) {
+	policies := networkPolicies(c.objs)
+	job, search := netPod{l.Namespace, js.Template.Labels}, netPod{l.Namespace, sts.Spec.Template.Labels}
+	if !policyAllows(policies, job, search, 9200) {
 		t.Errorf("%s: the NetworkPolicies do not let log-retention reach %s on 9200", c.name, l.Search)
 	}
-	if logPolicyAllows(policies, job, search, 9300) || logPolicyAllows(policies, search, job, 9200) {
+	if policyAllows(policies, job, search, 9300) || policyAllows(policies, search, job, 9200) {
 		t.Errorf("%s: log-retention may reach only 9200 of the search nodes, and nothing may reach it", c.name)
 	}
 }
@@ -751,63 +746,6 @@ func logMountedKey(pod corev1.PodSpec, ct corev1.Container, dir, file string) st
 		}
 	}
 	return ""
-}
-
-// logPolicyAllows reports whether the policies of one namespace let a pod
-// with labels from open a TCP connection to a pod with labels to on port:
-// the sender's egress and the receiver's ingress must both allow it, each
-// either unselected by any policy of that direction or allowed by a rule.
-func logPolicyAllows(policies []*networkingv1.NetworkPolicy, from, to map[string]string, port int) bool {
-	selects := func(ls *metav1.LabelSelector, l map[string]string) bool {
-		sel, err := metav1.LabelSelectorAsSelector(ls)
-		return err == nil && sel.Matches(labels.Set(l))
-	}
-	portOK := func(ports []networkingv1.NetworkPolicyPort) bool {
-		if len(ports) == 0 {
-			return true
-		}
-		for _, p := range ports {
-			if (p.Protocol == nil || *p.Protocol == corev1.ProtocolTCP) && (p.Port == nil || p.Port.IntValue() == port) {
-				return true
-			}
-		}
-		return false
-	}
-	peerOK := func(peers []networkingv1.NetworkPolicyPeer, other map[string]string) bool {
-		if len(peers) == 0 {
-			return true
-		}
-		for _, p := range peers {
-			if p.NamespaceSelector == nil && p.IPBlock == nil && p.PodSelector != nil && selects(p.PodSelector, other) {
-				return true
-			}
-		}
-		return false
-	}
-	allowed := func(dir networkingv1.PolicyType, self, other map[string]string) bool {
-		isolated := false
-		for _, np := range policies {
-			if !slices.Contains(np.Spec.PolicyTypes, dir) || !selects(&np.Spec.PodSelector, self) {
-				continue
-			}
-			isolated = true
-			if dir == networkingv1.PolicyTypeEgress {
-				for _, r := range np.Spec.Egress {
-					if peerOK(r.To, other) && portOK(r.Ports) {
-						return true
-					}
-				}
-			} else {
-				for _, r := range np.Spec.Ingress {
-					if peerOK(r.From, other) && portOK(r.Ports) {
-						return true
-					}
-				}
-			}
-		}
-		return !isolated
-	}
-	return allowed(networkingv1.PolicyTypeEgress, from, to) && allowed(networkingv1.PolicyTypeIngress, to, from)
 }
 
 // logRetentionCurl stands in for curl: it records each call's arguments in

@@ -1,0 +1,115 @@
+package blueprint_test
+
+import (
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/blueprint-dev/blueprint/internal/manifest"
+)
+
+// netPod is a pod as NetworkPolicies see it: its namespace and labels.
+type netPod struct {
+	namespace string
+	labels    labels.Set
+}
+
+// networkPolicies picks the NetworkPolicies out of decoded objects.
+func networkPolicies(objs []manifest.Object) []*networkingv1.NetworkPolicy {
+	var out []*networkingv1.NetworkPolicy
+	for _, o := range objs {
+		if np, ok := o.Object.(*networkingv1.NetworkPolicy); ok {
+			out = append(out, np)
+		}
+	}
+	return out
+}
+
+// policyAllows evaluates NetworkPolicies the way the API defines them for
+// a TCP connection from one pod to port on another: the sender's egress
+// and the receiver's ingress must both allow it, each side either selected
+// by no policy of that direction or allowed by a rule of one that selects
+// it. Pods are not matched by address, so ipBlock peers never match.
+func policyAllows(policies []*networkingv1.NetworkPolicy, from, to netPod, port int) bool {
+	return policySide(policies, from, to, port, networkingv1.PolicyTypeEgress) &&
+		policySide(policies, to, from, port, networkingv1.PolicyTypeIngress)
+}
+
+func policySide(policies []*networkingv1.NetworkPolicy, self, peer netPod, port int, dir networkingv1.PolicyType) bool {
+	selected := false
+	for _, np := range policies {
+		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+		if np.Namespace != self.namespace || err != nil || !sel.Matches(self.labels) || !slices.Contains(policyTypes(np), dir) {
+			continue
+		}
+		selected = true
+		if dir == networkingv1.PolicyTypeEgress {
+			for _, r := range np.Spec.Egress {
+				if peerMatches(r.To, np.Namespace, peer) && portMatches(r.Ports, port) {
+					return true
+				}
+			}
+		} else {
+			for _, r := range np.Spec.Ingress {
+				if peerMatches(r.From, np.Namespace, peer) && portMatches(r.Ports, port) {
+					return true
+				}
+			}
+		}
+	}
+	return !selected
+}
+
+// policyTypes applies the API's default: Ingress, plus Egress when the
+// policy has egress rules.
+func policyTypes(np *networkingv1.NetworkPolicy) []networkingv1.PolicyType {
+	if len(np.Spec.PolicyTypes) > 0 {
+		return np.Spec.PolicyTypes
+	}
+	types := []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+	if len(np.Spec.Egress) > 0 {
+		types = append(types, networkingv1.PolicyTypeEgress)
+	}
+	return types
+}
+
+func peerMatches(peers []networkingv1.NetworkPolicyPeer, policyNS string, p netPod) bool {
+	if len(peers) == 0 {
+		return true
+	}
+	for _, peer := range peers {
+		if peer.IPBlock != nil {
+			continue
+		}
+		if peer.NamespaceSelector == nil {
+			if p.namespace != policyNS {
+				continue
+			}
+		} else if sel, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector); err != nil ||
+			!sel.Matches(labels.Set{"kubernetes.io/metadata.name": p.namespace}) {
+			continue
+		}
+		if peer.PodSelector == nil {
+			return true
+		}
+		if sel, err := metav1.LabelSelectorAsSelector(peer.PodSelector); err == nil && sel.Matches(p.labels) {
+			return true
+		}
+	}
+	return false
+}
+
+func portMatches(ports []networkingv1.NetworkPolicyPort, port int) bool {
+	if len(ports) == 0 {
+		return true
+	}
+	for _, p := range ports {
+		if (p.Protocol == nil || *p.Protocol == corev1.ProtocolTCP) && (p.Port == nil || p.Port.IntValue() == port) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package blueprint_test
 
 import (
+	"slices"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -101,7 +102,7 @@ func TestGitOps(t *testing.T) {
 					t.Errorf("%s: %s has sync wave %q, not after the namespaces' %q", ex.name, name, waves[name], waves[nsApp])
 				}
 			case "flux":
-				if !contains(deps[name], nsApp) {
+				if !slices.Contains(deps[name], nsApp) {
 					t.Errorf("%s: %s does not depend on %s", ex.name, name, nsApp)
 				}
 			}
@@ -110,13 +111,4 @@ func TestGitOps(t *testing.T) {
 	if checked < 2 {
 		t.Errorf("want an Argo CD and a Flux example in blueprints/, checked %d", checked)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

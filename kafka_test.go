@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,7 +208,7 @@ func TestKafka(t *testing.T) {
 			t.Errorf("the exporter must listen on %d only, got %+v", k.ExporterPort, ct.Ports)
 		}
 		for _, h := range k.BrokerHosts {
-			if want := "--kafka.server=" + plan.HostPort(h, k.ClientPort); !contains(ct.Args, want) {
+			if want := "--kafka.server=" + plan.HostPort(h, k.ClientPort); !slices.Contains(ct.Args, want) {
 				t.Errorf("exporter args %v lack %s", ct.Args, want)
 			}
 		}
@@ -484,7 +485,7 @@ func checkKafkaScript(t *testing.T, c *kafkaCase, ss *appsv1.StatefulSet, file s
 	if broker {
 		nodeID, domain = plan.KafkaBrokerIDBase+ordinal, k.BrokerDomain
 		listener = fmt.Sprintf("PLAINTEXT://%s.%s:%d", pod, domain, k.ClientPort)
-		if !contains(k.BrokerHosts, pod+"."+domain) {
+		if !slices.Contains(k.BrokerHosts, pod+"."+domain) {
 			t.Errorf("%s: the advertised name %s.%s is not among the plan's broker hosts %v", ss.Name, pod, domain, k.BrokerHosts)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -260,7 +261,7 @@ func checkScrapeJobs(t *testing.T, m *plan.Monitoring, c promConfig) {
 	if len(jobs) != len(c.ScrapeConfigs) {
 		t.Errorf("prometheus.yml repeats a job_name")
 	}
-	if !contains(c.RuleFiles, "*.rules.yml") {
+	if !slices.Contains(c.RuleFiles, "*.rules.yml") {
 		t.Errorf("prometheus.yml rule_files = %v, want the *.rules.yml beside it", c.RuleFiles)
 	}
 	targets := func(job string) []string {
@@ -459,7 +460,7 @@ func checkAlertmanagerConfig(t *testing.T, m *plan.Monitoring, tree render.Tree)
 	}
 	watchdog := ""
 	for _, r := range c.Route.Routes {
-		if contains(r.Matchers, `alertname = "Watchdog"`) {
+		if slices.Contains(r.Matchers, `alertname = "Watchdog"`) {
 			watchdog = r.Receiver
 		}
 	}
@@ -680,7 +681,7 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 	}
 	for _, want := range append([]int{plan.KubeletPort, 9100, plan.EtcdMetricsPort, plan.SchedulerPort, plan.ControllerMgrPort,
 		plan.KubeProxyMetrics, plan.APIServerPort}, ex.plan.Endpoint.Port) {
-		if !contains(ports, strconv.Itoa(want)) {
+		if !slices.Contains(ports, strconv.Itoa(want)) {
 			t.Errorf("prometheus-egress does not open port %d to the nodes (has %v)", want, ports)
 		}
 	}

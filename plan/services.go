@@ -2,6 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -572,7 +574,7 @@ func buildAccess(sv *Services, s *spec.Spec) {
 			RoleName: b.Role, Subjects: subjects(b.Subjects(), b.Namespace), Source: "role_binding"})
 	}
 	for _, t := range s.Teams {
-		for _, ns := range sortedKeys(t.Namespaces) {
+		for _, ns := range slices.Sorted(maps.Keys(t.Namespaces)) {
 			role := t.Namespaces[ns]
 			sv.Bindings = append(sv.Bindings, Binding{Name: "team-" + t.Name + "-" + role, Namespace: ns,
 				RoleKind: "ClusterRole", RoleName: role, Subjects: subjects(t.Subjects(), ns), Source: "team " + t.Name})
@@ -606,19 +608,10 @@ func subjects(s spec.Subjects, ns string) []Subject {
 
 func sortedLabels(m map[string]string) []Label {
 	out := make([]Label, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, Label{k, m[k]})
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func deref(s *string) string {

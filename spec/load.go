@@ -3,8 +3,10 @@ package spec
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -210,7 +212,7 @@ func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext) (map[string]cty.Value
 	for _, b := range blocks {
 		as, ad := b.Body.JustAttributes()
 		diags = append(diags, ad...)
-		for _, name := range sortedKeys(as) {
+		for _, name := range slices.Sorted(maps.Keys(as)) {
 			a := as[name]
 			if prev, dup := attrs[name]; dup {
 				diags = append(diags, &hcl.Diagnostic{
@@ -230,7 +232,7 @@ func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext) (map[string]cty.Value
 	users := map[string][]string{} // the locals that refer to each local
 	waiting := map[string]int{}    // references not yet evaluated
 	var ready []string
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		rs, rd := localRefs(attrs[name].Expr)
 		diags = append(diags, rd...)
 		for _, r := range rs {
@@ -241,7 +243,7 @@ func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext) (map[string]cty.Value
 				continue
 			}
 			detail := fmt.Sprintf("There is no local value named %q.", r.name)
-			if s := Suggest(r.name, sortedKeys(attrs)); s != "" {
+			if s := Suggest(r.name, slices.Sorted(maps.Keys(attrs))); s != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", s)
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown local value", Detail: detail, Subject: r.rng.Ptr()})
@@ -279,7 +281,7 @@ func evalLocals(blocks []*hcl.Block, ctx *hcl.EvalContext) (map[string]cty.Value
 			}
 		}
 	}
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		if _, ok := done[name]; !ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -327,15 +329,6 @@ func localRefs(expr hcl.Expression) ([]localRef, hcl.Diagnostics) {
 		}
 	}
 	return names, diags
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // splitVar splits a -var argument at its first '='.

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -57,7 +59,7 @@ func (l *Loader) variables(blocks []*hcl.Block, opts Options, g *guard) (map[str
 	}
 
 	vals := map[string]cty.Value{}
-	for _, name := range sortedKeys(decl) {
+	for _, name := range slices.Sorted(maps.Keys(decl)) {
 		v := decl[name]
 		if !v.set {
 			diags = append(diags, &hcl.Diagnostic{
@@ -131,7 +133,7 @@ func (l *Loader) applyVarFile(path string, decl map[string]*variable, g *guard) 
 	}
 	attrs, ad := f.Body.JustAttributes()
 	diags = append(diags, ad...)
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		a := attrs[name]
 		v, ok := decl[name]
 		if !ok {
@@ -202,7 +204,7 @@ func (v *variable) assign(val cty.Value, subject *hcl.Range) hcl.Diagnostics {
 
 func undeclared(name string, decl map[string]*variable, subject *hcl.Range) *hcl.Diagnostic {
 	detail := fmt.Sprintf("No variable named %q is declared.", name)
-	if s := Suggest(name, sortedKeys(decl)); s != "" {
+	if s := Suggest(name, slices.Sorted(maps.Keys(decl))); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else {
 		detail += fmt.Sprintf(" Declare it with a variable %q block.", name)

@@ -2,6 +2,8 @@ package validate
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -75,7 +77,7 @@ func (v *validator) access() {
 		if len(t.Namespaces) == 0 {
 			v.errorf(t.NamespacesRange, &t.DeclRange, "Team without namespaces", "Team %q is bound nowhere. Map namespaces to view, edit or admin: namespaces = { kafka = \"edit\" }.", t.Name)
 		}
-		for _, ns := range sortedKeys(t.Namespaces) {
+		for _, ns := range slices.Sorted(maps.Keys(t.Namespaces)) {
 			v.namespaceRef(ns, t.NamespacesRange, &t.DeclRange)
 			v.oneOf(t.Namespaces[ns], builtinRoles, t.NamespacesRange, &t.DeclRange, "team role")
 		}

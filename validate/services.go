@@ -2,10 +2,12 @@ package validate
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,7 +65,7 @@ func (v *validator) images() {
 		known = append(known, k)
 	}
 	sort.Strings(known)
-	for _, name := range sortedKeys(im.Overrides) {
+	for _, name := range slices.Sorted(maps.Keys(im.Overrides)) {
 		ref := im.Overrides[name]
 		if !contains(known, name) {
 			detail := fmt.Sprintf("No image is called %q; the names are %s.", name, quoteList(known))
@@ -141,7 +143,7 @@ func (v *validator) namespaces() {
 			v.errorf(n.PodSecurityRange, &n.DeclRange, "Relaxed pod security without a reason",
 				"Namespace %q is %s instead of restricted. Say why in reason = \"…\"; it is written on the namespace for reviewers.", n.Name, level)
 		}
-		for _, k := range sortedKeys(n.Labels) {
+		for _, k := range slices.Sorted(maps.Keys(n.Labels)) {
 			v.objectLabel(k, n.Labels[k], n.LabelsRange, &n.DeclRange)
 			if strings.HasPrefix(k, "pod-security.kubernetes.io/") || k == "kubernetes.io/metadata.name" {
 				v.errorf(n.LabelsRange, &n.DeclRange, "Reserved label", "Label %q is set by blueprint from pod_security; remove it.", k)
@@ -214,7 +216,7 @@ func (v *validator) storage() {
 				v.errorf(c.ZonesRange, &c.DeclRange, "Unknown zone", "Storage class %q allows zone %q, which no zone block declares.", c.Name, z)
 			}
 		}
-		for _, k := range sortedKeys(c.Parameters) {
+		for _, k := range slices.Sorted(maps.Keys(c.Parameters)) {
 			if k == "" || strings.ContainsAny(k+c.Parameters[k], "\x00") {
 				v.errorf(c.ParametersRange, &c.DeclRange, "Invalid parameter", "Storage class %q has an empty or binary parameter.", c.Name)
 			}
@@ -544,13 +546,4 @@ func (v *validator) gitops() {
 	if g.Revision != nil && (strings.TrimSpace(*g.Revision) == "" || strings.ContainsAny(*g.Revision, " \x00\n\"~^:")) {
 		v.errorf(g.RevisionRange, ctx, "Invalid revision", "revision %q should be a branch name such as \"main\".", *g.Revision)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

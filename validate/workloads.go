@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -80,20 +81,9 @@ func (v *validator) workloadPool(pool string, poolRange hcl.Range, ctx *hcl.Rang
 		sort.Strings(zones)
 		v.errorf(rangeOr(countRange, poolRange), ctx, "Workload does not fit its pool",
 			"%d %s need %d nodes of pool %q, one each (required anti-affinity on kubernetes.io/hostname) and spread evenly over zones; the pool (declared at %s) has nodes per zone {%s}, which place at most %d. Add nodes to the pool or lower the count.",
-			count, what, count, pool, decl.DeclRange.String(), joinStrings(zones), fit)
+			count, what, count, pool, decl.DeclRange.String(), strings.Join(zones, ", "), fit)
 	}
 	return perZone
-}
-
-func joinStrings(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 func (v *validator) workloads() {

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -126,7 +128,7 @@ func embeddedPrometheusFiles(p string, b []byte) []promFile {
 		dir := p + ".d/" + strings.Trim(o.Kind+"-"+o.Metadata.Name, "-") + "/"
 		switch o.Kind {
 		case "ConfigMap":
-			for _, key := range sortedKeys(o.Data) {
+			for _, key := range slices.Sorted(maps.Keys(o.Data)) {
 				if isPrometheusConfig(key) || isRuleFile(key) {
 					found = append(found, promFile{artifact: at + ", " + key + ")", copyAs: dir + key, data: []byte(o.Data[key]), rules: isRuleFile(key)})
 				}

@@ -48,10 +48,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,7 +195,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		return Report{}, fmt.Errorf("%s: %w: no kubeadm/, loadbalancer/ or manifests/ files to check; pass the folder blueprint render wrote", opts.Dir, ErrNotATree)
 	}
 	sort.SliceStable(rep.Checks, func(i, j int) bool { return rep.Checks[i].Artifact < rep.Checks[j].Artifact })
-	for _, name := range sortedKeys(v.tools) {
+	for _, name := range slices.Sorted(maps.Keys(v.tools)) {
 		rep.Tools = append(rep.Tools, *v.tools[name])
 	}
 	return rep, nil
@@ -399,13 +401,4 @@ func listFiles(dir string) ([]string, error) {
 	})
 	sort.Strings(files)
 	return files, err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -3,6 +3,8 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -242,20 +244,11 @@ func CheckPlacement(cl Cluster, workloads []Workload) []string {
 				}
 			}
 			if len(zones) > 0 {
-				bad("%d replicas, yet no pod in zone %s, which its nodes span", len(w.Pods), strings.Join(sortedKeys(zones), ", "))
+				bad("%d replicas, yet no pod in zone %s, which its nodes span", len(w.Pods), strings.Join(slices.Sorted(maps.Keys(zones)), ", "))
 			}
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // unfit says why a pod with spec may not run on n, or "" if it may: its

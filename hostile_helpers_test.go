@@ -318,20 +318,11 @@ func copyTree(t *testing.T, from, to string) {
 // so that a case still checks everything else. In CI a missing tool fails.
 func findTool(t *testing.T, name string) string {
 	t.Helper()
-	for _, d := range toolDirs() {
-		p := filepath.Join(d, name)
-		if info, err := os.Stat(p); err == nil && !info.IsDir() {
-			return p
-		}
+	p := lookupTool(t, name)
+	if p == "" {
+		t.Logf("SKIPPING the %s checks of the hostile specs: %s is not installed here", name, name)
 	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; .ci/run installs it (see ../shared/VALIDATORS.md)", name)
-	}
-	t.Logf("SKIPPING the %s checks of the hostile specs: %s is not installed here", name, name)
-	return ""
+	return p
 }
 
 // runTool runs a validator and returns its combined output and error.

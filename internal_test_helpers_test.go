@@ -2,45 +2,40 @@ package blueprint_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"testing"
 
+	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/validate"
 )
 
-// toolDirs are searched, in order, before PATH for the real programs that
-// judge the output. .ci/run builds the Kubernetes ones into the cache folder.
-func toolDirs() []string {
-	dirs := []string{}
-	if d := os.Getenv("BLUEPRINT_TOOLS"); d != "" {
-		dirs = append(dirs, d)
+// lookupTool finds a validator where .ci/run installs it (see
+// controlplane.ToolDirs) or on PATH. In CI a missing tool fails the test;
+// elsewhere it returns "" and the caller says what is not checked.
+func lookupTool(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := controlplane.FindTool(name); err == nil {
+		return p
 	}
-	return append(dirs, "/var/cache/blueprint-tools/bin", "/usr/sbin", "/usr/local/sbin")
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed; .ci/run installs it (see ../shared/VALIDATORS.md)", name)
+	}
+	return ""
 }
 
 // tool returns the path of a validator. In CI a missing tool fails the
 // test; on a developer machine the test is skipped and says so.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	for _, d := range toolDirs() {
-		p := filepath.Join(d, name)
-		if info, err := os.Stat(p); err == nil && !info.IsDir() {
-			return p
-		}
+	p := lookupTool(t, name)
+	if p == "" {
+		t.Skipf("SKIPPED, not passed: %s is not installed here; run .ci/run's install steps to check with it", name)
 	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; .ci/run installs it (see ../shared/VALIDATORS.md)", name)
-	}
-	t.Skipf("SKIPPED, not passed: %s is not installed here; run .ci/run's install steps to check with it", name)
-	return ""
+	return p
 }
 
 // example is one spec of blueprints/ with its rendered tree.

@@ -58,12 +58,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/blueprint-dev/blueprint/internal/controlplane"
 )
 
 // DefaultDirs are searched after Options.ToolDirs and before PATH: where
 // scripts/install-validators.sh puts the Kubernetes programs it builds, and
 // where Debian installs haproxy and keepalived (not on a user's PATH).
-var DefaultDirs = []string{"/var/cache/blueprint-tools/bin", "/usr/sbin", "/usr/local/sbin"}
+var DefaultDirs = controlplane.DefaultToolDirs
 
 // DefaultTimeout bounds each program run when Options.Timeout is zero.
 const DefaultTimeout = 2 * time.Minute

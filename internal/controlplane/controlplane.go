@@ -79,16 +79,20 @@ func (o Options) programs() []string {
 	return ps
 }
 
+// DefaultToolDirs are where the real programs are found when not on PATH:
+// /var/cache/blueprint-tools/bin (where scripts/install-validators.sh
+// builds the Kubernetes servers, promtool and amtool), and /usr/sbin and
+// /usr/local/sbin, where Debian puts haproxy and keepalived.
+var DefaultToolDirs = []string{"/var/cache/blueprint-tools/bin", "/usr/sbin", "/usr/local/sbin"}
+
 // ToolDirs lists the folders searched, in order, before PATH:
-// $BLUEPRINT_TOOLS, /var/cache/blueprint-tools/bin (where
-// scripts/install-validators.sh builds the Kubernetes servers), /usr/sbin
-// and /usr/local/sbin.
+// $BLUEPRINT_TOOLS, then DefaultToolDirs.
 func ToolDirs() []string {
 	var dirs []string
 	if d := os.Getenv("BLUEPRINT_TOOLS"); d != "" {
 		dirs = append(dirs, d)
 	}
-	return append(dirs, "/var/cache/blueprint-tools/bin", "/usr/sbin", "/usr/local/sbin")
+	return append(dirs, DefaultToolDirs...)
 }
 
 // FindTool returns the path of a program: in dirs, then ToolDirs, then PATH.

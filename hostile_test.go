@@ -21,6 +21,7 @@ import (
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/validate"
+	"github.com/blueprint-dev/blueprint/verify"
 )
 
 // hostileMinimum is how many hostile specs the corpus must hold.
@@ -273,7 +274,7 @@ func checkSecrets(t *testing.T, tree render.Tree) {
 // do for the examples.
 func checkValidators(t *testing.T, p *plan.Plan, tree render.Tree, tools hostileTools) {
 	t.Helper()
-	dir := writeTree(t, tree, install)
+	dir := writeTree(t, tree, verify.Fill)
 	if tools.kubeadm != "" {
 		for _, name := range kubeadmFiles(tree) {
 			out, err := runTool(tools.kubeadm, "config", "validate", "--config", filepath.Join(dir, name))

@@ -3,6 +3,8 @@ package blueprint_test
 import (
 	"regexp"
 	"testing"
+
+	"github.com/blueprint-dev/blueprint/verify"
 )
 
 // secretShapes are strings that must never appear in rendered output.
@@ -34,7 +36,7 @@ func TestSecretScanFindsSecrets(t *testing.T) {
 	ex := examples(t)[0]
 	found := map[string]bool{}
 	for _, p := range ex.tree.Paths() {
-		b := install(ex.tree[p])
+		b := verify.Fill(ex.tree[p])
 		for what, re := range secretShapes {
 			if re.Match(b) {
 				found[what] = true

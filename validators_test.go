@@ -14,26 +14,8 @@ import (
 
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/verify"
 )
-
-// Throwaway values for the install-time placeholders, in the formats kubeadm
-// checks. They exist only in the test's temporary folder.
-var installValues = map[string]string{
-	plan.TokenVar:          "abcdef.0123456789abcdef",
-	plan.CACertHashVar:     "sha256:" + strings.Repeat("0", 64),
-	plan.CertificateKeyVar: strings.Repeat("a", 64),
-	plan.EncryptionKeyVar:  "c2VjcmV0IGtleSBmb3IgdGVzdHMgb25seSwgMzIgYnl0ZQ==",
-}
-
-// install applies what ARCHITECTURE.md tells operators to do with envsubst.
-func install(b []byte) []byte {
-	return []byte(os.Expand(string(b), func(name string) string {
-		if v, ok := installValues[name]; ok {
-			return v
-		}
-		return "${" + name + "}"
-	}))
-}
 
 // writeTree writes a tree into a fresh temporary folder.
 func writeTree(t *testing.T, tree render.Tree, transform func([]byte) []byte) string {
@@ -80,7 +62,7 @@ func kubeadmFiles(tree render.Tree) []string {
 func TestKubeadmAcceptsConfigs(t *testing.T) {
 	kubeadm := tool(t, "kubeadm")
 	for _, ex := range examples(t) {
-		dir := writeTree(t, ex.tree, install)
+		dir := writeTree(t, ex.tree, verify.Fill)
 		files := kubeadmFiles(ex.tree)
 		if len(files) < 3 {
 			t.Fatalf("%s: expected init, join and worker configs, got %v", ex.name, files)
@@ -117,7 +99,7 @@ func TestKubeadmRefusesPlaceholders(t *testing.T) {
 func TestKubeadmInitDryRun(t *testing.T) {
 	kubeadm := tool(t, "kubeadm")
 	for _, ex := range examples(t) {
-		dir := writeTree(t, ex.tree, install)
+		dir := writeTree(t, ex.tree, verify.Fill)
 		dry := t.TempDir()
 		cfg := filepath.Join(dir, "kubeadm/init", ex.plan.ControlPlane[0].Name+".yaml")
 		cmd := exec.Command(kubeadm, "init", "--dry-run", "--config", cfg, "--ignore-preflight-errors=all")

@@ -30,7 +30,6 @@ import (
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/templates"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // hsCase is one HDFS and Spark spec of testdata/workloads, rendered, with
@@ -65,15 +64,10 @@ func hsCases(t *testing.T) []hsCase {
 func hsRender() ([]hsCase, error) {
 	var out []hsCase
 	for _, path := range hsSpecs {
-		s, diags := spec.NewLoader().Load(path, spec.Options{})
-		if s != nil {
-			diags = append(diags, validate.Spec(s)...)
-		}
+		p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 		if len(diags) > 0 {
 			return nil, fmt.Errorf("%s must validate cleanly, got: %v", path, diags)
 		}
-		p := plan.Build(s)
-		tree, err := render.Render(p)
 		if err != nil {
 			return nil, fmt.Errorf("rendering %s: %w", path, err)
 		}
@@ -832,15 +826,10 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 // Cilium, and nowhere else.
 func TestSparkAPIServerPolicyUnderCilium(t *testing.T) {
 	for _, path := range []string{"blueprints/data-platform.hcl", "testdata/workloads/hdfs-spark.hcl"} {
-		s, diags := spec.NewLoader().Load(path, spec.Options{})
-		if s != nil {
-			diags = append(diags, validate.Spec(s)...)
-		}
+		p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 		if len(diags) > 0 {
 			t.Fatalf("%s must validate cleanly, got: %v", path, diags)
 		}
-		p := plan.Build(s)
-		tree, err := render.Render(p)
 		if err != nil {
 			t.Fatalf("rendering %s: %v", path, err)
 		}

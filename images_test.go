@@ -10,10 +10,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/manifest"
-	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // TestImagesBlockRewritesEveryImage renders each example with a registry
@@ -34,14 +32,10 @@ images {
   overrides = { grafana = "`+grafana+`" }
 }
 `)...)
-		s, diags := spec.NewLoader().LoadSource(ex.path, src, spec.Options{})
-		if s != nil {
-			diags = append(diags, validate.Spec(s)...)
-		}
+		_, tree, diags, err := renderLoaded(spec.NewLoader().LoadSource(ex.path, src, spec.Options{}))
 		if diags.HasErrors() {
 			t.Fatalf("%s with an images block: %v", ex.name, diags)
 		}
-		tree, err := render.Render(plan.Build(s))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
@@ -38,6 +40,19 @@ func tool(t *testing.T, name string) string {
 	return p
 }
 
+// renderLoaded validates a spec as it came from the loader and renders it,
+// the way the CLI does: it returns every diagnostic, and a plan and tree
+// only when they hold no error. Callers decide what a warning means.
+func renderLoaded(s *spec.Spec, loadDiags hcl.Diagnostics) (*plan.Plan, render.Tree, hcl.Diagnostics, error) {
+	diags := validate.Check(s, loadDiags)
+	if diags.HasErrors() {
+		return nil, nil, diags, nil
+	}
+	p := plan.Build(s)
+	tree, err := render.Render(p)
+	return p, tree, diags, err
+}
+
 // example is one spec of blueprints/ with its rendered tree.
 type example struct {
 	name string
@@ -56,16 +71,10 @@ func examples(t *testing.T) []example {
 	}
 	var out []example
 	for _, p := range paths {
-		l := spec.NewLoader()
-		s, diags := l.Load(p, spec.Options{})
-		if s != nil {
-			diags = append(diags, validate.Spec(s)...)
-		}
+		pl, tree, diags, err := renderLoaded(spec.NewLoader().Load(p, spec.Options{}))
 		if len(diags) > 0 {
 			t.Fatalf("%s must validate cleanly, got: %v", p, diags)
 		}
-		pl := plan.Build(s)
-		tree, err := render.Render(pl)
 		if err != nil {
 			t.Fatalf("rendering %s: %v", p, err)
 		}

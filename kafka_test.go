@@ -23,7 +23,6 @@ import (
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // kafkaSpec is a cluster with a tainted three-node kafka pool, a Kafka
@@ -49,15 +48,10 @@ func renderKafka(t *testing.T, src string) *kafkaCase {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, diags := spec.NewLoader().Load(path, spec.Options{})
-	if s != nil {
-		diags = append(diags, validate.Spec(s)...)
-	}
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 	if len(diags) > 0 {
 		t.Fatalf("the spec must validate without errors or warnings: %v", diags)
 	}
-	p := plan.Build(s)
-	tree, err := render.Render(p)
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}

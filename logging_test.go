@@ -27,7 +27,6 @@ import (
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // loggingCase is a spec of testdata/services rendered with some variables.
@@ -45,15 +44,10 @@ type loggingCase struct {
 func renderLogging(t *testing.T, file string, vars ...string) *loggingCase {
 	t.Helper()
 	p := path.Join("testdata/services", file)
-	s, diags := spec.NewLoader().Load(p, spec.Options{Vars: vars})
-	if s != nil {
-		diags = append(diags, validate.Spec(s)...)
-	}
+	pl, tree, diags, err := renderLoaded(spec.NewLoader().Load(p, spec.Options{Vars: vars}))
 	if len(diags) > 0 {
 		t.Fatalf("%s must validate cleanly, got: %v", p, diags)
 	}
-	pl := plan.Build(s)
-	tree, err := render.Render(pl)
 	if err != nil {
 		t.Fatalf("rendering %s: %v", p, err)
 	}

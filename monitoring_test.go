@@ -24,7 +24,6 @@ import (
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 const monitoringDir = "manifests/monitoring"
@@ -101,18 +100,13 @@ func renderSpecText(t *testing.T, name, src string) example {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, diags := spec.NewLoader().Load(path, spec.Options{})
-	if s != nil {
-		diags = append(diags, validate.Spec(s)...)
-	}
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 	if diags.HasErrors() {
 		t.Fatalf("%s must validate: %v", name, diags)
 	}
 	for _, d := range diags {
 		t.Logf("%s: warning: %s: %s", name, d.Summary, d.Detail)
 	}
-	p := plan.Build(s)
-	tree, err := render.Render(p)
 	if err != nil {
 		t.Fatalf("rendering %s: %v", name, err)
 	}

@@ -19,9 +19,7 @@ import (
 
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // vpaCRDTemplate is the VPA CRDs, generated from the vertical-pod-autoscaler
@@ -156,15 +154,10 @@ func vpaExamples(t *testing.T) []example {
 		default:
 			variant = append(src, []byte("\nautoscaling {\n  vertical_pod_autoscaler {}\n}\n")...)
 		}
-		s, diags := spec.NewLoader().LoadSource(ex.path, variant, spec.Options{})
-		if s != nil {
-			diags = append(diags, validate.Spec(s)...)
-		}
+		p, tree, diags, err := renderLoaded(spec.NewLoader().LoadSource(ex.path, variant, spec.Options{}))
 		if diags.HasErrors() {
 			t.Fatalf("%s with the VPA toggled: %v", ex.name, diags)
 		}
-		p := plan.Build(s)
-		tree, err := render.Render(p)
 		if err != nil {
 			t.Fatalf("%s with the VPA toggled: %v", ex.name, err)
 		}

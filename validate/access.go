@@ -65,10 +65,7 @@ func (v *validator) access() {
 				}
 			}
 			detail := fmt.Sprintf("Binding %q names role %q, which is neither a role of this spec in namespace %q nor a built-in role (%s).", b.Name, b.Role, b.Namespace, quoteList(known))
-			if s := spec.Suggest(b.Role, known); s != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", s)
-			}
-			v.errorf(b.RoleRange, &b.DeclRange, "Unknown role", "%s", detail)
+			v.errorf(b.RoleRange, &b.DeclRange, "Unknown role", "%s", detail+didYouMean(b.Role, known))
 		}
 		v.subjects(b.Subjects(), b.NameRange, &b.DeclRange, "role binding "+b.Name)
 	}

@@ -129,8 +129,8 @@ func (v *validator) undeclaredZone(name, what string, subject hcl.Range, context
 	}
 	detail := what
 	declared := v.zoneNames()
-	if s := spec.Suggest(name, declared); s != "" && len(name) > 3 {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
+	if len(name) > 3 {
+		detail += didYouMean(name, declared)
 	}
 	detail += fmt.Sprintf(" Declared zones: %s. Add a zone %q {} block or use one of those.", quoteList(declared), name)
 	v.errorf(subject, context, "Undeclared zone", "%s", detail)

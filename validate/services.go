@@ -8,7 +8,6 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -60,19 +59,12 @@ func (v *validator) images() {
 	if im.Registry != nil && !registryHost.MatchString(*im.Registry) {
 		v.errorf(im.RegistryRange, &im.DeclRange, "Invalid registry", "registry %q should be a host, optional port and path without a scheme, such as \"mirror.example.com:5000/library\".", *im.Registry)
 	}
-	known := make([]string, 0, len(spec.DefaultImages))
-	for k := range spec.DefaultImages {
-		known = append(known, k)
-	}
-	sort.Strings(known)
+	known := slices.Sorted(maps.Keys(spec.DefaultImages))
 	for _, name := range slices.Sorted(maps.Keys(im.Overrides)) {
 		ref := im.Overrides[name]
 		if !contains(known, name) {
 			detail := fmt.Sprintf("No image is called %q; the names are %s.", name, quoteList(known))
-			if s := spec.Suggest(name, known); s != "" {
-				detail += fmt.Sprintf(" Did you mean %q?", s)
-			}
-			v.errorf(im.OverridesRange, &im.DeclRange, "Unknown image", "%s", detail)
+			v.errorf(im.OverridesRange, &im.DeclRange, "Unknown image", "%s", detail+didYouMean(name, known))
 		}
 		if !imageRef.MatchString(ref) || strings.HasSuffix(ref, ":latest") {
 			v.errorf(im.OverridesRange, &im.DeclRange, "Image not pinned", "Image %q for %s must name a version tag or a sha256 digest (not latest), so that every node runs the same bits.", ref, name)
@@ -111,10 +103,7 @@ func (v *validator) namespaceRef(ns string, rng hcl.Range, ctx *hcl.Range) {
 		return
 	}
 	detail := fmt.Sprintf("Namespace %q is not declared. Add namespace %q {} or use one of %s.", ns, ns, quoteList(known))
-	if s := spec.Suggest(ns, known); s != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
-	}
-	v.errorf(rng, ctx, "Unknown namespace", "%s", detail)
+	v.errorf(rng, ctx, "Unknown namespace", "%s", detail+didYouMean(ns, known))
 }
 
 // objectName checks a name that becomes a Kubernetes object name.
@@ -178,11 +167,12 @@ func (v *validator) storageClassRef(name string, rng hcl.Range, ctx *hcl.Range) 
 		}
 	}
 	detail := fmt.Sprintf("Storage class %q is not declared in this spec.", name)
-	if len(known) == 0 {
+	switch hint := didYouMean(name, known); {
+	case len(known) == 0:
 		detail += " Add a storage_class block for it."
-	} else if s := spec.Suggest(name, known); s != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
-	} else {
+	case hint != "":
+		detail += hint
+	default:
 		detail += " Declared: " + quoteList(known) + "."
 	}
 	v.errorf(rng, ctx, "Unknown storage class", "%s", detail)
@@ -293,10 +283,7 @@ func (v *validator) poolRef(name *string, rng hcl.Range, ctx *hcl.Range) {
 		}
 	}
 	detail := fmt.Sprintf("Node pool %q is not declared; pools: %s.", *name, quoteList(known))
-	if s := spec.Suggest(*name, known); s != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
-	}
-	v.errorf(rng, ctx, "Unknown node pool", "%s", detail)
+	v.errorf(rng, ctx, "Unknown node pool", "%s", detail+didYouMean(*name, known))
 }
 
 func (v *validator) serviceNamespace(ns *string, rng hcl.Range, ctx *hcl.Range) {

@@ -128,11 +128,17 @@ func (v *validator) oneOf(value string, allowed []string, subject hcl.Range, con
 		}
 	}
 	detail := fmt.Sprintf("%s must be one of %s; got %q.", what, quoteList(allowed), value)
-	if s := spec.Suggest(value, allowed); s != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
-	}
-	v.errorf(subject, context, "Invalid "+what, "%s", detail)
+	v.errorf(subject, context, "Invalid "+what, "%s", detail+didYouMean(value, allowed))
 	return false
+}
+
+// didYouMean is the hint that names the known value nearest to a wrong one,
+// or "" when none is near.
+func didYouMean(value string, known []string) string {
+	if s := spec.Suggest(value, known); s != "" {
+		return fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return ""
 }
 
 // quoteList writes at most ten items: a hint that lists thousands of names

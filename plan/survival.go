@@ -2,8 +2,11 @@ package plan
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // WorkloadRow is one line of ARCHITECTURE.md's workload table: where a
@@ -19,8 +22,8 @@ type WorkloadRow struct {
 // spread is how a topology spread with maxSkew 1 places n pods over the
 // zones of a pool that have nodes: as evenly as possible, the first zones
 // (in name order) taking the remainder. It returns the zones in order and
-// the most pods one zone holds.
-func (p *Plan) spread(pool string, n int) (string, int) {
+// the most pods one zone holds, and how many zones that is.
+func (p *Plan) spread(pool string, n int) (string, int, int) {
 	perZone := map[string]int{}
 	for _, pl := range p.Pools {
 		if pl.Name != pool {
@@ -30,13 +33,9 @@ func (p *Plan) spread(pool string, n int) (string, int) {
 			perZone[node.Zone]++
 		}
 	}
-	zones := make([]string, 0, len(perZone))
-	for z := range perZone {
-		zones = append(zones, z)
-	}
-	sort.Strings(zones)
+	zones := slices.Sorted(maps.Keys(perZone))
 	if len(zones) == 0 {
-		return "no nodes", n
+		return "no nodes", n, 0
 	}
 	parts := make([]string, len(zones))
 	most := 0
@@ -48,7 +47,7 @@ func (p *Plan) spread(pool string, n int) (string, int) {
 		most = max(most, c)
 		parts[i] = fmt.Sprintf("%s: %d", z, c)
 	}
-	return strings.Join(parts, ", "), most
+	return strings.Join(parts, ", "), most, len(zones)
 }
 
 // WorkloadRows describes each workload's placement and its survival of one
@@ -56,12 +55,11 @@ func (p *Plan) spread(pool string, n int) (string, int) {
 func (p *Plan) WorkloadRows() []WorkloadRow {
 	var rows []WorkloadRow
 	if k := p.Workloads.Kafka; k != nil {
-		where, lost := p.spread(k.Placement.Pool, k.Brokers)
+		where, lost, zones := p.spread(k.Placement.Pool, k.Brokers)
 		left := k.Brokers - lost
 		// Rack awareness puts each partition's replicas in different zones,
 		// so one zone holds at most ceil(rf / zones) of them.
-		zones := max(1, strings.Count(where, ":"))
-		replicasLost := (k.ReplicationFactor + min(zones, k.ReplicationFactor) - 1) / min(zones, k.ReplicationFactor)
+		replicasLost := validate.LossPerZone(k.ReplicationFactor, min(max(1, zones), k.ReplicationFactor))
 		replicasLeft := k.ReplicationFactor - replicasLost
 		verdict := fmt.Sprintf("%d brokers left; each partition keeps %d of %d replicas", left, replicasLeft, k.ReplicationFactor)
 		if replicasLeft >= k.MinInsyncReplicas {
@@ -70,7 +68,7 @@ func (p *Plan) WorkloadRows() []WorkloadRow {
 			verdict += fmt.Sprintf(", below min.insync.replicas %d: **acks=all writes stop** until the zone is back", k.MinInsyncReplicas)
 		}
 		rows = append(rows, WorkloadRow{"Kafka brokers", k.Brokers, k.Placement.Pool, where, verdict})
-		cwhere, clost := p.spread(k.ControllerPlacement.Pool, k.Controllers)
+		cwhere, clost, _ := p.spread(k.ControllerPlacement.Pool, k.Controllers)
 		quorum := k.Controllers/2 + 1
 		cverdict := fmt.Sprintf("%d of %d controllers left, quorum %d: metadata changes go on", k.Controllers-clost, k.Controllers, quorum)
 		if k.Controllers-clost < quorum {
@@ -79,11 +77,11 @@ func (p *Plan) WorkloadRows() []WorkloadRow {
 		rows = append(rows, WorkloadRow{"Kafka controllers (KRaft)", k.Controllers, k.ControllerPlacement.Pool, cwhere, cverdict})
 	}
 	if h := p.Workloads.HDFS; h != nil {
-		nwhere, _ := p.spread(h.Placement.Pool, h.NameNodes)
+		nwhere, _, _ := p.spread(h.Placement.Pool, h.NameNodes)
 		if h.HA {
 			rows = append(rows, WorkloadRow{"HDFS NameNodes", h.NameNodes, h.Placement.Pool, nwhere,
 				"the NameNode in the other zone holds the namespace; if the active one was lost, an operator promotes the standby (`hdfs haadmin -failover`)"})
-			jwhere, jlost := p.spread(h.Placement.Pool, h.JournalNodes)
+			jwhere, jlost, _ := p.spread(h.Placement.Pool, h.JournalNodes)
 			jverdict := fmt.Sprintf("%d of %d JournalNodes left: edits are still written to a majority", h.JournalNodes-jlost, h.JournalNodes)
 			if h.JournalNodes-jlost < h.JournalNodes/2+1 {
 				jverdict = fmt.Sprintf("%d of %d JournalNodes left: **no majority, the NameNodes stop**", h.JournalNodes-jlost, h.JournalNodes)
@@ -93,9 +91,8 @@ func (p *Plan) WorkloadRows() []WorkloadRow {
 			rows = append(rows, WorkloadRow{"HDFS NameNode", 1, h.Placement.Pool, nwhere,
 				"**HDFS is unavailable** while the NameNode's zone is down (no NameNode HA); its metadata volume keeps the data"})
 		}
-		dwhere, dlost := p.spread(h.Placement.Pool, h.DataNodes)
-		zones := max(1, strings.Count(dwhere, ":"))
-		per := (h.Replication + min(zones, h.Replication) - 1) / min(zones, h.Replication)
+		dwhere, dlost, zones := p.spread(h.Placement.Pool, h.DataNodes)
+		per := validate.LossPerZone(h.Replication, min(max(1, zones), h.Replication))
 		dverdict := fmt.Sprintf("%d DataNodes left; with replicas spread over zones each block keeps %d of %d copies", h.DataNodes-dlost, h.Replication-per, h.Replication)
 		if h.Replication-per < 1 {
 			dverdict = fmt.Sprintf("%d DataNodes left; **blocks whose copies were all in that zone are unreadable**", h.DataNodes-dlost)

@@ -50,9 +50,9 @@ func placeable(perZone map[string]int) int {
 	return total
 }
 
-// lossPerZone is the most pods of a set of n, spread evenly over z zones,
-// that one zone holds.
-func lossPerZone(n, z int) int {
+// LossPerZone is the most pods of a set of n, spread evenly over z zones,
+// that one zone holds: what losing the worst zone costs.
+func LossPerZone(n, z int) int {
 	if z <= 0 {
 		return n
 	}
@@ -151,14 +151,14 @@ func (v *validator) kafka() {
 		cZones := v.workloadPool(cpool, rangeOr(k.ControllerPoolRange, k.NodePoolRange), ctx, controllers, k.ControllersRange, "Kafka controllers")
 		if perZone != nil && rf <= brokers && isr < rf && len(perZone) > 0 {
 			// Rack awareness spreads each partition's replicas over zones.
-			if lost := lossPerZone(rf, min(len(perZone), rf)); rf-lost < isr {
+			if lost := LossPerZone(rf, min(len(perZone), rf)); rf-lost < isr {
 				v.warnf(rangeOr(k.MinInsyncReplicasRange, k.NodePoolRange), ctx, "Losing one zone stops writes",
 					"Pool %q spans %d zone(s): losing one takes %d of each partition's %d replicas, leaving %d, below min_insync_replicas %d, so acks=all producers stop. Spread the pool over more zones or lower min_insync_replicas.",
 					k.NodePool, len(perZone), lost, rf, rf-lost, isr)
 			}
 		}
 		if cZones != nil && len(cZones) > 0 {
-			if lost := lossPerZone(controllers, len(cZones)); controllers-lost < controllers/2+1 {
+			if lost := LossPerZone(controllers, len(cZones)); controllers-lost < controllers/2+1 {
 				v.warnf(rangeOr(k.ControllersRange, k.NodePoolRange), ctx, "Losing one zone loses the KRaft quorum",
 					"%d controllers over %d zone(s): one zone holds %d, and the %d left are not a majority. Spread the controllers' pool over at least three zones.",
 					controllers, len(cZones), lost, controllers-lost)
@@ -214,7 +214,7 @@ func (v *validator) hdfs() {
 			v.workloadPool(h.NodePool, h.NodePoolRange, ctx, 3, h.HARange, "JournalNodes (NameNode HA)")
 		}
 		if perZone != nil && len(perZone) > 0 && repl <= dn {
-			if lost := lossPerZone(repl, min(len(perZone), repl)); lost >= repl {
+			if lost := LossPerZone(repl, min(len(perZone), repl)); lost >= repl {
 				v.warnf(rangeOr(h.ReplicationRange, h.NodePoolRange), ctx, "Losing one zone loses data",
 					"Pool %q spans one zone, so every replica of a block is in it; losing the zone makes the data unavailable.", h.NodePool)
 			}

@@ -185,7 +185,14 @@ func TestRenderOutputSpellings(t *testing.T) {
 	if code, out, errs := runCLI("render", spec, "-o", ".."); code != cli.ExitOK || !strings.HasPrefix(lastLine(out), "No changes") {
 		t.Errorf("-o ..: exit %d %s %s", code, out, errs)
 	}
-	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+	if err := os.Symlink("out", filepath.Join(parent, "current")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(parent)
+	if code, out, errs := runCLI("render", spec, "-o", "current"); code != cli.ExitOK || !strings.Contains(out, "current is a link to "+dir+": wrote into "+dir+" and left the link as it is.") {
+		t.Errorf("-o through a link must say so: exit %d %s %s", code, out, errs)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 2 {
 		t.Errorf("left beside the folder: %v", entries)
 	}
 }

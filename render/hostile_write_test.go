@@ -115,6 +115,7 @@ func TestWriteRefusesLinksAndSpecialFiles(t *testing.T) {
 		{"named pipe at a written file", "ARCHITECTURE.md", fifo},
 		{"named pipe as the manifest", render.ManifestName, fifo},
 		{"socket at a written file", "kubeadm/init/m1.yaml", socket},
+		{"device listed in the manifest", "kubeadm/join-worker/w1.yaml", device},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -172,6 +173,13 @@ func linkTo(name string) func(t *testing.T, p, elsewhere string) {
 func fifo(t *testing.T, p, _ string) {
 	if err := syscall.Mkfifo(p, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// device makes a character device like /dev/null (1, 3).
+func device(t *testing.T, p, _ string) {
+	if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Skipf("SKIPPED, not passed: cannot make a device node here: %v", err)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -698,28 +697,94 @@ func TestSparkPodTemplates(t *testing.T) {
 	}
 }
 
-// TestSparkRole checks that the drivers' Role grants exactly what a driver
-// needs to run its executors, and is bound to their account only.
+// sparkK8s is where Spark 4.0's Kubernetes code lives in apache/spark.
+const sparkK8s = "resource-managers/kubernetes/core/src/main/scala/org/apache/spark/"
+
+// sparkRequest is one request Spark's Kubernetes client (fabric8) sends to
+// the API server, read from Spark 4.0's source: the verb RBAC checks, the
+// core-group resource, and the file and call it comes from.
+type sparkRequest struct {
+	verb, resource, source, call string
+}
+
+// sparkRequests are all the requests spark-submit in cluster mode and the
+// driver make with the settings of spark-defaults.conf. The submission
+// client puts the driver's Service and ConfigMaps with server-side apply
+// (fabric8's serverSideApply, an HTTP PATCH); fabric8 6 and later sends a
+// filtered delete as one DELETE on the collection (deletecollection).
+var sparkRequests = []sparkRequest{
+	{"create", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: pods().resource(driverPod).create()"},
+	{"patch", "services", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: resourceList(driver Service, ConfigMaps).forceConflicts().serverSideApply()"},
+	{"patch", "configmaps", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: resourceList(driver Service, ConfigMaps).forceConflicts().serverSideApply()"},
+	{"delete", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: pods().resource(createdDriverPod).delete() when applying the driver's resources fails"},
+	{"watch", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: withName(driverPodName).watch(watcher) until the job ends"},
+	{"get", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: withName(driverPodName).get()"},
+	{"get", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "driverPod: pods().withName(driver).get()"},
+	{"list", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "start: withName(driver).waitUntilReady() (an informer on the driver pod)"},
+	{"watch", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "start: withName(driver).waitUntilReady() (an informer on the driver pod)"},
+	{"create", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "requestNewExecutors: pods().resource(executorPod).create()"},
+	{"delete", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "requestNewExecutors: resource(createdExecutorPod).delete() when its resources fail"},
+	{"deletecollection", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "onNewSnapshots and stop: withLabel(spark-app-selector, spark-role=executor).delete()"},
+	{"create", "configmaps", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "setUpExecutorConfigMap: configMaps().resource(configMap).create()"},
+	{"deletecollection", "configmaps", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "stop: configMaps().withLabel(spark-app-selector, spark-role=executor).delete()"},
+	{"deletecollection", "services", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "stop: services().withLabel(spark-app-selector).delete() (driver.service.deleteOnTermination)"},
+	{"list", "pods", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "doKillExecutors: withField(status.phase=Running).withLabel(...).list()"},
+	{"deletecollection", "pods", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "doKillExecutors: running.delete()"},
+	{"get", "pods", "scheduler/cluster/k8s/ExecutorPodsLifecycleManager.scala", "removeExecutorFromK8s: withName(executor).get()"},
+	{"delete", "pods", "scheduler/cluster/k8s/ExecutorPodsLifecycleManager.scala", "removeExecutorFromK8s: withName(executor).delete()"},
+	{"watch", "pods", "scheduler/cluster/k8s/ExecutorPodsWatchSnapshotSource.scala", "start: withLabel(spark-app-selector, spark-role=executor).watch()"},
+	{"list", "pods", "scheduler/cluster/k8s/ExecutorPodsPollingSnapshotSource.scala", "PollRunnable: withLabel(spark-app-selector, spark-role=executor).list()"},
+}
+
+// sparkAvoided are the settings that keep Spark off requests the Role does
+// not grant, each with what it avoids (KubernetesClusterSchedulerBackend,
+// ExecutorPodsLifecycleManager and ExecutorPodsAllocator).
+var sparkAvoided = map[string]string{
+	"spark.kubernetes.executor.deleteOnTermination":      "true",   // false: pods update, to label an ended executor inactive
+	"spark.kubernetes.allocation.pods.allocator":         "direct", // statefulset, deployment: pods patch, StatefulSets, Deployments
+	"spark.kubernetes.driver.ownPersistentVolumeClaim":   "false",  // true: persistentvolumeclaims deletecollection at stop
+	"spark.kubernetes.driver.reusePersistentVolumeClaim": "false",  // true: persistentvolumeclaims list per allocation
+}
+
+// TestSparkRole checks the drivers' Role against the requests Spark makes:
+// each one is granted, nothing is granted that no request needs, and the
+// settings that keep Spark off other requests are in spark-defaults.conf.
+// The Role before this test granted no patch, so every cluster-mode
+// submission failed at the server-side apply of the driver's Service.
 func TestSparkRole(t *testing.T) {
 	for _, c := range hsCases(t) {
 		ns := c.plan.Workloads.Spark.Namespace
 		hsObject[corev1.ServiceAccount](t, c, ns, "spark-driver")
 		role := hsObject[rbacv1.Role](t, c, ns, "spark-driver")
-		want := []rbacv1.PolicyRule{{
-			APIGroups: []string{""},
-			Resources: []string{"configmaps", "pods", "services"},
-			Verbs:     []string{"create", "delete", "deletecollection", "get", "list", "watch"},
-		}}
-		var got []rbacv1.PolicyRule
+		granted := map[string]bool{} // "verb resource"
 		for _, r := range role.Rules {
-			r = *r.DeepCopy()
-			sort.Strings(r.Resources)
-			sort.Strings(r.Verbs)
-			got = append(got, r)
+			if !slices.Equal(r.APIGroups, []string{""}) || len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
+				t.Errorf("%s: Role spark-driver: rule %v must be for the core group only, without names", c.name, r)
+			}
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					if res == "*" || v == "*" {
+						t.Errorf("%s: Role spark-driver grants a wildcard: %v", c.name, r)
+					}
+					granted[v+" "+res] = true
+				}
+			}
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: Role spark-driver grants %v, want exactly %v", c.name, got, want)
+		needed := map[string]bool{}
+		for _, q := range sparkRequests {
+			key := q.verb + " " + q.resource
+			needed[key] = true
+			if !granted[key] {
+				t.Errorf("%s: Role spark-driver does not grant %s, which Spark sends in %s%s (%s)", c.name, key, sparkK8s, q.source, q.call)
+			}
 		}
+		for key := range granted {
+			if !needed[key] {
+				t.Errorf("%s: Role spark-driver grants %s, which no request of Spark needs", c.name, key)
+			}
+		}
+		conf := sparkDefaults(t, c.name, c.file(t, "manifests/spark/spark-defaults.conf"))
+		wantProps(t, c.name+": spark-defaults.conf", conf, sparkAvoided)
 		for _, r := range hsObjects[rbacv1.Role](c) {
 			if r.Name != "spark-driver" {
 				t.Errorf("%s: unexpected Role %s/%s", c.name, r.Namespace, r.Name)

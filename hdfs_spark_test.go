@@ -242,6 +242,69 @@ func TestHDFSSiteFiles(t *testing.T) {
 	}
 }
 
+// rackFaultTolerant is the block placement policy that spreads a block's
+// copies over racks (zones, through topology.sh).
+const rackFaultTolerant = "org.apache.hadoop.hdfs.server.blockmanagement.BlockPlacementPolicyRackFaultTolerant"
+
+// maxCopiesPerRack is BlockPlacementPolicyRackFaultTolerant.getMaxNodesPerRack
+// of Hadoop 3.4 for a whole block: total copies (at most one per DataNode)
+// over the racks that hold DataNodes.
+func maxCopiesPerRack(copies, dataNodes, racks int) int {
+	total := min(copies, dataNodes)
+	switch {
+	case racks <= 1 || total <= 1:
+		return total
+	case total < racks:
+		return 1
+	}
+	return (total-1)/racks + 1
+}
+
+// TestHDFSZoneLossKeepsCopies checks that the NameNode places copies with
+// the rack-fault-tolerant policy, that every zone with DataNodes is a rack
+// of topology.sh, and that ARCHITECTURE.md's workload table states the
+// copies a block keeps when the zone with the most of them is lost, as the
+// policy places them. The default policy (before this test) put the second
+// and third copies in one remote rack: losing it lost two of three.
+func TestHDFSZoneLossKeepsCopies(t *testing.T) {
+	type hdfsCase struct {
+		name string
+		plan *plan.Plan
+		tree render.Tree
+	}
+	var cases []hdfsCase
+	for _, c := range hsCases(t) {
+		cases = append(cases, hdfsCase{c.name, c.plan, c.tree})
+	}
+	for _, ex := range examples(t) {
+		if ex.plan.Workloads.HDFS != nil {
+			cases = append(cases, hdfsCase{ex.name, ex.plan, ex.tree})
+		}
+	}
+	for _, c := range cases {
+		h := c.plan.Workloads.HDFS
+		site := parseHadoopConf(t, c.name+": hdfs-site.xml", c.tree["manifests/hdfs/hdfs-site.xml"])
+		wantProps(t, c.name+": hdfs-site.xml", site, map[string]string{"dfs.block.replicator.classname": rackFaultTolerant})
+		script := string(c.tree["manifests/hdfs/topology.sh"])
+		for _, set := range h.DataNodeSets {
+			if !strings.Contains(script, set.Service+".") || !strings.Contains(script, "rack=/"+set.Zone+" ") {
+				t.Errorf("%s: topology.sh does not map the addresses of %s to rack /%s", c.name, set.Service, set.Zone)
+			}
+		}
+		per := maxCopiesPerRack(h.Replication, h.DataNodes, len(h.DataNodeSets))
+		want := fmt.Sprintf("keeps at most %d of a block's %d copies in one zone, so each block keeps %d |", per, h.Replication, h.Replication-per)
+		row := ""
+		for _, line := range strings.Split(string(c.tree["ARCHITECTURE.md"]), "\n") {
+			if strings.HasPrefix(line, "| HDFS DataNodes |") {
+				row = line
+			}
+		}
+		if !strings.Contains(row, want) {
+			t.Errorf("%s: ARCHITECTURE.md's DataNode row %q does not say %q", c.name, row, want)
+		}
+	}
+}
+
 // TestHDFSSiteEscapesXML renders hdfs-site.xml from a plan whose values
 // hold XML's special characters: they must come back unchanged.
 func TestHDFSSiteEscapesXML(t *testing.T) {

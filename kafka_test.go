@@ -183,6 +183,29 @@ func TestKafka(t *testing.T) {
 		checkKafkaServices(t, c, "kafka-controller-headless", k.ControllerPort, pods["controllers"])
 		checkKafkaScript(t, c, controllers, "controller.properties")
 	})
+	// Each kind of pod has an account of its own, not the namespace's
+	// default, and none mounts a token: none calls the API.
+	t.Run("service accounts", func(t *testing.T) {
+		for account, ps := range map[string]corev1.PodSpec{
+			"kafka":            brokers.Spec.Template.Spec,
+			"kafka-controller": controllers.Spec.Template.Spec,
+			"kafka-exporter":   exporter.Spec.Template.Spec,
+		} {
+			if ps.ServiceAccountName != account {
+				t.Errorf("pods of %s run as service account %q, want their own %q", account, ps.ServiceAccountName, account)
+			}
+			sa := kafkaFind[*corev1.ServiceAccount](t, c, "ServiceAccount", account)
+			if sa.Namespace != k.Namespace || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken ||
+				ps.AutomountServiceAccountToken == nil || *ps.AutomountServiceAccountToken {
+				t.Errorf("service account %s/%s and its pods must not mount a token", sa.Namespace, sa.Name)
+			}
+		}
+		for _, o := range c.objs {
+			if o.Namespace == k.Namespace && (o.GVK.Kind == "RoleBinding" || o.GVK.Kind == "Role") {
+				t.Errorf("%s: Kafka's pods call no API and need no role", o)
+			}
+		}
+	})
 	t.Run("properties", func(t *testing.T) { checkKafkaProperties(t, c) })
 	t.Run("network policies", func(t *testing.T) { checkKafkaPolicies(t, c, pods) })
 	t.Run("exporter", func(t *testing.T) {

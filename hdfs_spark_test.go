@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -884,12 +885,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
 		client := netPod{"analytics", labels.Set{"hdfs.blueprint.dev/client": "true"}}
 		stranger := netPod{"default", labels.Set{"app": "web"}}
-		flows := []struct {
-			what     string
-			from, to netPod
-			port     int
-			open     bool
-		}{
+		flows := []netFlow{
 			{"DataNode registers with the NameNode", dn, nn, plan.NameNodeRPCPort, true},
 			{"DataNode pipeline to DataNode", dn, dn, plan.DataNodeDataPort, true},
 			{"DataNode block recovery on DataNode", dn, dn, plan.DataNodeIPCPort, true},
@@ -910,12 +906,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 			{"driver calls an executor's RPC port", driver, executor, plan.SparkDriverPort, false},
 		}
 		if h.HA {
-			flows = append(flows, []struct {
-				what     string
-				from, to netPod
-				port     int
-				open     bool
-			}{
+			flows = append(flows, []netFlow{
 				{"NameNode writes edits to a JournalNode", nn, jn, plan.JournalNodeRPCPort, true},
 				{"NameNode reads edits over HTTP", nn, jn, plan.JournalNodeHTTPPort, true},
 				{"JournalNode syncs from a JournalNode", jn, jn, plan.JournalNodeRPCPort, true},
@@ -924,26 +915,79 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 				{"DataNode calls a JournalNode", dn, jn, plan.JournalNodeRPCPort, false},
 			}...)
 		}
-		for _, f := range flows {
-			if got := policyAllows(policies, f.from, f.to, f.port); got != f.open {
-				t.Errorf("%s: %s (port %d): allowed %v, want %v", c.name, f.what, f.port, got, f.open)
+		checkFlows(t, c.name, policies, flows)
+		// The submitting pod and the driver, and no other pod, reach the API
+		// server: a control-plane node's address after the kubernetes
+		// Service's translation.
+		submit := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
+		checkAPIServerReach(t, c.name, c.plan, policies, map[string]netPod{
+			"spark-submit pod": submit, "driver": driver, "executor": executor, "NameNode": nn, "unlabelled pod": stranger,
+		}, map[string]bool{"spark-submit pod": true, "driver": true})
+		if policyAllows(policies, submit, nn, plan.NameNodeRPCPort) || policyAllows(policies, submit, executor, plan.SparkBlockPort) {
+			t.Errorf("%s: the spark-submit pod reaches HDFS or an executor; it needs the API server only", c.name)
+		}
+	}
+}
+
+// checkAPIServerReach checks which pods reach the API server's port on
+// every control-plane node.
+func checkAPIServerReach(t *testing.T, name string, p *plan.Plan, policies []*networkingv1.NetworkPolicy, pods map[string]netPod, want map[string]bool) {
+	t.Helper()
+	for what, pod := range pods {
+		for _, m := range p.ControlPlane {
+			addr := netip.MustParseAddr(m.Address)
+			if got := policyAllowsTo(policies, pod, addr, plan.APIServerPort); got != want[what] {
+				t.Errorf("%s: %s reaches the API server on %s:%d: %v, want %v", name, what, addr, plan.APIServerPort, got, want[what])
 			}
 		}
-		// The driver, and only the driver, reaches the API server on the
-		// node subnets.
-		for _, p := range policies {
-			reachesAPI := false
-			for _, r := range p.Spec.Egress {
-				for _, peer := range r.To {
-					if peer.IPBlock != nil && slices.Contains(c.plan.NodeSubnets, peer.IPBlock.CIDR) && portMatches(r.Ports, plan.APIServerPort) {
-						reachesAPI = true
-					}
-				}
-			}
-			if want := p.Name == "spark-driver"; reachesAPI != want {
-				t.Errorf("%s: NetworkPolicy %s/%s reaches the API server: %v, want %v", c.name, p.Namespace, p.Name, reachesAPI, want)
-			}
+	}
+}
+
+// TestSparkKafkaNetworkPolicies walks, through every policy of
+// blueprints/data-platform.hcl (Spark and Kafka, with the namespaces'
+// default-deny), the flows between Spark and Kafka: drivers and executors
+// reach the brokers, nothing else of Spark's does, and the spark-submit
+// pod reaches the API server. Before this test neither side let Spark's
+// pods through, and the submitting pod had no way to the API server.
+func TestSparkKafkaNetworkPolicies(t *testing.T) {
+	checked := 0
+	for _, ex := range examples(t) {
+		s, k := ex.plan.Workloads.Spark, ex.plan.Workloads.Kafka
+		if s == nil {
+			continue
 		}
+		policies := networkPolicies(rootObjects(t, ex))
+		driver := netPod{s.Namespace, labels.Set{"spark-role": "driver", "spark-app-selector": "spark-1"}}
+		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
+		submit := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
+		unlabelled := netPod{s.Namespace, labels.Set{"app": "notebook"}}
+		checkAPIServerReach(t, ex.name, ex.plan, policies, map[string]netPod{
+			"spark-submit pod": submit, "driver": driver, "executor": executor, "unlabelled Spark pod": unlabelled,
+		}, map[string]bool{"spark-submit pod": true, "driver": true})
+		if k == nil {
+			broker := netPod{"kafka", labels.Set{"app.kubernetes.io/name": "kafka"}}
+			if policyAllows(policies, driver, broker, plan.KafkaClientPort) {
+				t.Errorf("%s: without Kafka in the spec, the driver's policy still lets it out to a kafka namespace", ex.name)
+			}
+			continue
+		}
+		checked++
+		broker := netPod{k.Namespace, labels.Set{"app.kubernetes.io/name": "kafka", "app.kubernetes.io/managed-by": "blueprint"}}
+		controller := netPod{k.Namespace, labels.Set{"app.kubernetes.io/name": "kafka-controller", "app.kubernetes.io/managed-by": "blueprint"}}
+		elsewhere := netPod{"analytics", labels.Set{"spark-role": "driver"}}
+		checkFlows(t, ex.name, policies, []netFlow{
+			{"driver produces to a broker", driver, broker, k.ClientPort, true},
+			{"executor consumes from a broker", executor, broker, k.ClientPort, true},
+			{"spark-submit pod calls a broker", submit, broker, k.ClientPort, false},
+			{"unlabelled Spark pod calls a broker", unlabelled, broker, k.ClientPort, false},
+			{"driver calls a KRaft controller", driver, controller, k.ControllerPort, false},
+			{"executor calls a KRaft controller", executor, controller, k.ControllerPort, false},
+			{"a spark-role pod of another namespace calls a broker", elsewhere, broker, k.ClientPort, false},
+			{"broker calls the driver", broker, driver, plan.SparkDriverPort, false},
+		})
+	}
+	if checked == 0 {
+		t.Error("no example in blueprints/ has both Spark and Kafka: the flows between them go unchecked")
 	}
 }
 

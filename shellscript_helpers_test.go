@@ -44,14 +44,14 @@ func scriptShells(t *testing.T) []scriptShell {
 	return shells
 }
 
-// runScript runs a script file under a shell with env (and fakes first on
-// PATH), killing it after timeout. It returns the combined output and the
+// runScript runs a script file with args under a shell with env (and fakes
+// first on PATH), killing it after timeout. It returns the combined output and the
 // exit status; a script still running at the timeout fails the test.
-func runScript(t *testing.T, sh scriptShell, script string, env []string, fakes string, timeout time.Duration) (string, int) {
+func runScript(t *testing.T, sh scriptShell, script string, env []string, fakes string, timeout time.Duration, args ...string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sh.argv[0], append(sh.argv[1:], script)...)
+	cmd := exec.CommandContext(ctx, sh.argv[0], append(append(sh.argv[1:], script), args...)...)
 	path := os.Getenv("PATH")
 	if sh.path != "" {
 		path = sh.path + string(os.PathListSeparator) + path

@@ -80,7 +80,7 @@ func (p *Plan) WorkloadRows() []WorkloadRow {
 		nwhere, _, _ := p.spread(h.Placement.Pool, h.NameNodes)
 		if h.HA {
 			rows = append(rows, WorkloadRow{"HDFS NameNodes", h.NameNodes, h.Placement.Pool, nwhere,
-				"the NameNode in the other zone holds the namespace; if the active one was lost, an operator promotes the standby (`hdfs haadmin -failover`)"})
+				"the NameNode in the other zone holds the namespace: a lost standby changes nothing; if the active one was lost, **no NameNode is active** until an operator fails over to the other (`hdfs haadmin -failover`)"})
 			jwhere, jlost, _ := p.spread(h.Placement.Pool, h.JournalNodes)
 			jverdict := fmt.Sprintf("%d of %d JournalNodes left: edits are still written to a majority", h.JournalNodes-jlost, h.JournalNodes)
 			if h.JournalNodes-jlost < h.JournalNodes/2+1 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/plan"
@@ -152,6 +153,19 @@ func TestHDFSRules(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Error("no HDFS test spec with monitoring: the HDFS alerts go unchecked")
+	}
+	// Prometheus reaches the NameNodes' web port through every policy of
+	// the tree (the namespaces' default-deny included).
+	for _, ex := range examples(t) {
+		h, m := ex.plan.Workloads.HDFS, ex.plan.Services.Monitoring
+		if h == nil || m == nil {
+			continue
+		}
+		prometheus := netPod{m.Namespace, labels.Set{"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/managed-by": "blueprint"}}
+		namenode := netPod{h.Namespace, labels.Set{"app.kubernetes.io/name": "namenode", "app.kubernetes.io/managed-by": "blueprint"}}
+		checkFlows(t, ex.name, networkPolicies(rootObjects(t, ex)), []netFlow{
+			{"Prometheus scrapes a NameNode's /prom", prometheus, namenode, plan.NameNodeHTTPPort, true},
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -109,6 +110,40 @@ func TestLargeSpecs(t *testing.T) {
 		}
 		if got := len(s.Machines()); got != machines {
 			t.Errorf("largeSpec(%d) has %d machines", machines, got)
+		}
+	}
+}
+
+// In a large cluster the diagram draws a pool's nodes in a zone as one
+// box, and stays within the 50,000 characters Mermaid renders by default;
+// the Nodes table still lists every machine.
+func TestLargeClusterArchitecture(t *testing.T) {
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(writeLargeSpec(t, 5000), spec.Options{}))
+	if err != nil || diags.HasErrors() {
+		t.Fatal(err, diags)
+	}
+	doc := string(tree["ARCHITECTURE.md"])
+	start := strings.Index(doc, "```mermaid\n")
+	end := strings.Index(doc[start+1:], "```")
+	if start < 0 || end < 0 {
+		t.Fatal("ARCHITECTURE.md has no Mermaid diagram")
+	}
+	diagram := doc[start : start+1+end]
+	if len(diagram) > 50000 {
+		t.Errorf("the diagram has %d characters; Mermaid refuses more than 50,000", len(diagram))
+	}
+	for _, want := range []string{
+		`["pool general1: 1000 workers<br/>general1-az1-1 … general1-az1-1000"]`,
+		`["pool general2: 659 workers<br/>general2-az3-1 … general2-az3-659"]`,
+		`["spark-az2-2<br/>worker"]`, // two per zone: drawn one by one
+	} {
+		if !strings.Contains(diagram, want) {
+			t.Errorf("the diagram lacks %s", want)
+		}
+	}
+	for _, n := range p.Workers {
+		if !strings.Contains(doc, "\n| "+n.Name+" | worker | ") {
+			t.Fatalf("the Nodes table lacks %s", n.Name)
 		}
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
 
 // CacheEnv names the environment variable that controls the build cache:
@@ -132,7 +132,13 @@ func (c *BuildCache) cacheKey(t Tree, dir string, files []string) string {
 // lookup reports whether the input named key built; with wantYAML it also
 // returns the YAML, and an entry without YAML is a miss.
 func (c *BuildCache) lookup(key string, wantYAML bool) ([]byte, bool) {
-	b, err := readCacheEntry(filepath.Join(c.dir, key))
+	// Only a regular file, not through a link, of bounded size.
+	d, err := safefs.OpenDir(c.dir)
+	if err != nil {
+		return nil, false
+	}
+	defer d.Close()
+	b, err := d.ReadFile(key, maxCacheEntry)
 	if err != nil {
 		return nil, false
 	}
@@ -160,34 +166,10 @@ func (c *BuildCache) lookup(key string, wantYAML bool) ([]byte, bool) {
 	return body, true
 }
 
-// readCacheEntry reads one entry: a regular file, not through a symlink,
-// of at most maxCacheEntry bytes. Opening does not block on a FIFO.
-func readCacheEntry(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow|openNonBlock, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() || info.Size() > maxCacheEntry {
-		return nil, errors.New("not a cache entry")
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxCacheEntry+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxCacheEntry {
-		return nil, errors.New("cache entry too large")
-	}
-	return b, nil
-}
-
 // store records that the input named key built, with its YAML when given.
 // A cache that cannot be written only costs a build next time, so errors
-// are dropped.
+// are dropped. Entries are not synced to disk (safefs.WriteFile would
+// fsync each): one torn by a crash fails lookup's checks and is rebuilt.
 func (c *BuildCache) store(key string, yaml []byte) {
 	var b bytes.Buffer
 	b.WriteString(cacheMagic + "\ninput " + key + "\n")

@@ -133,6 +133,10 @@ func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), "kustomize build manifests:") {
 		t.Errorf("want the error of manifests/ first, got %v", err)
 	}
+	// Neither broken folder was recorded as built: it fails again.
+	if _, stats, err := buildEach(broken, dirs, false, cache); err == nil || stats.built != 2 {
+		t.Fatalf("second run over the broken tree: %+v, %v; want manifests and manifests/rbac built and failing", stats, err)
+	}
 }
 
 func TestBuildCacheRefusesBadEntries(t *testing.T) {

@@ -109,6 +109,13 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML) })
 	stats.built = len(todo)
 
+	if cache != nil {
+		for _, j := range todo {
+			if j.err == nil {
+				cache.store(j.key, j.yaml)
+			}
+		}
+	}
 	var out map[string][]byte
 	if wantYAML {
 		out = make(map[string][]byte, len(jobs))
@@ -120,11 +127,6 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 		}
 		if wantYAML {
 			out[j.dir] = j.yaml
-		}
-	}
-	if cache != nil {
-		for _, j := range todo {
-			cache.store(j.key, j.yaml)
 		}
 	}
 	return out, stats, nil

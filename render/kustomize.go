@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -60,13 +61,16 @@ func BuildKustomizations(t Tree, dirs []string) (map[string][]byte, error) {
 
 // buildEach builds each folder; with out set, it also stores the YAML.
 func buildEach(t Tree, dirs []string, out map[string][]byte) error {
+	if err := kustomizeguard.Check(t); err != nil {
+		return err
+	}
 	fs := filesys.MakeFsInMemory()
 	for _, p := range t.Paths() {
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
 			return fmt.Errorf("staging %s for kustomize: %w", p, err)
 		}
 	}
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	k := krusty.MakeKustomizer(kustomizeguard.Options())
 	for _, dir := range dirs {
 		m, err := k.Run(fs, "/"+dir)
 		if err != nil {

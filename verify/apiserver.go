@@ -22,11 +22,15 @@ var (
 		name:        controlplane.APIServer,
 		versionArgs: []string{"--version"},
 		versionRE:   regexp.MustCompile(`Kubernetes (v\d+\.\d+\.\d+\S*)`),
+		isolated:    true, // the version probe; the server runs on loopback
+		install:     "scripts/install-validators.sh kube-apiserver, from a blueprint checkout (builds kube-apiserver v1.37.2 from the Go module proxy)",
 	}
 	etcdProgram = program{
 		name:        controlplane.Etcd,
 		versionArgs: []string{"--version"},
 		versionRE:   regexp.MustCompile(`etcd Version: (\d+\.\d+\.\d+\S*)`),
+		isolated:    true,
+		install:     "apt-get install etcd-server (Debian), or scripts/install-validators.sh kube-apiserver from a blueprint checkout",
 	}
 )
 
@@ -42,7 +46,7 @@ const apiServerTimeout = 2 * time.Minute
 // note says so.
 func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	const root = "manifests/kustomization.yaml"
-	if !slices.Contains(v.files, root) {
+	if !slices.Contains(v.tree.paths, root) {
 		return nil, "kube-apiserver: nothing to check (no manifests/kustomization.yaml)", nil
 	}
 	const name = "kube-apiserver server-side dry run"
@@ -60,10 +64,12 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	for _, p := range v.matching(func(p string) bool { return strings.HasPrefix(p, "manifests/") }) {
 		b, err := v.read(p)
 		if err != nil {
-			return nil, "", err
+			return []Check{unreadable(apiServer, p, name, err)}, "", nil
 		}
 		tree[p] = b
 	}
+	// BuildKustomizations refuses remote bases and resources before kustomize
+	// could fetch them (internal/kustomizeguard).
 	built, err := render.BuildKustomizations(tree, []string{"manifests"})
 	var note string
 	if err == nil {
@@ -74,6 +80,9 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 		}
 		if err == nil {
 			note = platformNote(sets)
+			if why := refuseRealObjects(objs); len(why) > 0 {
+				return []Check{refused(apiServer, c.Artifact, name, why)}, note, nil
+			}
 			c.Result, c.Output, err = v.dryRun(ctx, apiServer, etcd, append(crds, objs...))
 		}
 	}
@@ -110,6 +119,7 @@ func (v *verifier) dryRun(ctx context.Context, apiServer, etcd *Tool, objs []con
 		WorkDir:     v.tmp,
 		ServiceCIDR: v.serviceCIDR(),
 		Timeout:     apiServerTimeout,
+		Env:         minimalEnv(v.tmp),
 	})
 	if err != nil {
 		return "", "", errNotStarted{err}

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/internal/platformcrds"
 	"github.com/blueprint-dev/blueprint/render"
 )
@@ -51,6 +52,24 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	}
 	const name = "kube-apiserver server-side dry run"
 	apiServer, etcd := v.tool(ctx, apiServerProgram), v.tool(ctx, etcdProgram)
+	tree := render.Tree{}
+	for _, p := range v.matching(func(p string) bool { return strings.HasPrefix(p, "manifests/") }) {
+		b, err := v.read(p)
+		if err != nil {
+			return []Check{unreadable(apiServer, p, name, err)}, "", nil
+		}
+		tree[p] = b
+	}
+	// kustomize fetches remote bases and resources as it builds: refuse
+	// them first, whether or not the servers are installed.
+	if found := kustomizeguard.Scan(tree); len(found) > 0 {
+		why := make([]string, len(found))
+		for i, f := range found {
+			why[i] = f.String()
+		}
+		return []Check{{Artifact: "manifests/", Name: name, Tool: apiServer.Name, Version: apiServer.Version, Result: Failed,
+			Output: "verify did not build manifests/ with kustomize: these references would make kustomize fetch, clone or run something:\n" + strings.Join(why, "\n")}}, "", nil
+	}
 	c := Check{Artifact: "manifests/", Name: name, Tool: apiServer.Name}
 	for _, t := range []*Tool{apiServer, etcd} {
 		if t.Missing != "" {
@@ -60,16 +79,6 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	}
 	c.Version = apiServer.Version + " with " + etcd.Version
 
-	tree := render.Tree{}
-	for _, p := range v.matching(func(p string) bool { return strings.HasPrefix(p, "manifests/") }) {
-		b, err := v.read(p)
-		if err != nil {
-			return []Check{unreadable(apiServer, p, name, err)}, "", nil
-		}
-		tree[p] = b
-	}
-	// BuildKustomizations refuses remote bases and resources before kustomize
-	// could fetch them (internal/kustomizeguard).
 	built, err := render.BuildKustomizations(tree, []string{"manifests"})
 	var note string
 	if err == nil {

@@ -126,9 +126,13 @@ func configLine(line string, word *regexp.Regexp, comments ...byte) ([]string, s
 		return nil, ""
 	}
 	fields := strings.Fields(trimmed)
-	for _, f := range fields {
+	for i, f := range fields {
 		if !word.MatchString(f) {
-			return nil, fmt.Sprintf("%q: blueprint writes no word with quotes, $ (environment variables), comment marks, \\ or other characters outside %s here", f, strings.Trim(word.String(), "^$+"))
+			at := fmt.Sprintf("%q", f)
+			if i > 0 {
+				at = fmt.Sprintf("%q %q", fields[0], f)
+			}
+			return nil, fmt.Sprintf("%s: blueprint writes no word with quotes, $ (environment variables), comment marks, \\ or other characters outside %s here", at, strings.Trim(word.String(), "^$+"))
 		}
 	}
 	return fields, ""

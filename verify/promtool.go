@@ -41,10 +41,7 @@ func isRuleFile(name string) bool {
 }
 
 func checkPromtool(ctx context.Context, v *verifier) ([]Check, string, error) {
-	found, err := v.prometheusFiles()
-	if err != nil {
-		return nil, "", err
-	}
+	found := v.prometheusFiles()
 	if len(found) == 0 {
 		return nil, "promtool: nothing to check (no prometheus.yml, *.rules.yml or PrometheusRule under manifests/)", nil
 	}
@@ -57,6 +54,7 @@ func checkPromtool(ctx context.Context, v *verifier) ([]Check, string, error) {
 		}
 		data := f.data
 		if data == nil {
+			var err error
 			if data, err = v.read(f.copyAs); err != nil {
 				checks = append(checks, unreadable(t, f.artifact, name, err))
 				continue
@@ -89,7 +87,7 @@ func checkPromtool(ctx context.Context, v *verifier) ([]Check, string, error) {
 
 // prometheusFiles finds, under manifests/, Prometheus configs and rule files
 // by name, the same names as keys of ConfigMaps, and PrometheusRule objects.
-func (v *verifier) prometheusFiles() ([]promFile, error) {
+func (v *verifier) prometheusFiles() []promFile {
 	var found []promFile
 	for _, p := range v.matching(func(p string) bool { return strings.HasPrefix(p, "manifests/") }) {
 		base := path.Base(p)
@@ -109,7 +107,7 @@ func (v *verifier) prometheusFiles() ([]promFile, error) {
 		}
 		found = append(found, embeddedPrometheusFiles(p, b)...)
 	}
-	return found, nil
+	return found
 }
 
 // object is the part of a Kubernetes object that can carry Prometheus files.

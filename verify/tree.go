@@ -49,6 +49,13 @@ func loadTree(dir string) (*tree, error) {
 	list, err := readRegular(dir, manifestName, MaxFileSize)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
+			if nested := nestedTrees(dir); len(nested) > 0 {
+				trees := fmt.Sprintf("%d blueprint trees", len(nested))
+				if len(nested) == 1 {
+					trees = "a blueprint tree"
+				}
+				return nil, notATree(dir, fmt.Sprintf("it has no %s of its own but holds %s below it (%s); verify one output folder at a time", manifestName, trees, strings.Join(nested, ", ")))
+			}
 			return nil, notATree(dir, fmt.Sprintf("it has no %s, the list of files blueprint render writes at the top of every output folder", manifestName))
 		}
 		return nil, notATree(dir, fmt.Sprintf("%s: %v", manifestName, err))

@@ -139,7 +139,9 @@ func scanFile(p string, data []byte) []Finding {
 	}
 	for _, field := range refusedFields {
 		for _, v := range lookup(top, field) {
-			add(field, v, "blueprint never writes "+field+", which runs programs or names files of its own")
+			b, _ := json.Marshal(v)
+			out = append(out, Finding{Path: p, Line: lineOfKey(data, field), Field: field, Value: string(b),
+				Why: "blueprint never writes " + field + ", which runs programs or names files of its own"})
 		}
 	}
 	for _, field := range pathFields {
@@ -230,6 +232,17 @@ func lineOf(data []byte, s string) int {
 	}
 	for i, l := range strings.Split(string(data), "\n") {
 		if strings.Contains(l, s) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// lineOfKey returns the first line of data that starts a field of that
+// name, whatever its case, or 0.
+func lineOfKey(data []byte, name string) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		if k, _, ok := strings.Cut(strings.TrimSpace(l), ":"); ok && strings.EqualFold(strings.Trim(k, `"'`), name) {
 			return i + 1
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
 
 // Limits on what verify reads from a tree: a hand-edited or hostile tree
@@ -46,10 +48,21 @@ type tree struct {
 // .blueprint-files lists are read, each one only if it is a regular file
 // reached without following a symbolic link, and within the size limits.
 func loadTree(dir string) (*tree, error) {
-	list, err := readRegular(dir, manifestName, MaxFileSize)
+	// The folder the user named is theirs to resolve; below it, safefs
+	// follows no link.
+	resolved, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	d, err := safefs.OpenDir(resolved)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	list, err := d.ReadFile(manifestName, MaxFileSize)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			if nested := nestedTrees(dir); len(nested) > 0 {
+			if nested := nestedTrees(d); len(nested) > 0 {
 				trees := fmt.Sprintf("%d blueprint trees", len(nested))
 				if len(nested) == 1 {
 					trees = "a blueprint tree"
@@ -60,7 +73,7 @@ func loadTree(dir string) (*tree, error) {
 		}
 		return nil, notATree(dir, fmt.Sprintf("%s: %v", manifestName, err))
 	}
-	if nested := nestedTrees(dir); len(nested) > 0 {
+	if nested := nestedTrees(d); len(nested) > 0 {
 		return nil, notATree(dir, fmt.Sprintf("it holds other blueprint trees below it (%s); verify one output folder at a time", strings.Join(nested, ", ")))
 	}
 	t := &tree{files: map[string][]byte{}, unreadable: map[string]string{}}
@@ -82,9 +95,9 @@ func loadTree(dir string) (*tree, error) {
 		if _, seen := t.files[line]; seen {
 			continue
 		}
-		b, err := readRegular(dir, line, MaxFileSize)
+		b, err := d.ReadFile(line, MaxFileSize)
 		if err != nil {
-			t.unreadable[line] = err.Error()
+			t.unreadable[line] = strings.TrimPrefix(err.Error(), resolved+string(filepath.Separator))
 			continue
 		}
 		if total += len(b); total > MaxTreeSize {
@@ -127,25 +140,23 @@ func badEntry(p string) string {
 	return ""
 }
 
-// nestedTrees returns the folders below dir, relative to it, that hold a
-// .blueprint-files of their own. Symbolic links are not followed, and the
-// search gives up quietly after maxWalk entries.
-func nestedTrees(dir string) []string {
+// nestedTrees returns the folders below d, relative to it, that hold a
+// .blueprint-files of their own. No link is followed, and the search gives
+// up quietly after maxWalk entries.
+func nestedTrees(d *safefs.Dir) []string {
 	var found []string
 	seen := 0
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	errEnough := errors.New("enough")
+	_ = d.Walk(func(_ *safefs.Dir, rel string, info fs.FileInfo) error {
+		if seen++; seen > maxWalk {
+			return errEnough
+		}
+		if !info.IsDir() {
 			return nil
 		}
-		if seen++; seen > maxWalk {
-			return filepath.SkipAll
-		}
-		if p != dir && d.IsDir() {
-			if _, err := readRegular(p, manifestName, MaxFileSize); err == nil {
-				rel, _ := filepath.Rel(dir, p)
-				found = append(found, filepath.ToSlash(rel))
-				return filepath.SkipDir
-			}
+		if fi, err := d.Lstat(rel + "/" + manifestName); err == nil && fi.Mode().IsRegular() {
+			found = append(found, rel)
+			return fs.SkipDir
 		}
 		return nil
 	})
@@ -158,19 +169,3 @@ func isControl(r rune) bool {
 	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
 
-// kind names a file mode's type for a person.
-func kind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	case m.IsDir():
-		return "folder"
-	case m&fs.ModeNamedPipe != 0:
-		return "FIFO"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	}
-	return "special file"
-}

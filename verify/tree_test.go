@@ -113,8 +113,8 @@ func TestSymlinksAreNotFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, link, target, want string }{
-		{"file", "loadbalancer/haproxy.cfg", shadow, "loadbalancer/haproxy.cfg is a symbolic link"},
-		{"folder", "loadbalancer", filepath.Join(outside, "lb"), "loadbalancer is a symbolic link or not a folder"},
+		{"file", "loadbalancer/haproxy.cfg", shadow, "loadbalancer/haproxy.cfg is a symbolic link, not a regular file"},
+		{"folder", "loadbalancer", filepath.Join(outside, "lb"), "loadbalancer is a symbolic link, not a folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeTree(t, map[string]string{"loadbalancer/haproxy.cfg": "global\n"})
@@ -157,7 +157,7 @@ func TestSpecialAndLargeFilesAreNotRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := checkOf(t, rep, "loadbalancer/haproxy.cfg", "haproxy -c"); c.Result != verify.Failed || !strings.Contains(c.Output, "it is a FIFO, not a regular file") {
+	if c := checkOf(t, rep, "loadbalancer/haproxy.cfg", "haproxy -c"); c.Result != verify.Failed || !strings.Contains(c.Output, "loadbalancer/haproxy.cfg is a named pipe, not a regular file") {
 		t.Errorf("a FIFO haproxy.cfg: %s %s", c.Result, c.Output)
 	}
 
@@ -168,7 +168,7 @@ func TestSpecialAndLargeFilesAreNotRead(t *testing.T) {
 	if err := syscall.Mkfifo(list, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := verify.Run(ctx, nowhere(dir)); !errors.Is(err, verify.ErrNotATree) || !strings.Contains(err.Error(), "FIFO") {
+	if _, err := verify.Run(ctx, nowhere(dir)); !errors.Is(err, verify.ErrNotATree) || !strings.Contains(err.Error(), "named pipe") {
 		t.Errorf("a FIFO .blueprint-files: %v", err)
 	}
 

@@ -168,4 +168,3 @@ func nestedTrees(d *safefs.Dir) []string {
 func isControl(r rune) bool {
 	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
-

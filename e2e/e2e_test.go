@@ -241,6 +241,9 @@ func TestSpecs(t *testing.T) {
 			}
 			res := verifyManifests(t, c, append(crds, objs...))
 			line += ", " + res.String()
+			if n, requests := checkContracts(t, c, r, objs); n > 0 {
+				line += fmt.Sprintf("; %d contracts, %d requests performed as their ServiceAccounts", n, requests)
+			}
 			if n, sets := dryRunGitOps(t, c, r.dir); n > 0 {
 				line += fmt.Sprintf("; gitops/: %d objects dry-run with the %s CRDs", n, setNames(sets))
 			}

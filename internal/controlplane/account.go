@@ -2,14 +2,10 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // ServiceAccountToken asks the API server for a token of a ServiceAccount
@@ -60,11 +56,7 @@ func (c *Client) Watch(ctx context.Context, path string) error {
 	defer resp.Body.Close() // stops the watch
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-		var st metav1.Status
-		if json.Unmarshal(b, &st) == nil && st.Message != "" {
-			return &APIError{Code: resp.StatusCode, Reason: string(st.Reason), Message: st.Message}
-		}
-		return &APIError{Code: resp.StatusCode, Message: strings.TrimSpace(string(b))}
+		return apiError(resp.StatusCode, b)
 	}
 	return nil
 }

@@ -40,7 +40,8 @@ node_pool "small" {
   memory         = "1Gi"
 }
 storage_class "ssd" {
-  provisioner = "ebs.csi.aws.com"
+  provisioner    = "ebs.csi.aws.com"
+  reclaim_policy = "Retain"
 }
 kafka "events" {
   node_pool            = "big"

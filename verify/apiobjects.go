@@ -15,7 +15,7 @@ import (
 // conversion webhook would make the API server call the webhook's URL or
 // Service whenever it converts between versions. blueprint writes no
 // conversion webhook.
-func refuseRealObjects(objs []controlplane.Object) []string {
+func refuseRealObjects(tree string, objs []controlplane.Object) []string {
 	var why []string
 	for _, o := range objs {
 		if o.GroupKind() != "CustomResourceDefinition.apiextensions.k8s.io" {
@@ -29,7 +29,7 @@ func refuseRealObjects(objs []controlplane.Object) []string {
 				webhook = webhook || s != "None"
 			}
 			if webhook {
-				why = append(why, fmt.Sprintf("manifests/: %s: spec.conversion: blueprint writes no conversion webhook; verify creates CRDs for real, and the API server would call the webhook", o))
+				why = append(why, fmt.Sprintf("%s/: %s: spec.conversion: blueprint writes no conversion webhook; verify creates CRDs for real, and the API server would call the webhook", tree, o))
 			}
 		}
 	}

@@ -169,8 +169,8 @@ func (v *validator) subjects(s spec.Subjects, name hcl.Range, ctx *hcl.Range, wh
 }
 
 func (v *validator) subjectName(n string, rng hcl.Range, ctx *hcl.Range, what string) {
-	if strings.TrimSpace(n) == "" || strings.ContainsAny(n, "\x00\n\r\t") || len(n) > 253 {
-		v.errorf(rng, ctx, "Invalid subject name", "%s: subject %q must be a non-empty name on one line, at most 253 characters.", what, n)
+	if strings.TrimSpace(n) == "" || len(n) > 253 {
+		v.errorf(rng, ctx, "Invalid subject name", "%s: subject %q must be a non-empty name of at most 253 characters.", what, n)
 	}
 	if strings.HasPrefix(n, systemSubject+"serviceaccount:") {
 		v.errorf(rng, ctx, "Service account written as a user", "%s: %q is a service account; list it in service_accounts as \"namespace/name\".", what, n)

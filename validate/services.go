@@ -207,8 +207,8 @@ func (v *validator) storage() {
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(c.Parameters)) {
-			if k == "" || strings.ContainsAny(k+c.Parameters[k], "\x00") {
-				v.errorf(c.ParametersRange, &c.DeclRange, "Invalid parameter", "Storage class %q has an empty or binary parameter.", c.Name)
+			if k == "" {
+				v.errorf(c.ParametersRange, &c.DeclRange, "Invalid parameter", "Storage class %q has a parameter without a name.", c.Name)
 			}
 		}
 		if c.Default != nil && *c.Default {
@@ -266,7 +266,7 @@ func (v *validator) storage() {
 }
 
 func (v *validator) absPath(p string, rng hcl.Range, ctx *hcl.Range) {
-	if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\x00\n") {
+	if !path.IsAbs(p) || path.Clean(p) != p {
 		v.errorf(rng, ctx, "Invalid path", "%q should be a clean absolute path such as \"/mnt/disks/ssd0\".", p)
 	}
 }
@@ -333,8 +333,8 @@ func (v *validator) receiver(r *spec.Receiver, seen map[string]bool) {
 		v.errorf(r.NameRange, ctx, "Duplicate receiver", "Receiver %q is declared twice.", r.Name)
 	}
 	seen[r.Name] = true
-	if r.Name == "" || strings.ContainsAny(r.Name, "\x00\n\r\"") {
-		v.errorf(r.NameRange, ctx, "Invalid receiver name", "Receiver names are one line of text without quotes.")
+	if r.Name == "" || strings.Contains(r.Name, `"`) {
+		v.errorf(r.NameRange, ctx, "Invalid receiver name", "Receiver names may not be empty or hold a double quote.")
 	}
 	if (r.WebhookURL == nil) == (r.EmailTo == nil) {
 		v.errorf(r.NameRange, ctx, "Receiver target", "Receiver %q needs exactly one of webhook_url or email_to.", r.Name)
@@ -527,10 +527,10 @@ func (v *validator) gitops() {
 		}
 	}
 	p := strings.Trim(g.Path, "/")
-	if g.Path == "" || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") || strings.ContainsAny(p, "\x00\n\"") {
+	if g.Path == "" || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, `"`) {
 		v.errorf(g.PathRange, ctx, "Invalid repository path", "path %q should be the folder of the repository where this rendered output is committed, such as \"clusters/dataplat\".", g.Path)
 	}
-	if g.Revision != nil && (strings.TrimSpace(*g.Revision) == "" || strings.ContainsAny(*g.Revision, " \x00\n\"~^:")) {
+	if g.Revision != nil && (strings.TrimSpace(*g.Revision) == "" || strings.ContainsAny(*g.Revision, " \"~^:")) {
 		v.errorf(g.RevisionRange, ctx, "Invalid revision", "revision %q should be a branch name such as \"main\".", *g.Revision)
 	}
 }

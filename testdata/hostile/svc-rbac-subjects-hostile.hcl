@@ -38,6 +38,6 @@ role_binding "b" {
   namespace = "apps"
   role      = "view"
   users     = ["bob\nalice"]  # ERROR: Control character
-  groups    = ["system:masters"]  # ERROR: Binding to a system group
+  groups    = ["system:masters"]  # ERROR: System identity as a subject
 }
 

@@ -29,6 +29,7 @@ var (
 	promDuration      = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
 	jvmHeap           = regexp.MustCompile(`^[1-9][0-9]*[mg]$`)
 	registryHost      = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	rwo               = []string{"ReadWriteOnce"}
 	imageRef          = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._:/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$`)
 )
 
@@ -248,6 +249,19 @@ func (v *validator) storage() {
 			}
 		}
 	}
+	disks := map[string]*spec.PersistentVolume{}
+	for _, pv := range v.s.Volumes {
+		if pv.Local == nil {
+			continue
+		}
+		key := pv.Local.Node + "\x00" + path.Clean(pv.Local.Path)
+		if prev, dup := disks[key]; dup {
+			v.errorf(pv.Local.PathRange, &pv.Local.DeclRange, "Two volumes on one disk",
+				"Volumes %q and %q (declared at %s) are both %s on node %q: two claims bound to them would share one folder and overwrite each other's data, and each volume's capacity would be a lie. Give each volume its own disk or path.", prev.Name, pv.Name, prev.DeclRange, pv.Local.Path, pv.Local.Node)
+			continue
+		}
+		disks[key] = pv
+	}
 	seenPVC := map[string]bool{}
 	for _, c := range v.s.Claims {
 		ns := c.NamespaceOrDefault()
@@ -262,6 +276,7 @@ func (v *validator) storage() {
 		if c.StorageClass != nil {
 			v.storageClassRef(*c.StorageClass, c.StorageClassRange, &c.DeclRange)
 		}
+		v.claimFits(c.Storage, c.StorageClass, c.AccessModesOrDefault(), c.StorageRange, &c.DeclRange, fmt.Sprintf("Claim %q", c.Name))
 	}
 }
 
@@ -318,6 +333,12 @@ func (v *validator) monitoring() {
 		v.errorf(m.AlertmanagerReplicasRange, ctx, "Alertmanager not highly available", "alertmanager_replicas must be 3 to 9, so that the cluster keeps deduplicating alerts with one replica down; got %d.", n)
 	}
 	v.poolRef(m.NodePool, m.NodePoolRange, ctx)
+	if v.serviceFit(fit{what: "Prometheus replicas", replicas: m.PrometheusReplicasOrDefault(), replicasRange: m.PrometheusReplicasRange,
+		spread: true, pool: m.NodePool, poolRange: m.NodePoolRange, ctx: ctx}) {
+		v.serviceFit(fit{what: "Alertmanager replicas", replicas: m.AlertmanagerReplicasOrDefault(), replicasRange: m.AlertmanagerReplicasRange,
+			spread: true, pool: m.NodePool, poolRange: m.NodePoolRange, ctx: ctx})
+	}
+	v.claimFits(m.VolumeSizeOrDefault(), &m.StorageClass, rwo, rangeOr(m.VolumeSizeRange, m.StorageClassRange), ctx, "Each Prometheus volume")
 	seen := map[string]bool{}
 	for _, r := range m.Receivers {
 		v.receiver(r, seen)
@@ -388,6 +409,11 @@ func (v *validator) logging() {
 		v.errorf(l.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"2g\" or \"1536m\".", *l.Heap)
 	}
 	v.poolRef(l.NodePool, l.NodePoolRange, ctx)
+	// Each search node's container gets twice its heap (plan.Logging's
+	// SearchMemory): the heap, and as much for Lucene's file cache.
+	v.serviceFit(fit{what: "search nodes", replicas: l.ReplicasOrDefault(), replicasRange: l.ReplicasRange,
+		memory: 2 * heapBytes(l.HeapOrDefault()), memoryRange: l.HeapRange, spread: true, pool: l.NodePool, poolRange: l.NodePoolRange, ctx: ctx})
+	v.claimFits(l.VolumeSizeOrDefault(), &l.StorageClass, rwo, rangeOr(l.VolumeSizeRange, l.StorageClassRange), ctx, "Each search node's volume")
 	if n := l.RetentionDaysOrDefault(); n < 1 || n > 3650 {
 		v.errorf(l.RetentionDaysRange, ctx, "Invalid retention", "retention_days must be 1 to 3650: the retention job deletes each daily logs-YYYY.MM.DD index once it is that many days old; got %d. Size it to what the volumes hold, such as 14.", n)
 	}

@@ -393,7 +393,7 @@ func TestHostileOutputIsEscaped(t *testing.T) {
 	if strings.ContainsAny(out, "\x1b\u009b") {
 		t.Errorf("the report holds raw control characters: %q", c.Output)
 	}
-	if !strings.Contains(c.Output, `\x1b[2J`) || !strings.Contains(c.Output, `\u009b`) {
+	if !strings.Contains(c.Output, `\u001b[2J`) || !strings.Contains(c.Output, `\u009b`) {
 		t.Errorf("the control characters are not shown escaped: %q", c.Output)
 	}
 }

@@ -1,9 +1,9 @@
 package verify
 
 import (
-	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/blueprint-dev/blueprint/internal/escape"
 )
 
 // toolPath is the PATH of every program verify runs: the system's folders,
@@ -18,29 +18,17 @@ func minimalEnv(home string, extra ...string) []string {
 	return append([]string{"PATH=" + toolPath, "HOME=" + home, "LANG=C"}, extra...)
 }
 
-// escapeControl makes s safe to print on a terminal: control characters
-// other than newline and tab, DEL, C1 controls, the Unicode line separators
-// and bytes that are not UTF-8 are written as Go escapes (\x1b, \u2028).
+// escapeControl makes s safe to print on a terminal: every control and
+// format character other than newline and tab is written as a \u escape
+// (internal/escape.Hidden), line by line, so that output keeps its shape.
 func escapeControl(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && (isControl(r) || r == utf8.RuneError) }) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' || r == '\t':
-			b.WriteRune(r)
-		case r < 0x80 && isControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case isControl(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+n])
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		cells := strings.Split(l, "\t")
+		for j, c := range cells {
+			cells[j] = escape.Hidden(c)
 		}
-		i += n
+		lines[i] = strings.Join(cells, "\t")
 	}
-	return b.String()
+	return strings.Join(lines, "\n")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
 
@@ -38,8 +40,8 @@ const cacheMagic = "blueprint kustomize build v1"
 // BuildCache remembers which exact kustomization inputs kustomize built
 // without error (and, when asked, the YAML it built), so that a component
 // whose files did not change is not built again. An entry is named by the
-// SHA-256 of the component's files, its folder and the versions of the
-// kustomize and YAML libraries blueprint was built with; it holds that
+// SHA-256 of the component's files, its folder, the options kustomize runs
+// with and the versions of the libraries blueprint was built with; it holds that
 // name again and, optionally, the YAML with its own SHA-256. What is read
 // back is checked against both: anything else (a truncated, edited,
 // oversized or special file, a symlink) is a miss, and the component is
@@ -102,10 +104,16 @@ func knowsLibraryVersions() bool {
 }
 
 // buildEnv describes what, besides the input, decides what kustomize
-// builds: the Go release and every module the binary was built with.
+// builds: the options blueprint runs it with, the Go release and every
+// module the binary was built with.
 var buildEnv = sync.OnceValue(func() string {
 	var b strings.Builder
-	b.WriteString(runtime.Version() + "\n")
+	opts, err := json.Marshal(kustomizeguard.Options())
+	if err != nil {
+		panic(err) // a struct of plain fields always marshals
+	}
+	b.Write(opts)
+	b.WriteString("\n" + runtime.Version() + "\n")
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Replace != nil {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -87,7 +88,11 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 	for i, dir := range dirs {
 		jobs[i] = buildJob{dir: dir, files: below(paths, dir)}
 	}
-	// Checks that read every kustomization before any is built go here.
+	// Nothing is built, nor taken from the cache, before every
+	// kustomization file is known to stay local.
+	if err := kustomizeguard.Check(t); err != nil {
+		return nil, stats, err
+	}
 	var todo []*buildJob
 	for i := range jobs {
 		j := &jobs[i]
@@ -152,7 +157,7 @@ func (j *buildJob) build(t Tree, wantYAML bool) {
 			return
 		}
 	}
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, "/"+j.dir)
+	m, err := krusty.MakeKustomizer(kustomizeguard.Options()).Run(fs, "/"+j.dir)
 	if err == nil && wantYAML {
 		j.yaml, err = m.AsYaml()
 		if j.yaml == nil {

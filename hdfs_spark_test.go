@@ -793,6 +793,10 @@ var sparkRequests = []sparkRequest{
 	{"create", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: pods().resource(driverPod).create()"},
 	{"patch", "services", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: resourceList(driver Service, ConfigMaps).forceConflicts().serverSideApply()"},
 	{"patch", "configmaps", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: resourceList(driver Service, ConfigMaps).forceConflicts().serverSideApply()"},
+	// A server-side apply that creates the object is also authorized as
+	// create (the API server's patch handler, createAuthorizerAttributes).
+	{"create", "services", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: the same apply, creating the driver's Service"},
+	{"create", "configmaps", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: the same apply, creating the driver's ConfigMaps"},
 	{"delete", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: pods().resource(createdDriverPod).delete() when applying the driver's resources fails"},
 	{"watch", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: withName(driverPodName).watch(watcher) until the job ends"},
 	{"get", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: withName(driverPodName).get()"},

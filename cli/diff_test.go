@@ -202,7 +202,7 @@ func TestDiffEscapesControlCharacters(t *testing.T) {
 	if strings.ContainsAny(out+errs, "\x1b\r\u202e") {
 		t.Errorf("diff printed a control character:\n%q", out)
 	}
-	if !strings.Contains(out, `-\x1b[2J\x1b[H\x0dNo changes: out/ is up to date.\u202e`) {
+	if !strings.Contains(out, `-\u001b[2J\u001b[H\u000dNo changes: out/ is up to date.\u202e`) {
 		t.Errorf("the line is not shown escaped:\n%.2000s", out)
 	}
 	if !strings.Contains(errs, "images.txt holds control characters") {

@@ -7,9 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/blueprint-dev/blueprint/internal/escape"
 )
 
 // filePatch is one file's part of a git patch: created, deleted or changed.
@@ -101,50 +102,15 @@ func hunkRange(start, end int) string {
 	return fmt.Sprintf("%d,%d", start+1, n)
 }
 
-// escapeLine writes control characters, Unicode line separators and
-// direction overrides, and bytes that are not UTF-8, as Go escapes: a file
-// in the folder must not drive the terminal that shows the diff.
+// escapeLine shows control and format characters (Unicode line separators
+// and direction overrides among them) as \u escapes, tabs apart: a file in
+// the folder must not drive the terminal that shows the diff.
 func escapeLine(s string) string {
-	if !needsEscape(s) {
-		return s
+	parts := strings.Split(s, "\t")
+	for i, p := range parts {
+		parts[i] = escape.Hidden(p)
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r != '\t' && unsafeRune(r):
-			if r < 0x100 {
-				fmt.Fprintf(&b, `\x%02x`, r)
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-func needsEscape(s string) bool {
-	if !utf8.ValidString(s) {
-		return true
-	}
-	for _, r := range s {
-		if r != '\t' && unsafeRune(r) {
-			return true
-		}
-	}
-	return false
-}
-
-// unsafeRune reports the characters a terminal acts on or that change how
-// the text around them reads.
-func unsafeRune(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0x2028 || r == 0x2029 ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
+	return strings.Join(parts, "\t")
 }
 
 // gitQuote writes a path as git does in a patch header: as it is if it

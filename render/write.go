@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -279,7 +278,12 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 	}
 	// Folders that existed keep their modes, and those carried over their
 	// times too: set last, deepest first, as filling them moved them.
-	for _, rel := range slices.Backward(slices.Sorted(maps.Keys(made))) {
+	folders := make([]string, 0, len(made))
+	for rel := range made {
+		folders = append(folders, rel)
+	}
+	slices.Sort(folders)
+	for _, rel := range slices.Backward(folders) {
 		mode, ok := c.dirModes[rel]
 		if !ok {
 			continue

@@ -31,23 +31,14 @@ func (v *validator) poolNodes(pool string) map[string]int {
 }
 
 // placeable is how many pods with required hostname anti-affinity and a
-// hard zone spread (maxSkew 1) fit on a pool: every zone holds at most one
-// more pod than the emptiest zone, and no node holds two.
+// hard zone spread (maxSkew 1) fit on a pool, whose nodes per zone are
+// both where the pods may run and the zones the spread counts.
 func placeable(perZone map[string]int) int {
-	if len(perZone) == 0 {
-		return 0
+	domains := make(map[string]bool, len(perZone))
+	for z := range perZone {
+		domains[z] = true
 	}
-	least := -1
-	for _, n := range perZone {
-		if least < 0 || n < least {
-			least = n
-		}
-	}
-	total := 0
-	for _, n := range perZone {
-		total += min(n, least+1)
-	}
-	return total
+	return placeableIn(perZone, domains)
 }
 
 // LossPerZone is the most pods of a set of n, spread evenly over z zones,
@@ -139,6 +130,7 @@ func (v *validator) kafka() {
 			v.errorf(k.PartitionsRange, ctx, "Invalid partition count", "default_partitions must be 1 to 10000.")
 		}
 		v.storageClassRef(k.StorageClass, k.StorageClassRange, ctx)
+		v.dataVolumesRetained(k.StorageClass, k.StorageClassRange, ctx, "Kafka")
 		if k.VolumeSize != nil {
 			v.quantity(*k.VolumeSize, k.VolumeSizeRange, ctx, "volume size")
 		}
@@ -146,9 +138,15 @@ func (v *validator) kafka() {
 			v.errorf(k.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"4g\".", *k.Heap)
 		}
 		v.resources(k.CPU, k.CPURange, k.Memory, k.MemoryRange, ctx)
+		memory := memoryBytes(k.MemoryOrDefault())
+		v.heapFits(k.HeapOrDefault(), rangeOr(k.HeapRange, rangeOr(k.MemoryRange, k.NameRange)), memory, k.MemoryOrDefault(), ctx, "Kafka broker")
 		perZone := v.workloadPool(k.NodePool, k.NodePoolRange, ctx, brokers, k.BrokersRange, "Kafka brokers")
 		cpool := k.ControllerPoolOrDefault()
 		cZones := v.workloadPool(cpool, rangeOr(k.ControllerPoolRange, k.NodePoolRange), ctx, controllers, k.ControllersRange, "Kafka controllers")
+		v.serviceFit(fit{what: "Kafka brokers", memory: memory, memoryRange: k.MemoryRange, pool: &k.NodePool, poolRange: k.NodePoolRange, ctx: ctx})
+		v.serviceFit(fit{what: "Kafka controllers", memory: memoryBytes(spec.KafkaControllerMemory), pool: &cpool,
+			poolRange: rangeOr(k.ControllerPoolRange, k.NodePoolRange), ctx: ctx})
+		v.claimFits(k.VolumeSizeOrDefault(), &k.StorageClass, rwo, rangeOr(k.VolumeSizeRange, k.StorageClassRange), ctx, "Each Kafka broker's volume")
 		if perZone != nil && rf <= brokers && isr < rf && len(perZone) > 0 {
 			// Rack awareness spreads each partition's replicas over zones.
 			if lost := LossPerZone(rf, min(len(perZone), rf)); rf-lost < isr {
@@ -203,6 +201,7 @@ func (v *validator) hdfs() {
 			v.errorf(h.BlockSizeRange, ctx, "Invalid block size", "block_size %q should be a size such as \"128m\" or \"256m\".", *h.BlockSize)
 		}
 		v.storageClassRef(h.StorageClass, h.StorageClassRange, ctx)
+		v.dataVolumesRetained(h.StorageClass, h.StorageClassRange, ctx, "HDFS")
 		if h.DataVolumeSize != nil {
 			v.quantity(*h.DataVolumeSize, h.DataVolumeSizeRange, ctx, "volume size")
 		}
@@ -210,6 +209,10 @@ func (v *validator) hdfs() {
 			v.quantity(*h.NameVolumeSize, h.NameVolumeSizeRange, ctx, "volume size")
 		}
 		perZone := v.workloadPool(h.NodePool, h.NodePoolRange, ctx, dn, h.DataNodesRange, "DataNodes")
+		v.serviceFit(fit{what: "HDFS NameNodes and DataNodes", memory: max(memoryBytes(spec.HDFSNameNodeMemory), memoryBytes(spec.HDFSDataNodeMemory)),
+			pool: &h.NodePool, poolRange: h.NodePoolRange, ctx: ctx})
+		v.claimFits(h.DataVolumeSizeOrDefault(), &h.StorageClass, rwo, rangeOr(h.DataVolumeSizeRange, h.StorageClassRange), ctx, "Each DataNode's volume")
+		v.claimFits(h.NameVolumeSizeOrDefault(), &h.StorageClass, rwo, rangeOr(h.NameVolumeSizeRange, h.StorageClassRange), ctx, "Each NameNode's volume")
 		if h.HAOrDefault() {
 			v.workloadPool(h.NodePool, h.NodePoolRange, ctx, 3, h.HARange, "JournalNodes (NameNode HA)")
 		}
@@ -279,4 +282,19 @@ func sparkBytes(s string) int64 {
 	}
 	shift := map[byte]uint{'k': 10, 'm': 20, 'g': 30, 't': 40}[s[len(s)-1]]
 	return n.Value() << shift
+}
+
+// dataVolumesRetained warns when a data workload's volumes come from a
+// class that deletes a volume with its claim: a namespace removed from the
+// spec and pruned by GitOps, or one kubectl delete pvc, then destroys the
+// data. Statically provisioned volumes carry their own policy.
+func (v *validator) dataVolumesRetained(class string, rng hcl.Range, ctx *hcl.Range, what string) {
+	for _, c := range v.s.StorageClasses {
+		if c.Name != class || c.Provisioner == noProvisioner || c.ReclaimPolicyOrDefault() != "Delete" {
+			continue
+		}
+		v.warnf(rng, ctx, "Data volumes deleted with their claims",
+			"Storage class %q has reclaim_policy %q (the default), so deleting a claim of %s's volumes (a removed namespace, kubectl delete pvc) deletes the volume and its data. Set reclaim_policy = \"Retain\" on the class; a StorageClass cannot change in place, so an existing one is deleted and created again (its volumes stay).",
+			c.Name, c.ReclaimPolicyOrDefault(), what)
+	}
 }

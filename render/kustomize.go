@@ -25,22 +25,30 @@ const kustomizationFile = "kustomization.yaml"
 // buildKustomizations builds every kustomization of the tree in memory with
 // kustomize's own library, so a tree that does not build is never written.
 // With opts.Flatten it adds flat/NN-name.yaml for each leaf component.
-func buildKustomizations(t Tree, order []plan.Component, opts Options) error {
+// It returns the built YAML of each leaf component (and of gitops/), which
+// the state file records.
+func buildKustomizations(t Tree, order []plan.Component, opts Options) (map[string][]byte, error) {
 	dirs := KustomizationDirs(t)
 	if len(dirs) == 0 {
-		return nil
+		return nil, nil
 	}
-	// Building is the check; turning the result into YAML is only needed
-	// for flat/, and costs as much again.
-	built, _, err := buildEach(t, dirs, opts.Flatten, opts.Builds)
+	// Building is the check; turning the result into YAML costs as much
+	// again, so only the leaves are turned: the state and flat/ need their
+	// objects, each once.
+	leaves := flattenOrder(dirs, order)
+	want := map[string]bool{"gitops": true}
+	for _, d := range leaves {
+		want[d] = true
+	}
+	built, _, err := buildEachWant(t, dirs, func(dir string) bool { return want[dir] }, opts.Builds)
 	if err != nil || !opts.Flatten {
-		return err
+		return built, err
 	}
-	for i, dir := range flattenOrder(dirs, order) {
+	for i, dir := range leaves {
 		name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
 		t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
 	}
-	return nil
+	return built, nil
 }
 
 // KustomizationDirs lists the folders of the tree that hold a
@@ -82,6 +90,12 @@ type buildJob struct {
 // the files the cache key covers are all the build can read. With
 // wantYAML it returns the built YAML by folder.
 func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
+	return buildEachWant(t, dirs, func(string) bool { return wantYAML }, cache)
+}
+
+// buildEachWant is buildEach with the YAML wanted only for the folders
+// want accepts.
+func buildEachWant(t Tree, dirs []string, want func(dir string) bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
 	var stats buildStats
 	paths := t.Paths()
 	jobs := make([]buildJob, len(dirs))
@@ -98,7 +112,7 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 		j := &jobs[i]
 		if cache != nil {
 			j.key = cache.cacheKey(t, j.dir, j.files)
-			if y, ok := cache.lookup(j.key, wantYAML); ok {
+			if y, ok := cache.lookup(j.key, want(j.dir)); ok {
 				j.yaml = y
 				stats.cached++
 				continue
@@ -111,7 +125,7 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 	if len(todo) > 1 && needsSchema(t, todo) {
 		warmSchema()
 	}
-	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML) })
+	parallel(len(todo), func(i int) { todo[i].build(t, want(todo[i].dir)) })
 	stats.built = len(todo)
 
 	if cache != nil {
@@ -121,16 +135,13 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 			}
 		}
 	}
-	var out map[string][]byte
-	if wantYAML {
-		out = make(map[string][]byte, len(jobs))
-	}
+	out := map[string][]byte{}
 	for i := range jobs {
 		j := &jobs[i]
 		if j.err != nil {
 			return nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
 		}
-		if wantYAML {
+		if want(j.dir) {
 			out[j.dir] = j.yaml
 		}
 	}

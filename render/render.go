@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/state"
 	"github.com/blueprint-dev/blueprint/templates"
 )
 
@@ -64,12 +65,29 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	r.flush()
 	r.manifests(p)
 	r.images(p)
+	var built map[string][]byte
 	if r.err == nil {
-		r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+		built, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
 	}
 	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", p)
 	r.flush()
+	if r.err == nil {
+		r.state(p, built)
+	}
 	return r.tree, r.err
+}
+
+// state records the design in the tree's state file, for blueprint plan.
+func (r *renderer) state(p *plan.Plan, built map[string][]byte) {
+	s, err := state.Build(p, r.tree, built)
+	if err == nil {
+		var b []byte
+		if b, err = state.Encode(s); err == nil {
+			r.put(state.FileName, b)
+			return
+		}
+	}
+	r.fail(fmt.Errorf("recording the design in %s: %w", state.FileName, err))
 }
 
 // Options change what Render writes.

@@ -20,12 +20,14 @@ const (
 	diffTotalLimit = 64 << 20
 )
 
-// exitWouldChange is diff's exit code when render would change the folder.
-const exitWouldChange = ExitOK
+// exitWouldChange is the exit code of diff and plan, with
+// --detailed-exitcode, when render would change something.
+const exitWouldChange = ExitChanges
 
 type diffOptions struct {
 	specOptions
-	Output string
+	Output       string
+	DetailedExit bool
 }
 
 func newDiffCommand(s Streams) *cobra.Command {
@@ -36,9 +38,10 @@ func newDiffCommand(s Streams) *cobra.Command {
 		Long: `diff renders SPEC in memory and prints, on standard output, the change render
 would make to the files blueprint wrote in the output folder, as a patch that
 git apply takes; messages go to standard error. It reads nothing outside the
-folder and follows no link. Exit code 0 whether or not there are changes; 1 if
-the spec has errors; 3 if render would refuse to write the folder (a file it did
-not write, or a link, where it would write; another render at work).`,
+folder and follows no link. Exit code 0 whether or not there are changes (with
+--detailed-exitcode: 0 no changes, 4 changes); 1 if the spec has errors; 3 if
+render would refuse to write the folder (a file it did not write, or a link,
+where it would write; another render at work).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
@@ -48,6 +51,7 @@ not write, or a link, where it would write; another render at work).`,
 	o.addFlags(cmd)
 	o.addRenderFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder to compare with")
+	cmd.Flags().BoolVar(&o.DetailedExit, "detailed-exitcode", false, "exit 4 when render would change the folder, 0 when not")
 	return cmd
 }
 
@@ -80,7 +84,7 @@ func diffRun(o *diffOptions, s Streams) error {
 	}
 	if n := len(c.Written) + len(c.Removed); n > 0 {
 		fmt.Fprintf(s.Err, "%s would change in %s.\n", count(n, "file"), safefs.Show(o.Output))
-		if exitWouldChange != ExitOK {
+		if o.DetailedExit {
 			return &exitError{code: exitWouldChange}
 		}
 		return nil

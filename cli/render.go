@@ -13,6 +13,7 @@ import (
 
 	"github.com/blueprint-dev/blueprint/internal/safefs"
 	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/state"
 )
 
 type renderOptions struct {
@@ -55,11 +56,14 @@ func renderRun(o *renderOptions, s Streams) error {
 		return err
 	}
 	cwd := workingDir()
+	var old *state.State
+	var oldErr error
 	c, err := render.WriteWith(o.Output, tree, render.WriteOptions{
 		LockTimeout: o.LockTimeout,
 		Waiting: func(dir string) {
 			fmt.Fprintf(s.Err, "Another render is writing %s; waiting for it (up to %v, --lock-timeout).\n", safefs.Show(dir), o.LockTimeout)
 		},
+		Inspect: func(c *render.Change) { old, oldErr = readState(c) },
 	})
 	if c != nil {
 		printWarnings(s.Err, c.Warnings)
@@ -75,10 +79,32 @@ func renderRun(o *renderOptions, s Streams) error {
 		fmt.Fprintf(s.Out, "%s is a link to %s: wrote into %s and left the link as it is.\n", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
 	}
 	fmt.Fprintln(s.Out, summary(c, o.Output))
+	if !c.None() {
+		printPlanSummary(s, old, oldErr, tree)
+	}
 	if !c.None() && inside(cwd, c.Target.Dir) {
 		fmt.Fprintf(s.Out, "Note: %s was replaced by a new folder and your working directory was in it: run cd \"$PWD\" to see the new files.\n", safefs.Show(o.Output))
 	}
 	return nil
+}
+
+// printPlanSummary prints the one-line plan of what the render changed in
+// the design (see blueprint plan), or why it cannot.
+func printPlanSummary(s Streams, old *state.State, oldErr error, tree render.Tree) {
+	if oldErr != nil {
+		fmt.Fprintf(s.Err, "Warning: no plan summary: the folder's previous state: %v\n", oldErr)
+		return
+	}
+	p, err := planOf(old, tree)
+	if err != nil {
+		fmt.Fprintf(s.Err, "Warning: no plan summary: %v\n", err)
+		return
+	}
+	if p.FirstRender {
+		fmt.Fprintln(s.Out, "Plan: a first render; the whole design is new (see ARCHITECTURE.md's install order).")
+		return
+	}
+	fmt.Fprintf(s.Out, "%s See blueprint plan for the steps.\n", p.Summary.Line)
 }
 
 // summary says what render did: "Wrote 3 files, 120 unchanged, 1 removed

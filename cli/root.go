@@ -16,6 +16,8 @@ const (
 	ExitSpecError = 1 // the spec has errors (or warnings, with --strict); verify: a check failed
 	ExitUsage     = 2 // wrong flags or arguments
 	ExitFailure   = 3 // the spec is fine but something else failed (I/O)
+	// ExitChanges: with --detailed-exitcode, plan and diff found changes.
+	ExitChanges = 4
 )
 
 // exitError carries an exit code out of a command.
@@ -72,7 +74,7 @@ and keepalived configuration and an architecture document.`,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
+	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s), newPlanCommand(s))
 	root.AddCommand(newVerifyCommand(s, nil))
 	return root
 }

@@ -403,6 +403,12 @@ func object(o map[string]any, component string, generators []string) Object {
 			}
 		}
 	}
+	if gk == "StorageClass.storage.k8s.io" {
+		if a, ok := get(o, "metadata.annotations"); ok {
+			v, _ := a.(map[string]any)["storageclass.kubernetes.io/is-default-class"].(string)
+			obj.DefaultClass = v == "true"
+		}
+	}
 	if gk == "StatefulSet.apps" {
 		replicas := 1
 		if r, ok := get(o, "spec.replicas"); ok {

@@ -198,6 +198,8 @@ type Object struct {
 	// its value as compact JSON, or "sha256:…" when longer than
 	// MaxFieldValue bytes. A field the object does not set is absent.
 	Fields map[string]string `json:"fields,omitempty"`
+	// DefaultClass is set on the StorageClass annotated as the default.
+	DefaultClass bool `json:"defaultClass,omitempty"`
 	// Claims names the PersistentVolumeClaims a StatefulSet's
 	// volumeClaimTemplates create per replica: "data-kafka-{0..2}".
 	Claims []string `json:"claims,omitempty"`

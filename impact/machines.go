@@ -172,7 +172,7 @@ func joinSteps(m state.Machine, version string, colocated bool) []Step {
 			Purpose: "join the cluster with the node's name, labels and taints"},
 		Step{Host: AdminHost, Kind: StepCheck, Command: "kubectl wait --for=condition=Ready node/" + m.Name + " --timeout=10m",
 			Purpose: "the node registered and is Ready"},
-		Step{Host: AdminHost, Kind: StepRun, Command: "kubectl get csr --field-selector spec.signerName=kubernetes.io/kubelet-serving",
+		Step{Host: AdminHost, Kind: StepRun, Command: "kubectl get csr --field-selector spec.signerName=kubernetes.io/kubelet-serving | grep system:node:" + m.Name,
 			Purpose: "approve " + m.Name + "'s kubelet serving certificate request after checking its name and address (kubectl certificate approve NAME), unless an approver runs"},
 	)
 	return steps
@@ -362,7 +362,7 @@ func (c *comparer) relabel(old, m state.Machine) {
 				Summary: fmt.Sprintf("address %s → %s: the kubelet reports the new address after a restart; its serving certificate names the old one", old.Address, m.Address),
 				Steps: []Step{
 					{Host: m.Name, Kind: StepRun, Command: "rm -f /var/lib/kubelet/pki/kubelet-server-current.pem && systemctl restart kubelet", Purpose: "restart the kubelet so it requests a serving certificate for the new address"},
-					{Host: AdminHost, Kind: StepRun, Command: "kubectl get csr --field-selector spec.signerName=kubernetes.io/kubelet-serving", Purpose: "approve the new serving certificate request after checking it"},
+					{Host: AdminHost, Kind: StepRun, Command: "kubectl get csr --field-selector spec.signerName=kubernetes.io/kubelet-serving | grep system:node:" + m.Name, Purpose: "approve the new serving certificate request after checking it"},
 				}})
 		}
 		return

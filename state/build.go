@@ -171,11 +171,31 @@ func components(cc map[string]any, externalEtcd bool) []Component {
 				c.Args = append(c.Args, Arg{Name: name, Value: val})
 			}
 		}
+		if sec.name == "kube-apiserver" && externalEtcd {
+			// kubeadm turns etcd.external.endpoints into --etcd-servers.
+			if eps, ok := get(cc, "etcd.external.endpoints"); ok {
+				var list []string
+				for _, e := range eps.([]any) {
+					s, _ := e.(string)
+					list = append(list, s)
+				}
+				c.Args = append(c.Args, Arg{Name: "etcd-servers", Value: strings.Join(list, ",")})
+			}
+		}
 		if vols, ok := get(cc, sec.key+".extraVolumes"); ok {
 			c.Volumes = hashJSON(vols)
 		}
-		whole, _ := get(cc, sec.key)
-		c.Hash = hashJSON(map[string]any{"section": whole, "version": cc["kubernetesVersion"], "images": cc["imageRepository"]})
+		// The certificate's names are planned on their own: they change no
+		// flag.
+		section := map[string]any{}
+		if whole, ok := get(cc, sec.key); ok {
+			for k, v := range whole.(map[string]any) {
+				if k != "certSANs" {
+					section[k] = v
+				}
+			}
+		}
+		c.Hash = hashJSON(map[string]any{"section": section, "args": c.Args, "version": cc["kubernetesVersion"], "images": cc["imageRepository"]})
 		out = append(out, c)
 	}
 	return out

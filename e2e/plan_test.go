@@ -290,4 +290,3 @@ func bindClaim(t *testing.T, c *controlplane.Client, o controlplane.Object, n in
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-

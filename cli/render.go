@@ -78,10 +78,10 @@ func renderRun(o *renderOptions, s Streams) error {
 	if c.Target.Link != "" {
 		fmt.Fprintf(s.Out, "%s is a link to %s: wrote into %s and left the link as it is.\n", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
 	}
-	fmt.Fprintln(s.Out, summary(c, o.Output))
 	if !c.None() {
 		printPlanSummary(s, old, oldErr, tree)
 	}
+	fmt.Fprintln(s.Out, summary(c, o.Output))
 	if !c.None() && inside(cwd, c.Target.Dir) {
 		fmt.Fprintf(s.Out, "Note: %s was replaced by a new folder and your working directory was in it: run cd \"$PWD\" to see the new files.\n", safefs.Show(o.Output))
 	}

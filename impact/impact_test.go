@@ -1,0 +1,80 @@
+package impact
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/blueprint-dev/blueprint/state"
+)
+
+func TestHops(t *testing.T) {
+	cases := map[[2]string][]string{
+		{"1.35.0", "1.37.2"}: {"1.36.5", "1.37.2"},
+		{"1.33.0", "1.37.2"}: {"1.34.5", "1.35.6", "1.36.5", "1.37.2"},
+		{"1.37.1", "1.37.2"}: {"1.37.2"},
+		{"1.37.2", "1.37.2"}: nil,
+		{"1.37.2", "1.36.4"}: nil,
+	}
+	for in, want := range cases {
+		if got := Hops(in[0], in[1]); !slices.Equal(got, want) {
+			t.Errorf("Hops(%s, %s) = %v, want %v", in[0], in[1], got, want)
+		}
+	}
+}
+
+// masters builds a stacked design with the named control-plane nodes.
+func masters(names ...string) *state.State {
+	s := &state.State{Kind: state.Kind, Version: state.Version, Cluster: "c", Kubernetes: state.Kubernetes{Version: "1.37.2"},
+		Etcd: state.Etcd{Topology: "stacked"}, LoadBalancer: state.LoadBalancer{Mode: "external", Port: 6443}}
+	for i, n := range names {
+		s.Machines = append(s.Machines, state.Machine{Name: n, Address: "10.0.0." + string(rune('1'+i)), Zone: "z",
+			Roles: []string{state.RoleControlPlane, state.RoleEtcd}, First: i == 0, Kubelet: true})
+		s.Etcd.Members = append(s.Etcd.Members, state.EtcdMember{Name: n})
+	}
+	return s
+}
+
+// TestQuorumRefusal: removing a member that etcd's quorum needs is refused;
+// with members enough, the removal is planned with the member removed
+// first.
+func TestQuorumRefusal(t *testing.T) {
+	p := Compare(masters("a", "b"), masters("a"))
+	var refused bool
+	for _, c := range p.Changes {
+		refused = refused || c.Action == Refuse && strings.Contains(c.Summary, "below the quorum")
+	}
+	if !refused || p.Summary.Refused != 1 {
+		t.Errorf("2 → 1 members must be refused: %+v", p.Changes)
+	}
+	p = Compare(masters("a", "b", "c"), masters("a", "b"))
+	if len(p.Changes) == 0 || p.Changes[0].Action != Remove || p.Changes[0].Impact != Destructive ||
+		!slices.ContainsFunc(p.Steps, func(s Step) bool { return s.Command == "kubeadm reset phase remove-etcd-member" }) {
+		t.Errorf("3 → 2 members: %+v", p.Changes)
+	}
+}
+
+// TestImpactOrder: changes are listed most severe first.
+func TestImpactOrder(t *testing.T) {
+	p := Compare(masters("a", "b", "c"), masters("a", "b"))
+	for i := 1; i < len(p.Changes); i++ {
+		if p.Changes[i-1].Impact.rank() < p.Changes[i].Impact.rank() {
+			t.Errorf("%s (%s) before %s (%s)", p.Changes[i-1].Target, p.Changes[i-1].Impact, p.Changes[i].Target, p.Changes[i].Impact)
+		}
+	}
+}
+
+// TestDeprecationFindings: what the target release removed is refused,
+// what it deprecated is noted, each pointed at.
+func TestDeprecationFindings(t *testing.T) {
+	s := masters("a", "b", "c")
+	s.Kubernetes.KubeadmAPI = "kubeadm.k8s.io/v1beta3"
+	s.KubeProxy.Fields = map[string]string{"mode": `"ipvs"`}
+	f := Findings(s, 37)
+	if len(f) != 2 || !f[0].Removed || f[1].Removed || !strings.Contains(f[1].Where, "KubeProxyConfiguration mode") {
+		t.Errorf("findings for 1.37: %+v", f)
+	}
+	if f := Findings(s, 34); len(f) != 1 || f[0].Removed {
+		t.Errorf("findings for 1.34 (v1beta3 deprecated, ipvs not yet): %+v", f)
+	}
+}

@@ -14,7 +14,6 @@ package state
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -287,9 +286,6 @@ func Decode(data []byte) (*State, error) {
 	var s State
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("state file: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("state file: data after the state object")
 	}
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("state file: %w", err)

@@ -41,7 +41,6 @@ func TestInventoryMatchesManifests(t *testing.T) {
 			"| Grafana |":            "grafana",
 			"| kube-state-metrics |": "kube-state-metrics",
 			"| metrics-server |":     "metrics-server",
-			"| Cluster Autoscaler":   "cluster-autoscaler",
 		}
 		checked := 0
 		for _, line := range strings.Split(doc, "\n") {

@@ -46,25 +46,19 @@ node_pool "kafka" {
   }
 }
 
-# Stream processors: one node per zone to start, grown by the Cluster
-# Autoscaler up to four per zone when pods are pending.
+# Stream processors: two nodes per zone. No Cluster Autoscaler: blueprint's
+# kubeadm nodes have fixed names and no cloud provider, so a cloud node
+# group's new instances could not join (see the README); grow the pool by
+# raising count_per_zone and joining the new nodes.
 node_pool "apps" {
   zones          = local.zones
-  count_per_zone = 1
+  count_per_zone = 2
   cpu            = 8
   memory         = "32Gi"
-  autoscale {
-    min        = 3
-    max        = 12
-    node_group = "streaming-apps"
-  }
 }
 
-autoscaling {
-  cluster_autoscaler {
-    provider = "aws"
-  }
-}
+# metrics-server, for HPAs and kubectl top.
+autoscaling {}
 
 # Cluster services: a namespace for the streaming team, storage on the
 # cloud's block volumes, and Argo CD.

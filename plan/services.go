@@ -212,19 +212,10 @@ type Logging struct {
 	APIServerPorts []int
 }
 
-// Autoscaling is metrics-server and, with a cloud provider, the Cluster
-// Autoscaler.
+// Autoscaling is metrics-server and, if asked, the VPA recommender. (The
+// Cluster Autoscaler is refused by validate: see its autoscaling rule.)
 type Autoscaling struct {
-	Provider   string // empty: no Cluster Autoscaler
-	NodeGroups []NodeGroup
-	VPA        *VerticalPodAutoscaler // nil: no vertical_pod_autoscaler block
-}
-
-// NodeGroup is a pool's size range.
-type NodeGroup struct {
-	Pool     string
-	Name     string // the provider's name of the group
-	Min, Max int
+	VPA *VerticalPodAutoscaler // nil: no vertical_pod_autoscaler block
 }
 
 // GatewayNamespace holds the dashboards' Gateway and the certificate its
@@ -446,22 +437,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		}
 	}
 	if a := s.Autoscaling; a != nil {
-		as := &Autoscaling{}
-		if a.ClusterAutoscaler != nil {
-			as.Provider = a.ClusterAutoscaler.Provider
-			for _, np := range s.NodePools {
-				if np.Autoscale == nil {
-					continue
-				}
-				name := p.Name + "-" + np.Name
-				if np.Autoscale.NodeGroup != nil {
-					name = *np.Autoscale.NodeGroup
-				}
-				as.NodeGroups = append(as.NodeGroups, NodeGroup{Pool: np.Name, Name: name, Min: np.Autoscale.Min, Max: np.Autoscale.Max})
-			}
-			images = append(images, "cluster-autoscaler")
-		}
-		sv.Autoscaling = as
+		sv.Autoscaling = &Autoscaling{}
 		images = append(images, "metrics-server")
 	}
 	if e := s.Expose; e != nil {

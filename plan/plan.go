@@ -66,6 +66,8 @@ type Plan struct {
 	Workers      []Node
 	CertSANs     []string
 
+	Authentication Authentication
+
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
 
@@ -258,6 +260,7 @@ func Build(s *spec.Spec) *Plan {
 	p.describeLB()
 	p.groupZones()
 	p.CertSANs = certSANs(p)
+	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
 	return p

@@ -50,6 +50,7 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	}
 	r.file("kubeadm/audit-policy.yaml", "audit-policy.yaml.tmpl", p)
 	r.file("kubeadm/encryption-config.yaml", "encryption-config.yaml.tmpl", p)
+	r.file("kubeadm/authentication-config.yaml", "authentication-config.yaml.tmpl", p)
 	if p.LB.Managed {
 		r.file("loadbalancer/haproxy.cfg", "haproxy.cfg.tmpl", p)
 		r.file("loadbalancer/check_apiserver.sh", "check_apiserver.sh.tmpl", p)

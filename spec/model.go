@@ -16,6 +16,8 @@ type Spec struct {
 	LoadBalancer *LoadBalancer `hcl:"load_balancer,block"`
 	NodePools    []*NodePool   `hcl:"node_pool,block"`
 
+	Authentication *Authentication `hcl:"authentication,block"`
+
 	Images         *Images                  `hcl:"images,block"`
 	Namespaces     []*Namespace             `hcl:"namespace,block"`
 	StorageClasses []*StorageClass          `hcl:"storage_class,block"`

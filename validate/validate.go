@@ -35,6 +35,7 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	v.etcd()
 	v.loadBalancer()
 	v.nodePools()
+	v.authentication()
 	v.services()
 	v.unusableText(reflect.ValueOf(s).Elem(), hcl.Range{})
 	Sort(v.diags)

@@ -33,12 +33,17 @@ type Client struct {
 }
 
 // Client returns an administrator's client of the API server.
-func (cp *ControlPlane) Client() *Client {
+func (cp *ControlPlane) Client() *Client { return cp.ClientAs(cp.token) }
+
+// ClientAs returns a client that sends token as its bearer token, such as
+// a ServiceAccount's or an OIDC ID token; with "", its requests are
+// anonymous.
+func (cp *ControlPlane) ClientAs(token string) *Client {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(cp.CACert)
 	return &Client{
 		base:  cp.URL,
-		token: cp.token,
+		token: token,
 		http: &http.Client{
 			Timeout: time.Minute,
 			Transport: &http.Transport{
@@ -80,7 +85,9 @@ func (c *Client) Do(ctx context.Context, method, path, contentType string, body 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)

@@ -139,6 +139,8 @@ type Etcd struct {
 	Endpoints      []string
 	InitialCluster string // name=https://addr:2380,… for external members
 	Quorum         int
+	// Recipe is how external members are set up (empty when stacked).
+	Recipe []Step
 }
 
 // LoadBalancer describes HAProxy and keepalived, or an external balancer.
@@ -236,6 +238,9 @@ func Build(s *spec.Spec) *Plan {
 	}
 	p.Etcd.InitialCluster = strings.Join(initial, ",")
 	p.Etcd.Quorum = len(p.Etcd.Members)/2 + 1
+	if p.Etcd.External {
+		p.Etcd.Recipe = externalEtcdRecipe(p)
+	}
 
 	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
 	switch lb.Mode {

@@ -21,6 +21,8 @@ commands=("$@")
 missing=()
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v keepalived >/dev/null || [ -x /usr/sbin/keepalived ] || missing+=(keepalived)
+# systemd-analyze checks the external etcd hosts' kubelet drop-in.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if [[ " ${commands[*]} " == *" kube-apiserver "* ]]; then
   # etcd 3.4 from Debian 12 serves kube-apiserver 1.37 (one harmless warning).
   command -v etcd >/dev/null || [ -x /usr/bin/etcd ] || missing+=(etcd-server)

@@ -64,6 +64,32 @@ autoscaling {}
 # cloud's block volumes, and Argo CD.
 namespace "streaming" {}
 
+# etcd snapshots every six hours on each master, copied to EFS.
+etcd {
+  backup {
+    destination {
+      claim = "etcd-backups"
+    }
+  }
+}
+
+storage_class "efs" {
+  provisioner         = "efs.csi.aws.com"
+  reclaim_policy      = "Retain"
+  parameters = {
+    provisioningMode = "efs-ap"
+    fileSystemId     = "fs-0123456789abcdef0"
+    directoryPerms   = "700"
+  }
+}
+
+persistent_volume_claim "etcd-backups" {
+  namespace     = "etcd-backup"
+  storage       = "20Gi"
+  access_modes  = ["ReadWriteMany"]
+  storage_class = "efs"
+}
+
 storage_class "gp3" {
   provisioner = "ebs.csi.aws.com"
   default     = true

@@ -50,8 +50,21 @@ control_plane {
   }
 }
 
+# etcd is snapshotted on every master every six hours (the default); each
+# master keeps its newest eight snapshots and copies each one to the
+# backup NFS export, off the masters.
 etcd {
   topology = "stacked"
+  backup {
+    schedule = "17 */6 * * *"
+    retain   = 8
+    destination {
+      nfs {
+        server = "nfs.dataplat.example.com"
+        path   = "/exports/etcd-backups/dataplat"
+      }
+    }
+  }
 }
 
 # HAProxy and keepalived run as static pods on the masters; the VIP moves to

@@ -35,13 +35,7 @@ import (
 // systemd accept.
 func TestExternalEtcdRecipe(t *testing.T) {
 	kubeadm := needTool(t, "kubeadm")
-	unshare := needTool(t, "unshare")
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("the simulated hosts need root (mount namespaces and overlays)")
-		}
-		t.Skip("SKIPPED, not passed: the simulated hosts need root")
-	}
+	unshare := needSimHosts(t)
 	ran := 0
 	for _, r := range renderSpecs(t) {
 		if !r.plan.Etcd.External {
@@ -49,7 +43,9 @@ func TestExternalEtcdRecipe(t *testing.T) {
 		}
 		ran++
 		t.Run(r.name, func(t *testing.T) {
-			hosts := runRecipe(t, kubeadm, unshare, r)
+			hosts := newSimHosts(t, plan.Hosts(r.plan.Etcd.Recipe))
+			assumed := runSteps(t, unshare, r.dir, r.plan.Etcd.Recipe, hosts, filepath.Dir(kubeadm))
+			t.Logf("%s: %d steps on %d simulated hosts, %d assumed", r.name, len(r.plan.Etcd.Recipe), len(hosts), assumed)
 			checkEtcdHosts(t, r.plan, hosts)
 			checkEtcdKubelet(t, r.dir)
 		})
@@ -79,10 +75,11 @@ func (h simHost) path(t *testing.T, p string) string {
 	return ""
 }
 
-func runRecipe(t *testing.T, kubeadm, unshare string, r rendered) map[string]simHost {
+// newSimHosts makes the folders of simulated hosts.
+func newSimHosts(t *testing.T, names []string) map[string]simHost {
 	t.Helper()
 	hosts := map[string]simHost{}
-	for _, name := range plan.Hosts(r.plan.Etcd.Recipe) {
+	for _, name := range names {
 		h := simHost{root: filepath.Join(t.TempDir(), name)}
 		for _, d := range []string{h.etc(), h.varLib(), h.tmp(), h.root + "/etc-work", h.root + "/varlib-work"} {
 			if err := os.MkdirAll(d, 0o755); err != nil {
@@ -91,20 +88,44 @@ func runRecipe(t *testing.T, kubeadm, unshare string, r rendered) map[string]sim
 		}
 		hosts[name] = h
 	}
+	return hosts
+}
+
+// needSimHosts skips (fails in CI) a test of simulated hosts without root.
+func needSimHosts(t *testing.T) string {
+	t.Helper()
+	unshare := needTool(t, "unshare")
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the simulated hosts need root (mount namespaces and overlays)")
+		}
+		t.Skip("SKIPPED, not passed: the simulated hosts need root")
+	}
+	return unshare
+}
+
+// runSteps carries out a procedure of the plan on simulated hosts: each
+// run step in the tree's folder, in a private mount namespace whose /etc and
+// /var/lib are overlays of the host's folders and whose /tmp is its own,
+// with the folders of path first on PATH; each copy between the hosts'
+// folders. It returns how many steps it could not perform here (services,
+// checks), which it logs as assumed.
+func runSteps(t *testing.T, unshare, tree string, steps []plan.Step, hosts map[string]simHost, path ...string) int {
+	t.Helper()
 	assumed := 0
-	for i, s := range r.plan.Etcd.Recipe {
+	for i, s := range steps {
 		switch s.Kind {
 		case plan.StepRun:
 			h := hosts[s.Host]
 			// cd first: the tree lives below /tmp, which the host's own
 			// /tmp then hides; the working folder keeps it reachable.
-			script := "set -e\ncd '" + r.dir + "'\n" +
+			script := "set -e\ncd '" + tree + "'\n" +
 				"mount -t overlay overlay -o lowerdir=/etc,upperdir=" + h.etc() + ",workdir=" + h.root + "/etc-work /etc\n" +
 				"mount -t overlay overlay -o lowerdir=/var/lib,upperdir=" + h.varLib() + ",workdir=" + h.root + "/varlib-work /var/lib\n" +
 				"mount --bind " + h.tmp() + " /tmp\n" + s.Command + "\n"
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			cmd := exec.CommandContext(ctx, unshare, "--mount", "--propagation", "private", "--", "sh", "-c", script)
-			cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(kubeadm)+":"+os.Getenv("PATH"))
+			cmd.Env = append(os.Environ(), "PATH="+strings.Join(append(path, os.Getenv("PATH")), ":"))
 			out, err := cmd.CombinedOutput()
 			cancel()
 			if err != nil {
@@ -123,8 +144,7 @@ func runRecipe(t *testing.T, kubeadm, unshare string, r rendered) map[string]sim
 			t.Logf("step %d on %s assumed (%s: needs running services): %s", i+1, s.Host, s.Kind, s.Command)
 		}
 	}
-	t.Logf("%s: %d steps on %d simulated hosts, %d assumed", r.name, len(r.plan.Etcd.Recipe), len(hosts), assumed)
-	return hosts
+	return assumed
 }
 
 func checkEtcdHosts(t *testing.T, p *plan.Plan, hosts map[string]simHost) {

@@ -141,6 +141,8 @@ type Etcd struct {
 	Quorum         int
 	// Recipe is how external members are set up (empty when stacked).
 	Recipe []Step
+	// Backup is the periodic snapshot; nil when turned off.
+	Backup *EtcdBackup
 }
 
 // LoadBalancer describes HAProxy and keepalived, or an external balancer.

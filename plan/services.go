@@ -24,6 +24,8 @@ type Services struct {
 	Expose         *Expose
 	GitOps         *GitOps
 	Images         []Image // every image the tree runs
+	// Backup is the plan's Etcd.Backup, for the manifests it renders.
+	Backup *EtcdBackup
 
 	workloads *Workloads // the plan's, for Components
 }
@@ -32,7 +34,7 @@ type Services struct {
 // whether render writes a manifests/ tree.
 func (s *Services) Enabled() bool {
 	return len(s.Namespaces)+len(s.StorageClasses)+len(s.Volumes)+len(s.Claims)+len(s.Roles)+len(s.Bindings) > 0 ||
-		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil
+		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil || s.Backup != nil
 }
 
 // Namespace is a namespace blueprint creates, with its Pod Security level.
@@ -343,6 +345,12 @@ func buildServices(p *Plan, s *spec.Spec) {
 		sv.Claims = append(sv.Claims, cl)
 	}
 	buildAccess(sv, s)
+	if b := buildEtcdBackup(p, s); b != nil {
+		p.Etcd.Backup, sv.Backup = b, b
+		sv.addNamespace(Namespace{Name: b.Namespace, PodSecurity: "privileged",
+			Reason: "the etcd backup jobs run on the control-plane nodes with the host network and read etcd's client certificate from the host"})
+		images = append(images, "etcd", "busybox")
+	}
 
 	if m := s.Monitoring; m != nil {
 		mon := &Monitoring{
@@ -663,6 +671,7 @@ func (s *Services) Components() []Component {
 		{Component{"rbac", 1}, len(s.Roles)+len(s.Bindings) > 0},
 		{Component{"policies", 1}, len(s.Namespaces) > 0},
 		{Component{"gateway", 1}, s.Expose != nil && s.Expose.Gateway != ""},
+		{Component{"etcd-backup", 1}, s.Backup != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

@@ -98,12 +98,13 @@ type ControlPlane struct {
 	DeclRange hcl.Range `hcl:",def_range"`
 }
 
-// Etcd chooses where etcd runs.
+// Etcd chooses where etcd runs, and how it is backed up.
 type Etcd struct {
-	Topology      *string   `hcl:"topology,optional"`
-	TopologyRange hcl.Range `hcl:"topology,attr_value_range"`
-	Members       []*Host   `hcl:"member,block"`
-	DeclRange     hcl.Range `hcl:",def_range"`
+	Topology      *string     `hcl:"topology,optional"`
+	TopologyRange hcl.Range   `hcl:"topology,attr_value_range"`
+	Members       []*Host     `hcl:"member,block"`
+	Backup        *EtcdBackup `hcl:"backup,block"`
+	DeclRange     hcl.Range   `hcl:",def_range"`
 }
 
 // LoadBalancer describes how clients reach the API servers.

@@ -447,6 +447,8 @@ func (g *GitOps) RevisionOrDefault() string { return or(g.Revision, DefaultGitOp
 // an images { overrides = { NAME = "…" } } entry uses.
 var DefaultImages = map[string]string{
 	"alertmanager":          "quay.io/prometheus/alertmanager:v0.35.0",
+	"busybox":               "docker.io/library/busybox:1.37.0",
+	"etcd":                  "registry.k8s.io/etcd:3.7.0-0",
 	"elasticsearch":         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
 	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
 	"grafana":               "docker.io/grafana/grafana:12.2.1",

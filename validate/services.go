@@ -81,6 +81,9 @@ func (v *validator) declaredNamespaces() []string {
 	if m := v.s.Monitoring; m != nil {
 		ns = append(ns, m.NamespaceOrDefault())
 	}
+	if v.s.Etcd.BackupOrDefault().EnabledOrDefault() {
+		ns = append(ns, spec.BackupNamespace)
+	}
 	if l := v.s.Logging; l != nil {
 		ns = append(ns, l.NamespaceOrDefault())
 	}

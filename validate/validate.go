@@ -33,6 +33,7 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	v.machines()
 	v.controlPlane()
 	v.etcd()
+	v.etcdBackup()
 	v.loadBalancer()
 	v.nodePools()
 	v.authentication()

@@ -26,6 +26,8 @@ type Services struct {
 	Images         []Image // every image the tree runs
 	// Backup is the plan's Etcd.Backup, for the manifests it renders.
 	Backup *EtcdBackup
+	// CSRApprover approves the kubelets' serving certificates.
+	CSRApprover *CSRApprover
 
 	workloads *Workloads // the plan's, for Components
 }
@@ -34,7 +36,7 @@ type Services struct {
 // whether render writes a manifests/ tree.
 func (s *Services) Enabled() bool {
 	return len(s.Namespaces)+len(s.StorageClasses)+len(s.Volumes)+len(s.Claims)+len(s.Roles)+len(s.Bindings) > 0 ||
-		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil || s.Backup != nil
+		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil || s.Backup != nil || s.CSRApprover != nil
 }
 
 // Namespace is a namespace blueprint creates, with its Pod Security level.
@@ -345,6 +347,8 @@ func buildServices(p *Plan, s *spec.Spec) {
 		sv.Claims = append(sv.Claims, cl)
 	}
 	buildAccess(sv, s)
+	sv.CSRApprover = buildCSRApprover(p)
+	images = append(images, "kubelet-csr-approver")
 	if b := buildEtcdBackup(p, s); b != nil {
 		p.Etcd.Backup, sv.Backup = b, b
 		sv.addNamespace(Namespace{Name: b.Namespace, PodSecurity: "privileged",
@@ -672,6 +676,7 @@ func (s *Services) Components() []Component {
 		{Component{"policies", 1}, len(s.Namespaces) > 0},
 		{Component{"gateway", 1}, s.Expose != nil && s.Expose.Gateway != ""},
 		{Component{"etcd-backup", 1}, s.Backup != nil},
+		{Component{"csr-approver", 1}, s.CSRApprover != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

@@ -28,8 +28,19 @@ type Client struct {
 	token string
 	http  *http.Client
 
+	// asUser and asGroups, if set, are sent as Impersonate-User and
+	// Impersonate-Group headers.
+	asUser   string
+	asGroups []string
+
 	mu      sync.Mutex
 	mapping map[string]map[string]Mapping // apiVersion → kind → mapping
+}
+
+// Impersonate returns a client that sends its requests as user, in groups
+// (the administrator may impersonate anyone), such as a node's identity.
+func (c *Client) Impersonate(user string, groups ...string) *Client {
+	return &Client{base: c.base, token: c.token, http: c.http, asUser: user, asGroups: groups}
 }
 
 // Client returns an administrator's client of the API server.
@@ -87,6 +98,12 @@ func (c *Client) Do(ctx context.Context, method, path, contentType string, body 
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.asUser != "" {
+		req.Header.Set("Impersonate-User", c.asUser)
+		for _, g := range c.asGroups {
+			req.Header.Add("Impersonate-Group", g)
+		}
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {

@@ -74,7 +74,7 @@ func TestAuthentication(t *testing.T) {
 	opts.ControllerManagerArgs = []string{"--controllers=bootstrapsigner,tokencleaner"}
 	cp := start(t, opts)
 	ctx := context.Background()
-	anonymous := cp.ClientAs("")
+	anonymous := cp.Client().As("")
 
 	for _, path := range plan.AnonymousPaths[:3] {
 		if _, err := anonymous.Do(ctx, http.MethodGet, path, "", nil); err != nil {
@@ -176,7 +176,7 @@ func whoAmI(t *testing.T, cp *controlplane.ControlPlane, token string, ok bool) 
 	}
 	var err error
 	for i := 0; i < 120; i++ {
-		err = cp.ClientAs(token).Post(context.Background(), "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, &out)
+		err = cp.Client().As(token).Post(context.Background(), "/apis/authentication.k8s.io/v1/selfsubjectreviews", review, &out)
 		if err == nil || !ok {
 			break
 		}

@@ -78,12 +78,11 @@ func TestCSRApprover(t *testing.T) {
 	}
 
 	ns := plan.CSRApproverNamespace
-	var tr struct{ Status struct{ Token string } }
-	if err := admin.Post(ctx, "/api/v1/namespaces/"+ns+"/serviceaccounts/kubelet-csr-approver/token",
-		map[string]any{"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": map[string]any{"expirationSeconds": 600}}, &tr); err != nil {
+	token, err := admin.ServiceAccountToken(ctx, ns, "kubelet-csr-approver")
+	if err != nil {
 		t.Fatal(err)
 	}
-	approver := cp.ClientAs(tr.Status.Token)
+	approver := admin.As(token)
 
 	// Leader election and its events, as controller-runtime does them.
 	lease := map[string]any{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",

@@ -28,7 +28,7 @@ type OIDC struct {
 	GroupsClaimRange          hcl.Range `hcl:"groups_claim,attr_value_range"`
 	GroupsPrefix              *string   `hcl:"groups_prefix,optional"`
 	GroupsPrefixRange         hcl.Range `hcl:"groups_prefix,attr_value_range"`
-	CertificateAuthority      *string   `hcl:"certificate_authority,optional"`
+	CertificateAuthority      *string   `hcl:"certificate_authority,optional" text:"multiline"`
 	CertificateAuthorityRange hcl.Range `hcl:"certificate_authority,attr_value_range"`
 	DeclRange                 hcl.Range `hcl:",def_range"`
 }

@@ -39,7 +39,7 @@ type JWTAuthenticator struct {
 }
 
 func buildAuthentication(s *spec.Spec) Authentication {
-	a := Authentication{AnonymousPaths: AnonymousPaths}
+	a := Authentication{AnonymousPaths: append([]string{}, AnonymousPaths...)}
 	if s.Authentication == nil {
 		return a
 	}

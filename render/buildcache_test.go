@@ -4,6 +4,7 @@ package render
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,7 +76,7 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 
 	// A change inside one component rebuilds it and every folder that
 	// holds it (manifests/ and manifests/rbac/), nothing else.
-	changed := maps(tree)
+	changed := maps.Clone(tree)
 	changed["manifests/rbac/extra.yaml"] = []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: default\n")
 	k := changed["manifests/rbac/kustomization.yaml"]
 	changed["manifests/rbac/kustomization.yaml"] = append(slices.Clip(k), []byte("- extra.yaml\n")...)
@@ -103,15 +104,6 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 	}
 }
 
-// maps copies a tree.
-func maps(t Tree) Tree {
-	c := Tree{}
-	for p, b := range t {
-		c[p] = b
-	}
-	return c
-}
-
 // A cache full of entries for the tree as it was must not let a broken
 // tree through: the broken input has another key.
 func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
@@ -121,7 +113,7 @@ func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
 	if _, _, err := buildEach(tree, dirs, false, cache); err != nil {
 		t.Fatal(err)
 	}
-	broken := maps(tree)
+	broken := maps.Clone(tree)
 	k := broken["manifests/rbac/kustomization.yaml"]
 	broken["manifests/rbac/kustomization.yaml"] = append(slices.Clip(k), []byte("- missing.yaml\n")...)
 	_, _, err := buildEach(broken, dirs, false, cache)

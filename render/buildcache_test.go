@@ -336,3 +336,39 @@ func TestUserBuildCache(t *testing.T) {
 		t.Errorf("default cache outside the user's cache folder: %s", c.Dir())
 	}
 }
+
+// A cache folder that is a symbolic link is neither read nor written: the
+// builds run as without a cache.
+func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
+	tree := exampleTree(t, "ha.hcl")
+	dirs := KustomizationDirs(tree)
+	target := t.TempDir()
+	link := filepath.Join(t.TempDir(), "cache")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	// Entries that would answer every lookup, placed in the link's target.
+	real := NewBuildCache(target)
+	if _, _, err := buildEach(tree, dirs, false, real); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadDir(target)
+	_, stats, err := buildEach(tree, dirs, false, NewBuildCache(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.cached != 0 || stats.built != len(dirs) {
+		t.Errorf("through a linked cache folder: %+v, want every folder built", stats)
+	}
+	after, _ := os.ReadDir(target)
+	if len(after) != len(before) {
+		t.Fatalf("entries were written through the link: %d before, %d after", len(before), len(after))
+	}
+	for i, e := range after {
+		a, _ := e.Info()
+		b, _ := before[i].Info()
+		if !os.SameFile(a, b) {
+			t.Errorf("entry %s was replaced through the link", e.Name())
+		}
+	}
+}

@@ -352,7 +352,11 @@ func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
 	if _, _, err := buildEach(tree, dirs, false, real); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadDir(target)
+	// Creating, renaming or removing an entry moves the folder's mtime.
+	before, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, stats, err := buildEach(tree, dirs, false, NewBuildCache(link))
 	if err != nil {
 		t.Fatal(err)
@@ -360,15 +364,11 @@ func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
 	if stats.cached != 0 || stats.built != len(dirs) {
 		t.Errorf("through a linked cache folder: %+v, want every folder built", stats)
 	}
-	after, _ := os.ReadDir(target)
-	if len(after) != len(before) {
-		t.Fatalf("entries were written through the link: %d before, %d after", len(before), len(after))
+	after, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, e := range after {
-		a, _ := e.Info()
-		b, _ := before[i].Info()
-		if !os.SameFile(a, b) {
-			t.Errorf("entry %s was replaced through the link", e.Name())
-		}
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("entries were written through the link")
 	}
 }

@@ -19,15 +19,15 @@ import (
 // hdfsRules is the alert rule file for HDFS.
 const hdfsRules = "manifests/monitoring/prometheus/hdfs.rules.yml"
 
-// promRuleFile is a Prometheus rule file, the fields the tests read.
-type promRuleFile struct {
+// hdfsRuleFile is hdfs.rules.yml, the fields the test reads.
+type hdfsRuleFile struct {
 	Groups []struct {
 		Name  string `json:"name"`
-		Rules []promRule
+		Rules []hdfsRule
 	} `json:"groups"`
 }
 
-type promRule struct {
+type hdfsRule struct {
 	Alert       string            `json:"alert"`
 	Expr        string            `json:"expr"`
 	For         string            `json:"for"`
@@ -118,11 +118,11 @@ func TestHDFSRules(t *testing.T) {
 			t.Fatalf("%s: prometheus.yml has no kubernetes-pods job to scrape the annotated NameNodes", c.name)
 		}
 		src := c.file(t, hdfsRules)
-		var f promRuleFile
+		var f hdfsRuleFile
 		if err := yaml.UnmarshalStrict(src, &f); err != nil {
 			t.Fatal(err)
 		}
-		rules := map[string]promRule{}
+		rules := map[string]hdfsRule{}
 		nsRe := regexp.MustCompile(`\bnamespace="([^"]*)"`)
 		for _, g := range f.Groups {
 			for _, r := range g.Rules {
@@ -171,7 +171,7 @@ func TestHDFSRules(t *testing.T) {
 
 // checkHDFSRulesWithPromtool writes a promtool unit test for the rules:
 // first a healthy NameNode pair (or single NameNode), then each failure.
-func checkHDFSRulesWithPromtool(t *testing.T, name string, h *plan.HDFS, src []byte, rules map[string]promRule) {
+func checkHDFSRulesWithPromtool(t *testing.T, name string, h *plan.HDFS, src []byte, rules map[string]hdfsRule) {
 	t.Helper()
 	promtool := tool(t, "promtool")
 	ns := h.Namespace

@@ -104,6 +104,8 @@ var funcs = template.FuncMap{
 		return "[" + strings.Join(q, ", ") + "]"
 	},
 	"hostport": plan.HostPort,
+	// inc numbers a list from 1.
+	"inc": func(i int) int { return i + 1 },
 }
 
 // yamlString writes s as a double-quoted scalar that YAML reads back

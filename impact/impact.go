@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/state"
 )
 
@@ -347,4 +348,26 @@ func (c *comparer) firstRender() {
 		Steps: []Step{{Host: AdminHost, Kind: StepManual, Command: "follow ARCHITECTURE.md, section \"Install order\"",
 			Purpose: "build the cluster from scratch"}},
 		phase: phaseEndpoint})
+}
+
+// Procedure returns the plan's steps as plan.Steps, the form the install
+// and restore procedures of ARCHITECTURE.md take, so that whatever carries
+// those out (a rehearsal on simulated hosts) can carry these out too.
+// systemctl commands are plan.StepService; a manual step keeps the kind
+// "manual", which such a runner reports as not performed.
+func (p *Plan) Procedure() []plan.Step {
+	out := make([]plan.Step, 0, len(p.Steps))
+	for _, s := range p.Steps {
+		k := plan.StepKind(s.Kind)
+		switch {
+		case s.Kind == StepRun && strings.HasPrefix(s.Command, "systemctl "):
+			k = plan.StepService
+		case s.Kind == StepRun:
+			k = plan.StepRun
+		case s.Kind == StepCheck:
+			k = plan.StepCheck
+		}
+		out = append(out, plan.Step{Kind: k, Host: s.Host, Command: s.Command, Purpose: s.Purpose})
+	}
+	return out
 }

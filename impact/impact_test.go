@@ -78,3 +78,17 @@ func TestDeprecationFindings(t *testing.T) {
 		t.Errorf("findings for 1.34 (v1beta3 deprecated, ipvs not yet): %+v", f)
 	}
 }
+
+// TestProcedure: the steps convert to plan.Steps in order, kinds mapped.
+func TestProcedure(t *testing.T) {
+	p := Compare(masters("a", "b", "c"), masters("a", "b"))
+	proc := p.Procedure()
+	if len(proc) != len(p.Steps) || len(proc) == 0 {
+		t.Fatalf("%d plan steps, %d procedure steps", len(p.Steps), len(proc))
+	}
+	for i, s := range proc {
+		if s.Host != p.Steps[i].Host || s.Command != p.Steps[i].Command || string(s.Kind) == "" {
+			t.Errorf("step %d: %+v from %+v", i, s, p.Steps[i])
+		}
+	}
+}

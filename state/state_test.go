@@ -45,7 +45,7 @@ func TestDecodeRefuses(t *testing.T) {
 		"newer version":   {`{"kind":"BlueprintState","version":2}`, "newer than this blueprint reads"},
 		"older version":   {`{"kind":"BlueprintState","version":0}`, "render the folder again"},
 		"unknown field":   {strings.Replace(string(good), `"cluster":`, `"owner": "x", "cluster":`, 1), `unknown field "owner"`},
-		"trailing data": {string(good) + "{}", "not valid JSON"},
+		"trailing data":   {string(good) + "{}", "not valid JSON"},
 		"twice a machine": {strings.Replace(string(good), `"name": "kafka-az2-1"`, `"name": "kafka-az1-1"`, 1), "listed twice"},
 		"wrong type":      {strings.Replace(string(good), `"version": 1,`, `"version": 1, "machines": 3,`, 1), "cannot unmarshal"},
 	}

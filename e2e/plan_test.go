@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -21,10 +22,27 @@ import (
 	"github.com/blueprint-dev/blueprint/validate"
 )
 
+// rendered is a spec's objects and state.
+type renderedPair struct {
+	objs  []controlplane.Object
+	state *state.State
+}
+
+// renderedSpecs remembers renders by the spec's bytes: most pairs of the
+// corpus share their old spec.
+var renderedSpecs = map[string]renderedPair{}
+
 // renderTree renders a spec in memory and returns the objects of its
 // manifests/ and the state it records.
 func renderTree(t *testing.T, path string, builds *render.BuildCache) ([]controlplane.Object, *state.State) {
 	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := renderedSpecs[string(src)]; ok {
+		return r.objs, r.state
+	}
 	s, diags := spec.NewLoader().Load(path, spec.Options{})
 	diags = validate.Check(s, diags)
 	if diags.HasErrors() {
@@ -46,6 +64,7 @@ func renderTree(t *testing.T, path string, builds *render.BuildCache) ([]control
 	if err != nil {
 		t.Fatal(err)
 	}
+	renderedSpecs[string(src)] = renderedPair{objs, st}
 	return objs, st
 }
 

@@ -321,7 +321,7 @@ func fieldDiff(old, new map[string]string) []string {
 }
 
 func short(v string) string {
-	if strings.HasPrefix(v, "sha256:") {
+	if strings.HasPrefix(v, state.HashPrefix) {
 		return "(long value)"
 	}
 	return v

@@ -33,14 +33,15 @@ func buildKustomizations(t Tree, order []plan.Component, opts Options) (map[stri
 		return nil, nil
 	}
 	// Building is the check; turning the result into YAML costs as much
-	// again, so only the leaves are turned: the state and flat/ need their
-	// objects, each once.
+	// again, so without --flatten only the leaves are turned: the state
+	// needs their objects, each once. With --flatten every folder keeps its
+	// YAML in the cache, as before the state file existed.
 	leaves := flattenOrder(dirs, order)
 	want := map[string]bool{"gitops": true}
 	for _, d := range leaves {
 		want[d] = true
 	}
-	built, _, err := buildEachWant(t, dirs, func(dir string) bool { return want[dir] }, opts.Builds)
+	built, _, err := buildEachWant(t, dirs, func(dir string) bool { return opts.Flatten || want[dir] }, opts.Builds)
 	if err != nil || !opts.Flatten {
 		return built, err
 	}

@@ -194,7 +194,7 @@ type Object struct {
 	// PodDisruptionBudgets that cover the pods.
 	PodLabels map[string]string `json:"podLabels,omitempty"`
 	// Fields holds, for each field the impact rules look at (TrackedFields),
-	// its value as compact JSON, or "sha256:…" when longer than
+	// its value as compact JSON, or its Hash when longer than
 	// MaxFieldValue bytes. A field the object does not set is absent.
 	Fields map[string]string `json:"fields,omitempty"`
 	// DefaultClass is set on the StorageClass annotated as the default.

@@ -74,5 +74,6 @@ and keepalived configuration and an architecture document.`,
 	root.SetErr(s.Err)
 	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
 	root.AddCommand(newVerifyCommand(s, nil))
+	root.AddCommand(newImagesCommand(s))
 	return root
 }

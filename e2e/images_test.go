@@ -149,7 +149,7 @@ func TestImageAdmission(t *testing.T) {
 	if len(policies) != 4 {
 		t.Fatalf("the tree holds %d admission policies and bindings, want 2 of each", len(policies))
 	}
-	installPolicies(t, c, policies, func(err error) bool { return err != nil && strings.Contains(err.Error(), msgForeign) })
+	installPolicies(t, c, policies, "apps", spec.AdmissionEnforce)
 
 	t.Run("type check", func(t *testing.T) { checkTypeChecking(t, c, policies) })
 
@@ -276,7 +276,7 @@ func TestImageAdmission(t *testing.T) {
 		_, auditDir := renderImagesSpec(t, "audit")
 		audit := controlplane.Select(kustomize(t, filepath.Join(auditDir, "manifests")), isAdmissionPolicy)
 		bad := restrictedPod("apps", "audited", nil, "docker.io/library/nginx:latest")
-		installPolicies(t, c, audit, func(err error) bool { return err == nil })
+		installPolicies(t, c, audit, "apps", spec.AdmissionAudit)
 		mu.Lock()
 		warnings = nil
 		mu.Unlock()
@@ -301,24 +301,28 @@ func isAdmissionPolicy(o controlplane.Object) bool {
 }
 
 // installPolicies applies the policies for real and waits (bounded) until
-// the API server enforces them: a probe pod from another registry, dry-run
-// in a managed namespace, gets the answer done accepts.
-func installPolicies(t *testing.T, c *controlplane.Client, policies []controlplane.Object, done func(error) bool) {
+// the API server enforces them: a probe pod with a :latest image, dry-run in
+// the managed namespace ns, is refused (enforce) or admitted with the
+// policy's warning (audit).
+func installPolicies(t *testing.T, c *controlplane.Client, policies []controlplane.Object, ns, mode string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, r := range c.ApplyAll(ctx, policies, false) {
 		t.Fatalf("rejected: %s", r)
 	}
-	probe := restrictedPod("apps", "probe", nil, "docker.io/library/nginx:latest")
+	ensureServiceAccount(t, c, ns)
+	probe := restrictedPod(ns, "probe", nil, "docker.io/library/nginx:latest")
 	deadline := time.Now().Add(60 * time.Second)
 	for i := 0; ; i++ {
-		err := c.Apply(ctx, probe, true)
-		if done(err) {
-			t.Logf("policies in force after %d probes", i+1)
+		var warned bool
+		err := c.WithWarnings(func(w string) { warned = warned || strings.Contains(w, msgNoVersion) }).Apply(ctx, probe, true)
+		if (mode == spec.AdmissionEnforce && err != nil && strings.Contains(err.Error(), msgNoVersion)) ||
+			(mode == spec.AdmissionAudit && err == nil && warned) {
+			t.Logf("%s policies in force after %d probes", mode, i+1)
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the policies are not in force 60s after they were applied: the probe got %v", err)
+			t.Fatalf("the %s policies are not in force 60s after they were applied: the probe got %v", mode, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

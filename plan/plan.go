@@ -71,6 +71,9 @@ type Plan struct {
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
 
+	// Risks are the warnings the spec's accept blocks acknowledge.
+	Risks []Risk
+
 	Services  Services
 	Workloads Workloads
 	imageRefs map[string]string
@@ -294,6 +297,7 @@ func Build(s *spec.Spec) *Plan {
 	buildServices(p, s)
 	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
+	p.Risks = risks(s)
 	return p
 }
 

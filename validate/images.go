@@ -43,7 +43,7 @@ func (v *validator) supplyChain() {
 	mode := im.AdmissionOrDefault()
 	if mode != spec.AdmissionOff && len(im.ExtraAllowed) == 0 && v.s.Network != nil {
 		if cni := v.s.Network.CNIOrDefault(); cni == "cilium" || cni == "calico" {
-			v.warnf(im.AdmissionRange, &im.DeclRange, "CNI images not allowed in kube-system",
+			v.warnf(CodeCNINotAdmitted, im.AdmissionRange, &im.DeclRange, "CNI images not allowed in kube-system",
 				"blueprint does not render the %s manifests, and the admission policy admits in kube-system only the images blueprint knows: if %s runs there, its pods will be refused%s. List its images (or its repository prefix, such as \"quay.io/%s/\") in extra_allowed.",
 				cni, cni, map[bool]string{true: " (audit mode only warns)", false: ""}[mode == spec.AdmissionAudit], cni)
 		}
@@ -82,7 +82,7 @@ func (v *validator) lockCovers() {
 			lock.Path, len(missing), strings.Join(missing, ", "))
 	}
 	if minor < 37 && im.RequireDigestOrDefault() {
-		v.warnf(im.LockFileRange, &im.DeclRange, "kube-proxy stays pinned by tag",
+		v.warnf(CodeKubeProxyTag, im.LockFileRange, &im.DeclRange, "kube-proxy stays pinned by tag",
 			"kubeadm 1.%d cannot patch kube-proxy's DaemonSet (the kubeproxydaemonset patch target came with 1.37), so kube-proxy runs %s by tag; the kube-system policy admits exactly that reference.",
 			minor, fmt.Sprintf("v1.%d.%d", minor, patch))
 	}
@@ -95,7 +95,7 @@ func (v *validator) lockCovers() {
 			}
 		}
 		if len(unpinned) > 0 {
-			v.warnf(im.LockFileRange, &im.DeclRange, "Upgrade images not pinned",
+			v.warnf(CodeUpgradeUnpinned, im.LockFileRange, &im.DeclRange, "Upgrade images not pinned",
 				"%s has no digests for the images of Kubernetes 1.%d.%d, the next minor: until it does, the kube-system policy does not admit them, and kubeadm upgrade to 1.%d would have kube-proxy and CoreDNS refused. Add: %s.",
 				lock.Path, minor+1, next, minor+1, strings.Join(unpinned, ", "))
 		}

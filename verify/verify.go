@@ -107,6 +107,9 @@ type Options struct {
 	Interface string
 	// Timeout bounds each program run; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Images scans every image of the tree with trivy (see images.go):
+	// the one check that reaches the network, so it is asked for.
+	Images bool
 }
 
 // Result is the outcome of one check.
@@ -208,7 +211,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		v.opts.Timeout = DefaultTimeout
 	}
 	rep := Report{Dir: opts.Dir, Tools: []Tool{}, Checks: []Check{}, Notes: t.notes}
-	for _, c := range []checker{checkKubeadm, checkHAProxy, checkKeepalived, checkPromtool, checkAPIServer} {
+	for _, c := range []checker{checkKubeadm, checkHAProxy, checkKeepalived, checkPromtool, checkAPIServer, checkImages} {
 		checks, note, err := c(ctx, v)
 		if err != nil {
 			return Report{}, err

@@ -77,8 +77,8 @@ etcd {
 }
 
 storage_class "efs" {
-  provisioner         = "efs.csi.aws.com"
-  reclaim_policy      = "Retain"
+  provisioner    = "efs.csi.aws.com"
+  reclaim_policy = "Retain"
   parameters = {
     provisioningMode = "efs-ap"
     fileSystemId     = "fs-0123456789abcdef0"

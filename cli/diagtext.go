@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mitchellh/go-wordwrap"
@@ -101,7 +102,10 @@ func (p *diagPrinter) snippet(b *bytes.Buffer, src []byte, r hcl.Range, ctx *hcl
 			start, end = markedBytes(line, lineStart(lines, n), r)
 		}
 		fmt.Fprintf(b, "  %*d: ", numWidth, n)
-		if !mark || start >= end {
+		// A subject of no width (the end of a line where something is
+		// missing) still gets its caret, on its first line.
+		point := mark && start == end && n == r.Start.Line
+		if !mark || (start >= end && !point) {
 			b.WriteString(visible(line))
 			b.WriteByte('\n')
 			return
@@ -119,7 +123,7 @@ func (p *diagPrinter) snippet(b *bytes.Buffer, src []byte, r hcl.Range, ctx *hcl
 				}
 				return ' '
 			}, visible(line[:start]))
-			fmt.Fprintf(b, "  %*s  %s%s\n", numWidth, "", pad, strings.Repeat("^", max(1, len([]rune(visible(line[start:end]))))))
+			fmt.Fprintf(b, "  %*s  %s%s\n", numWidth, "", pad, strings.Repeat("^", max(1, utf8.RuneCountInString(visible(line[start:end])))))
 		}
 	}
 	if ctx != nil && ctx.Filename == r.Filename && ctx.Start.Line >= 1 && ctx.Start.Line < r.Start.Line {

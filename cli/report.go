@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // jsonFailure is the part of a --json report that says why the command
@@ -36,6 +37,7 @@ func finishJSON(w io.Writer, rep any, f *jsonFailure, err error) error {
 // jsonDiagnostic is the --json form of one diagnostic.
 type jsonDiagnostic struct {
 	Severity string     `json:"severity"`
+	Code     string     `json:"code,omitempty"` // a warning's stable code
 	Summary  string     `json:"summary"`
 	Detail   string     `json:"detail,omitempty"`
 	Range    *jsonRange `json:"range,omitempty"`
@@ -61,14 +63,10 @@ type jsonPos struct {
 func jsonDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []jsonDiagnostic {
 	out := []jsonDiagnostic{}
 	for _, d := range diags {
-		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: severityName(d.Severity)}
+		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: severityName(d.Severity), Code: string(validate.CodeOf(d))}
 		if d.Subject != nil {
 			r := *d.Subject
-			jd.Range = &jsonRange{
-				Filename: r.Filename,
-				Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
-				End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
-			}
+			jd.Range = jsonRangeOf(r)
 			if !spec.IsFileRange(r) {
 				jd.Snippet = snippet(files[r.Filename], r)
 			}
@@ -76,6 +74,14 @@ func jsonDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []jsonDi
 		out = append(out, jd)
 	}
 	return out
+}
+
+func jsonRangeOf(r hcl.Range) *jsonRange {
+	return &jsonRange{
+		Filename: r.Filename,
+		Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+		End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
+	}
 }
 
 func severityName(s hcl.DiagnosticSeverity) string {
@@ -163,10 +169,14 @@ type sarifRegion struct {
 
 const sarifSchema = "https://json.schemastore.org/sarif-2.1.0.json"
 
-// ruleID is the SARIF rule of a diagnostic: its summary in kebab case
-// ("Undeclared zone" is "undeclared-zone"), stable as long as the summary
-// is, so that a CI system tracks one kind of problem across runs.
+// ruleID is the SARIF rule of a diagnostic: a warning's stable code
+// ("etcd-zone-quorum"), else its summary in kebab case ("Undeclared zone"
+// is "undeclared-zone"), stable as long as the summary is, so that a CI
+// system tracks one kind of problem across runs.
 func ruleID(d *hcl.Diagnostic) string {
+	if c := validate.CodeOf(d); c != "" {
+		return string(c)
+	}
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(d.Summary) {

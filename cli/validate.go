@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blueprint-dev/blueprint/internal/safefs"
+	"github.com/blueprint-dev/blueprint/validate"
 )
 
 type validateOptions struct {
@@ -84,8 +85,9 @@ func validateRun(o *validateOptions, s Streams) error {
 		loads = append(loads, l)
 		if o.Format == formatText {
 			l.printDiagnostics(s)
+			printAccepted(s, l.accepted)
 			if !l.failed(o.Strict) {
-				s.say("%s is valid (%s).", safefs.Show(p), countWarnings(l.diags))
+				s.say("%s is valid (%s%s).", safefs.Show(p), countWarnings(l.diags), countAccepted(l.accepted))
 			}
 		}
 		if l.failed(o.Strict) {
@@ -147,6 +149,32 @@ func countWarnings(d hcl.Diagnostics) string {
 	return count(n, "warning")
 }
 
+// printAccepted lists the warnings the spec's accept blocks acknowledge,
+// one line each, with the block's reason.
+func printAccepted(s Streams, accepted []validate.Accepted) {
+	for _, a := range accepted {
+		scope := ""
+		if sc := validate.AcceptScope(a.Accept).String(); sc != "" {
+			scope = " (" + sc + ")"
+		}
+		for _, d := range a.Warnings {
+			s.say("Accepted %s%s at %s:%d: %s. Reason: %s", a.Accept.Code, scope, safefs.Show(d.Subject.Filename), d.Subject.Start.Line, oneLine(d.Summary), oneLine(strings.Join(strings.Fields(a.Accept.Reason), " ")))
+		}
+	}
+}
+
+// countAccepted says how many warnings accept blocks acknowledge, if any.
+func countAccepted(accepted []validate.Accepted) string {
+	n := 0
+	for _, a := range accepted {
+		n += len(a.Warnings)
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d accepted", n)
+}
+
 // jsonReport is validate's --json output. With several specs, Valid and
 // the counts sum them up and Specs has one entry each.
 type jsonReport struct {
@@ -155,6 +183,17 @@ type jsonReport struct {
 	WarningCount int              `json:"warning_count"`
 	Diagnostics  []jsonDiagnostic `json:"diagnostics"`
 	Specs        []jsonSpec       `json:"specs"`
+	// Accepted lists the accept blocks and the warnings each acknowledges.
+	Accepted []jsonAccepted `json:"accepted"`
+}
+
+// jsonAccepted is the --json form of one accept block.
+type jsonAccepted struct {
+	Code     string           `json:"code"`
+	Scope    string           `json:"scope,omitempty"`
+	Reason   string           `json:"reason"`
+	Range    *jsonRange       `json:"range,omitempty"`
+	Warnings []jsonDiagnostic `json:"warnings"`
 }
 
 // jsonSpec is one spec's verdict.
@@ -166,7 +205,7 @@ type jsonSpec struct {
 }
 
 func validateReport(o *validateOptions, loads []*loaded) jsonReport {
-	r := jsonReport{Valid: true, Diagnostics: []jsonDiagnostic{}, Specs: []jsonSpec{}}
+	r := jsonReport{Valid: true, Diagnostics: []jsonDiagnostic{}, Specs: []jsonSpec{}, Accepted: []jsonAccepted{}}
 	for i, l := range loads {
 		js := jsonSpec{Path: o.Paths[i], Valid: !l.failed(o.Strict)}
 		for _, d := range l.diags {
@@ -181,6 +220,10 @@ func validateReport(o *validateOptions, loads []*loaded) jsonReport {
 		r.WarningCount += js.WarningCount
 		r.Diagnostics = append(r.Diagnostics, jsonDiagnostics(l.diags, l.files)...)
 		r.Specs = append(r.Specs, js)
+		for _, a := range l.accepted {
+			r.Accepted = append(r.Accepted, jsonAccepted{Code: a.Accept.Code, Scope: validate.AcceptScope(a.Accept).String(), Reason: a.Accept.Reason,
+				Range: jsonRangeOf(a.Accept.DeclRange), Warnings: jsonDiagnostics(a.Warnings, l.files)})
+		}
 	}
 	return r
 }

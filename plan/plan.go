@@ -71,6 +71,9 @@ type Plan struct {
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
 
+	// Risks are the warnings the spec's accept blocks acknowledge.
+	Risks []Risk
+
 	Services  Services
 	Workloads Workloads
 	imageRefs map[string]string
@@ -290,6 +293,7 @@ func Build(s *spec.Spec) *Plan {
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
+	p.Risks = risks(s)
 	return p
 }
 

@@ -238,7 +238,7 @@ func (v *validator) storage() {
 		}
 		v.oneOf(c.ReclaimPolicyOrDefault(), reclaimPolicies, c.ReclaimPolicyRange, &c.DeclRange, "reclaim policy")
 		if v.oneOf(c.BindingModeOrDefault(), bindingModes, c.BindingModeRange, &c.DeclRange, "volume binding mode") && c.BindingModeOrDefault() == "Immediate" {
-			v.warnf(c.BindingModeRange, &c.DeclRange, "Volumes bound before scheduling",
+			v.warnf(CodeImmediateBinding, c.BindingModeRange, &c.DeclRange, "Volumes bound before scheduling",
 				"With Immediate binding a volume is created before its pod is scheduled, possibly in a zone where the pod cannot run. WaitForFirstConsumer creates it where the pod lands.")
 		}
 		for _, z := range c.Zones {
@@ -506,7 +506,7 @@ func (v *validator) verticalPodAutoscaler(vpa *spec.VerticalPodAutoscaler) {
 		v.oneOf(mode, []string{"Off"}, vpa.ModeRange, ctx, "VPA update mode")
 	}
 	if v.s.Monitoring == nil && v.s.Logging == nil && len(v.s.Kafka)+len(v.s.HDFS) == 0 {
-		v.warnf(vpa.DeclRange, ctx, "Nothing for the VPA to size",
+		v.warnf(CodeVPANothing, vpa.DeclRange, ctx, "Nothing for the VPA to size",
 			"The VPA recommends requests for blueprint's monitoring, logging, Kafka and HDFS workloads, and this spec has none of them: the recommender would run for nothing. Remove the vertical_pod_autoscaler block, or turn on one of those services.")
 	}
 }
@@ -537,7 +537,7 @@ func (v *validator) expose() {
 		class, rng = e.GatewayClass, e.GatewayClassRange
 	}
 	if class != nil && *class == "cilium" && v.s.Network != nil && v.s.Network.CNIOrDefault() == "cilium" {
-		v.warnf(rng, ctx, "NetworkPolicies block Cilium's proxy",
+		v.warnf(CodeCiliumIngress, rng, ctx, "NetworkPolicies block Cilium's proxy",
 			"Cilium serves its Gateway and Ingress classes from the Envoy on each node, and that traffic reaches the dashboards with Cilium's reserved ingress identity, which no Kubernetes NetworkPolicy can allow: the dashboards' policies would drop it. Add a CiliumNetworkPolicy that lets fromEntities [ingress] reach them, or use an implementation that proxies from pods (such as Envoy Gateway or ingress-nginx).")
 	}
 	hosts := map[string]string{}

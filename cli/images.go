@@ -67,7 +67,7 @@ func imagesRun(o *imagesOptions, s Streams) error {
 	rest := slices.DeleteFunc(slices.Clone(l.diags), func(d *hcl.Diagnostic) bool {
 		return d.Subject != nil && ((lockFile != "" && d.Subject.Filename == lockFile) || *d.Subject == lockAttr)
 	})
-	l.printDiagnostics(s.Err)
+	l.printDiagnostics(s)
 	if l.spec == nil || rest.HasErrors() || (o.Strict && len(rest) > 0) {
 		return specError()
 	}

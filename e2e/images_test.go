@@ -301,9 +301,9 @@ func isAdmissionPolicy(o controlplane.Object) bool {
 }
 
 // installPolicies applies the policies for real and waits (bounded) until
-// the API server enforces them: a probe pod with a :latest image, dry-run in
-// the managed namespace ns, is refused (enforce) or admitted with the
-// policy's warning (audit).
+// the API server enforces them: a probe pod with a :latest image from
+// Docker Hub, dry-run in the managed namespace ns, is refused by the policy
+// (enforce) or admitted with its warning (audit).
 func installPolicies(t *testing.T, c *controlplane.Client, policies []controlplane.Object, ns, mode string) {
 	t.Helper()
 	ctx := context.Background()
@@ -315,8 +315,9 @@ func installPolicies(t *testing.T, c *controlplane.Client, policies []controlpla
 	deadline := time.Now().Add(60 * time.Second)
 	for i := 0; ; i++ {
 		var warned bool
-		err := c.WithWarnings(func(w string) { warned = warned || strings.Contains(w, msgNoVersion) }).Apply(ctx, probe, true)
-		if (mode == spec.AdmissionEnforce && err != nil && strings.Contains(err.Error(), msgNoVersion)) ||
+		policy := "ValidatingAdmissionPolicy '" + plan.ImagesPolicy + "'"
+		err := c.WithWarnings(func(w string) { warned = warned || strings.Contains(w, policy) }).Apply(ctx, probe, true)
+		if (mode == spec.AdmissionEnforce && err != nil && strings.Contains(err.Error(), policy)) ||
 			(mode == spec.AdmissionAudit && err == nil && warned) {
 			t.Logf("%s policies in force after %d probes", mode, i+1)
 			return

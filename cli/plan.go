@@ -52,7 +52,10 @@ func planRun(o *planOptions, s Streams) error {
 	if o.Output == "" {
 		return &exitError{code: ExitUsage, err: errors.New("the output folder is empty: give -o DIR")}
 	}
-	tree, err := renderSpec(o.specOptions, s)
+	l, tree, err := renderSpec(o.specOptions, s)
+	if l != nil {
+		l.printDiagnostics(s)
+	}
 	if err != nil {
 		return err
 	}
@@ -61,7 +64,7 @@ func planRun(o *planOptions, s Streams) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	defer c.Close()
-	printWarnings(s.Err, c.Warnings)
+	printWarnings(s, c.Warnings)
 	if err := c.Err(); err != nil {
 		return &exitError{code: ExitFailure, err: fmt.Errorf("render would fail, so plan does not read the folder: %w", err)}
 	}
@@ -70,7 +73,7 @@ func planRun(o *planOptions, s Streams) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	if old == nil {
-		fmt.Fprintf(s.Err, "No %s in %s: planning a first render.\n", state.FileName, safefs.Show(o.Output))
+		s.note("No %s in %s: planning a first render.", state.FileName, safefs.Show(o.Output))
 	}
 	p, err := planOf(old, tree)
 	if err != nil {

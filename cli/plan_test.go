@@ -19,7 +19,7 @@ import (
 func TestPlanExitCodes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	code, out, errs := runCLI("plan", haSpec, "-o", dir, "--detailed-exitcode")
-	if code != cli.ExitChanges || !strings.Contains(out, "everything is created") || !strings.Contains(errs, "planning a first render") {
+	if code != cli.ExitWouldChange || !strings.Contains(out, "everything is created") || !strings.Contains(errs, "planning a first render") {
 		t.Fatalf("plan without a state: exit %d\n%s\n%s", code, out, errs)
 	}
 	if code, out, _ := runCLI("render", haSpec, "-o", dir); code != cli.ExitOK || !strings.Contains(out, "Plan: a first render") {
@@ -33,14 +33,14 @@ func TestPlanExitCodes(t *testing.T) {
 	}
 	more := []string{"-o", dir, "--var", "workers_per_zone=3"}
 	code, out, errs = runCLI(append([]string{"plan", haSpec, "--detailed-exitcode"}, more...)...)
-	if code != cli.ExitChanges || !strings.Contains(out, "add machine worker07") || !strings.Contains(out, "Plan: 3 machines to add") ||
+	if code != cli.ExitWouldChange || !strings.Contains(out, "add machine worker07") || !strings.Contains(out, "Plan: 3 machines to add") ||
 		!strings.Contains(out, "worker09: kubeadm join --config /etc/kubernetes/kubeadm-join.yaml") {
 		t.Errorf("three more workers: exit %d\n%s\n%s", code, out, errs)
 	}
 	if code, _, _ := runCLI(append([]string{"plan", haSpec}, more...)...); code != cli.ExitOK {
 		t.Errorf("plan without --detailed-exitcode exits %d on changes, want 0", code)
 	}
-	if code, _, _ := runCLI(append([]string{"diff", haSpec, "--detailed-exitcode"}, more...)...); code != cli.ExitChanges {
+	if code, _, _ := runCLI(append([]string{"diff", haSpec, "--detailed-exitcode"}, more...)...); code != cli.ExitWouldChange {
 		t.Errorf("diff --detailed-exitcode of a changed spec: exit %d, want 4", code)
 	}
 	if code, _, _ := runCLI(append([]string{"diff", haSpec}, more...)...); code != cli.ExitOK {

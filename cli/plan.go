@@ -35,7 +35,11 @@ writes nothing. Without a state file everything is created.
 Exit codes: 0 (with --detailed-exitcode: no changes), 4 with
 --detailed-exitcode when something changes, 1 spec errors, 2 usage, 3 other
 failures (an unreadable state file, a folder render would refuse).`,
-		Args: cobra.ExactArgs(1),
+		Example: `  blueprint plan cluster.hcl -o out
+  blueprint plan cluster.hcl -o out --detailed-exitcode   # CI: exit 4 when the cluster would change
+  blueprint plan cluster.hcl -o out --json | jq -r '.changes[] | select(.impact == "destructive") | .target'`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
 			return planRun(o, s)
@@ -43,6 +47,7 @@ failures (an unreadable state file, a folder render would refuse).`,
 	}
 	o.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder whose state to compare with")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeDirFlag)
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&o.DetailedExit, "detailed-exitcode", false, "exit 4 when the plan changes something, 0 when not")
 	return cmd

@@ -36,6 +36,9 @@ prints a skopeo sync YAML file instead. --lock-skeleton FILE writes a lock
 file to fill in with the digests your registry serves (lines already in the
 spec's lock file keep their digests). A lock file that is missing images or
 does not parse does not stop this command.`,
+		Example: `  blueprint images cluster.hcl
+  blueprint images cluster.hcl --format skopeo > sync.yaml
+  blueprint images cluster.hcl --lock-skeleton images.lock`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]

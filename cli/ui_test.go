@@ -219,3 +219,20 @@ func TestFitWidth(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestVerifyShowsProgress checks that verify's checks announce themselves
+// on a terminal, and that the report on standard output stays clean.
+func TestVerifyShowsProgress(t *testing.T) {
+	t.Setenv("BLUEPRINT_TOOLS", "")
+	tree, tools := fakeTree(t, 0)
+	tty, output := openPTY(t)
+	var out bytes.Buffer
+	code := Main([]string{"verify", tree, "--tools", tools}, strings.NewReader(""), &out, tty)
+	got := output()
+	if code != ExitOK || !strings.Contains(got, "[2/5] ") || !strings.Contains(got, "haproxy -c") || !strings.HasSuffix(got, clearLine) {
+		t.Errorf("exit %d, terminal got %q", code, got)
+	}
+	if strings.Contains(out.String(), "[1/5]") || strings.Contains(out.String(), "\x1b") {
+		t.Errorf("the report holds the progress: %q", out.String())
+	}
+}

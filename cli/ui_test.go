@@ -168,6 +168,13 @@ func TestColourOnlyOnATerminal(t *testing.T) {
 	if got := run("validate", "--no-color", spec); strings.Contains(got, ansiSGR) || !strings.Contains(got, "Error:") {
 		t.Errorf("--no-color: %q", got)
 	}
+	// The command's own error line too.
+	if got := run("render", spec, "-o", ""); !strings.Contains(got, ansiBold+ansiRed+"Error:") {
+		t.Errorf("an error on a terminal: %q", got)
+	}
+	if got := run("render", "--no-color", spec, "-o", ""); strings.Contains(got, ansiSGR) || !strings.Contains(got, "Error: the output folder is empty") {
+		t.Errorf("an error with --no-color: %q", got)
+	}
 	t.Setenv("NO_COLOR", "1")
 	if got := run("validate", spec); strings.Contains(got, ansiSGR) || !strings.Contains(got, "= [1]\r\n                            ^") {
 		t.Errorf("NO_COLOR: %q", got)

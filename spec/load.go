@@ -238,6 +238,7 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 		// check further.
 		return nil, append(dupKeys, firstOverrun(diags, b)...)
 	}
+	diags = append(diags, l.loadImageLock(s)...)
 	return s, append(dupKeys, diags...)
 }
 

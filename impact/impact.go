@@ -84,6 +84,10 @@ type Change struct {
 
 	phase int // when its steps run among all changes' steps
 	order int // its place in the order changes were found
+	// scope keeps a change's steps apart from equal steps of other changes
+	// in its phase: each version hop repeats the same commands, and every
+	// one of them must run again.
+	scope string
 }
 
 // Step kinds.
@@ -237,8 +241,8 @@ const (
 )
 
 // orderSteps joins the changes' steps in phase order, dropping a step that
-// the same phase already has (one upload of the kubeadm configuration
-// serves every component that changed).
+// the same phase and scope already has (one upload of the kubeadm
+// configuration serves every component that changed).
 func orderSteps(changes []Change) []Step {
 	idx := make([]int, len(changes))
 	for i := range idx {
@@ -249,7 +253,7 @@ func orderSteps(changes []Change) []Step {
 	seen := map[string]bool{}
 	for _, i := range idx {
 		for _, s := range changes[i].Steps {
-			key := fmt.Sprintf("%d\x00%s\x00%s", changes[i].phase, s.Host, s.Command)
+			key := fmt.Sprintf("%d\x00%s\x00%s\x00%s", changes[i].phase, changes[i].scope, s.Host, s.Command)
 			if seen[key] {
 				continue
 			}

@@ -92,3 +92,36 @@ func TestProcedure(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryHopComplete: each hop of a multi-minor upgrade keeps all its
+// steps; the second hop repeats the first one's commands (kubeadm upgrade
+// node, drains, kubelet restarts) and none of them may be merged away.
+func TestEveryHopComplete(t *testing.T) {
+	old, new := masters("a", "b", "c"), masters("a", "b", "c")
+	old.Kubernetes.Version = "1.35.0"
+	p := Compare(old, new)
+	if p.Summary.Hops != 2 {
+		t.Fatalf("1.35.0 → 1.37.2: %d hops", p.Summary.Hops)
+	}
+	count := func(host, command string) int {
+		n := 0
+		for _, s := range p.Steps {
+			if s.Host == host && s.Command == command {
+				n++
+			}
+		}
+		return n
+	}
+	for _, want := range []struct{ host, command string }{
+		{"b", "kubeadm upgrade node"},
+		{"c", "kubeadm upgrade node"},
+		{AdminHost, "kubectl drain a --ignore-daemonsets --delete-emptydir-data --timeout=15m"},
+		{AdminHost, "kubectl uncordon c"},
+		{"b", "systemctl daemon-reload && systemctl restart kubelet"},
+		{"c", "curl -fsk https://10.0.0.3:6443/readyz"},
+	} {
+		if n := count(want.host, want.command); n != 2 {
+			t.Errorf("%s: %s: %d times, once per hop is 2", want.host, want.command, n)
+		}
+	}
+}

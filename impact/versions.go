@@ -100,7 +100,7 @@ func (c *comparer) versions() {
 func (c *comparer) hop(prev, target string, n, of int) Change {
 	v := parseVersion(target)
 	etcdV := state.EtcdVersionFor(v.minor)
-	ch := Change{Target: "Kubernetes " + target, Category: "versions", Action: Upgrade, Impact: Disruptive, phase: phaseUpgrade,
+	ch := Change{Target: "Kubernetes " + target, Category: "versions", Action: Upgrade, Impact: Disruptive, phase: phaseUpgrade, scope: target,
 		Summary: fmt.Sprintf("hop %d of %d: %s → %s; every control-plane component restarts one node at a time and every node is drained in turn, so workloads lose capacity while it runs", n, of, prev, target)}
 	if c.new.Etcd.Topology == "stacked" {
 		ch.Details = append(ch.Details, fmt.Sprintf("kubeadm %s upgrades stacked etcd to %s, the version it pins for 1.%d", target, etcdV, v.minor))

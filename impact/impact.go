@@ -185,6 +185,7 @@ func Compare(old, new *state.State) *Plan {
 		c.versions()
 		c.endpoint()
 		c.machines()
+		c.zones()
 		c.etcd()
 		c.controlPlane()
 		c.loadBalancer()

@@ -69,6 +69,7 @@ namespace "team" {}
 
 storage_class "local-ssd" {
   provisioner         = "kubernetes.io/no-provisioner"
+  zones               = ["az1", "az2", "az3"]
   reclaim_policy      = "Delete"
   volume_binding_mode = "WaitForFirstConsumer"
 }

@@ -232,12 +232,17 @@ func (c *comparer) controlPlane() {
 	masters := c.masters()
 	for _, n := range c.new.ControlPlane {
 		o, ok := oldC[n.Name]
-		if !ok || o.Hash == n.Hash {
+		files := changedFiles(o.Files, n.Files)
+		if !ok || o.Hash == n.Hash && len(files) == 0 {
 			continue
 		}
+		flags := o.Hash != n.Hash
 		details := argDiff(o.Args, n.Args)
 		if o.Volumes != n.Volumes {
 			details = append(details, "its extra volumes change")
+		}
+		for _, f := range files {
+			details = append(details, fmt.Sprintf("%s changes: it goes to %s, which %s reads when it starts", f.Tree, f.Host, n.Name))
 		}
 		if len(details) == 0 {
 			details = append(details, "its configuration changes (version or image repository)")
@@ -255,12 +260,27 @@ func (c *comparer) controlPlane() {
 			ch.Summary = "no existing control-plane node runs it with the old flags; new nodes get the new ones"
 			ch.Action, ch.Impact = Note, None
 		}
-		ch.Steps = append(ch.Steps, c.uploadConfig())
+		if flags {
+			ch.Steps = append(ch.Steps, c.uploadConfig())
+		}
 		for _, m := range masters {
-			ch.Steps = append(ch.Steps,
-				Step{Host: m.Name, Kind: StepRun, Command: "kubeadm upgrade node phase control-plane",
-					Purpose: "write the static pod manifests from the stored ClusterConfiguration; the kubelet restarts each component whose manifest changed and kubeadm waits for it"},
-				readyz(m))
+			for _, f := range files {
+				ch.Steps = append(ch.Steps, installHostFile(m, f))
+			}
+			if flags {
+				ch.Steps = append(ch.Steps, Step{Host: m.Name, Kind: StepRun, Command: "kubeadm upgrade node phase control-plane",
+					Purpose: "write the static pod manifests from the stored ClusterConfiguration; the kubelet restarts each component whose manifest changed and kubeadm waits for it"})
+			} else {
+				ch.Steps = append(ch.Steps, Step{Host: m.Name, Kind: StepRun, Command: fmt.Sprintf("crictl ps --name '^%s$' -q | xargs -r crictl stop", n.Name),
+					Purpose: "its manifest is unchanged, so stop its container: the kubelet starts it again and it reads the new files"})
+			}
+			ch.Steps = append(ch.Steps, readyz(m))
+		}
+		for _, f := range files {
+			if f.Envsubst != "" && len(masters) > 0 {
+				ch.Steps = append(ch.Steps, Step{Host: AdminHost, Kind: StepRun, Command: "kubectl get secrets -A -o json | kubectl replace -f -",
+					Purpose: "write every Secret again, so that it is stored with the encryption configuration's first provider"})
+			}
 		}
 		if n.Name == "etcd" {
 			ch.Summary = "etcd members restart one at a time (" + strings.Join(names, ", ") + "): quorum holds while each restarts"
@@ -269,6 +289,29 @@ func (c *comparer) controlPlane() {
 	}
 	c.kubelet()
 	c.kubeProxy()
+}
+
+// changedFiles returns the host files whose hash differs between old and
+// new, in the order of state.HostFiles.
+func changedFiles(old, new map[string]string) []state.HostFile {
+	var out []state.HostFile
+	for _, f := range state.HostFiles {
+		if old[f.Tree] != new[f.Tree] && new[f.Tree] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// installHostFile copies a file of the tree to its place on a
+// control-plane node, filling in its variables from the environment.
+func installHostFile(m state.Machine, f state.HostFile) Step {
+	if f.Envsubst != "" {
+		return Step{Host: m.Name, Kind: StepRun, Command: fmt.Sprintf("envsubst '%s' < %s > %s.new && chmod 600 %s.new && mv %s.new %s", f.Envsubst, f.Tree, f.Host, f.Host, f.Host, f.Host),
+			Purpose: fmt.Sprintf("install %s with the values the cluster already uses (%s, from your secret store)", f.Host, f.Envsubst)}
+	}
+	return Step{Host: m.Name, Kind: StepRun, Command: fmt.Sprintf("install -D -m 0644 %s %s", f.Tree, f.Host),
+		Purpose: "install the new " + f.Host}
 }
 
 // argDiff says which flags change.

@@ -125,3 +125,35 @@ func TestEveryHopComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestHostFiles: a changed file kube-apiserver reads from its host is
+// installed on each control-plane node before the component restarts
+// there; the encryption configuration is filled in with the key the cluster
+// uses and every Secret is written again after the last node.
+func TestHostFiles(t *testing.T) {
+	old, new := masters("a", "b", "c"), masters("a", "b", "c")
+	old.ControlPlane = []state.Component{{Name: "kube-apiserver", Hash: "h:1",
+		Files: map[string]string{"kubeadm/encryption-config.yaml": "h:e1", "kubeadm/audit-policy.yaml": "h:a"}}}
+	new.ControlPlane = []state.Component{{Name: "kube-apiserver", Hash: "h:1",
+		Files: map[string]string{"kubeadm/encryption-config.yaml": "h:e2", "kubeadm/audit-policy.yaml": "h:a"}}}
+	p := Compare(old, new)
+	if p.Summary.ComponentsRestart != 1 || len(p.Changes) != 1 || p.Changes[0].Impact != Restart {
+		t.Fatalf("changes: %+v", p.Changes)
+	}
+	var got []string
+	for _, s := range p.Steps {
+		got = append(got, s.Host+": "+strings.Fields(s.Command)[0])
+	}
+	want := []string{"a: envsubst", "a: crictl", "a: curl", "b: envsubst", "b: crictl", "b: curl", "c: envsubst", "c: crictl", "c: curl", "kubectl: kubectl"}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps %v, want %v", got, want)
+	}
+	// With a flag changed too, kubeadm writes the new manifest after the
+	// file is in place, and that restarts it.
+	new.ControlPlane[0].Hash = "h:2"
+	p = Compare(old, new)
+	if s := p.Steps; len(s) < 3 || !strings.HasPrefix(s[0].Command, "kubeadm init phase upload-config") ||
+		!strings.HasPrefix(s[1].Command, "envsubst") || s[2].Command != "kubeadm upgrade node phase control-plane" {
+		t.Errorf("steps with a flag change: %+v", s)
+	}
+}

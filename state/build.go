@@ -54,6 +54,16 @@ func Build(p *plan.Plan, files map[string][]byte, built map[string][]byte) (*Sta
 		return nil, fmt.Errorf("kubeadm/init/%s.yaml: %w", first, err)
 	}
 	s.ControlPlane = components(docs["ClusterConfiguration"], p.Etcd.External)
+	for i := range s.ControlPlane {
+		for _, f := range HostFiles {
+			if data, ok := files[f.Tree]; ok && f.Component == s.ControlPlane[i].Name {
+				if s.ControlPlane[i].Files == nil {
+					s.ControlPlane[i].Files = map[string]string{}
+				}
+				s.ControlPlane[i].Files[f.Tree] = Hash(data)
+			}
+		}
+	}
 	s.Kubelet = config(docs["KubeletConfiguration"])
 	s.KubeProxy = config(docs["KubeProxyConfiguration"])
 	s.loadBalancer(p, files)

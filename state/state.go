@@ -157,6 +157,26 @@ type Component struct {
 	// Volumes is the hash of its extraVolumes.
 	Volumes string `json:"volumes,omitempty"`
 	Hash    string `json:"hash"`
+	// Files holds the hash of each file of the tree the component reads on
+	// its host (HostFiles), by its path in the tree.
+	Files map[string]string `json:"files,omitempty"`
+}
+
+// HostFile is a file of the tree that a control-plane component reads on
+// every control-plane node, and where ARCHITECTURE.md installs it.
+type HostFile struct {
+	Tree      string // path in the tree
+	Host      string // path on the host
+	Component string // the component that reads it
+	// Envsubst names the variables filled in on the host, or "".
+	Envsubst string
+}
+
+// HostFiles are the files of the tree kube-apiserver reads from its host.
+var HostFiles = []HostFile{
+	{Tree: "kubeadm/audit-policy.yaml", Host: "/etc/kubernetes/audit/policy.yaml", Component: "kube-apiserver"},
+	{Tree: "kubeadm/authentication-config.yaml", Host: "/etc/kubernetes/authentication/config.yaml", Component: "kube-apiserver"},
+	{Tree: "kubeadm/encryption-config.yaml", Host: "/etc/kubernetes/encryption/config.yaml", Component: "kube-apiserver", Envsubst: "${ENCRYPTION_KEY}"},
 }
 
 // Arg is one flag.

@@ -157,3 +157,31 @@ func TestHostFiles(t *testing.T) {
 		t.Errorf("steps with a flag change: %+v", s)
 	}
 }
+
+// TestKubeletConfig: a KubeletConfiguration change (no spec attribute sets
+// one yet; a new blueprint release can) is uploaded once, then every node
+// fetches it and restarts its kubelet, one node at a time, Ready between.
+func TestKubeletConfig(t *testing.T) {
+	old, new := masters("a", "b"), masters("a", "b")
+	old.Kubelet = state.Config{Hash: "h:1", Fields: map[string]string{"readOnlyPort": "0"}}
+	new.Kubelet = state.Config{Hash: "h:2", Fields: map[string]string{"readOnlyPort": "0", "maxPods": "200"}}
+	p := Compare(old, new)
+	if len(p.Changes) != 1 || p.Changes[0].Target != "kubelet" || p.Changes[0].Impact != Restart ||
+		!strings.Contains(strings.Join(p.Changes[0].Details, ";"), "maxPods") {
+		t.Fatalf("changes: %+v", p.Changes)
+	}
+	var got []string
+	for _, s := range p.Steps {
+		got = append(got, s.Host+": "+s.Command)
+	}
+	want := []string{
+		"a: kubeadm init phase upload-config kubelet --config kubeadm/init/a.yaml",
+		"a: kubeadm upgrade node phase kubelet-config && systemctl restart kubelet",
+		"kubectl: kubectl wait --for=condition=Ready node/a --timeout=5m",
+		"b: kubeadm upgrade node phase kubelet-config && systemctl restart kubelet",
+		"kubectl: kubectl wait --for=condition=Ready node/b --timeout=5m",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -33,6 +33,10 @@ const (
 	CheckScriptPath    = "/etc/keepalived/check_apiserver.sh"
 	HAProxyConfigPath  = "/etc/haproxy/haproxy.cfg"
 	KeepalivedConfPath = "/etc/keepalived/keepalived.conf"
+	// APIServerHealthPath is what the load balancer and keepalived's check
+	// ask the API servers: /readyz turns 503 while a server shuts down or
+	// has lost etcd, where the deprecated /healthz still answers ok.
+	APIServerHealthPath = "/readyz"
 )
 
 // Placeholders stand where install-time secrets go; ARCHITECTURE.md says
@@ -159,6 +163,7 @@ type LoadBalancer struct {
 	IPv6           bool
 	LocalCheckHost string // loopback host for the keepalived check URL
 	LocalProbeHost string // loopback address for the static pod's probe
+	HealthPath     string // what HAProxy and the check script ask each API server
 }
 
 // Peer is one keepalived instance.
@@ -235,7 +240,7 @@ func Build(s *spec.Spec) *Plan {
 	p.Etcd.InitialCluster = strings.Join(initial, ",")
 	p.Etcd.Quorum = len(p.Etcd.Members)/2 + 1
 
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
+	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath}
 	switch lb.Mode {
 	case spec.LBExternal:
 		host, port := splitEndpoint(*lb.Endpoint)

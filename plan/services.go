@@ -293,6 +293,39 @@ type GitOps struct {
 	Secret string
 }
 
+// Versions of the GitOps controllers ARCHITECTURE.md installs.
+const (
+	ArgoCDVersion = "v3.6.1"
+	FluxVersion   = "v2.9.5"
+)
+
+// ToolTitle names the GitOps tool for people.
+func (g *GitOps) ToolTitle() string {
+	if g.Tool == "argocd" {
+		return "Argo CD"
+	}
+	return "Flux"
+}
+
+// ToolVersion is the pinned release of the GitOps tool.
+func (g *GitOps) ToolVersion() string {
+	if g.Tool == "argocd" {
+		return ArgoCDVersion
+	}
+	return FluxVersion
+}
+
+// InstallCommand installs the pinned release of the GitOps tool from its
+// project's release manifests: Argo CD's highly available variant into
+// namespace argocd, where the Applications live, or Flux's controllers into
+// flux-system.
+func (g *GitOps) InstallCommand() string {
+	if g.Tool == "argocd" {
+		return "kubectl create namespace argocd && kubectl apply -n argocd --server-side --force-conflicts -f https://raw.githubusercontent.com/argoproj/argo-cd/" + ArgoCDVersion + "/manifests/ha/install.yaml"
+	}
+	return "kubectl apply -f https://github.com/fluxcd/flux2/releases/download/" + FluxVersion + "/install.yaml"
+}
+
 // GitSecret names the Secret that holds Flux's SSH deploy key, the name
 // flux bootstrap gives it.
 const GitSecret = "flux-system"
@@ -701,6 +734,55 @@ func (s *Services) Components() []Component {
 		}
 	}
 	return out
+}
+
+// InstallStep is one numbered step of ARCHITECTURE.md's install order, as
+// Markdown.
+type InstallStep struct {
+	N    int
+	Text string
+}
+
+// InstallSteps are the steps that bring the cluster services up, numbered
+// from first: the GitOps tool, then the namespaces, then the Secrets that
+// live in them, then everything else, so that no step needs what a later
+// one creates.
+func (s *Services) InstallSteps(first int) []InstallStep {
+	if !s.Enabled() {
+		return nil
+	}
+	var texts []string
+	g := s.GitOps
+	if g != nil {
+		texts = append(texts, fmt.Sprintf("Install %s %s: `%s`.", g.ToolTitle(), g.ToolVersion(), g.InstallCommand()))
+	}
+	if len(s.Namespaces) > 0 {
+		t := "Create the namespaces first, so that the Secrets have somewhere to go:\n   `kubectl apply -k manifests/namespaces/`"
+		if g != nil {
+			t += " (" + g.ToolTitle() + " adopts them when it syncs)"
+		}
+		texts = append(texts, t+".")
+	}
+	if len(s.Secrets()) > 0 {
+		texts = append(texts, "Create the Secrets the services refer to (table below) in their namespaces.")
+	}
+	switch {
+	case g != nil && g.Tool == "argocd":
+		texts = append(texts, "Apply `gitops/` once (`kubectl apply -k gitops/`) and let Argo CD apply `manifests/`: its Applications sync at once, and one that finds its namespace or CRDs missing retries until they exist.")
+	case g != nil:
+		texts = append(texts, "Apply `gitops/` once (`kubectl apply -k gitops/`) and let Flux apply `manifests/` in order.")
+	default:
+		t := "Apply the services:"
+		if a := s.Autoscaling; a != nil && a.VPA != nil {
+			t += " first the VPA CRDs, `kubectl apply -f manifests/autoscaling/vpa/crds.yaml`\n   and `kubectl wait --for condition=Established -f manifests/autoscaling/vpa/crds.yaml`, then"
+		}
+		texts = append(texts, t+" `kubectl apply -k manifests/` (or `kubectl apply -f flat/` after `blueprint render --flatten`).")
+	}
+	steps := make([]InstallStep, len(texts))
+	for i, t := range texts {
+		steps[i] = InstallStep{N: first + i, Text: t}
+	}
+	return steps
 }
 
 // SecretRef is a Secret the manifests refer to and the operator creates:

@@ -69,6 +69,7 @@ type Plan struct {
 	Pools        []Pool
 	Workers      []Node
 	CertSANs     []string
+	Audit        Audit
 
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
@@ -79,6 +80,41 @@ type Plan struct {
 
 	HAProxyImage    string
 	KeepalivedImage string
+}
+
+// Audit is the API server's audit logging: how --audit-log-maxage,
+// --audit-log-maxbackup and --audit-log-maxsize rotate the log, which
+// ARCHITECTURE.md turns into the retention it states, and the API groups
+// whose status writes the policy records at Metadata only.
+type Audit struct {
+	MaxAgeDays int // a rotated file older than this is deleted
+	MaxBackups int // rotated files kept beside the live one
+	MaxSizeMB  int // a file is rotated at this size (MiB)
+	// StatusGroups are the API groups, built in or of the CRDs blueprint's
+	// tree installs, that have status subresources.
+	StatusGroups []string
+}
+
+// DefaultAudit keeps 10 rotated files of 100 MiB for at most 30 days.
+var DefaultAudit = Audit{MaxAgeDays: 30, MaxBackups: 10, MaxSizeMB: 100, StatusGroups: []string{
+	"", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
+	"autoscaling", "autoscaling.k8s.io", "batch", "certificates.k8s.io", "flowcontrol.apiserver.k8s.io",
+	"gateway.networking.k8s.io", "internal.apiserver.k8s.io", "kustomize.toolkit.fluxcd.io",
+	"networking.k8s.io", "policy", "resource.k8s.io", "source.toolkit.fluxcd.io", "storage.k8s.io",
+	"storagemigration.k8s.io",
+}}
+
+// Files is the most audit log files on a node: the live one and the rotated.
+func (a Audit) Files() int { return a.MaxBackups + 1 }
+
+// MaxTotalMB is the most disk the audit log takes on a node, in MiB.
+func (a Audit) MaxTotalMB() int { return a.Files() * a.MaxSizeMB }
+
+// HoursAt is how many hours of audit events the files hold when the API
+// server records perSecond events of kib KiB each; past that, the size
+// limit rotates events out before MaxAgeDays does.
+func (a Audit) HoursAt(perSecond, kib int) float64 {
+	return float64(a.MaxTotalMB()) * 1024 / float64(perSecond*kib) / 3600
 }
 
 // ZoneGroup is the machines of one zone, for the diagram and node table.
@@ -198,6 +234,7 @@ func Build(s *spec.Spec) *Plan {
 		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
 		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
 		NodeSubnets:       n.NodeSubnets,
+		Audit:             DefaultAudit,
 	}
 	for _, z := range s.Zones {
 		p.Zones = append(p.Zones, z.Name)

@@ -70,6 +70,10 @@ type Plan struct {
 	Workers      []Node
 	CertSANs     []string
 	Audit        Audit
+	// ControlPlaneKubelet sizes the cluster-wide KubeletConfiguration
+	// (kubeadm/init/): the control-plane nodes use it as it is, workers
+	// through their pool's patch.
+	ControlPlaneKubelet Kubelet
 
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
@@ -168,6 +172,9 @@ type Pool struct {
 	Labels []Label
 	Taints []Taint
 	Nodes  []Node
+	// Kubelet is what each node's kubelet keeps from pods, rendered as the
+	// patch kubeadm/patches/<pool>/ that its join applies.
+	Kubelet Kubelet
 }
 
 // Etcd describes the etcd cluster.
@@ -255,8 +262,12 @@ func Build(s *spec.Spec) *Plan {
 			p.Workers = append(p.Workers, workerNode(node, m.Pool))
 		}
 	}
+	cp := s.ControlPlane
+	p.ControlPlaneKubelet = kubelet("control plane", "", cp.CPUOrDefault(), cp.MemoryOrDefault(), cp.Reservations(), nil)
+	p.ControlPlaneKubelet.Assumed = cp.CPU == nil || cp.Memory == nil
 	for _, sp := range s.NodePools {
-		pool := Pool{Name: sp.Name, Zones: sp.Zones, CPU: sp.CPU, Memory: sp.Memory, Labels: poolLabels(sp), Taints: poolTaints(sp)}
+		pool := Pool{Name: sp.Name, Zones: sp.Zones, CPU: sp.CPU, Memory: sp.Memory, Labels: poolLabels(sp), Taints: poolTaints(sp),
+			Kubelet: kubelet(sp.Name, sp.Name, sp.CPU, sp.Memory, sp.Reservations(), &p.ControlPlaneKubelet)}
 		for _, w := range p.Workers {
 			if w.Pool == sp.Name {
 				pool.Nodes = append(pool.Nodes, w)

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -239,7 +240,14 @@ func TestSpecs(t *testing.T) {
 				line += ", " + s.Name + " CRDs installed"
 			}
 			res := verifyManifests(t, c, append(crds, objs...))
-			summary = append(summary, line+", "+res.String())
+			line += ", " + res.String()
+			if n, requests := checkContracts(t, c, r, objs); n > 0 {
+				line += fmt.Sprintf("; %d contracts, %d requests performed as their ServiceAccounts", n, requests)
+			}
+			if n, sets := dryRunGitOps(t, c, r.dir); n > 0 {
+				line += fmt.Sprintf("; gitops/: %d objects dry-run with the %s CRDs", n, setNames(sets))
+			}
+			summary = append(summary, line)
 		})
 	}
 	t.Logf("suite took %s:\n  %s", time.Since(began).Round(time.Millisecond), strings.Join(summary, "\n  "))

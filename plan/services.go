@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/blueprint-dev/blueprint/internal/escape"
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
@@ -451,10 +452,11 @@ func buildServices(p *Plan, s *spec.Spec) {
 		// the operator creates these, in the order the logging
 		// kustomization.yaml describes.
 		ns, search := lg.Namespace, lg.Search
-		certs := fmt.Sprintf("node certificate for HTTPS and for transport TLS, where nodes also present it as a client certificate; valid for `%s.%s.svc` and `*.%s-headless.%s.svc`; fluent-bit and the dashboard trust `ca.crt`", search, ns, search, ns)
+		certs := fmt.Sprintf("node certificate for HTTPS and for transport TLS, where nodes also present it as a client certificate; valid for %s and %s; fluent-bit and the dashboard trust `ca.crt`",
+			escape.MarkdownCode(search+"."+ns+".svc"), escape.MarkdownCode("*."+search+"-headless."+ns+".svc"))
 		if lg.OpenSearch {
 			lg.Secrets = []SecretRef{
-				{ns, "logging-search-certs", "`tls.crt`, `tls.key` (PKCS#8), `ca.crt`", certs + "; subject `CN=" + search + "." + ns + ".svc` (plugins.security.nodes_dn)"},
+				{ns, "logging-search-certs", "`tls.crt`, `tls.key` (PKCS#8), `ca.crt`", certs + "; subject " + escape.MarkdownCode("CN="+search+"."+ns+".svc") + " (plugins.security.nodes_dn)"},
 				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes, log-retention job) and the security plugin's users admin, kibanaserver and fluent-bit with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
 				{ns, "logging-shipper-credentials", "`username`, `password`", "the OpenSearch user fluent-bit writes as (fluent-bit in internal_users.yml)"},
 				{ns, "logging-dashboards-credentials", "`username`, `password`", "kibanaserver, OpenSearch Dashboards' own user"},
@@ -788,7 +790,11 @@ func (s *Services) InstallSteps(first int) []InstallStep {
 // SecretRef is a Secret the manifests refer to and the operator creates:
 // blueprint's output never holds secret material.
 type SecretRef struct {
-	Namespace, Name, Keys, Purpose string
+	Namespace, Name string
+	// Keys and Purpose are Markdown that blueprint writes; a name of the
+	// spec in them is written with package escape.
+	Keys    string `markdown:"blueprint"`
+	Purpose string `markdown:"blueprint"`
 }
 
 // Secrets lists the Secrets the manifests expect, sorted by namespace and name.
@@ -809,10 +815,10 @@ func (s *Services) Secrets() []SecretRef {
 	if e := s.Expose; e != nil && e.Gateway != "" {
 		hosts := make([]string, len(e.Routes))
 		for i, r := range e.Routes {
-			hosts[i] = "`" + r.Host + "`"
+			hosts[i] = escape.MarkdownCode(r.Host)
 		}
 		out = append(out, SecretRef{e.GatewayNamespace, e.TLSSecret, "`tls.crt`, `tls.key`",
-			"TLS for the HTTPS listeners of Gateway " + e.Gateway + ": a certificate valid for " + strings.Join(hosts, ", ")})
+			"TLS for the HTTPS listeners of Gateway " + escape.Markdown(e.Gateway) + ": a certificate valid for " + strings.Join(hosts, ", ")})
 	}
 	if g := s.GitOps; g != nil && g.Tool == "flux" && g.SSH {
 		out = append(out, SecretRef{"flux-system", GitSecret, "`identity`, `identity.pub`, `known_hosts`",

@@ -16,7 +16,7 @@ type WorkloadRow struct {
 	Pods     int
 	Pool     string
 	PerZone  string // "az1: 1, az2: 1, az3: 1"
-	ZoneLoss string // what the rest of the set still does
+	ZoneLoss string `markdown:"blueprint"` // what the rest of the set still does, in Markdown blueprint writes
 }
 
 // spread is how a topology spread with maxSkew 1 places n pods over the

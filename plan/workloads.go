@@ -172,8 +172,8 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 			Bootstrap:    fmt.Sprintf("kafka.%s:%d", svcDomain(ns), KafkaClientPort),
 			BrokerDomain: "kafka-headless." + svcDomain(ns), ControllerDomain: "kafka-controller-headless." + svcDomain(ns),
 			ClientPort: KafkaClientPort, ControllerPort: KafkaControllerPort, ExporterPort: KafkaExporterPort,
-			BrokerIDBase: KafkaBrokerIDBase, ControllerHeap: "1g", ControllerCPU: "500m", ControllerMemory: "2Gi",
-			ControllerVolumeSize: "10Gi",
+			BrokerIDBase: KafkaBrokerIDBase, ControllerHeap: spec.KafkaControllerHeap, ControllerCPU: "500m", ControllerMemory: spec.KafkaControllerMemory,
+			ControllerVolumeSize: spec.KafkaControllerVolume,
 		}
 		var voters []string
 		for i := 0; i < kp.Controllers; i++ {
@@ -229,9 +229,9 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 		hp.DataPort, hp.DataHTTPPort, hp.DataIPCPort = DataNodeDataPort, DataNodeHTTPPort, DataNodeIPCPort
 		hp.JournalRPCPort, hp.JournalHTTPPort = JournalNodeRPCPort, JournalNodeHTTPPort
 		hp.HTTPNodePort, hp.RPCNodePort = NameNodeNodePortBase, NameNodeNodePortBase+1
-		hp.NameNodeHeap, hp.NameNodeMemory = "3g", "4Gi"
-		hp.JournalHeap, hp.JournalMemory = "512m", "1Gi"
-		hp.DataNodeHeap, hp.DataNodeMemory = "2g", "4Gi"
+		hp.NameNodeHeap, hp.NameNodeMemory = spec.HDFSNameNodeHeap, spec.HDFSNameNodeMemory
+		hp.JournalHeap, hp.JournalMemory = spec.HDFSJournalHeap, spec.HDFSJournalMemory
+		hp.DataNodeHeap, hp.DataNodeMemory = spec.HDFSDataNodeHeap, spec.HDFSDataNodeMemory
 		w.HDFS = hp
 		p.Services.addNamespace(Namespace{Name: ns, PodSecurity: "restricted"})
 	}

@@ -2,6 +2,11 @@
 // source range of every block and attribute. It represents the source as the
 // user wrote it (after variables, locals and functions are evaluated): defaults
 // and cross-checks live in package validate, derived data in package plan.
+//
+// Every string of the model, whatever its field, is checked by one walk in
+// package validate that refuses control characters; a field that may span
+// lines says so with the struct tag `text:"multiline"` and may then hold
+// newlines, nothing else.
 package spec
 
 import "github.com/hashicorp/hcl/v2"

@@ -21,7 +21,7 @@ type Namespace struct {
 	NameRange        hcl.Range         `hcl:"name,label_range"`
 	PodSecurity      *string           `hcl:"pod_security,optional"`
 	PodSecurityRange hcl.Range         `hcl:"pod_security,attr_value_range"`
-	Reason           *string           `hcl:"reason,optional"`
+	Reason           *string           `hcl:"reason,optional" text:"multiline"`
 	ReasonRange      hcl.Range         `hcl:"reason,attr_value_range"`
 	Labels           map[string]string `hcl:"labels,optional"`
 	LabelsRange      hcl.Range         `hcl:"labels,attr_value_range"`
@@ -173,7 +173,7 @@ type Team struct {
 type BreakGlass struct {
 	Name                 string    `hcl:"name,label"`
 	NameRange            hcl.Range `hcl:"name,label_range"`
-	Reason               string    `hcl:"reason,attr"`
+	Reason               string    `hcl:"reason,attr" text:"multiline"`
 	ReasonRange          hcl.Range `hcl:"reason,attr_value_range"`
 	Users                []string  `hcl:"users,optional"`
 	UsersRange           hcl.Range `hcl:"users,attr_value_range"`

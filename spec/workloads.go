@@ -116,6 +116,20 @@ const (
 	DefaultSparkExecutorMem  = "4g"
 	DefaultSparkDriverCPU    = 1
 	DefaultSparkDriverMem    = "2g"
+
+	// Fixed sizes of the JVMs blueprint runs beside the ones a spec sizes:
+	// heap and container memory (request and limit) of each. The
+	// NameNode's heap bounds the files and blocks it tracks (about 1 GB a
+	// million). Validation checks that a pool's machines can hold them.
+	KafkaControllerHeap   = "1g"
+	KafkaControllerMemory = "2Gi"
+	KafkaControllerVolume = "10Gi"
+	HDFSNameNodeHeap      = "3g"
+	HDFSNameNodeMemory    = "4Gi"
+	HDFSJournalHeap       = "512m"
+	HDFSJournalMemory     = "1Gi"
+	HDFSDataNodeHeap      = "2g"
+	HDFSDataNodeMemory    = "4Gi"
 )
 
 // NamespaceOrDefault returns the namespace, by default the block's name.

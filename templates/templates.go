@@ -11,8 +11,8 @@ import (
 	"path"
 	"strings"
 	"text/template"
-	"unicode"
 
+	"github.com/blueprint-dev/blueprint/internal/escape"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -81,8 +81,15 @@ var funcs = template.FuncMap{
 		err := xml.EscapeText(&b, []byte(fmt.Sprint(v)))
 		return b.String(), err
 	},
-	// cell makes text safe inside a Markdown table cell.
-	"cell": markdownCell,
+	// md writes a user's string as Markdown text, in a table cell or in
+	// prose, that a reader sees exactly as written; cell is its older name.
+	"md":   escape.Markdown,
+	"cell": escape.Markdown,
+	// code writes a user's string as a Markdown code span that shows
+	// exactly it, in a table cell or in prose.
+	"code": escape.MarkdownCode,
+	// mermaid writes a user's string inside a quoted Mermaid label.
+	"mermaid": escape.Mermaid,
 	// indent prefixes every line but the first with n spaces, for nesting a
 	// helper's output inside a YAML block.
 	"indent": func(n int, s string) string {
@@ -105,29 +112,5 @@ var funcs = template.FuncMap{
 // (bidirectional controls, zero-width characters, byte-order marks).
 func yamlString(s string) string {
 	b, _ := json.Marshal(s)
-	return escapeHidden(string(b))
-}
-
-// markdownCell makes text safe inside a Markdown table cell: one line, with
-// no column break, code span, HTML tag or hidden character left active.
-var markdownCell = func() func(string) string {
-	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "`", "\\`", "<", "&lt;", ">", "&gt;", "\r\n", " ", "\n", " ", "\r", " ")
-	return func(s string) string { return escapeHidden(r.Replace(s)) }
-}()
-
-// escapeHidden writes every control and format character of s as a \u or
-// \U escape, which YAML decodes and a Markdown reader sees.
-func escapeHidden(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case !unicode.IsControl(r) && !unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) && r != 0xfffe && r != 0xffff:
-			b.WriteRune(r)
-		case r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-	}
-	return b.String()
+	return escape.Hidden(string(b))
 }

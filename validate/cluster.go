@@ -45,7 +45,7 @@ func (v *validator) cluster() {
 		v.errorf(c.NameRange, &c.DeclRange, "Invalid cluster name",
 			"The cluster name %q names files and Kubernetes objects, so it must be a DNS-1123 label: %s.", c.Name, strings.Join(errs, "; "))
 	}
-	minor, _, ok := ParseVersion(c.KubernetesVersion)
+	minor, patch, ok := ParseVersion(c.KubernetesVersion)
 	switch {
 	case !ok:
 		v.errorf(c.KubernetesVersionRange, &c.DeclRange, "Invalid Kubernetes version",
@@ -53,6 +53,12 @@ func (v *validator) cluster() {
 	case minor < MinMinor || minor > MaxMinor:
 		v.errorf(c.KubernetesVersionRange, &c.DeclRange, "Unsupported Kubernetes version",
 			"Kubernetes %s is outside the supported range 1.%d through 1.%d (all configured with kubeadm.k8s.io/v1beta4). Pick a release in that range.", c.KubernetesVersion, MinMinor, MaxMinor)
+	case !spec.KnownRelease(minor, patch):
+		// A typo such as 1.37.99 would otherwise reach kubeadm, which
+		// fails to pull images that do not exist, on the first master.
+		newest, _ := spec.NewestPatch(minor)
+		v.warnf(c.KubernetesVersionRange, &c.DeclRange, "Unknown Kubernetes patch release",
+			"Kubernetes %s is not a release blueprint knows: the newest 1.%d patch in its table (spec/versions.go) is 1.%d.%d. Use 1.%d.%d, or, if a newer patch has been released since, update the table.", c.KubernetesVersion, minor, minor, newest, minor, newest)
 	}
 	if c.DNSDomain != nil {
 		if errs := validation.IsDNS1123Subdomain(*c.DNSDomain); len(errs) > 0 {

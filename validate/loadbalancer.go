@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -99,6 +100,9 @@ func (v *validator) vip(lb *spec.LoadBalancer, hosts []spec.Machine) {
 		v.errorf(lb.DeclRange, nil, "Missing VIP", "keepalived needs a virtual IP to hold: add vip = \"<a free address in the load-balancer hosts' subnet>\".")
 		return
 	}
+	if a, err := netip.ParseAddr(*lb.VIP); err == nil && v.apiAddress(a, lb.VIPRange, &lb.DeclRange, "The VIP") {
+		return
+	}
 	vip, ok := v.address(*lb.VIP, lb.VIPRange, &lb.DeclRange, "The VIP")
 	if !ok {
 		return
@@ -127,6 +131,11 @@ func (v *validator) externalLB(lb *spec.LoadBalancer) {
 		v.errorf(lb.DeclRange, nil, "Missing endpoint", "An external load balancer is given as endpoint = \"host:port\", for example \"api.example.com:6443\".")
 	} else if host, port, err := net.SplitHostPort(*lb.Endpoint); err != nil || !validEndpointHost(host) || !validPort(port) {
 		v.errorf(lb.EndpointRange, &lb.DeclRange, "Invalid endpoint", "endpoint %q is not host:port with a DNS name or a unicast address, such as \"api.example.com:6443\", \"10.0.0.5:6443\" or \"[fd00::5]:6443\".", *lb.Endpoint)
+	} else if loopbackHost(host) {
+		v.errorf(lb.EndpointRange, &lb.DeclRange, "Loopback API endpoint",
+			"endpoint %q is the loopback address: every node (and every pod) would reach itself there, not the load balancer, and joining nodes could not find the API. Give the load balancer's address or DNS name, such as \"api.example.com:6443\".", *lb.Endpoint)
+	} else if a, err := netip.ParseAddr(host); err == nil {
+		v.apiAddress(a, lb.EndpointRange, &lb.DeclRange, "The API endpoint")
 	}
 	if lb.Interface != nil {
 		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Interface with an external load balancer", "interface names where keepalived holds the VIP, and goes only with dedicated or colocated mode. Remove it.")
@@ -153,6 +162,15 @@ func validEndpointHost(h string) bool {
 		return a.Zone() == "" && !a.Is4In6() && !a.IsUnspecified() && !a.IsMulticast()
 	}
 	return dnsNameRE.MatchString(h) && len(validation.IsDNS1123Subdomain(h)) == 0
+}
+
+// loopbackHost reports whether h names this machine: a loopback address,
+// localhost or a name below it (RFC 6761 reserves .localhost for loopback).
+func loopbackHost(h string) bool {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.IsLoopback()
+	}
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
 }
 
 var dnsNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)

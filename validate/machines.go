@@ -103,6 +103,12 @@ func (v *validator) machines() {
 			v.checkZone(m.Zone, m)
 		}
 		if m.Address == "" {
+			if m.Role != spec.RoleWorker {
+				// kubeadm would advertise "" and HAProxy would list the
+				// server as ":6443"; both accept that and fail at run time.
+				v.errorf(m.AddressRange, &m.DeclRange, "Empty address",
+					"%s has address = \"\", but a %s machine needs its own fixed address: peers, the load balancer and certificates name it. Give its IP address in a node subnet, such as \"10.0.1.11\".", owner, m.Role)
+			}
 			continue
 		}
 		a, ok := v.address(m.Address, m.AddressRange, &m.DeclRange, owner)

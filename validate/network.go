@@ -17,7 +17,8 @@ const (
 )
 
 // reservedRanges hold no addresses a node, pod or service can use: they
-// are for this host, loopback, link-local, multicast, or reserved.
+// are for this host, loopback, link-local, multicast, reserved, discarded,
+// for documentation only, or deprecated.
 var reservedRanges = []struct {
 	prefix netip.Prefix
 	what   string
@@ -30,6 +31,9 @@ var reservedRanges = []struct {
 	{netip.MustParsePrefix("::/8"), "reserved (::/8, with loopback ::1)"},
 	{netip.MustParsePrefix("fe80::/10"), "link-local (fe80::/10)"},
 	{netip.MustParsePrefix("ff00::/8"), "multicast (ff00::/8)"},
+	{netip.MustParsePrefix("100::/64"), "discard-only (100::/64, RFC 6666)"},
+	{netip.MustParsePrefix("2001:db8::/32"), "documentation (2001:db8::/32, RFC 3849)"},
+	{netip.MustParsePrefix("fec0::/10"), "deprecated site-local (fec0::/10, RFC 3879)"},
 }
 
 // reserved returns the reserved range p overlaps, if any.
@@ -251,4 +255,44 @@ func prefixList(ps []netip.Prefix) string {
 		s += p.String()
 	}
 	return s
+}
+
+// clusterRange returns the pod or service range of the network that holds
+// a, if any.
+func (v *validator) clusterRange(a netip.Addr) (string, netip.Prefix, bool) {
+	n := v.s.Network
+	if n == nil {
+		return "", netip.Prefix{}, false
+	}
+	for _, r := range []struct {
+		what  string
+		cidrs []string
+	}{{"pod", n.PodCIDRsOrDefault()}, {"service", n.ServiceCIDRsOrDefault()}} {
+		for _, c := range r.cidrs {
+			if p, err := netip.ParsePrefix(c); err == nil && p.Contains(a) {
+				return r.what, p, true
+			}
+		}
+	}
+	return "", netip.Prefix{}, false
+}
+
+// apiAddress refuses an address clients reach the API at (the VIP or an
+// external load balancer's) that lies in the pod or service range: inside
+// the cluster, those addresses lead to pods and Services, not to the load
+// balancer. It reports whether it did. A range that overlaps a node subnet
+// is already refused as such, and not blamed again here.
+func (v *validator) apiAddress(a netip.Addr, rng hcl.Range, ctx *hcl.Range, what string) bool {
+	kind, p, in := v.clusterRange(a)
+	if !in {
+		return false
+	}
+	for _, n := range v.nodeSubnets() {
+		if n.Overlaps(p) {
+			return false
+		}
+	}
+	v.errorf(rng, ctx, "API address inside the "+kind+" range",
+		"%s %s lies in the %s range %s. Inside the cluster that range is routed to %ss, so kubelets, kube-proxy and pods would not reach the load balancer there. Pick an address outside the pod and service ranges.", what, a, kind, p, kind)
+	return true
 }

@@ -29,6 +29,7 @@ var (
 	promDuration      = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
 	jvmHeap           = regexp.MustCompile(`^[1-9][0-9]*[mg]$`)
 	registryHost      = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	rwo               = []string{"ReadWriteOnce"}
 	imageRef          = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._:/-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64})$`)
 )
 
@@ -207,8 +208,8 @@ func (v *validator) storage() {
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(c.Parameters)) {
-			if k == "" || strings.ContainsAny(k+c.Parameters[k], "\x00") {
-				v.errorf(c.ParametersRange, &c.DeclRange, "Invalid parameter", "Storage class %q has an empty or binary parameter.", c.Name)
+			if k == "" {
+				v.errorf(c.ParametersRange, &c.DeclRange, "Invalid parameter", "Storage class %q has a parameter without a name.", c.Name)
 			}
 		}
 		if c.Default != nil && *c.Default {
@@ -248,6 +249,19 @@ func (v *validator) storage() {
 			}
 		}
 	}
+	disks := map[string]*spec.PersistentVolume{}
+	for _, pv := range v.s.Volumes {
+		if pv.Local == nil {
+			continue
+		}
+		key := pv.Local.Node + "\x00" + path.Clean(pv.Local.Path)
+		if prev, dup := disks[key]; dup {
+			v.errorf(pv.Local.PathRange, &pv.Local.DeclRange, "Two volumes on one disk",
+				"Volumes %q and %q (declared at %s) are both %s on node %q: two claims bound to them would share one folder and overwrite each other's data, and each volume's capacity would be a lie. Give each volume its own disk or path.", prev.Name, pv.Name, prev.DeclRange, pv.Local.Path, pv.Local.Node)
+			continue
+		}
+		disks[key] = pv
+	}
 	seenPVC := map[string]bool{}
 	for _, c := range v.s.Claims {
 		ns := c.NamespaceOrDefault()
@@ -262,11 +276,12 @@ func (v *validator) storage() {
 		if c.StorageClass != nil {
 			v.storageClassRef(*c.StorageClass, c.StorageClassRange, &c.DeclRange)
 		}
+		v.claimFits(c.Storage, c.StorageClass, c.AccessModesOrDefault(), c.StorageRange, &c.DeclRange, fmt.Sprintf("Claim %q", c.Name))
 	}
 }
 
 func (v *validator) absPath(p string, rng hcl.Range, ctx *hcl.Range) {
-	if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\x00\n") {
+	if !path.IsAbs(p) || path.Clean(p) != p {
 		v.errorf(rng, ctx, "Invalid path", "%q should be a clean absolute path such as \"/mnt/disks/ssd0\".", p)
 	}
 }
@@ -318,6 +333,12 @@ func (v *validator) monitoring() {
 		v.errorf(m.AlertmanagerReplicasRange, ctx, "Alertmanager not highly available", "alertmanager_replicas must be 3 to 9, so that the cluster keeps deduplicating alerts with one replica down; got %d.", n)
 	}
 	v.poolRef(m.NodePool, m.NodePoolRange, ctx)
+	if v.serviceFit(fit{what: "Prometheus replicas", replicas: m.PrometheusReplicasOrDefault(), replicasRange: m.PrometheusReplicasRange,
+		spread: true, pool: m.NodePool, poolRange: m.NodePoolRange, ctx: ctx}) {
+		v.serviceFit(fit{what: "Alertmanager replicas", replicas: m.AlertmanagerReplicasOrDefault(), replicasRange: m.AlertmanagerReplicasRange,
+			spread: true, pool: m.NodePool, poolRange: m.NodePoolRange, ctx: ctx})
+	}
+	v.claimFits(m.VolumeSizeOrDefault(), &m.StorageClass, rwo, rangeOr(m.VolumeSizeRange, m.StorageClassRange), ctx, "Each Prometheus volume")
 	seen := map[string]bool{}
 	for _, r := range m.Receivers {
 		v.receiver(r, seen)
@@ -333,8 +354,8 @@ func (v *validator) receiver(r *spec.Receiver, seen map[string]bool) {
 		v.errorf(r.NameRange, ctx, "Duplicate receiver", "Receiver %q is declared twice.", r.Name)
 	}
 	seen[r.Name] = true
-	if r.Name == "" || strings.ContainsAny(r.Name, "\x00\n\r\"") {
-		v.errorf(r.NameRange, ctx, "Invalid receiver name", "Receiver names are one line of text without quotes.")
+	if r.Name == "" || strings.Contains(r.Name, `"`) {
+		v.errorf(r.NameRange, ctx, "Invalid receiver name", "Receiver names may not be empty or hold a double quote.")
 	}
 	if (r.WebhookURL == nil) == (r.EmailTo == nil) {
 		v.errorf(r.NameRange, ctx, "Receiver target", "Receiver %q needs exactly one of webhook_url or email_to.", r.Name)
@@ -388,6 +409,11 @@ func (v *validator) logging() {
 		v.errorf(l.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"2g\" or \"1536m\".", *l.Heap)
 	}
 	v.poolRef(l.NodePool, l.NodePoolRange, ctx)
+	// Each search node's container gets twice its heap (plan.Logging's
+	// SearchMemory): the heap, and as much for Lucene's file cache.
+	v.serviceFit(fit{what: "search nodes", replicas: l.ReplicasOrDefault(), replicasRange: l.ReplicasRange,
+		memory: 2 * heapBytes(l.HeapOrDefault()), memoryRange: l.HeapRange, spread: true, pool: l.NodePool, poolRange: l.NodePoolRange, ctx: ctx})
+	v.claimFits(l.VolumeSizeOrDefault(), &l.StorageClass, rwo, rangeOr(l.VolumeSizeRange, l.StorageClassRange), ctx, "Each search node's volume")
 	if n := l.RetentionDaysOrDefault(); n < 1 || n > 3650 {
 		v.errorf(l.RetentionDaysRange, ctx, "Invalid retention", "retention_days must be 1 to 3650: the retention job deletes each daily logs-YYYY.MM.DD index once it is that many days old; got %d. Size it to what the volumes hold, such as 14.", n)
 	}
@@ -515,22 +541,80 @@ func (v *validator) gitops() {
 	}
 	ctx := &g.DeclRange
 	v.oneOf(g.Tool, gitopsTools, g.ToolRange, ctx, "GitOps tool")
-	u, err := url.Parse(g.RepoURL)
-	scp := regexp.MustCompile(`^[a-z0-9_]+@[a-zA-Z0-9.-]+:[A-Za-z0-9._/~-]+$`).MatchString(g.RepoURL)
-	switch {
-	case scp:
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "ssh" && u.Scheme != "http"):
-		v.errorf(g.RepoURLRange, ctx, "Invalid repository URL", "%q should be an https:// or ssh:// URL, or git@host:path.", g.RepoURL)
-	case u.User != nil && u.Scheme != "ssh":
-		if _, hasPassword := u.User.Password(); hasPassword || u.Scheme != "ssh" {
-			v.errorf(g.RepoURLRange, ctx, "Credentials in a repository URL", "The repository URL carries credentials that would be committed with the output. Give Argo CD or Flux a repository Secret instead.")
-		}
+	switch summary, detail := repoURLProblem(g.RepoURL); summary {
+	case "":
+	case "Credentials in a repository URL":
+		v.errorf(g.RepoURLRange, ctx, summary, "%s It would be committed with the output. Leave the URL without credentials and give %s a repository Secret instead (Argo CD: a Secret labelled argocd.argoproj.io/secret-type: repository; Flux: the GitRepository's secretRef).", detail, g.Tool)
+	default:
+		v.errorf(g.RepoURLRange, ctx, summary, "%s", detail)
 	}
 	p := strings.Trim(g.Path, "/")
-	if g.Path == "" || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") || strings.ContainsAny(p, "\x00\n\"") {
+	if g.Path == "" || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, `"`) {
 		v.errorf(g.PathRange, ctx, "Invalid repository path", "path %q should be the folder of the repository where this rendered output is committed, such as \"clusters/dataplat\".", g.Path)
 	}
-	if g.Revision != nil && (strings.TrimSpace(*g.Revision) == "" || strings.ContainsAny(*g.Revision, " \x00\n\"~^:")) {
+	if g.Revision != nil && (strings.TrimSpace(*g.Revision) == "" || strings.ContainsAny(*g.Revision, " \"~^:")) {
 		v.errorf(g.RevisionRange, ctx, "Invalid revision", "revision %q should be a branch name such as \"main\".", *g.Revision)
 	}
+}
+
+var (
+	// scpRepo is git's scp-like form, user@host:path.
+	scpRepo = regexp.MustCompile(`^[a-z0-9_]+@[a-zA-Z0-9.-]+:[A-Za-z0-9._/~-]+$`)
+	// scpCredentials is the scp-like form with a password: user:pass@host:path.
+	scpCredentials = regexp.MustCompile(`^[^/@]*:[^/@]*@[^/:]+:`)
+	// credentialParam is a query parameter whose name says it carries a
+	// credential: private_token, access_token, api-key, password, X-Amz-
+	// Signature, sig, auth, …
+	credentialParam = regexp.MustCompile(`(?i)(token|key|pass|pwd|secret|auth|sig|cred|session|jwt|bearer)`)
+	// knownToken is the shape of the access tokens the common forges issue,
+	// wherever in the URL it stands.
+	knownToken = regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,})`)
+)
+
+// repoURLProblem says what is wrong with a GitOps repository URL, or ""
+// when nothing is. Credentials are looked for in every place a URL can
+// carry them (user information, query parameters, the fragment) and in
+// every spelling: percent-encoding is undone first, twice over, so
+// "%70rivate_token" is private_token.
+func repoURLProblem(raw string) (summary, detail string) {
+	decoded := raw
+	for range 3 {
+		d, err := url.PathUnescape(decoded)
+		if err != nil || d == decoded {
+			break
+		}
+		decoded = d
+	}
+	scheme, rest, hasScheme := strings.Cut(decoded, "://")
+	if !hasScheme && scpCredentials.MatchString(decoded) {
+		return "Credentials in a repository URL", fmt.Sprintf("%q carries a password before the @.", raw)
+	}
+	if hasScheme {
+		authority, _, _ := strings.Cut(rest, "/")
+		if user, _, ok := strings.Cut(authority, "@"); ok && (scheme != "ssh" || strings.Contains(user, ":")) {
+			return "Credentials in a repository URL", fmt.Sprintf("%q carries a user name or token and password before the @ (only ssh:// may name a user, without a password).", raw)
+		}
+	}
+	if m := knownToken.FindString(decoded); m != "" {
+		return "Credentials in a repository URL", fmt.Sprintf("%q holds an access token (%s…).", raw, m[:min(len(m), 8)])
+	}
+	if i := strings.IndexAny(decoded, "?#;"); i >= 0 {
+		params := strings.FieldsFunc(decoded[i:], func(r rune) bool { return strings.ContainsRune("?#&;", r) })
+		for _, kv := range params {
+			if name, _, _ := strings.Cut(kv, "="); credentialParam.MatchString(name) {
+				return "Credentials in a repository URL", fmt.Sprintf("%q passes parameter %q, which carries a credential.", raw, name)
+			}
+		}
+	}
+	if strings.Contains(decoded, "#") {
+		return "Fragment in a repository URL", fmt.Sprintf("%q has a fragment (#…): git never sends one to the server, and tokens are sometimes passed there. Write the URL without it; a branch or tag goes in revision.", raw)
+	}
+	if scpRepo.MatchString(raw) {
+		return "", ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "ssh" && u.Scheme != "http") {
+		return "Invalid repository URL", fmt.Sprintf("%q should be an https:// or ssh:// URL, or git@host:path.", raw)
+	}
+	return "", ""
 }

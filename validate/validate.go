@@ -36,7 +36,7 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	v.loadBalancer()
 	v.nodePools()
 	v.services()
-	v.unusableText(reflect.ValueOf(s).Elem(), hcl.Range{})
+	v.text(reflect.ValueOf(s).Elem(), hcl.Range{}, false)
 	Sort(v.diags)
 	return v.diags
 }
@@ -162,24 +162,45 @@ func quoteEach(items []string) []string {
 	return q
 }
 
-// unusableRune reports a character that no rendered file can carry: YAML
-// refuses DEL, the C1 controls (but NEL) and the noncharacters U+FFFE and
-// U+FFFF, and kustomize writes them raw even when blueprint escapes them.
-func unusableRune(r rune) bool {
-	return r == 0x7f || (r >= 0x80 && r <= 0x9f && r != 0x85) || r&0xfffe == 0xfffe
+// badRune reports a character that no string of the spec may hold, and
+// says what it is. Control characters (C0, DEL, C1) and the Unicode line and
+// paragraph separators start a new line, a new key or a terminal command in
+// some file blueprint writes or in the terminal that shows it: a carriage
+// return in Spark's local_dir starts a new key for Java's Properties loader,
+// which reads spark-defaults.conf. YAML also refuses the noncharacters U+FFFE
+// and U+FFFF. A field meant to hold several lines (tagged
+// `text:"multiline"`) may hold a newline; nothing may hold any other.
+func badRune(r rune, multiline bool) (string, bool) {
+	switch {
+	case r == '\n' && multiline:
+		return "", false
+	case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+		return "control character", true
+	case r == 0x2028:
+		return "line separator", true
+	case r == 0x2029:
+		return "paragraph separator", true
+	case r&0xfffe == 0xfffe:
+		return "noncharacter", true
+	}
+	return "", false
 }
 
 var rangeType = reflect.TypeOf(hcl.Range{})
 
-// unusableText walks every string of the decoded spec, names, free text,
-// list elements, map keys and values alike, and reports one that holds an
-// unusable character at the range of the field it came from: the field's
-// XRange sibling, or the enclosing block's.
-func (v *validator) unusableText(val reflect.Value, rng hcl.Range) {
+// textTag marks a spec field that may span lines: `text:"multiline"`.
+const textTag = "text"
+
+// text walks every string of the decoded spec, names, free text, list
+// elements, map keys and values alike, and reports one that holds a
+// character badRune refuses, at the range of the field it came from: the
+// field's XRange sibling, or the enclosing block's. Being one walk over the
+// model, it covers a new field without being told.
+func (v *validator) text(val reflect.Value, rng hcl.Range, multiline bool) {
 	switch val.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !val.IsNil() {
-			v.unusableText(val.Elem(), rng)
+			v.text(val.Elem(), rng, multiline)
 		}
 	case reflect.Struct:
 		t := val.Type()
@@ -198,11 +219,11 @@ func (v *validator) unusableText(val reflect.Value, rng hcl.Range) {
 			if r, ok := t.FieldByName(f.Name + "Range"); ok && r.Type == rangeType {
 				fieldRange = rangeOr(val.FieldByIndex(r.Index).Interface().(hcl.Range), rng)
 			}
-			v.unusableText(val.Field(i), fieldRange)
+			v.text(val.Field(i), fieldRange, f.Tag.Get(textTag) == "multiline")
 		}
 	case reflect.Slice:
 		for i := range val.Len() {
-			v.unusableText(val.Index(i), rng)
+			v.text(val.Index(i), rng, multiline)
 		}
 	case reflect.Map:
 		// One report per map: its keys and values share one range.
@@ -213,25 +234,29 @@ func (v *validator) unusableText(val reflect.Value, rng hcl.Range) {
 				if x.Kind() == reflect.String {
 					texts = append(texts, x.String())
 				} else {
-					v.unusableText(x, rng)
+					v.text(x, rng, multiline)
 				}
 			}
 		}
 		sort.Strings(texts)
 		for _, t := range texts {
-			if v.unusableString(t, rng) {
+			if v.textString(t, rng, multiline) {
 				return
 			}
 		}
 	case reflect.String:
-		v.unusableString(val.String(), rng)
+		v.textString(val.String(), rng, multiline)
 	}
 }
 
-func (v *validator) unusableString(s string, rng hcl.Range) bool {
+func (v *validator) textString(s string, rng hcl.Range, multiline bool) bool {
 	for i, r := range s {
-		if unusableRune(r) {
-			v.errorf(rng, nil, "Unusable character", "%q holds %U at byte %d, which YAML cannot carry and no Kubernetes object or configuration file needs. Remove it.", s, r, i)
+		if what, bad := badRune(r, multiline); bad {
+			hint := "Names and values are one line of printable text: remove it."
+			if multiline {
+				hint = "This text may span lines, but only with a newline (\\n): remove it."
+			}
+			v.errorf(rng, nil, "Control character", "%q holds %U, a %s, at byte %d. It would end a line, start a key or drive the terminal in a file blueprint writes or in the tool that shows it. %s", s, r, what, i, hint)
 			return true
 		}
 	}

@@ -31,23 +31,14 @@ func (v *validator) poolNodes(pool string) map[string]int {
 }
 
 // placeable is how many pods with required hostname anti-affinity and a
-// hard zone spread (maxSkew 1) fit on a pool: every zone holds at most one
-// more pod than the emptiest zone, and no node holds two.
+// hard zone spread (maxSkew 1) fit on a pool, whose nodes per zone are
+// both where the pods may run and the zones the spread counts.
 func placeable(perZone map[string]int) int {
-	if len(perZone) == 0 {
-		return 0
+	domains := make(map[string]bool, len(perZone))
+	for z := range perZone {
+		domains[z] = true
 	}
-	least := -1
-	for _, n := range perZone {
-		if least < 0 || n < least {
-			least = n
-		}
-	}
-	total := 0
-	for _, n := range perZone {
-		total += min(n, least+1)
-	}
-	return total
+	return placeableIn(perZone, domains)
 }
 
 // LossPerZone is the most pods of a set of n, spread evenly over z zones,
@@ -146,9 +137,15 @@ func (v *validator) kafka() {
 			v.errorf(k.HeapRange, ctx, "Invalid heap size", "heap %q should be a JVM size such as \"4g\".", *k.Heap)
 		}
 		v.resources(k.CPU, k.CPURange, k.Memory, k.MemoryRange, ctx)
+		memory := memoryBytes(k.MemoryOrDefault())
+		v.heapFits(k.HeapOrDefault(), rangeOr(k.HeapRange, rangeOr(k.MemoryRange, k.NameRange)), memory, k.MemoryOrDefault(), ctx, "Kafka broker")
 		perZone := v.workloadPool(k.NodePool, k.NodePoolRange, ctx, brokers, k.BrokersRange, "Kafka brokers")
 		cpool := k.ControllerPoolOrDefault()
 		cZones := v.workloadPool(cpool, rangeOr(k.ControllerPoolRange, k.NodePoolRange), ctx, controllers, k.ControllersRange, "Kafka controllers")
+		v.serviceFit(fit{what: "Kafka brokers", memory: memory, memoryRange: k.MemoryRange, pool: &k.NodePool, poolRange: k.NodePoolRange, ctx: ctx})
+		v.serviceFit(fit{what: "Kafka controllers", memory: memoryBytes(spec.KafkaControllerMemory), pool: &cpool,
+			poolRange: rangeOr(k.ControllerPoolRange, k.NodePoolRange), ctx: ctx})
+		v.claimFits(k.VolumeSizeOrDefault(), &k.StorageClass, rwo, rangeOr(k.VolumeSizeRange, k.StorageClassRange), ctx, "Each Kafka broker's volume")
 		if perZone != nil && rf <= brokers && isr < rf && len(perZone) > 0 {
 			// Rack awareness spreads each partition's replicas over zones.
 			if lost := LossPerZone(rf, min(len(perZone), rf)); rf-lost < isr {
@@ -210,6 +207,10 @@ func (v *validator) hdfs() {
 			v.quantity(*h.NameVolumeSize, h.NameVolumeSizeRange, ctx, "volume size")
 		}
 		perZone := v.workloadPool(h.NodePool, h.NodePoolRange, ctx, dn, h.DataNodesRange, "DataNodes")
+		v.serviceFit(fit{what: "HDFS NameNodes and DataNodes", memory: max(memoryBytes(spec.HDFSNameNodeMemory), memoryBytes(spec.HDFSDataNodeMemory)),
+			pool: &h.NodePool, poolRange: h.NodePoolRange, ctx: ctx})
+		v.claimFits(h.DataVolumeSizeOrDefault(), &h.StorageClass, rwo, rangeOr(h.DataVolumeSizeRange, h.StorageClassRange), ctx, "Each DataNode's volume")
+		v.claimFits(h.NameVolumeSizeOrDefault(), &h.StorageClass, rwo, rangeOr(h.NameVolumeSizeRange, h.StorageClassRange), ctx, "Each NameNode's volume")
 		if h.HAOrDefault() {
 			v.workloadPool(h.NodePool, h.NodePoolRange, ctx, 3, h.HARange, "JournalNodes (NameNode HA)")
 		}

@@ -126,6 +126,43 @@ func (c *Client) WaitEstablished(ctx context.Context, objs []Object, timeout tim
 			}
 		}
 	}
+	// Established comes a moment before discovery lists the new kinds; a
+	// lookup in between would be cached as "not served".
+	for _, o := range objs {
+		if o.GroupKind() != "CustomResourceDefinition.apiextensions.k8s.io" {
+			continue
+		}
+		var crd struct {
+			Spec struct {
+				Group    string
+				Names    struct{ Kind string }
+				Versions []struct {
+					Name   string
+					Served bool
+				}
+			}
+		}
+		if err := o.Into(&crd); err != nil {
+			return err
+		}
+		for _, v := range crd.Spec.Versions {
+			if !v.Served {
+				continue
+			}
+			for {
+				c.ForgetMappings()
+				_, err := c.Mapping(ctx, crd.Spec.Group+"/"+v.Name, crd.Spec.Names.Kind)
+				if err == nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("CustomResourceDefinition %s is Established, but discovery does not list %s in %s/%s after %s: %v", o.Name(), crd.Spec.Names.Kind, crd.Spec.Group, v.Name, timeout, err)
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}
+	}
 	c.ForgetMappings()
 	return nil
 }

@@ -95,13 +95,19 @@ func (c *Client) Do(ctx context.Context, method, path, contentType string, body 
 		return nil, err
 	}
 	if resp.StatusCode/100 != 2 {
-		var st metav1.Status
-		if json.Unmarshal(out, &st) == nil && st.Message != "" {
-			return nil, &APIError{Code: resp.StatusCode, Reason: string(st.Reason), Message: st.Message}
-		}
-		return nil, &APIError{Code: resp.StatusCode, Message: strings.TrimSpace(string(out))}
+		return nil, apiError(resp.StatusCode, out)
 	}
 	return out, nil
+}
+
+// apiError is the error of an answer with status code and body: the
+// message of the Status the API server sends, or the body itself.
+func apiError(code int, body []byte) *APIError {
+	var st metav1.Status
+	if json.Unmarshal(body, &st) == nil && st.Message != "" {
+		return &APIError{Code: code, Reason: string(st.Reason), Message: st.Message}
+	}
+	return &APIError{Code: code, Message: strings.TrimSpace(string(body))}
 }
 
 // Get decodes the JSON at path into out.

@@ -3,6 +3,7 @@ package platformcrds
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 )
 
@@ -12,23 +13,38 @@ func (s Set) Header(file string) string {
 		", without descriptions. DO NOT EDIT."
 }
 
-// ModuleDir asks the go command where the module cache holds the set's
-// module, which must be at the set's version in go.mod. Only gen and the
-// tests call it: it needs the go command and the module downloaded.
+// ModuleDir returns the folder of the module cache that holds the set's
+// module at the set's version. A module go.mod requires must be required at
+// that version, so that the embedded copy matches what blueprint builds
+// with; any other is downloaded at the set's version, from a temporary
+// folder so that go.mod and go.sum are left alone. Only gen and the tests
+// call it: it needs the go command and, the first time, the module proxy.
 func ModuleDir(s Set) (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-json", s.Module).Output()
-	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w", s.Module, err)
+	if out, err := exec.Command("go", "list", "-m", "-json", s.Module).Output(); err == nil {
+		var m struct{ Version, Dir string }
+		if err := json.Unmarshal(out, &m); err != nil {
+			return "", err
+		}
+		if m.Version != s.Version {
+			return "", fmt.Errorf("go.mod requires %s %s, the set says %s: update Sets, then go generate", s.Module, m.Version, s.Version)
+		}
+		if m.Dir == "" {
+			return "", fmt.Errorf("%s %s is not in the module cache: go mod download %s", s.Module, s.Version, s.Module)
+		}
+		return m.Dir, nil
 	}
-	var m struct{ Version, Dir string }
-	if err := json.Unmarshal(out, &m); err != nil {
+	tmp, err := os.MkdirTemp("", "platformcrds-")
+	if err != nil {
 		return "", err
 	}
-	if m.Version != s.Version {
-		return "", fmt.Errorf("go.mod requires %s %s, the set says %s: update Sets, then go generate", s.Module, m.Version, s.Version)
-	}
-	if m.Dir == "" {
-		return "", fmt.Errorf("%s %s is not in the module cache: go mod download %s", s.Module, s.Version, s.Module)
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command("go", "mod", "download", "-json", s.Module+"@"+s.Version)
+	cmd.Dir = tmp
+	cmd.Env = append(os.Environ(), "GO111MODULE=on", "GOFLAGS=-mod=mod")
+	out, err := cmd.Output()
+	var m struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &m); jerr != nil || m.Error != "" || m.Dir == "" {
+		return "", fmt.Errorf("go mod download %s@%s: %v %s", s.Module, s.Version, err, m.Error)
 	}
 	return m.Dir, nil
 }

@@ -107,6 +107,32 @@ func TestNeeded(t *testing.T) {
 		t.Errorf("a tree with an HTTPRoute needs the Gateway API CRDs; got %v from %v", names, sets)
 	}
 
+	// GitOps objects: the tool's CRDs and its namespace, which its
+	// installation creates.
+	app := controlplane.Object{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": map[string]any{"name": "a", "namespace": "argocd"}}
+	ks := controlplane.Object{"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": map[string]any{"name": "k", "namespace": "flux-system"}}
+	repo := controlplane.Object{"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "metadata": map[string]any{"name": "r", "namespace": "flux-system"}}
+	for what, c := range map[string]struct {
+		objs []controlplane.Object
+		want string
+	}{
+		"Argo CD": {[]controlplane.Object{app}, "CustomResourceDefinition/applications.argoproj.io Namespace/argocd"},
+		"Flux": {[]controlplane.Object{repo, ks}, "CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io Namespace/flux-system " +
+			"CustomResourceDefinition/kustomizations.kustomize.toolkit.fluxcd.io"},
+	} {
+		crds, _, err := Needed(c.objs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range crds {
+			got = append(got, o.Kind()+"/"+o.Name())
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%s objects need %q first; got %q", what, c.want, strings.Join(got, " "))
+		}
+	}
+
 	for what, objs := range map[string][]controlplane.Object{
 		"no Gateway API object":           {svc},
 		"the tree's own Gateway API CRDs": {own, route},

@@ -25,7 +25,7 @@ control_plane {
 }
 load_balancer {
   mode = "external"
-  endpoint = "api.example.com:6443\ncaCertPath: /tmp/evil"  # ERROR: Invalid endpoint
+  endpoint = "api.example.com:6443\ncaCertPath: /tmp/evil"  # ERROR: Invalid endpoint | ERROR: Control character
 }
 node_pool "general" {
   zones          = ["az1", "az2", "az3"]

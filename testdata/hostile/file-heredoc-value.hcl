@@ -1,7 +1,7 @@
 # EXPECT: error
 # A heredoc keeps its trailing newline, which no version string has.
 cluster "hostile" {
-  kubernetes_version = (  # ERROR: Invalid Kubernetes version
+  kubernetes_version = (  # ERROR: Invalid Kubernetes version | ERROR: Control character
     <<EOT
 1.37.2
 EOT

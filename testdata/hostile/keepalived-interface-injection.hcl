@@ -26,7 +26,7 @@ control_plane {
 load_balancer {
   mode = "colocated"
   vip  = "10.0.0.10"
-  interface = "eth0\n}\nvrrp_script evil {\n  script \"/bin/sh\""  # ERROR: Invalid interface
+  interface = "eth0\n}\nvrrp_script evil {\n  script \"/bin/sh\""  # ERROR: Invalid interface | ERROR: Control character
 }
 node_pool "general" {
   zones          = ["az1", "az2", "az3"]

@@ -36,7 +36,7 @@ node_pool "general" {
 }
 gitops {
   tool     = "argocd"
-  repo_url = "https://git.example.com/c.git\nevil: 1"  # ERROR: Invalid repository URL
+  repo_url = "https://git.example.com/c.git\nevil: 1"  # ERROR: Invalid repository URL | ERROR: Control character
   path     = "/../../etc"  # ERROR: Invalid repository path
   revision = "main branch"  # ERROR: Invalid revision
 }

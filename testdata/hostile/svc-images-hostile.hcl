@@ -34,7 +34,7 @@ node_pool "general" {
   memory         = "16Gi"
 }
 images {
-  registry  = "mirror.example.com\nevil: 1"  # ERROR: Invalid registry
-  overrides = { grafana = "grafana/grafana:11.0.0\nevil: true", "../x" = "x:1" }  # ERROR: Image not pinned | ERROR: Unknown image
+  registry  = "mirror.example.com\nevil: 1"  # ERROR: Invalid registry | ERROR: Control character
+  overrides = { grafana = "grafana/grafana:11.0.0\nevil: true", "../x" = "x:1" }  # ERROR: Image not pinned | ERROR: Unknown image | ERROR: Control character
 }
 

@@ -57,7 +57,7 @@ persistent_volume "pv2" {
   storage_class = "fast"
   capacity      = "10Gi"
   local {
-    path = "/mnt/ssd0\n"  # ERROR: Invalid path
+    path = "/mnt/ssd0\n"  # ERROR: Control character
     node = "m1"
   }
 }

@@ -37,7 +37,7 @@ namespace "apps" {}
 role_binding "b" {
   namespace = "apps"
   role      = "view"
-  users     = ["bob\nalice"]  # ERROR: Invalid subject name
-  groups    = ["system:masters"]  # ERROR: Binding to a system group
+  users     = ["bob\nalice"]  # ERROR: Control character
+  groups    = ["system:masters"]  # ERROR: System identity as a subject
 }
 

@@ -1,8 +1,9 @@
 # EXPECT: renders
 # Free text with characters a reviewer cannot see: a right-to-left override
-# and isolate, zero-width space and joiner, a byte-order mark, a line
-# separator, NEL, a bell and an escape. The output must show them as escapes,
-# never raw.
+# and isolate, zero-width space and joiner, a byte-order mark, and a newline,
+# which a reason may hold. The output must show the invisible ones as
+# escapes, never raw. (Control characters are refused:
+# svc-reason-control-characters.hcl.)
 cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
@@ -38,6 +39,6 @@ node_pool "general" {
 }
 namespace "apps" {
   pod_security = "baseline"
-  reason       = "c\u202ed\u200be\u200df\ufeffg\u2028h\u0007i\u2066j\u0085k\u001b[31ml"
+  reason       = "c\u202ed\u200be\u200df\ufeffg\nh\u2066j"
 }
 

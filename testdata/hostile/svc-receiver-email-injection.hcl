@@ -43,7 +43,7 @@ monitoring {
   prometheus_replicas   = 2
   alertmanager_replicas = 3
   receiver "mail" {
-    email_to   = "ops@example.com\nBcc: evil@example.com"  # ERROR: Invalid e-mail address
+    email_to   = "ops@example.com\nBcc: evil@example.com"  # ERROR: Invalid e-mail address | ERROR: Control character
     smarthost  = "smtp.example.com:+25"  # ERROR: Missing smarthost
     email_from = "am@example.com"
   }

@@ -41,7 +41,7 @@ monitoring {
   storage_class         = "fast"
   prometheus_replicas   = 2
   alertmanager_replicas = 3
-  receiver "a\nb" {  # ERROR: Invalid receiver name
+  receiver "a\nb" {  # ERROR: Control character
     webhook_url = "https://hooks.example.com/a"
   }
   receiver "a\"b" {  # ERROR: Invalid receiver name

@@ -48,7 +48,7 @@ monitoring {
     webhook_url = "https://u:p@hooks.example.com/x"  # ERROR: Credentials in a webhook URL
   }
   receiver "c" {
-    webhook_url = "https://hooks.example.com/x\nevil: 1"  # ERROR: Invalid webhook URL
+    webhook_url = "https://hooks.example.com/x\nevil: 1"  # ERROR: Invalid webhook URL | ERROR: Control character
   }
   receiver "d" {
     webhook_url = "https:///x"  # ERROR: Invalid webhook URL

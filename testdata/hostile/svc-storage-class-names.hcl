@@ -34,6 +34,6 @@ node_pool "general" {
   memory         = "16Gi"
 }
 storage_class "../x" {  # ERROR: Invalid storage class name
-  provisioner = "ebs.csi.aws.com\n"  # ERROR: Invalid provisioner
+  provisioner = "ebs.csi.aws.com\n"  # ERROR: Invalid provisioner | ERROR: Control character
 }
 

@@ -35,6 +35,6 @@ node_pool "general" {
 }
 storage_class "fast" {
   provisioner = "ebs.csi.aws.com"
-  parameters  = { "type" = "gp3\u0000" }  # ERROR: Invalid parameter
+  parameters  = { "type" = "gp3\u0000" }  # ERROR: Control character
 }
 

@@ -38,7 +38,7 @@ storage_class "fast" {
   provisioner = "ebs.csi.aws.com"
   default     = true
   parameters  = {
-    "type"      = "gp3\nevil: true"
+    "type"      = "gp3 #evil: true"
     "a: b"      = "{{x}}"
     "iops"      = "- 1"
     "encrypted" = "yes"

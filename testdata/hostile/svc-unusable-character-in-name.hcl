@@ -10,7 +10,7 @@ zone "az1" {}
 zone "az2" {}
 zone "az3" {}
 control_plane {
-  node "m1\u007f" {  # ERROR: Invalid node name | ERROR: Unusable character
+  node "m1\u007f" {  # ERROR: Invalid node name | ERROR: Control character
     address = "10.0.0.11"
     zone    = "az1"
   }

@@ -36,14 +36,14 @@ node_pool "general" {
 }
 namespace "apps" {
   pod_security = "baseline"
-  reason       = "a\u007fb"  # ERROR: Unusable character
+  reason       = "a\u007fb"  # ERROR: Control character
 }
 storage_class "fast" {
   provisioner = "ebs.csi.aws.com"
-  parameters  = { "type\u0086" = "gp3", "iops" = "3000\ufffe" }  # ERROR: Unusable character
+  parameters  = { "type\u0086" = "gp3", "iops" = "3000\ufffe" }  # ERROR: Control character
 }
 break_glass "oncall" {
   reason = "P1 only"
-  users  = ["alice\u009f"]  # ERROR: Unusable character
+  users  = ["alice\u009f"]  # ERROR: Control character
 }
 

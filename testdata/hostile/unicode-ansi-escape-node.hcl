@@ -10,7 +10,7 @@ zone "az1" {}
 zone "az2" {}
 zone "az3" {}
 control_plane {
-  node "m1\u001b[2J" {  # ERROR: Invalid node name
+  node "m1\u001b[2J" {  # ERROR: Invalid node name | ERROR: Control character
     address = "10.0.0.11"
     zone    = "az1"
   }

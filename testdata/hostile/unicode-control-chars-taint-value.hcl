@@ -34,7 +34,7 @@ node_pool "general" {
   memory         = "16Gi"
   taint {
     key    = "example.com/x"
-    value  = "a\u0007\u0008b"  # ERROR: Invalid taint value
+    value  = "a\u0007\u0008b"  # ERROR: Invalid taint value | ERROR: Control character
     effect = "NoSchedule"
   }
 }

@@ -2,7 +2,7 @@
 # A Unicode line separator (U+2028) in the DNS domain.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
-  dns_domain = "cluster local"  # ERROR: Invalid DNS domain
+  dns_domain = "cluster local"  # ERROR: Invalid DNS domain | ERROR: Control character
 }
 network {
   node_subnets = ["10.0.0.0/16"]

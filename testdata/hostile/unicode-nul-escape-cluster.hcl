@@ -1,6 +1,6 @@
 # EXPECT: error
 # A NUL written as \u0000 inside the cluster name.
-cluster "host\u0000ile" {  # ERROR: Invalid cluster name
+cluster "host\u0000ile" {  # ERROR: Invalid cluster name | ERROR: Control character
   kubernetes_version = "1.37.2"
 }
 network {

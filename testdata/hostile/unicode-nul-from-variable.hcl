@@ -16,7 +16,7 @@ zone "az3" {}
 control_plane {
   node "m1" {
     address = "10.0.0.11"
-    zone    = var.zone  # ERROR: Undeclared zone
+    zone    = var.zone  # ERROR: Undeclared zone | ERROR: Control character
   }
   node "m2" {
     address = "10.0.0.12"

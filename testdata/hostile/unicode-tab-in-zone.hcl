@@ -6,7 +6,7 @@ cluster "hostile" {
 network {
   node_subnets = ["10.0.0.0/16"]
 }
-zone "az\t1" {}  # ERROR: Invalid zone name
+zone "az\t1" {}  # ERROR: Invalid zone name | ERROR: Control character
 zone "az2" {}
 zone "az3" {}
 control_plane {

@@ -94,6 +94,6 @@ kafka "kafka" {
   storage_class       = "local-ssd"
   volume_size         = "500Gi"
   heap                = "6g"
-  cpu                 = "4\n  evil: 1"  # ERROR: Invalid CPU
+  cpu                 = "4\n  evil: 1"  # ERROR: Invalid CPU | ERROR: Control character
   memory              = "16Gi"
 }

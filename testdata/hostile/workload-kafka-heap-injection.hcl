@@ -93,7 +93,7 @@ kafka "kafka" {
   default_partitions  = 12
   storage_class       = "local-ssd"
   volume_size         = "500Gi"
-  heap                = "6g -XX:+Evil\nlisteners=PLAINTEXT://0.0.0.0:1"  # ERROR: Invalid heap size
+  heap                = "6g -XX:+Evil\nlisteners=PLAINTEXT://0.0.0.0:1"  # ERROR: Invalid heap size | ERROR: Control character
   cpu                 = "4"
   memory              = "16Gi"
 }

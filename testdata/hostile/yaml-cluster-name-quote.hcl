@@ -1,6 +1,6 @@
 # EXPECT: error
 # A cluster name that closes its quotes.
-cluster "prod\"\nkind: Secret" {  # ERROR: Invalid cluster name
+cluster "prod\"\nkind: Secret" {  # ERROR: Invalid cluster name | ERROR: Control character
   kubernetes_version = "1.37.2"
 }
 network {

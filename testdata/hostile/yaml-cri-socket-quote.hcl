@@ -2,7 +2,7 @@
 # A runtime socket that closes the YAML string.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
-  cri_socket = "unix:///run/containerd.sock\"\nname: evil"  # ERROR: Invalid container runtime socket
+  cri_socket = "unix:///run/containerd.sock\"\nname: evil"  # ERROR: Invalid container runtime socket | ERROR: Control character
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -2,7 +2,7 @@
 # An image repository with a newline that would add a YAML key.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
-  image_repository = "registry.k8s.io\nfeatureGates: {evil: true}"  # ERROR: Invalid image repository
+  image_repository = "registry.k8s.io\nfeatureGates: {evil: true}"  # ERROR: Invalid image repository | ERROR: Control character
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -79,7 +79,7 @@ role_binding "root" {
 role_binding "typo" {
   namespace = "team-a"
   role      = "secret-reeder" # ERROR: Unknown role
-  groups    = ["system:masters"] # ERROR: Binding to a system group
+  groups    = ["system:masters"] # ERROR: System identity as a subject
 }
 
 role_binding "nobody" { # ERROR: Binding without subjects

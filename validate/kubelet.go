@@ -52,7 +52,7 @@ func (v *validator) kubeletReservations(what string, cpu int, memory string, o s
 		}
 	}
 	mem, err := resource.ParseQuantity(memory)
-	if !ok || err != nil || cpu < 1 || mem.Cmp(resource.MustParse("1Gi")) < 0 {
+	if !ok || err != nil || cpu < 1 || cpu > 1024 || mem.Cmp(resource.MustParse("1Gi")) < 0 {
 		return // reported above, or by the capacity checks
 	}
 	a, err := capacity.Defaults(cpu, mem.Value()).With(o).Allocatable(cpu, mem.Value())

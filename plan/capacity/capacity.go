@@ -59,18 +59,13 @@ func Defaults(cpu int, memory int64) Reservations {
 	const gi = 1 << 30
 	// CPU in tenths of a millicore, so that 0.25% of a core is exact.
 	tenths := int64(0)
-	for core := 1; core <= cpu; core++ {
-		switch {
-		case core == 1:
-			tenths += 600
-		case core == 2:
-			tenths += 100
-		case core <= 4:
-			tenths += 50
-		default:
-			tenths += 25
-		}
+	if cpu >= 1 {
+		tenths += 600
 	}
+	if cpu >= 2 {
+		tenths += 100
+	}
+	tenths += 50*int64(min(max(cpu-2, 0), 2)) + 25*int64(max(cpu-4, 0))
 	var mem float64
 	if memory < gi {
 		mem = 255 << 20

@@ -374,6 +374,31 @@ var metricCatalog = map[string]func(e *promEnv) []promSeries{
 		return e.Series("alertmanager", nil, "alertmanager_cluster_members", func(int, promTarget) []sample { return []sample{{Values: gauge(n)}} })
 	},
 
+	// elasticsearch-exporter v1.10.0 with --es.all, scraped as an annotated
+	// pod (job kubernetes-pods): cluster health, and per search node
+	// (collector/nodes.go's defaultNodeLabels) its data disk and JVM memory.
+	"elasticsearch_cluster_health_status": func(e *promEnv) []promSeries {
+		return searchExporter(e, "elasticsearch_cluster_health_status", func(cluster string) []sample {
+			var out []sample
+			for color, v := range map[string]float64{"green": 1, "yellow": 0, "red": 0} {
+				out = append(out, sample{Labels: map[string]string{"cluster": cluster, "color": color}, Values: gauge(v)})
+			}
+			return out
+		})
+	},
+	"elasticsearch_filesystem_data_available_bytes": searchNodes("elasticsearch_filesystem_data_available_bytes", func(l map[string]string) []sample {
+		return []sample{{Labels: l, Values: gauge(60 << 30)}}
+	}),
+	"elasticsearch_filesystem_data_size_bytes": searchNodes("elasticsearch_filesystem_data_size_bytes", func(l map[string]string) []sample {
+		return []sample{{Labels: l, Values: gauge(100 << 30)}}
+	}),
+	"elasticsearch_jvm_memory_used_bytes": searchNodes("elasticsearch_jvm_memory_used_bytes", func(l map[string]string) []sample {
+		return []sample{{Labels: with(l, "area", "heap"), Values: gauge(1 << 30)}, {Labels: with(l, "area", "non-heap"), Values: gauge(200 << 20)}}
+	}),
+	"elasticsearch_jvm_memory_max_bytes": searchNodes("elasticsearch_jvm_memory_max_bytes", func(l map[string]string) []sample {
+		return []sample{{Labels: with(l, "area", "heap"), Values: gauge(2 << 30)}}
+	}),
+
 	// kafka-exporter, scraped as an annotated pod (job kubernetes-pods).
 	"kafka_brokers": func(e *promEnv) []promSeries {
 		k := e.ex.plan.Workloads.Kafka
@@ -484,6 +509,40 @@ func notifications(metric string, perSecond float64) func(e *promEnv) []promSeri
 			var out []sample
 			for _, am := range ams {
 				out = append(out, sample{Labels: map[string]string{"alertmanager": "http://" + am.Labels["instance"] + "/api/v2/alerts"}, Values: counter(0, perSecond)})
+			}
+			return out
+		})
+	}
+}
+
+// searchExporter builds the series of the search cluster's exporter, given
+// the cluster's name.
+func searchExporter(e *promEnv, metric string, exposes func(cluster string) []sample) []promSeries {
+	l := e.ex.plan.Services.Logging
+	return e.Series("kubernetes-pods", podPrefix(l.Exporter+"-"), metric, func(int, promTarget) []sample {
+		return exposes(e.ex.plan.Name + "-logs")
+	})
+}
+
+// searchNodes builds a per-node series of the exporter for every search
+// node, with the exporter's node labels (and, for filesystem metrics, the
+// data path; the JVM's callers add area).
+func searchNodes(metric string, exposes func(labels map[string]string) []sample) func(e *promEnv) []promSeries {
+	return func(e *promEnv) []promSeries {
+		l := e.ex.plan.Services.Logging
+		home := "/usr/share/elasticsearch"
+		if l.OpenSearch {
+			home = "/usr/share/opensearch"
+		}
+		return searchExporter(e, metric, func(cluster string) []sample {
+			var out []sample
+			for _, p := range e.Pods(l.Namespace, l.Search) {
+				labels := map[string]string{"cluster": cluster, "host": p.IP, "name": p.Name, "es_master_node": "true",
+					"es_data_node": "true", "es_ingest_node": "true", "es_client_node": "false"}
+				if strings.HasPrefix(metric, "elasticsearch_filesystem_data_") {
+					labels = with(labels, "mount", home+"/data (/dev/sdb)", "path", home+"/data")
+				}
+				out = append(out, exposes(labels)...)
 			}
 			return out
 		})
@@ -622,6 +681,32 @@ var alertCases = map[string]alertCase{
 	"KafkaOfflinePartitions": {Bad: func(e *promEnv) []promSeries {
 		offline := and(is("topic", "orders"), is("partition", "2"))
 		return only(metricCatalog["kafka_topic_partition_leader"](e), func(l map[string]string) bool { return !offline(l) })
+	}},
+
+	// search.rules.yml
+	"SearchExporterDown": {Bad: func(e *promEnv) []promSeries {
+		exporter := e.ex.plan.Services.Logging.Exporter + "-"
+		return set(e.Up("kubernetes-pods", all(1)), func(l map[string]string) bool { return strings.HasPrefix(l["pod"], exporter) }, gauge(0))
+	}},
+	"SearchClusterRed": {Bad: func(e *promEnv) []promSeries {
+		s := set(metricCatalog["elasticsearch_cluster_health_status"](e), is("color", "green"), gauge(0))
+		return set(s, is("color", "red"), gauge(1))
+	}},
+	"SearchClusterYellow": {Bad: func(e *promEnv) []promSeries {
+		s := set(metricCatalog["elasticsearch_cluster_health_status"](e), is("color", "green"), gauge(0))
+		return set(s, is("color", "yellow"), gauge(1))
+	}},
+	"SearchDiskWatermarkLow": {Bad: func(e *promEnv) []promSeries {
+		first := e.Pods(e.ex.plan.Services.Logging.Namespace, e.ex.plan.Services.Logging.Search)[0].Name
+		return set(metricCatalog["elasticsearch_filesystem_data_available_bytes"](e), is("name", first), gauge(12<<30))
+	}},
+	"SearchDiskWatermarkHigh": {Bad: func(e *promEnv) []promSeries {
+		first := e.Pods(e.ex.plan.Services.Logging.Namespace, e.ex.plan.Services.Logging.Search)[0].Name
+		return set(metricCatalog["elasticsearch_filesystem_data_available_bytes"](e), is("name", first), gauge(7<<30))
+	}},
+	"SearchJVMHeapHigh": {Bad: func(e *promEnv) []promSeries {
+		first := e.Pods(e.ex.plan.Services.Logging.Namespace, e.ex.plan.Services.Logging.Search)[0].Name
+		return set(metricCatalog["elasticsearch_jvm_memory_used_bytes"](e), and(is("name", first), is("area", "heap")), gauge(1.9*(1<<30)))
 	}},
 
 	// monitoring.rules.yml

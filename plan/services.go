@@ -211,7 +211,21 @@ type Logging struct {
 	// APIServerPorts are the ports the shipper reaches the API server on:
 	// 6443 and, if it differs, the load balancer's port.
 	APIServerPorts []int
+	// Exporter names the search cluster's metrics exporter, which runs
+	// when monitoring does (elasticsearch-exporter or opensearch-exporter),
+	// and search.rules.yml alerts on; empty without monitoring. It serves
+	// on ExporterPort and logs in as ExporterUser.
+	Exporter     string
+	ExporterPort int
+	ExporterUser string
 }
+
+// SearchExporterPort is where the search cluster's exporter serves metrics.
+const SearchExporterPort = 9114
+
+// SearchExporterUser is the search cluster user the exporter logs in as,
+// with the metrics_exporter role of roles.yml.
+const SearchExporterUser = "search-exporter"
 
 // Autoscaling is metrics-server and, with a cloud provider, the Cluster
 // Autoscaler.
@@ -457,7 +471,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		if lg.OpenSearch {
 			lg.Secrets = []SecretRef{
 				{ns, "logging-search-certs", "`tls.crt`, `tls.key` (PKCS#8), `ca.crt`", certs + "; subject " + escape.MarkdownCode("CN="+search+"."+ns+".svc") + " (plugins.security.nodes_dn)"},
-				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes, log-retention job) and the security plugin's users admin, kibanaserver and fluent-bit with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
+				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes, log-retention job) and the security plugin's users admin, kibanaserver and fluent-bit (and " + SearchExporterUser + " with monitoring on) with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
 				{ns, "logging-shipper-credentials", "`username`, `password`", "the OpenSearch user fluent-bit writes as (fluent-bit in internal_users.yml)"},
 				{ns, "logging-dashboards-credentials", "`username`, `password`", "kibanaserver, OpenSearch Dashboards' own user"},
 				{ns, "logging-dashboards-keys", "`cookie-password`", "32 or more characters; encrypts the session cookies both dashboard replicas accept"},
@@ -470,6 +484,15 @@ func buildServices(p *Plan, s *spec.Spec) {
 				{ns, "logging-dashboards-credentials", "`token`", "a service account token of elastic/kibana; create it once the cluster is up"},
 				{ns, "logging-dashboards-keys", "`encryption-key`, `saved-objects-key`, `reporting-key`", "32 or more characters each; the Kibana replicas share them"},
 			}
+		}
+		if sv.Monitoring != nil {
+			lg.Exporter, lg.ExporterPort, lg.ExporterUser = lg.Search+"-exporter", SearchExporterPort, SearchExporterUser
+			purpose := "the user the metrics exporter reads cluster health and node statistics as, with role metrics_exporter (search/roles.yml); create it once the cluster is up (manifests/logging/kustomization.yaml)"
+			if lg.OpenSearch {
+				purpose = "the user the metrics exporter reads cluster health and node statistics as (" + SearchExporterUser + " in internal_users.yml, role metrics_exporter)"
+			}
+			lg.Secrets = append(lg.Secrets, SecretRef{ns, "logging-exporter-credentials", "`username`, `password`", purpose})
+			images = append(images, "elasticsearch-exporter")
 		}
 		sv.Logging = lg
 		sv.addNamespace(Namespace{Name: lg.Namespace, PodSecurity: "privileged",

@@ -444,25 +444,28 @@ func (g *GitOps) RevisionOrDefault() string { return or(g.Revision, DefaultGitOp
 // DefaultImages are the pinned images of the cluster services, by the name
 // an images { overrides = { NAME = "…" } } entry uses.
 var DefaultImages = map[string]string{
-	"alertmanager":          "quay.io/prometheus/alertmanager:v0.35.0",
-	"cluster-autoscaler":    "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
-	"elasticsearch":         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
-	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
-	"grafana":               "docker.io/grafana/grafana:12.2.1",
-	"hadoop":                "docker.io/apache/hadoop:3.4.1",
-	"kafka":                 "docker.io/apache/kafka:4.1.1",
-	"kafka-exporter":        "docker.io/danielqsj/kafka-exporter:v1.9.0",
-	"haproxy":               "docker.io/library/haproxy:2.8.16-alpine",
-	"keepalived":            "docker.io/osixia/keepalived:2.0.20",
-	"kibana":                "docker.elastic.co/kibana/kibana:8.19.7",
-	"kube-state-metrics":    "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0",
-	"metrics-server":        "registry.k8s.io/metrics-server/metrics-server:v0.8.0",
-	"node-exporter":         "quay.io/prometheus/node-exporter:v1.12.1",
-	"opensearch":            "docker.io/opensearchproject/opensearch:3.1.0",
-	"opensearch-dashboards": "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
-	"prometheus":            "quay.io/prometheus/prometheus:v3.16.0",
-	"spark":                 "docker.io/apache/spark:4.0.0",
-	"vpa-recommender":       "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
+	"alertmanager":       "quay.io/prometheus/alertmanager:v0.35.0",
+	"cluster-autoscaler": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
+	"elasticsearch":      "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
+	// elasticsearch-exporter reads cluster health and node statistics from
+	// Elasticsearch and OpenSearch alike.
+	"elasticsearch-exporter": "quay.io/prometheuscommunity/elasticsearch-exporter:v1.10.0",
+	"fluent-bit":             "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
+	"grafana":                "docker.io/grafana/grafana:12.2.1",
+	"hadoop":                 "docker.io/apache/hadoop:3.4.1",
+	"kafka":                  "docker.io/apache/kafka:4.1.1",
+	"kafka-exporter":         "docker.io/danielqsj/kafka-exporter:v1.9.0",
+	"haproxy":                "docker.io/library/haproxy:2.8.16-alpine",
+	"keepalived":             "docker.io/osixia/keepalived:2.0.20",
+	"kibana":                 "docker.elastic.co/kibana/kibana:8.19.7",
+	"kube-state-metrics":     "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0",
+	"metrics-server":         "registry.k8s.io/metrics-server/metrics-server:v0.8.0",
+	"node-exporter":          "quay.io/prometheus/node-exporter:v1.12.1",
+	"opensearch":             "docker.io/opensearchproject/opensearch:3.1.0",
+	"opensearch-dashboards":  "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
+	"prometheus":             "quay.io/prometheus/prometheus:v3.16.0",
+	"spark":                  "docker.io/apache/spark:4.0.0",
+	"vpa-recommender":        "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
 }
 
 // PoolLabel is the node label every worker carries with its pool's name;

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/manifest"
@@ -110,5 +113,73 @@ func TestGitOps(t *testing.T) {
 	}
 	if checked < 2 {
 		t.Errorf("want an Argo CD and a Flux example in blueprints/, checked %d", checked)
+	}
+}
+
+// TestGitOpsNeverPrunesVolumes: Argo CD and Flux prune what leaves the
+// repository, and deleting a Namespace deletes every claim in it (and, with
+// a class that deletes, the volumes). So every Namespace and every
+// PersistentVolumeClaim of a GitOps example carries the tool's "never
+// prune" annotation, and the data workloads of the examples keep their
+// volumes when a claim goes (reclaimPolicy Retain). Fails on the output
+// before this test: no annotation anywhere, and data-platform's local-nvme
+// deleted volumes with their claims.
+func TestGitOpsNeverPrunesVolumes(t *testing.T) {
+	keep := map[string][2]string{
+		"argocd": {"argocd.argoproj.io/sync-options", "Prune=false"},
+		"flux":   {"kustomize.toolkit.fluxcd.io/prune", "disabled"},
+	}
+	checked := map[string]int{}
+	for _, ex := range examples(t) {
+		objs := rootObjects(t, ex)
+		classes := map[string]*storagev1.StorageClass{}
+		for _, o := range objs {
+			if sc, ok := o.Object.(*storagev1.StorageClass); ok {
+				classes[sc.Name] = sc
+			}
+		}
+		data := map[string]string{} // workload → its volumes' class
+		if k := ex.plan.Workloads.Kafka; k != nil {
+			data["Kafka"] = k.StorageClass
+		}
+		if h := ex.plan.Workloads.HDFS; h != nil {
+			data["HDFS"] = h.StorageClass
+		}
+		for what, class := range data {
+			sc := classes[class]
+			if sc == nil {
+				t.Fatalf("%s: %s's storage class %s is not rendered", ex.name, what, class)
+			}
+			if sc.Provisioner != "kubernetes.io/no-provisioner" && (sc.ReclaimPolicy == nil || *sc.ReclaimPolicy != corev1.PersistentVolumeReclaimRetain) {
+				t.Errorf("%s: %s's storage class %s deletes its volumes with their claims; want reclaimPolicy Retain", ex.name, what, class)
+			}
+			checked["data classes"]++
+		}
+		g := ex.plan.Services.GitOps
+		if g == nil {
+			continue
+		}
+		want, ok := keep[g.Tool]
+		if !ok {
+			t.Fatalf("%s: no never-prune annotation known for %s", ex.name, g.Tool)
+		}
+		for _, o := range objs {
+			if o.GVK.Kind != "Namespace" && o.GVK.Kind != "PersistentVolumeClaim" {
+				continue
+			}
+			checked[o.GVK.Kind]++
+			m, err := meta.Accessor(o.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, ok := m.GetAnnotations()[want[0]]; !ok || got != want[1] {
+				t.Errorf("%s: %s has %s: %q, want %q: %s prunes it with everything in it", ex.name, o, want[0], got, want[1], g.Tool)
+			}
+		}
+	}
+	for _, kind := range []string{"Namespace", "PersistentVolumeClaim", "data classes"} {
+		if checked[kind] == 0 {
+			t.Errorf("no %s checked in blueprints/: the test proves nothing for it", kind)
+		}
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,47 +59,56 @@ func hsCases(t *testing.T) []hsCase {
 	return hsCached
 }
 
-// hsRender renders each spec: it must validate without a diagnostic,
-// render, build with kustomize and decode strictly.
+// hsRender renders each spec.
 func hsRender() ([]hsCase, error) {
 	var out []hsCase
 	for _, path := range hsSpecs {
-		p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
-		if len(diags) > 0 {
-			return nil, fmt.Errorf("%s must validate cleanly, got: %v", path, diags)
-		}
+		c, err := hsRenderFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("rendering %s: %w", path, err)
-		}
-		c := hsCase{name: strings.TrimSuffix(filepath.Base(path), ".hcl"), plan: p, tree: tree}
-		built, err := render.BuildKustomizations(tree, render.KustomizationDirs(tree))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", c.name, err)
-		}
-		// The whole tree decodes with the strict decoder, and the two
-		// components are part of it.
-		root, err := manifest.Decode(built["manifests"])
-		if err != nil {
-			return nil, fmt.Errorf("%s: manifests/ does not strict-decode: %w", c.name, err)
-		}
-		for _, dir := range []string{"manifests/hdfs", "manifests/spark"} {
-			objs, err := manifest.Decode(built[dir])
-			if err != nil {
-				return nil, fmt.Errorf("%s: %s does not strict-decode: %w", c.name, dir, err)
-			}
-			if len(objs) == 0 {
-				return nil, fmt.Errorf("%s: %s builds to nothing", c.name, dir)
-			}
-			for _, o := range objs {
-				if !slices.ContainsFunc(root, func(r manifest.Object) bool { return r.String() == o.String() }) {
-					return nil, fmt.Errorf("%s: %s is not in the root kustomization's build", c.name, o)
-				}
-			}
-			c.objects = append(c.objects, objs...)
+			return nil, err
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// hsRenderFile renders a spec: it must validate without a diagnostic,
+// render, build with kustomize and decode strictly.
+func hsRenderFile(path string) (hsCase, error) {
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
+	if len(diags) > 0 {
+		return hsCase{}, fmt.Errorf("%s must validate cleanly, got: %v", path, diags)
+	}
+	if err != nil {
+		return hsCase{}, fmt.Errorf("rendering %s: %w", path, err)
+	}
+	c := hsCase{name: strings.TrimSuffix(filepath.Base(path), ".hcl"), plan: p, tree: tree}
+	built, err := render.BuildKustomizations(tree, render.KustomizationDirs(tree))
+	if err != nil {
+		return hsCase{}, fmt.Errorf("%s: %w", c.name, err)
+	}
+	// The whole tree decodes with the strict decoder, and the two
+	// components are part of it.
+	root, err := manifest.Decode(built["manifests"])
+	if err != nil {
+		return hsCase{}, fmt.Errorf("%s: manifests/ does not strict-decode: %w", c.name, err)
+	}
+	for _, dir := range []string{"manifests/hdfs", "manifests/spark"} {
+		objs, err := manifest.Decode(built[dir])
+		if err != nil {
+			return hsCase{}, fmt.Errorf("%s: %s does not strict-decode: %w", c.name, dir, err)
+		}
+		if len(objs) == 0 {
+			return hsCase{}, fmt.Errorf("%s: %s builds to nothing", c.name, dir)
+		}
+		for _, o := range objs {
+			if !slices.ContainsFunc(root, func(r manifest.Object) bool { return r.String() == o.String() }) {
+				return hsCase{}, fmt.Errorf("%s: %s is not in the root kustomization's build", c.name, o)
+			}
+		}
+		c.objects = append(c.objects, objs...)
+	}
+	return c, nil
 }
 
 func (c hsCase) file(t *testing.T, name string) []byte {
@@ -240,6 +249,69 @@ func TestHDFSSiteFiles(t *testing.T) {
 			"dfs.ha.automatic-failover.enabled":        "false",
 			"dfs.journalnode.edits.dir":                "/data/journal",
 		})
+	}
+}
+
+// rackFaultTolerant is the block placement policy that spreads a block's
+// copies over racks (zones, through topology.sh).
+const rackFaultTolerant = "org.apache.hadoop.hdfs.server.blockmanagement.BlockPlacementPolicyRackFaultTolerant"
+
+// maxCopiesPerRack is BlockPlacementPolicyRackFaultTolerant.getMaxNodesPerRack
+// of Hadoop 3.4 for a whole block: total copies (at most one per DataNode)
+// over the racks that hold DataNodes.
+func maxCopiesPerRack(copies, dataNodes, racks int) int {
+	total := min(copies, dataNodes)
+	switch {
+	case racks <= 1 || total <= 1:
+		return total
+	case total < racks:
+		return 1
+	}
+	return (total-1)/racks + 1
+}
+
+// TestHDFSZoneLossKeepsCopies checks that the NameNode places copies with
+// the rack-fault-tolerant policy, that every zone with DataNodes is a rack
+// of topology.sh, and that ARCHITECTURE.md's workload table states the
+// copies a block keeps when the zone with the most of them is lost, as the
+// policy places them. The default policy (before this test) put the second
+// and third copies in one remote rack: losing it lost two of three.
+func TestHDFSZoneLossKeepsCopies(t *testing.T) {
+	type hdfsCase struct {
+		name string
+		plan *plan.Plan
+		tree render.Tree
+	}
+	var cases []hdfsCase
+	for _, c := range hsCases(t) {
+		cases = append(cases, hdfsCase{c.name, c.plan, c.tree})
+	}
+	for _, ex := range examples(t) {
+		if ex.plan.Workloads.HDFS != nil {
+			cases = append(cases, hdfsCase{ex.name, ex.plan, ex.tree})
+		}
+	}
+	for _, c := range cases {
+		h := c.plan.Workloads.HDFS
+		site := parseHadoopConf(t, c.name+": hdfs-site.xml", c.tree["manifests/hdfs/hdfs-site.xml"])
+		wantProps(t, c.name+": hdfs-site.xml", site, map[string]string{"dfs.block.replicator.classname": rackFaultTolerant})
+		script := string(c.tree["manifests/hdfs/topology.sh"])
+		for _, set := range h.DataNodeSets {
+			if !strings.Contains(script, set.Service+".") || !strings.Contains(script, "rack=/"+set.Zone+" ") {
+				t.Errorf("%s: topology.sh does not map the addresses of %s to rack /%s", c.name, set.Service, set.Zone)
+			}
+		}
+		per := maxCopiesPerRack(h.Replication, h.DataNodes, len(h.DataNodeSets))
+		want := fmt.Sprintf("keeps at most %d of a block's %d copies in one zone, so each block keeps %d |", per, h.Replication, h.Replication-per)
+		row := ""
+		for _, line := range strings.Split(string(c.tree["ARCHITECTURE.md"]), "\n") {
+			if strings.HasPrefix(line, "| HDFS DataNodes |") {
+				row = line
+			}
+		}
+		if !strings.Contains(row, want) {
+			t.Errorf("%s: ARCHITECTURE.md's DataNode row %q does not say %q", c.name, row, want)
+		}
 	}
 }
 
@@ -493,9 +565,13 @@ func checkHDFSStatefulSet(t *testing.T, c hsCase, s *appsv1.StatefulSet, config 
 				t.Errorf("%s: container %s: HADOOP_CONF_DIR %s is not ConfigMap %s", what, ctr.Name, conf, config)
 			}
 		}
-		for _, dir := range []string{conf, "/data", "/tmp", "/var/log/hadoop"} {
+		dirs := []string{conf, "/data", "/tmp", "/var/log/hadoop"}
+		if ctr.Name == "ha" { // runs hdfs haadmin only: no data of its own
+			dirs = []string{conf, "/tmp", "/var/log/hadoop"}
+		}
+		for _, dir := range dirs {
 			if dir == "" || !mounted[dir] {
-				t.Errorf("%s: container %s: HADOOP_CONF_DIR %q, and /data, /tmp and /var/log/hadoop must be mounted; mounts %v", what, ctr.Name, conf, mounted)
+				t.Errorf("%s: container %s: HADOOP_CONF_DIR %q, and %v must be mounted; mounts %v", what, ctr.Name, conf, dirs[1:], mounted)
 			}
 		}
 	}
@@ -698,28 +774,98 @@ func TestSparkPodTemplates(t *testing.T) {
 	}
 }
 
-// TestSparkRole checks that the drivers' Role grants exactly what a driver
-// needs to run its executors, and is bound to their account only.
+// sparkK8s is where Spark 4.0's Kubernetes code lives in apache/spark.
+const sparkK8s = "resource-managers/kubernetes/core/src/main/scala/org/apache/spark/"
+
+// sparkRequest is one request Spark's Kubernetes client (fabric8) sends to
+// the API server, read from Spark 4.0's source: the verb RBAC checks, the
+// core-group resource, and the file and call it comes from.
+type sparkRequest struct {
+	verb, resource, source, call string
+}
+
+// sparkRequests are all the requests spark-submit in cluster mode and the
+// driver make with the settings of spark-defaults.conf. The submission
+// client puts the driver's Service and ConfigMaps with server-side apply
+// (fabric8's serverSideApply, an HTTP PATCH); fabric8 6 and later sends a
+// filtered delete as one DELETE on the collection (deletecollection).
+var sparkRequests = []sparkRequest{
+	{"create", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: pods().resource(driverPod).create()"},
+	{"patch", "services", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: resourceList(driver Service, ConfigMaps).forceConflicts().serverSideApply()"},
+	{"patch", "configmaps", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: resourceList(driver Service, ConfigMaps).forceConflicts().serverSideApply()"},
+	// A server-side apply that creates the object is also authorized as
+	// create (the API server's patch handler, createAuthorizerAttributes).
+	{"create", "services", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: the same apply, creating the driver's Service"},
+	{"create", "configmaps", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: the same apply, creating the driver's ConfigMaps"},
+	{"delete", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: pods().resource(createdDriverPod).delete() when applying the driver's resources fails"},
+	{"watch", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: withName(driverPodName).watch(watcher) until the job ends"},
+	{"get", "pods", "deploy/k8s/submit/KubernetesClientApplication.scala", "Client.run: withName(driverPodName).get()"},
+	{"get", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "driverPod: pods().withName(driver).get()"},
+	{"list", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "start: withName(driver).waitUntilReady() (an informer on the driver pod)"},
+	{"watch", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "start: withName(driver).waitUntilReady() (an informer on the driver pod)"},
+	{"create", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "requestNewExecutors: pods().resource(executorPod).create()"},
+	{"delete", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "requestNewExecutors: resource(createdExecutorPod).delete() when its resources fail"},
+	{"deletecollection", "pods", "scheduler/cluster/k8s/ExecutorPodsAllocator.scala", "onNewSnapshots and stop: withLabel(spark-app-selector, spark-role=executor).delete()"},
+	{"create", "configmaps", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "setUpExecutorConfigMap: configMaps().resource(configMap).create()"},
+	{"deletecollection", "configmaps", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "stop: configMaps().withLabel(spark-app-selector, spark-role=executor).delete()"},
+	{"deletecollection", "services", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "stop: services().withLabel(spark-app-selector).delete() (driver.service.deleteOnTermination)"},
+	{"list", "pods", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "doKillExecutors: withField(status.phase=Running).withLabel(...).list()"},
+	{"deletecollection", "pods", "scheduler/cluster/k8s/KubernetesClusterSchedulerBackend.scala", "doKillExecutors: running.delete()"},
+	{"get", "pods", "scheduler/cluster/k8s/ExecutorPodsLifecycleManager.scala", "removeExecutorFromK8s: withName(executor).get()"},
+	{"delete", "pods", "scheduler/cluster/k8s/ExecutorPodsLifecycleManager.scala", "removeExecutorFromK8s: withName(executor).delete()"},
+	{"watch", "pods", "scheduler/cluster/k8s/ExecutorPodsWatchSnapshotSource.scala", "start: withLabel(spark-app-selector, spark-role=executor).watch()"},
+	{"list", "pods", "scheduler/cluster/k8s/ExecutorPodsPollingSnapshotSource.scala", "PollRunnable: withLabel(spark-app-selector, spark-role=executor).list()"},
+}
+
+// sparkAvoided are the settings that keep Spark off requests the Role does
+// not grant, each with what it avoids (KubernetesClusterSchedulerBackend,
+// ExecutorPodsLifecycleManager and ExecutorPodsAllocator).
+var sparkAvoided = map[string]string{
+	"spark.kubernetes.executor.deleteOnTermination":      "true",   // false: pods update, to label an ended executor inactive
+	"spark.kubernetes.allocation.pods.allocator":         "direct", // statefulset, deployment: pods patch, StatefulSets, Deployments
+	"spark.kubernetes.driver.ownPersistentVolumeClaim":   "false",  // true: persistentvolumeclaims deletecollection at stop
+	"spark.kubernetes.driver.reusePersistentVolumeClaim": "false",  // true: persistentvolumeclaims list per allocation
+}
+
+// TestSparkRole checks the drivers' Role against the requests Spark makes:
+// each one is granted, nothing is granted that no request needs, and the
+// settings that keep Spark off other requests are in spark-defaults.conf.
+// The Role before this test granted no patch, so every cluster-mode
+// submission failed at the server-side apply of the driver's Service.
 func TestSparkRole(t *testing.T) {
 	for _, c := range hsCases(t) {
 		ns := c.plan.Workloads.Spark.Namespace
 		hsObject[corev1.ServiceAccount](t, c, ns, "spark-driver")
 		role := hsObject[rbacv1.Role](t, c, ns, "spark-driver")
-		want := []rbacv1.PolicyRule{{
-			APIGroups: []string{""},
-			Resources: []string{"configmaps", "pods", "services"},
-			Verbs:     []string{"create", "delete", "deletecollection", "get", "list", "watch"},
-		}}
-		var got []rbacv1.PolicyRule
+		granted := map[string]bool{} // "verb resource"
 		for _, r := range role.Rules {
-			r = *r.DeepCopy()
-			sort.Strings(r.Resources)
-			sort.Strings(r.Verbs)
-			got = append(got, r)
+			if !slices.Equal(r.APIGroups, []string{""}) || len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
+				t.Errorf("%s: Role spark-driver: rule %v must be for the core group only, without names", c.name, r)
+			}
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					if res == "*" || v == "*" {
+						t.Errorf("%s: Role spark-driver grants a wildcard: %v", c.name, r)
+					}
+					granted[v+" "+res] = true
+				}
+			}
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: Role spark-driver grants %v, want exactly %v", c.name, got, want)
+		needed := map[string]bool{}
+		for _, q := range sparkRequests {
+			key := q.verb + " " + q.resource
+			needed[key] = true
+			if !granted[key] {
+				t.Errorf("%s: Role spark-driver does not grant %s, which Spark sends in %s%s (%s)", c.name, key, sparkK8s, q.source, q.call)
+			}
 		}
+		for key := range granted {
+			if !needed[key] {
+				t.Errorf("%s: Role spark-driver grants %s, which no request of Spark needs", c.name, key)
+			}
+		}
+		conf := sparkDefaults(t, c.name, c.file(t, "manifests/spark/spark-defaults.conf"))
+		wantProps(t, c.name+": spark-defaults.conf", conf, sparkAvoided)
 		for _, r := range hsObjects[rbacv1.Role](c) {
 			if r.Name != "spark-driver" {
 				t.Errorf("%s: unexpected Role %s/%s", c.name, r.Namespace, r.Name)
@@ -756,12 +902,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
 		client := netPod{"analytics", labels.Set{"hdfs.blueprint.dev/client": "true"}}
 		stranger := netPod{"default", labels.Set{"app": "web"}}
-		flows := []struct {
-			what     string
-			from, to netPod
-			port     int
-			open     bool
-		}{
+		flows := []netFlow{
 			{"DataNode registers with the NameNode", dn, nn, plan.NameNodeRPCPort, true},
 			{"DataNode pipeline to DataNode", dn, dn, plan.DataNodeDataPort, true},
 			{"DataNode block recovery on DataNode", dn, dn, plan.DataNodeIPCPort, true},
@@ -782,12 +923,7 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 			{"driver calls an executor's RPC port", driver, executor, plan.SparkDriverPort, false},
 		}
 		if h.HA {
-			flows = append(flows, []struct {
-				what     string
-				from, to netPod
-				port     int
-				open     bool
-			}{
+			flows = append(flows, []netFlow{
 				{"NameNode writes edits to a JournalNode", nn, jn, plan.JournalNodeRPCPort, true},
 				{"NameNode reads edits over HTTP", nn, jn, plan.JournalNodeHTTPPort, true},
 				{"JournalNode syncs from a JournalNode", jn, jn, plan.JournalNodeRPCPort, true},
@@ -796,26 +932,79 @@ func TestHDFSSparkNetworkPolicies(t *testing.T) {
 				{"DataNode calls a JournalNode", dn, jn, plan.JournalNodeRPCPort, false},
 			}...)
 		}
-		for _, f := range flows {
-			if got := policyAllows(policies, f.from, f.to, f.port); got != f.open {
-				t.Errorf("%s: %s (port %d): allowed %v, want %v", c.name, f.what, f.port, got, f.open)
+		checkFlows(t, c.name, policies, flows)
+		// The submitting pod and the driver, and no other pod, reach the API
+		// server: a control-plane node's address after the kubernetes
+		// Service's translation.
+		submit := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
+		checkAPIServerReach(t, c.name, c.plan, policies, map[string]netPod{
+			"spark-submit pod": submit, "driver": driver, "executor": executor, "NameNode": nn, "unlabelled pod": stranger,
+		}, map[string]bool{"spark-submit pod": true, "driver": true})
+		if policyAllows(policies, submit, nn, plan.NameNodeRPCPort) || policyAllows(policies, submit, executor, plan.SparkBlockPort) {
+			t.Errorf("%s: the spark-submit pod reaches HDFS or an executor; it needs the API server only", c.name)
+		}
+	}
+}
+
+// checkAPIServerReach checks which pods reach the API server's port on
+// every control-plane node.
+func checkAPIServerReach(t *testing.T, name string, p *plan.Plan, policies []*networkingv1.NetworkPolicy, pods map[string]netPod, want map[string]bool) {
+	t.Helper()
+	for what, pod := range pods {
+		for _, m := range p.ControlPlane {
+			addr := netip.MustParseAddr(m.Address)
+			if got := policyAllowsTo(policies, pod, addr, plan.APIServerPort); got != want[what] {
+				t.Errorf("%s: %s reaches the API server on %s:%d: %v, want %v", name, what, addr, plan.APIServerPort, got, want[what])
 			}
 		}
-		// The driver, and only the driver, reaches the API server on the
-		// node subnets.
-		for _, p := range policies {
-			reachesAPI := false
-			for _, r := range p.Spec.Egress {
-				for _, peer := range r.To {
-					if peer.IPBlock != nil && slices.Contains(c.plan.NodeSubnets, peer.IPBlock.CIDR) && portMatches(r.Ports, plan.APIServerPort) {
-						reachesAPI = true
-					}
-				}
-			}
-			if want := p.Name == "spark-driver"; reachesAPI != want {
-				t.Errorf("%s: NetworkPolicy %s/%s reaches the API server: %v, want %v", c.name, p.Namespace, p.Name, reachesAPI, want)
-			}
+	}
+}
+
+// TestSparkKafkaNetworkPolicies walks, through every policy of
+// blueprints/data-platform.hcl (Spark and Kafka, with the namespaces'
+// default-deny), the flows between Spark and Kafka: drivers and executors
+// reach the brokers, nothing else of Spark's does, and the spark-submit
+// pod reaches the API server. Before this test neither side let Spark's
+// pods through, and the submitting pod had no way to the API server.
+func TestSparkKafkaNetworkPolicies(t *testing.T) {
+	checked := 0
+	for _, ex := range examples(t) {
+		s, k := ex.plan.Workloads.Spark, ex.plan.Workloads.Kafka
+		if s == nil {
+			continue
 		}
+		policies := networkPolicies(rootObjects(t, ex))
+		driver := netPod{s.Namespace, labels.Set{"spark-role": "driver", "spark-app-selector": "spark-1"}}
+		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
+		submit := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
+		unlabelled := netPod{s.Namespace, labels.Set{"app": "notebook"}}
+		checkAPIServerReach(t, ex.name, ex.plan, policies, map[string]netPod{
+			"spark-submit pod": submit, "driver": driver, "executor": executor, "unlabelled Spark pod": unlabelled,
+		}, map[string]bool{"spark-submit pod": true, "driver": true})
+		if k == nil {
+			broker := netPod{"kafka", labels.Set{"app.kubernetes.io/name": "kafka"}}
+			if policyAllows(policies, driver, broker, plan.KafkaClientPort) {
+				t.Errorf("%s: without Kafka in the spec, the driver's policy still lets it out to a kafka namespace", ex.name)
+			}
+			continue
+		}
+		checked++
+		broker := netPod{k.Namespace, labels.Set{"app.kubernetes.io/name": "kafka", "app.kubernetes.io/managed-by": "blueprint"}}
+		controller := netPod{k.Namespace, labels.Set{"app.kubernetes.io/name": "kafka-controller", "app.kubernetes.io/managed-by": "blueprint"}}
+		elsewhere := netPod{"analytics", labels.Set{"spark-role": "driver"}}
+		checkFlows(t, ex.name, policies, []netFlow{
+			{"driver produces to a broker", driver, broker, k.ClientPort, true},
+			{"executor consumes from a broker", executor, broker, k.ClientPort, true},
+			{"spark-submit pod calls a broker", submit, broker, k.ClientPort, false},
+			{"unlabelled Spark pod calls a broker", unlabelled, broker, k.ClientPort, false},
+			{"driver calls a KRaft controller", driver, controller, k.ControllerPort, false},
+			{"executor calls a KRaft controller", executor, controller, k.ControllerPort, false},
+			{"a spark-role pod of another namespace calls a broker", elsewhere, broker, k.ClientPort, false},
+			{"broker calls the driver", broker, driver, plan.SparkDriverPort, false},
+		})
+	}
+	if checked == 0 {
+		t.Error("no example in blueprints/ has both Spark and Kafka: the flows between them go unchecked")
 	}
 }
 

@@ -212,6 +212,11 @@ func checkRenders(t *testing.T, c *hostileCase, s *spec.Spec, tools hostileTools
 	checkStaticPods(t, tree)
 	checkSecrets(t, tree)
 	checkValidators(t, p, tree, tools)
+	// verify must accept everything blueprint renders, or it would refuse a
+	// user's own tree.
+	for _, r := range verify.Refusals(tree) {
+		t.Errorf("verify refuses the rendered tree: %s", r)
+	}
 }
 
 // checkOutputText asserts that every rendered file is UTF-8 without

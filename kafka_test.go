@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -182,6 +183,29 @@ func TestKafka(t *testing.T) {
 		checkKafkaSet(t, c, controllers, "controllers", k.Controllers, k.ControllerPlacement, pods)
 		checkKafkaServices(t, c, "kafka-controller-headless", k.ControllerPort, pods["controllers"])
 		checkKafkaScript(t, c, controllers, "controller.properties")
+	})
+	// Each kind of pod has an account of its own, not the namespace's
+	// default, and none mounts a token: none calls the API.
+	t.Run("service accounts", func(t *testing.T) {
+		for account, ps := range map[string]corev1.PodSpec{
+			"kafka":            brokers.Spec.Template.Spec,
+			"kafka-controller": controllers.Spec.Template.Spec,
+			"kafka-exporter":   exporter.Spec.Template.Spec,
+		} {
+			if ps.ServiceAccountName != account {
+				t.Errorf("pods of %s run as service account %q, want their own %q", account, ps.ServiceAccountName, account)
+			}
+			sa := kafkaFind[*corev1.ServiceAccount](t, c, "ServiceAccount", account)
+			if sa.Namespace != k.Namespace || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken ||
+				ps.AutomountServiceAccountToken == nil || *ps.AutomountServiceAccountToken {
+				t.Errorf("service account %s/%s and its pods must not mount a token", sa.Namespace, sa.Name)
+			}
+		}
+		for _, o := range c.objs {
+			if o.Namespace == k.Namespace && (o.GVK.Kind == "RoleBinding" || o.GVK.Kind == "Role") {
+				t.Errorf("%s: Kafka's pods call no API and need no role", o)
+			}
+		}
 	})
 	t.Run("properties", func(t *testing.T) { checkKafkaProperties(t, c) })
 	t.Run("network policies", func(t *testing.T) { checkKafkaPolicies(t, c, pods) })
@@ -364,7 +388,11 @@ func checkKafkaSet(t *testing.T, c *kafkaCase, ss *appsv1.StatefulSet, what stri
 		}
 	}
 	port := ct.Ports[0].Name
-	for name, p := range map[string]*corev1.Probe{"startup": ct.StartupProbe, "readiness": ct.ReadinessProbe, "liveness": ct.LivenessProbe} {
+	probes := map[string]*corev1.Probe{"startup": ct.StartupProbe, "liveness": ct.LivenessProbe}
+	if what != "brokers" { // the brokers' readiness: TestKafkaBrokerReadiness
+		probes["readiness"] = ct.ReadinessProbe
+	}
+	for name, p := range probes {
 		if p == nil || p.TCPSocket == nil || p.TCPSocket.Port.String() != port {
 			t.Errorf("%s: the %s probe must be a TCP check of port %s, got %+v", what, name, port, p)
 		}
@@ -811,4 +839,126 @@ func TestKafkaOptionalParts(t *testing.T) {
 			t.Errorf("without a kafka block, %s must not be written", p)
 		}
 	}
+}
+
+// kafkaFakeTopics stands in for kafka-topics.sh. It accepts only the
+// arguments and environment the readiness probe must use (a small heap,
+// no GC log, the tools' logging) and prints $FAKE_OUT as Kafka 4.1's
+// TopicCommand prints partitions: one line each, tab-separated "Key: value"
+// fields after a leading tab (PartitionDescription.printDescription).
+const kafkaFakeTopics = `#!/bin/sh
+want="--bootstrap-server localhost:%d --command-config /etc/kafka/config/probe.properties --describe --under-replicated-partitions"
+[ "$*" = "$want" ] || { echo "kafka-topics.sh: unexpected arguments: $*" >&2; exit 2; }
+[ -z "${KAFKA_GC_LOG_OPTS+set}" ] || { echo "the probe's JVM would write and rotate the broker's GC log" >&2; exit 3; }
+[ -z "${KAFKA_LOG4J_OPTS+set}" ] || { echo "the tool would log to stdout through the broker's log4j2 config" >&2; exit 3; }
+[ "$KAFKA_HEAP_OPTS" = -Xmx128m ] || { echo "the probe's JVM would take the broker's heap: $KAFKA_HEAP_OPTS" >&2; exit 3; }
+cat "$FAKE_OUT"
+exit "${FAKE_RC:-0}"
+`
+
+// kafkaPartitionLine is one partition as kafka-topics.sh --describe prints it.
+func kafkaPartitionLine(topic string, partition int, leader, replicas, isr, adding string) string {
+	line := fmt.Sprintf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s", topic, partition, leader, replicas, isr)
+	if adding != "" {
+		line += "\tAdding Replicas: " + adding + "\tRemoving Replicas: "
+	}
+	return line + "\tElr: N/A\tLastKnownElr: N/A\n"
+}
+
+// TestKafkaBrokerReadiness runs the brokers' readiness probe, as rendered,
+// against a fake kafka-topics.sh, in the broker container's environment,
+// for broker kafka-1 (node id 101): ready only when it is in the ISR of
+// every partition it holds, whatever happens to other brokers. The probe
+// before this test was a TCP check on the client port, ready as soon as a
+// restarted broker listened.
+func TestKafkaBrokerReadiness(t *testing.T) {
+	c := renderKafka(t, kafkaSpecText(t))
+	k := c.plan.Workloads.Kafka
+	brokers := kafkaFind[*appsv1.StatefulSet](t, c, "StatefulSet", "kafka")
+	ct := brokers.Spec.Template.Spec.Containers[0]
+	rp := ct.ReadinessProbe
+	if rp == nil || rp.Exec == nil || !slices.Equal(rp.Exec.Command, []string{"/bin/sh", "/etc/kafka/config/broker-ready.sh"}) {
+		t.Fatalf("the brokers' readiness must run broker-ready.sh, got %+v", rp)
+	}
+	if rp.TimeoutSeconds < 20 || rp.PeriodSeconds < rp.TimeoutSeconds || rp.FailureThreshold < 2 {
+		t.Errorf("readiness probe: timeout %ds, period %ds, failure threshold %d: a JVM needs seconds, and one slow run must not flap the broker",
+			rp.TimeoutSeconds, rp.PeriodSeconds, rp.FailureThreshold)
+	}
+	cm := kafkaFind[*corev1.ConfigMap](t, c, "ConfigMap", brokerConfigMap(t, brokers))
+	probeProps, err := parseKafkaProperties(cm.Data["probe.properties"])
+	if err != nil || cm.Data["broker-ready.sh"] == "" {
+		t.Fatalf("ConfigMap %s must hold broker-ready.sh and probe.properties: %v", cm.Name, err)
+	}
+	for _, key := range []string{"request.timeout.ms", "default.api.timeout.ms"} {
+		if ms, err := strconv.Atoi(probeProps[key]); err != nil || ms >= int(rp.TimeoutSeconds)*1000 {
+			t.Errorf("probe.properties %s = %q: the admin client must give up before the probe's %ds timeout", key, probeProps[key], rp.TimeoutSeconds)
+		}
+	}
+
+	dir := t.TempDir()
+	script := filepath.Join(dir, "broker-ready.sh")
+	if err := os.WriteFile(script, []byte(cm.Data["broker-ready.sh"]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "kafka-topics.sh"), []byte(fmt.Sprintf(kafkaFakeTopics, k.ClientPort)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The container's own environment, as the kubelet gives it to an exec
+	// probe: the broker's heap, GC log and logging included.
+	var env []string
+	for _, e := range ct.Env {
+		if e.ValueFrom == nil {
+			env = append(env, e.Name+"="+e.Value)
+		}
+	}
+	env = append(env, "HOSTNAME=kafka-1", "KAFKA_BIN="+bin)
+	id := strconv.Itoa(k.BrokerIDBase + 1)
+	other := func(n int) string { return strconv.Itoa(k.BrokerIDBase + n) }
+	all := other(0) + "," + id + "," + other(2)
+	cases := []struct {
+		what   string
+		out    string
+		rc     int
+		ready  bool
+		report string // in the probe's output
+	}{
+		{"freshly restarted, still copying two partitions", kafkaPartitionLine("orders", 0, other(0), all, other(0)+","+other(2), "") +
+			kafkaPartitionLine("orders", 3, other(2), all, other(2)+","+other(0), "") +
+			kafkaPartitionLine("__consumer_offsets", 7, other(0), all, other(0)+","+other(2), ""), 0, false, "not in the ISR of orders-0"},
+		{"caught up: no partition short of a replica", "", 0, true, "in the ISR of every partition"},
+		{"another broker down, this one in every ISR", kafkaPartitionLine("orders", 1, id, all, id+","+other(0), "") +
+			kafkaPartitionLine("payments", 0, other(0), all, other(0)+","+id, ""), 0, true, "in the ISR of every partition"},
+		{"a partition being reassigned onto this broker", kafkaPartitionLine("orders", 2, other(0), other(0)+","+other(2)+","+id, other(0)+","+other(2), id), 0, true, "in the ISR"},
+		{"a partition without leader and empty ISR", kafkaPartitionLine("orders", 5, "none", all, "", ""), 0, false, "not in the ISR of orders-5"},
+		{"the admin call fails", "", 1, false, "cannot list the under-replicated partitions"},
+	}
+	for _, sh := range scriptShells(t) {
+		for i, tc := range cases {
+			out := filepath.Join(dir, fmt.Sprintf("case%d.txt", i))
+			if err := os.WriteFile(out, []byte(tc.out), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, code := runScript(t, sh, script, append(env, "FAKE_OUT="+out, fmt.Sprintf("FAKE_RC=%d", tc.rc)), "", 20*time.Second)
+			if ready := code == 0; ready != tc.ready || !strings.Contains(got, tc.report) {
+				t.Errorf("%s: %s: ready %v (exit %d), want %v with %q in:\n%s", sh.name, tc.what, ready, code, tc.ready, tc.report, got)
+			}
+		}
+	}
+}
+
+// brokerConfigMap is the name kustomize gave the brokers' ConfigMap (with
+// its hash), from the StatefulSet's config volume.
+func brokerConfigMap(t *testing.T, ss *appsv1.StatefulSet) string {
+	t.Helper()
+	for _, v := range ss.Spec.Template.Spec.Volumes {
+		if v.Name == "config" && v.ConfigMap != nil {
+			return v.ConfigMap.Name
+		}
+	}
+	t.Fatalf("StatefulSet %s mounts no config ConfigMap", ss.Name)
+	return ""
 }

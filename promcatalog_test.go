@@ -399,6 +399,12 @@ var metricCatalog = map[string]func(e *promEnv) []promSeries{
 		return []sample{{Labels: with(l, "area", "heap"), Values: gauge(2 << 30)}}
 	}),
 
+	// The HDFS NameNodes' own /prom (Hadoop 3.4's PrometheusMetricsSink),
+	// scraped as annotated pods (job kubernetes-pods): FSNamesystem's
+	// records with their tags as labels; hastate is the NameNode's HA state.
+	"fs_namesystem_missing_blocks":          nameNodes("fs_namesystem_missing_blocks", gauge(0)),
+	"fs_namesystem_under_replicated_blocks": nameNodes("fs_namesystem_under_replicated_blocks", gauge(0)),
+
 	// kafka-exporter, scraped as an annotated pod (job kubernetes-pods).
 	"kafka_brokers": func(e *promEnv) []promSeries {
 		k := e.ex.plan.Workloads.Kafka
@@ -549,6 +555,23 @@ func searchNodes(metric string, exposes func(labels map[string]string) []sample)
 	}
 }
 
+// nameNodes builds a FSNamesystem metric of each NameNode pod: the first
+// active, the other standby.
+func nameNodes(metric, values string) func(e *promEnv) []promSeries {
+	return func(e *promEnv) []promSeries {
+		return e.Series("kubernetes-pods", func(tg promTarget) bool {
+			return tg.Pod != nil && tg.Pod.OwnerKind == "StatefulSet" && tg.Pod.OwnerName == "namenode"
+		}, metric, func(i int, tg promTarget) []sample {
+			state := "active"
+			if i > 0 {
+				state = "standby"
+			}
+			return []sample{{Labels: map[string]string{"context": "dfs", "hastate": state, "totalsynctimes": "12 ",
+				"hostname": tg.Pod.Name}, Values: values}}
+		})
+	}
+}
+
 // kafkaTopics are the topics of a healthy Kafka cluster, with 6 partitions
 // each.
 var kafkaTopics = []string{"__consumer_offsets", "orders"}
@@ -663,6 +686,25 @@ var alertCases = map[string]alertCase{
 		return e.Up("node-exporter", down((len(e.Targets("node-exporter"))+1)/2))
 	}},
 	"Watchdog": {AlwaysFires: true},
+
+	// hdfs.rules.yml
+	"HDFSNameNodeDown": {Bad: func(e *promEnv) []promSeries {
+		return set(e.Up("kubernetes-pods", all(1)), is("pod", "namenode-0"), gauge(0))
+	}},
+	"HDFSNoActiveNameNode": {Bad: func(e *promEnv) []promSeries {
+		var out []promSeries
+		for _, s := range metricCatalog["fs_namesystem_missing_blocks"](e) {
+			s.Labels["hastate"] = "standby"
+			out = append(out, s)
+		}
+		return out
+	}},
+	"HDFSMissingBlocks": {Bad: func(e *promEnv) []promSeries {
+		return set(metricCatalog["fs_namesystem_missing_blocks"](e), is("hastate", "active"), gauge(3))
+	}},
+	"HDFSUnderReplicatedBlocks": {Bad: func(e *promEnv) []promSeries {
+		return set(metricCatalog["fs_namesystem_under_replicated_blocks"](e), is("hastate", "active"), gauge(40))
+	}},
 
 	// kafka.rules.yml
 	"KafkaExporterDown": {Bad: func(e *promEnv) []promSeries {

@@ -92,9 +92,12 @@ node_pool "spark" {
 }
 
 # Local NVMe through TopoLVM: a volume is carved on the node the pod is
-# scheduled to, so data stays in the pod's zone.
+# scheduled to, so data stays in the pod's zone. Kafka's and HDFS's volumes
+# outlive their claims (Retain): a claim deleted by mistake, or a namespace
+# deleted, leaves the data to be bound again.
 storage_class "local-nvme" {
-  provisioner = "topolvm.io"
+  provisioner    = "topolvm.io"
+  reclaim_policy = "Retain"
   parameters = {
     "topolvm.io/device-class"   = "nvme"
     "csi.storage.k8s.io/fstype" = "xfs"

@@ -1,14 +1,27 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"slices"
 
-	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
 
+	"github.com/blueprint-dev/blueprint/internal/safefs"
 	"github.com/blueprint-dev/blueprint/render"
 )
+
+// What diff reads from the output folder, at most: per file, and in all.
+// A file over either is reported as "changed (too large to show)".
+const (
+	diffFileLimit  = 4 << 20
+	diffTotalLimit = 64 << 20
+)
+
+// exitWouldChange is diff's exit code when render would change the folder.
+const exitWouldChange = ExitOK
 
 type diffOptions struct {
 	specOptions
@@ -20,9 +33,12 @@ func newDiffCommand(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diff SPEC",
 		Short: "Show what render would change, without writing anything",
-		Long: `diff renders SPEC in memory and prints a unified diff against the files
-blueprint wrote in the output folder: the change you are about to commit.
-Exit code 0 whether or not there are changes; 1 if the spec has errors.`,
+		Long: `diff renders SPEC in memory and prints, on standard output, the change render
+would make to the files blueprint wrote in the output folder, as a patch that
+git apply takes; messages go to standard error. It reads nothing outside the
+folder and follows no link. Exit code 0 whether or not there are changes; 1 if
+the spec has errors; 3 if render would refuse to write the folder (a file it did
+not write, or a link, where it would write; another render at work).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
@@ -36,64 +52,90 @@ Exit code 0 whether or not there are changes; 1 if the spec has errors.`,
 }
 
 func diffRun(o *diffOptions, s Streams) error {
+	if o.Output == "" {
+		return &exitError{code: ExitUsage, err: errors.New("the output folder is empty: give -o DIR")}
+	}
 	tree, err := renderSpec(o.specOptions, s)
 	if err != nil {
 		return err
 	}
-	old, err := render.Read(o.Output)
+	c, err := render.Preflight(o.Output, tree)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	n, err := writeDiff(s.Out, old, tree)
+	defer c.Close()
+	if c.Target.Link != "" {
+		fmt.Fprintf(s.Err, "%s is a link to %s: comparing with %s.\n", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
+	}
+	printWarnings(s.Err, c.Warnings)
+	escaped, err := writePatch(s.Out, c, tree)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	if n == 0 {
-		fmt.Fprintf(s.Out, "No changes: %s is up to date.\n", o.Output)
-	} else {
-		fmt.Fprintf(s.Out, "%d files would change in %s.\n", n, o.Output)
+	for _, p := range escaped {
+		fmt.Fprintf(s.Err, "Warning: %s holds control characters, shown escaped; that part of the patch does not apply.\n", safefs.Show(p))
 	}
+	if err := c.Err(); err != nil {
+		return &exitError{code: ExitFailure, err: fmt.Errorf("render would fail: %w", err)}
+	}
+	if n := len(c.Written) + len(c.Removed); n > 0 {
+		fmt.Fprintf(s.Err, "%s would change in %s.\n", count(n, "file"), safefs.Show(o.Output))
+		if exitWouldChange != ExitOK {
+			return &exitError{code: exitWouldChange}
+		}
+		return nil
+	}
+	fmt.Fprintln(s.Err, summary(c, o.Output))
 	return nil
 }
 
-// writeDiff prints a unified diff per changed file and returns their count.
-func writeDiff(w io.Writer, old, cur render.Tree) (int, error) {
-	paths := map[string]bool{}
-	for p := range old {
-		paths[p] = true
-	}
-	for p := range cur {
-		paths[p] = true
-	}
-	all := render.Tree{}
-	for p := range paths {
-		all[p] = nil
-	}
-	changed := 0
-	for _, p := range all.Paths() {
-		a, inOld := old[p]
-		b, inNew := cur[p]
-		if inOld && inNew && string(a) == string(b) {
+// writePatch prints, as a git patch, how render would change the folder,
+// reading from it at most diffFileLimit bytes per file and diffTotalLimit
+// in all. It returns the files whose lines had to be escaped.
+func writePatch(w io.Writer, c *render.Change, tree render.Tree) ([]string, error) {
+	budget := int64(diffTotalLimit)
+	var escaped []string
+	for _, p := range slices.Sorted(slices.Values(append(slices.Clone(c.Written), c.Removed...))) {
+		f := filePatch{path: p, newMode: render.FileMode(p)}
+		f.new, f.inNew = tree[p]
+		f.oldMode, f.inOld = c.Mode(p)
+		tooLarge := len(f.new) > diffFileLimit
+		if f.inOld && !tooLarge {
+			b, err := c.Old(p, min(diffFileLimit, budget))
+			switch {
+			case errors.Is(err, safefs.ErrTooLarge):
+				tooLarge = true
+			case err != nil:
+				return escaped, err
+			}
+			f.old = b
+			budget -= int64(len(b))
+		}
+		if tooLarge {
+			what := "changed"
+			if !f.inNew {
+				what = "removed"
+			}
+			if _, err := fmt.Fprintf(w, "# %s: %s (too large to show)\n", safefs.Show(p), what); err != nil {
+				return escaped, err
+			}
 			continue
 		}
-		from, to := "a/"+p, "b/"+p
-		if !inOld {
-			from = "/dev/null"
-		}
-		if !inNew {
-			to = "/dev/null"
-		}
-		text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
-			FromFile: from, ToFile: to, Context: 3,
-		})
+		esc, err := f.write(w)
 		if err != nil {
-			return changed, err
+			return escaped, err
 		}
-		changed++
-		if _, err := io.WriteString(w, text); err != nil {
-			return changed, err
+		if esc {
+			escaped = append(escaped, p)
 		}
 	}
-	return changed, nil
+	return escaped, nil
+}
+
+// gitMode is the mode git records for a file: executable or not.
+func gitMode(m fs.FileMode) string {
+	if m&0o111 != 0 {
+		return "100755"
+	}
+	return "100644"
 }

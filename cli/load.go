@@ -64,7 +64,7 @@ func renderSpec(o specOptions, s Streams) (render.Tree, error) {
 	if l.failed(o.Strict) {
 		return nil, specError()
 	}
-	tree, err := render.RenderWith(plan.Build(l.spec), render.Options{Flatten: o.Flatten})
+	tree, err := render.RenderWith(plan.Build(l.spec), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
 	if err != nil {
 		return nil, &exitError{code: ExitFailure, err: err}
 	}

@@ -37,10 +37,19 @@ wrote into DIR, and prints for every artifact
 which check ran, with which program and version, and the result. Programs are
 looked for in the --tools folders (default: $BLUEPRINT_TOOLS), then in
 /var/cache/blueprint-tools/bin, /usr/sbin and /usr/local/sbin, then on PATH.
-A missing program is reported, and fails only with --require-all.
+A missing program is reported, with how to install it, and fails only with
+--require-all.
+
+DIR may have been edited by hand or by an attacker, so verify never executes,
+includes or fetches what it supplies: it reads only the regular files
+.blueprint-files lists (no symbolic links, size-capped), refuses before any
+program runs every directive, field or kustomize reference blueprint never
+writes (a failed check naming file:line), and runs each program on a copy, with
+only PATH, HOME and LANG in its environment and, on Linux, haproxy, kubeadm and
+promtool in a network namespace of their own. See the README.
 
 Exit code 0: every check that ran passed; 1: a check failed (or, with
---require-all, could not run); 2: usage, or DIR is not a rendered tree;
+--require-all, could not run); 2: usage, or DIR is not one rendered tree;
 3: other failure.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -54,6 +54,9 @@ func fakeTree(t *testing.T, haproxyExit int) (dir, tools string) {
 	if err := os.WriteFile(filepath.Join(dir, "loadbalancer/haproxy.cfg"), []byte("global\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, ".blueprint-files"), []byte("loadbalancer/haproxy.cfg\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	script := "#!/bin/sh\n[ \"$1\" = -v ] && { echo 'HAProxy version 2.6.12-1 2026/01/01'; exit 0; }\n"
 	if haproxyExit != 0 {
 		script += "echo '[ALERT] config : parsing [haproxy.cfg:1] : broken'\n"
@@ -91,6 +94,15 @@ func TestVerifyExitCodes(t *testing.T) {
 		if code, _, errs := runMain(args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s", args, code, ExitUsage, errs)
 		}
+	}
+	// A folder holding trees, not one: the message says what verify wants.
+	parent := t.TempDir()
+	if err := os.Rename(good, filepath.Join(parent, "ha")); err != nil {
+		t.Fatal(err)
+	}
+	good = filepath.Join(parent, "ha")
+	if code, _, errs := runMain("verify", parent); code != ExitUsage || !strings.Contains(errs, "holds a blueprint tree below it (ha)") || !strings.Contains(errs, "verify expects the folder one `blueprint render` wrote") {
+		t.Errorf("a folder of trees: exit %d\n%s", code, errs)
 	}
 
 	// With no haproxy anywhere, the check cannot run: reported, and fatal

@@ -140,7 +140,17 @@ func checkContract(ctx context.Context, admin *controlplane.Client, c Contract) 
 			err = kubeletReview(ctx, admin, user, c.Namespace, r)
 		} else {
 			var path string
-			path, err = perform(ctx, as, admin, r, versions)
+			// The API server answers 429 while a CRD just created
+			// initializes its storage; client-go retries 429 (up to ten
+			// times), and so does this, a tenth of a second apart.
+			for attempt := 1; ; attempt++ {
+				path, err = perform(ctx, as, admin, r, versions)
+				var apiErr *controlplane.APIError
+				if attempt == 10 || !errors.As(err, &apiErr) || apiErr.Code != http.StatusTooManyRequests {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
 			if err == nil && path != "" {
 				created = append(created, path)
 			}

@@ -30,14 +30,7 @@ import (
 func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contract {
 	t.Helper()
 	var out []Contract
-	// Spark's contracts fail on the driver Role main renders: it grants no
-	// patch, so spark-submit's server-side apply is refused, and a Role
-	// with patch must also grant create on services (an apply that creates
-	// is authorized as create too). Until the Role is fixed (issue 10, item
-	// 2) they run on request; make them unconditional with the fix.
-	if os.Getenv("BLUEPRINT_SPARK_CONTRACTS") != "" {
-		out = append(out, sparkContracts(t, r)...)
-	}
+	out = append(out, sparkContracts(t, r)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
 	} {

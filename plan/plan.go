@@ -126,6 +126,26 @@ type ZoneGroup struct {
 	ID       string
 	Name     string
 	Machines []Node
+	// Boxes are what the diagram draws for the zone: a box per machine,
+	// except that a pool with more than DiagramPoolNodes nodes in the zone
+	// is one box, so a large cluster's diagram stays readable (and within
+	// what Mermaid renders).
+	Boxes []DiagramBox
+}
+
+// DiagramPoolNodes is how many nodes of one pool in one zone the diagram
+// draws one by one.
+const DiagramPoolNodes = 3
+
+// DiagramBox is one box of the diagram: a machine, or the nodes of a pool
+// in a zone.
+type DiagramBox struct {
+	ID      string
+	Machine *Node // nil for a pool's box
+	// For a pool's box:
+	Pool        string
+	Count       int
+	First, Last string
 }
 
 // Endpoint is where clients and kubelets reach the API.

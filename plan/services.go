@@ -341,6 +341,23 @@ func (g *GitOps) InstallCommand() string {
 	return "kubectl apply -f https://github.com/fluxcd/flux2/releases/download/" + FluxVersion + "/install.yaml"
 }
 
+// KeepAnnotations are what the GitOps tool reads as "never prune this
+// object": Namespaces and PersistentVolumeClaims carry them, so that
+// removing a namespace or claim from the spec does not delete its volumes
+// (deleting a Namespace deletes every claim in it). Empty without GitOps.
+func (s Services) KeepAnnotations() []Label {
+	if s.GitOps == nil {
+		return nil
+	}
+	switch s.GitOps.Tool {
+	case "argocd":
+		return []Label{{Key: "argocd.argoproj.io/sync-options", Value: "Prune=false"}}
+	case "flux":
+		return []Label{{Key: "kustomize.toolkit.fluxcd.io/prune", Value: "disabled"}}
+	}
+	return nil
+}
+
 // GitSecret names the Secret that holds Flux's SSH deploy key, the name
 // flux bootstrap gives it.
 const GitSecret = "flux-system"

@@ -80,7 +80,7 @@ func (p *Plan) WorkloadRows() []WorkloadRow {
 		nwhere, _, _ := p.spread(h.Placement.Pool, h.NameNodes)
 		if h.HA {
 			rows = append(rows, WorkloadRow{"HDFS NameNodes", h.NameNodes, h.Placement.Pool, nwhere,
-				"the NameNode in the other zone holds the namespace; if the active one was lost, an operator promotes the standby (`hdfs haadmin -failover`)"})
+				"the NameNode in the other zone holds the namespace: a lost standby changes nothing; if the active one was lost, **no NameNode is active** until an operator fails over to the other (`hdfs haadmin -failover`)"})
 			jwhere, jlost, _ := p.spread(h.Placement.Pool, h.JournalNodes)
 			jverdict := fmt.Sprintf("%d of %d JournalNodes left: edits are still written to a majority", h.JournalNodes-jlost, h.JournalNodes)
 			if h.JournalNodes-jlost < h.JournalNodes/2+1 {
@@ -93,7 +93,9 @@ func (p *Plan) WorkloadRows() []WorkloadRow {
 		}
 		dwhere, dlost, zones := p.spread(h.Placement.Pool, h.DataNodes)
 		per := validate.LossPerZone(h.Replication, min(max(1, zones), h.Replication))
-		dverdict := fmt.Sprintf("%d DataNodes left; with replicas spread over zones each block keeps %d of %d copies", h.DataNodes-dlost, h.Replication-per, h.Replication)
+		// hdfs-site.xml sets the rack-fault-tolerant placement with one rack
+		// per zone: at most ceil(replicas / zones) copies of a block in one zone.
+		dverdict := fmt.Sprintf("%d DataNodes left; rack-fault-tolerant placement keeps at most %d of a block's %d copies in one zone, so each block keeps %d", h.DataNodes-dlost, per, h.Replication, h.Replication-per)
 		if h.Replication-per < 1 {
 			dverdict = fmt.Sprintf("%d DataNodes left; **blocks whose copies were all in that zone are unreadable**", h.DataNodes-dlost)
 		}

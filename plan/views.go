@@ -110,6 +110,7 @@ func (p *Plan) groupZones() {
 				g.Machines = append(g.Machines, *n)
 			}
 		}
+		g.Boxes = diagramBoxes(g)
 		p.ZoneGroups = append(p.ZoneGroups, g)
 	}
 	setIDs := func(nodes []Node) {
@@ -122,4 +123,33 @@ func (p *Plan) groupZones() {
 	setIDs(p.Etcd.Members)
 	setIDs(p.Workers)
 	setIDs(p.LB.Backends)
+}
+
+// diagramBoxes draws a zone's machines one by one, except the workers of a
+// pool with more than DiagramPoolNodes of them in the zone, which become
+// one box where the pool's first node would be.
+func diagramBoxes(g ZoneGroup) []DiagramBox {
+	count := map[string]int{}
+	for _, m := range g.Machines {
+		if m.Pool != "" {
+			count[m.Pool]++
+		}
+	}
+	var boxes []DiagramBox
+	pools := map[string]int{} // pool → index of its box
+	for i := range g.Machines {
+		m := &g.Machines[i]
+		if m.Pool == "" || count[m.Pool] <= DiagramPoolNodes {
+			boxes = append(boxes, DiagramBox{ID: m.ID, Machine: m})
+			continue
+		}
+		if k, ok := pools[m.Pool]; ok {
+			boxes[k].Last = m.Name
+			continue
+		}
+		pools[m.Pool] = len(boxes)
+		boxes = append(boxes, DiagramBox{ID: fmt.Sprintf("%sp%d", g.ID, len(pools)), Pool: m.Pool,
+			Count: count[m.Pool], First: m.Name, Last: m.Name})
+	}
+	return boxes
 }

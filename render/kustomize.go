@@ -1,14 +1,21 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -23,13 +30,10 @@ func buildKustomizations(t Tree, order []plan.Component, opts Options) error {
 	if len(dirs) == 0 {
 		return nil
 	}
-	if !opts.Flatten {
-		// Building is the check; turning the result into YAML is only
-		// needed for flat/, and costs as much again.
-		return buildEach(t, dirs, nil)
-	}
-	built, err := BuildKustomizations(t, dirs)
-	if err != nil {
+	// Building is the check; turning the result into YAML is only needed
+	// for flat/, and costs as much again.
+	built, _, err := buildEach(t, dirs, opts.Flatten, opts.Builds)
+	if err != nil || !opts.Flatten {
 		return err
 	}
 	for i, dir := range flattenOrder(dirs, order) {
@@ -54,35 +58,164 @@ func KustomizationDirs(t Tree) []string {
 // BuildKustomizations runs kustomize on each folder over an in-memory copy
 // of the tree and returns the built YAML by folder.
 func BuildKustomizations(t Tree, dirs []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(dirs))
-	return out, buildEach(t, dirs, out)
+	built, _, err := buildEach(t, dirs, true, nil)
+	return built, err
 }
 
-// buildEach builds each folder; with out set, it also stores the YAML.
-func buildEach(t Tree, dirs []string, out map[string][]byte) error {
-	fs := filesys.MakeFsInMemory()
-	for _, p := range t.Paths() {
-		if err := fs.WriteFile("/"+p, t[p]); err != nil {
-			return fmt.Errorf("staging %s for kustomize: %w", p, err)
-		}
-	}
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	for _, dir := range dirs {
-		m, err := k.Run(fs, "/"+dir)
-		if err != nil {
-			return fmt.Errorf("kustomize build %s: %w", dir, err)
-		}
-		if out == nil {
-			continue
-		}
-		y, err := m.AsYaml()
-		if err != nil {
-			return fmt.Errorf("kustomize build %s: %w", dir, err)
-		}
-		out[dir] = y
-	}
-	return nil
+// buildStats counts what buildEach did.
+type buildStats struct {
+	built, cached int
 }
+
+// buildJob is one folder to build and what came of it.
+type buildJob struct {
+	dir   string
+	files []string // every path of the tree below dir, sorted
+	key   string   // its name in the cache, if there is one
+	yaml  []byte
+	err   error
+}
+
+// buildEach builds each folder, independent folders side by side, and
+// skips a folder whose exact files the cache says built before. Each
+// folder is built over a file system holding only its own files, so
+// the files the cache key covers are all the build can read. With
+// wantYAML it returns the built YAML by folder.
+func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
+	var stats buildStats
+	paths := t.Paths()
+	jobs := make([]buildJob, len(dirs))
+	for i, dir := range dirs {
+		jobs[i] = buildJob{dir: dir, files: below(paths, dir)}
+	}
+	// Nothing is built, nor taken from the cache, before every
+	// kustomization file is known to stay local.
+	if err := kustomizeguard.Check(t); err != nil {
+		return nil, stats, err
+	}
+	var todo []*buildJob
+	for i := range jobs {
+		j := &jobs[i]
+		if cache != nil {
+			j.key = cache.cacheKey(t, j.dir, j.files)
+			if y, ok := cache.lookup(j.key, wantYAML); ok {
+				j.yaml = y
+				stats.cached++
+				continue
+			}
+		}
+		todo = append(todo, j)
+	}
+	// The largest first, so that no core is left with it at the end.
+	sort.SliceStable(todo, func(a, b int) bool { return len(todo[a].files) > len(todo[b].files) })
+	if len(todo) > 1 && needsSchema(t, todo) {
+		warmSchema()
+	}
+	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML) })
+	stats.built = len(todo)
+
+	if cache != nil {
+		for _, j := range todo {
+			if j.err == nil {
+				cache.store(j.key, j.yaml)
+			}
+		}
+	}
+	var out map[string][]byte
+	if wantYAML {
+		out = make(map[string][]byte, len(jobs))
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.err != nil {
+			return nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
+		}
+		if wantYAML {
+			out[j.dir] = j.yaml
+		}
+	}
+	return out, stats, nil
+}
+
+// below returns the paths (sorted) inside dir.
+func below(sorted []string, dir string) []string {
+	prefix := dir + "/"
+	i := sort.SearchStrings(sorted, prefix)
+	j := i
+	for j < len(sorted) && strings.HasPrefix(sorted[j], prefix) {
+		j++
+	}
+	return sorted[i:j]
+}
+
+// build runs kustomize on the job's folder.
+func (j *buildJob) build(t Tree, wantYAML bool) {
+	fs := filesys.MakeFsInMemory()
+	for _, p := range j.files {
+		if err := fs.WriteFile("/"+p, t[p]); err != nil {
+			j.err = fmt.Errorf("staging %s: %w", p, err)
+			return
+		}
+	}
+	m, err := krusty.MakeKustomizer(kustomizeguard.Options()).Run(fs, "/"+j.dir)
+	if err == nil && wantYAML {
+		j.yaml, err = m.AsYaml()
+		if j.yaml == nil {
+			j.yaml = []byte{} // built, to nothing: the cache keeps that apart from "no YAML kept"
+		}
+	}
+	j.err = err
+}
+
+// parallel calls f(0) … f(n-1), at most GOMAXPROCS at a time.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// kyaml keeps the Kubernetes OpenAPI schema in a process-wide variable that
+// it fills on first use, and reads its namespace-scope table without the
+// lock that filling takes: a build that fills it races with builds beside
+// it. The fields below never fill it (the race test builds every example
+// side by side); a kustomization with any other field (patches, replicas,
+// …) has the schema filled once before the builds start.
+var schemaFreeFields = map[string]bool{
+	"apiVersion": true, "kind": true, "resources": true, "namespace": true,
+	"labels": true, "commonLabels": true, "configMapGenerator": true, "generatorOptions": true,
+}
+
+// needsSchema reports whether a kustomization of the jobs uses a field
+// outside schemaFreeFields (or cannot be read, to be safe).
+func needsSchema(t Tree, jobs []*buildJob) bool {
+	for _, j := range jobs {
+		for _, p := range j.files {
+			if path.Base(p) != kustomizationFile {
+				continue
+			}
+			var fields map[string]json.RawMessage
+			if yaml.Unmarshal(t[p], &fields) != nil {
+				return true
+			}
+			for f := range fields {
+				if !schemaFreeFields[f] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// warmSchema fills kyaml's schema once per process.
+var warmSchema = sync.OnceFunc(func() { openapi.Schema() })
 
 // flattenOrder picks the leaf components of the manifests tree (folders no
 // other kustomization folder lies inside) in the root kustomization's

@@ -64,12 +64,14 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 			r.file("loadbalancer/static-pods/keepalived.yaml", "keepalived-pod", p)
 		}
 	}
+	r.flush()
 	r.manifests(p)
 	r.images(p)
 	if r.err == nil {
 		r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
 	}
 	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", p)
+	r.flush()
 	return r.tree, r.err
 }
 
@@ -78,23 +80,52 @@ type Options struct {
 	// Flatten also writes flat/NN-component.yaml: each component of the
 	// manifests tree built by kustomize, for people who apply plain YAML.
 	Flatten bool
+	// Builds, when set, remembers which kustomization inputs built, so a
+	// component whose files did not change is not built again.
+	Builds *BuildCache
 }
 
 type renderer struct {
-	tree Tree
-	err  error
+	tree    Tree
+	err     error
+	pending []fileJob // files to render at the next flush
 }
 
+// fileJob is one file to render from a template.
+type fileJob struct {
+	name, template string
+	data           any
+	out            []byte
+	err            error
+}
+
+// file queues a file for the next flush.
 func (r *renderer) file(name, template string, data any) {
+	r.pending = append(r.pending, fileJob{name: name, template: template, data: data})
+}
+
+// flush renders the queued files side by side (a large cluster has
+// thousands of node configs) and puts them in the tree in queue order;
+// the first failure in that order is the one reported.
+func (r *renderer) flush() {
+	jobs := r.pending
+	r.pending = nil
 	if r.err != nil {
 		return
 	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, template, data); err != nil {
-		r.err = fmt.Errorf("rendering %s: %w", name, err)
-		return
+	parallel(len(jobs), func(i int) {
+		var buf bytes.Buffer
+		j := &jobs[i]
+		j.err = tmpl.ExecuteTemplate(&buf, j.template, j.data)
+		j.out = buf.Bytes()
+	})
+	for _, j := range jobs {
+		if j.err != nil {
+			r.fail(fmt.Errorf("rendering %s: %w", j.name, j.err))
+			return
+		}
+		r.put(j.name, j.out)
 	}
-	r.put(name, buf.Bytes())
 }
 
 func (r *renderer) put(name string, data []byte) {

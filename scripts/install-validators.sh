@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real programs that judge blueprint's output, as
-# ../shared/VALIDATORS.md describes: haproxy, keepalived and etcd from Debian,
+# ../shared/VALIDATORS.md describes: haproxy, keepalived, etcd and busybox from Debian,
 # and Kubernetes v1.37.2 binaries built from the Go module proxy into a cache
 # folder outside the repository, so later runs take seconds.
 #
@@ -21,6 +21,9 @@ commands=("$@")
 missing=()
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v keepalived >/dev/null || [ -x /usr/sbin/keepalived ] || missing+=(keepalived)
+# BusyBox's sh and awk, as in Alpine-based images (Kafka's): the tests run
+# the rendered probe scripts under them.
+command -v busybox >/dev/null || missing+=(busybox)
 if [[ " ${commands[*]} " == *" kube-apiserver "* ]]; then
   # etcd 3.4 from Debian 12 serves kube-apiserver 1.37 (one harmless warning).
   command -v etcd >/dev/null || [ -x /usr/bin/etcd ] || missing+=(etcd-server)

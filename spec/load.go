@@ -1,8 +1,8 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -16,10 +16,19 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
 
 // MaxFileSize bounds one spec file; a cluster description is a few kilobytes.
 const MaxFileSize = 4 << 20
+
+// MaxInputSize bounds what one load reads in all: the spec's files and its
+// variable files, each distinct file once.
+const MaxInputSize = 16 << 20
+
+// MaxInputFiles bounds how many distinct files one load reads.
+const MaxInputFiles = 256
 
 // Options are the inputs to a spec besides its files: values for its
 // variables, as given on the command line.
@@ -34,6 +43,8 @@ type Options struct {
 // be printed with their source snippets even when loading failed.
 type Loader struct {
 	parser *hclparse.Parser
+	read   int64 // bytes read so far, against MaxInputSize
+	files  int   // files read so far, against MaxInputFiles
 }
 
 // NewLoader returns a Loader with an empty file cache.
@@ -100,22 +111,38 @@ func specFiles(path string) ([]string, hcl.Diagnostics) {
 }
 
 func (l *Loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
-	src, err := readLimited(path)
-	if err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read spec file", Detail: err.Error()}}
+	src, diags := l.readInput(path, "Cannot read spec file", "Give a regular .hcl file, or a folder of them.")
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	return l.parse(src, path)
 }
 
-// readLimited reads a file, or its first MaxFileSize+1 bytes: enough for
-// checkSource to refuse it, whatever its size (a device, a pipe).
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// readInput reads one spec or variable file, within the load's limits:
+// only a regular file (a named pipe would block forever, a device never
+// end), of at most MaxFileSize bytes, while the load has read at most
+// MaxInputFiles files and MaxInputSize bytes.
+func (l *Loader) readInput(path, summary, hint string) ([]byte, hcl.Diagnostics) {
+	at := &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+	fail := func(summary, detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: at}}
 	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if l.files >= MaxInputFiles {
+		return nil, fail("Too many input files", fmt.Sprintf("%s would be input file number %d; one spec reads at most %d spec and variable files. Merge some of them.", path, l.files+1, MaxInputFiles))
+	}
+	src, err := safefs.ReadFile(path, min(MaxFileSize, MaxInputSize-l.read))
+	var size *safefs.SizeError
+	switch {
+	case errors.As(err, &size) && size.Size > MaxFileSize:
+		return nil, fail("Spec file too large", fmt.Sprintf("%s has %d bytes; a spec file may have at most %d. Split it or generate nodes with dynamic blocks.", path, size.Size, MaxFileSize))
+	case errors.As(err, &size):
+		return nil, fail("Spec input too large", fmt.Sprintf("With %s, the spec's files and variable files hold more than %d MiB together; a cluster spec needs far less. Pass fewer or smaller files.", path, MaxInputSize>>20))
+	case err != nil:
+		return nil, fail(summary, fmt.Sprintf("%s. %s", err, hint))
+	}
+	l.files++
+	l.read += int64(len(src))
+	return src, nil
 }
 
 // parse parses one HCL source after checking that the parser can take it.

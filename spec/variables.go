@@ -2,7 +2,10 @@ package spec
 
 import (
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -51,7 +54,7 @@ func (l *Loader) variables(blocks []*hcl.Block, opts Options, g *guard) (map[str
 		decl[v.name] = v
 	}
 
-	for _, path := range opts.VarFiles {
+	for _, path := range lastOccurrences(opts.VarFiles) {
 		diags = append(diags, l.applyVarFile(path, decl, g)...)
 	}
 	for _, arg := range opts.Vars {
@@ -115,9 +118,9 @@ func decodeVariable(b *hcl.Block) (*variable, hcl.Diagnostics) {
 }
 
 func (l *Loader) applyVarFile(path string, decl map[string]*variable, g *guard) hcl.Diagnostics {
-	src, err := readLimited(path)
-	if err != nil {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read variables file", Detail: err.Error() + ". Check the -var-file path."}}
+	src, diags := l.readInput(path, "Cannot read variables file", "Give -var-file a regular file of name = value lines.")
+	if diags.HasErrors() {
+		return diags
 	}
 	f, diags := l.parse(src, path)
 	if diags.HasErrors() {
@@ -147,6 +150,34 @@ func (l *Loader) applyVarFile(path string, decl map[string]*variable, g *guard) 
 		}
 	}
 	return diags
+}
+
+// lastOccurrences drops every repeat of a variables file (the same path, or
+// another name of the same file) but its last: a file applied again changes
+// nothing that applying it only at its last position does not, since for
+// each variable the last file that sets it still comes last. So each file
+// is read once, however often it is given.
+func lastOccurrences(paths []string) []string {
+	var kept []string
+	var infos []fs.FileInfo
+	seen := map[string]bool{}
+	for _, p := range slices.Backward(paths) {
+		clean := filepath.Clean(p)
+		if seen[clean] {
+			continue
+		}
+		seen[clean] = true
+		// Beyond the file limit readInput refuses anyway: no need to
+		// compare each with all the others.
+		fi, err := os.Stat(p)
+		if err == nil && len(infos) <= MaxInputFiles && slices.ContainsFunc(infos, func(o fs.FileInfo) bool { return o != nil && os.SameFile(o, fi) }) {
+			continue
+		}
+		kept = append(kept, p)
+		infos = append(infos, fi)
+	}
+	slices.Reverse(kept)
+	return kept
 }
 
 // applyVarArg applies one -var argument. A string variable takes the text as

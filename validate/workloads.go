@@ -130,6 +130,7 @@ func (v *validator) kafka() {
 			v.errorf(k.PartitionsRange, ctx, "Invalid partition count", "default_partitions must be 1 to 10000.")
 		}
 		v.storageClassRef(k.StorageClass, k.StorageClassRange, ctx)
+		v.dataVolumesRetained(k.StorageClass, k.StorageClassRange, ctx, "Kafka")
 		if k.VolumeSize != nil {
 			v.quantity(*k.VolumeSize, k.VolumeSizeRange, ctx, "volume size")
 		}
@@ -200,6 +201,7 @@ func (v *validator) hdfs() {
 			v.errorf(h.BlockSizeRange, ctx, "Invalid block size", "block_size %q should be a size such as \"128m\" or \"256m\".", *h.BlockSize)
 		}
 		v.storageClassRef(h.StorageClass, h.StorageClassRange, ctx)
+		v.dataVolumesRetained(h.StorageClass, h.StorageClassRange, ctx, "HDFS")
 		if h.DataVolumeSize != nil {
 			v.quantity(*h.DataVolumeSize, h.DataVolumeSizeRange, ctx, "volume size")
 		}
@@ -280,4 +282,19 @@ func sparkBytes(s string) int64 {
 	}
 	shift := map[byte]uint{'k': 10, 'm': 20, 'g': 30, 't': 40}[s[len(s)-1]]
 	return n.Value() << shift
+}
+
+// dataVolumesRetained warns when a data workload's volumes come from a
+// class that deletes a volume with its claim: a namespace removed from the
+// spec and pruned by GitOps, or one kubectl delete pvc, then destroys the
+// data. Statically provisioned volumes carry their own policy.
+func (v *validator) dataVolumesRetained(class string, rng hcl.Range, ctx *hcl.Range, what string) {
+	for _, c := range v.s.StorageClasses {
+		if c.Name != class || c.Provisioner == noProvisioner || c.ReclaimPolicyOrDefault() != "Delete" {
+			continue
+		}
+		v.warnf(rng, ctx, "Data volumes deleted with their claims",
+			"Storage class %q has reclaim_policy %q (the default), so deleting a claim of %s's volumes (a removed namespace, kubectl delete pvc) deletes the volume and its data. Set reclaim_policy = \"Retain\" on the class; a StorageClass cannot change in place, so an existing one is deleted and created again (its volumes stay).",
+			c.Name, c.ReclaimPolicyOrDefault(), what)
+	}
 }

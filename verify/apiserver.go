@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/internal/platformcrds"
 	"github.com/blueprint-dev/blueprint/render"
 )
@@ -22,11 +23,15 @@ var (
 		name:        controlplane.APIServer,
 		versionArgs: []string{"--version"},
 		versionRE:   regexp.MustCompile(`Kubernetes (v\d+\.\d+\.\d+\S*)`),
+		isolated:    true, // the version probe; the server runs on loopback
+		install:     "scripts/install-validators.sh kube-apiserver, from a blueprint checkout (builds kube-apiserver v1.37.2 from the Go module proxy)",
 	}
 	etcdProgram = program{
 		name:        controlplane.Etcd,
 		versionArgs: []string{"--version"},
 		versionRE:   regexp.MustCompile(`etcd Version: (\d+\.\d+\.\d+\S*)`),
+		isolated:    true,
+		install:     "apt-get install etcd-server (Debian), or scripts/install-validators.sh kube-apiserver from a blueprint checkout",
 	}
 )
 
@@ -50,7 +55,7 @@ var apiTrees = []string{"manifests", "gitops"}
 func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	var roots []string
 	for _, r := range apiTrees {
-		if slices.Contains(v.files, r+"/kustomization.yaml") {
+		if slices.Contains(v.tree.paths, r+"/kustomization.yaml") {
 			roots = append(roots, r)
 		}
 	}
@@ -63,30 +68,58 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 	for i, r := range roots {
 		checks[i] = Check{Artifact: r + "/", Name: name, Tool: apiServer.Name}
 	}
-	for _, t := range []*Tool{apiServer, etcd} {
-		if t.Missing != "" {
-			for i := range checks {
-				checks[i].Result, checks[i].Reason = NotRun, t.Name+" not found"
-			}
-			return checks, "", nil
-		}
-	}
-
 	tree := render.Tree{}
 	for _, p := range v.matching(func(p string) bool {
 		return slices.ContainsFunc(roots, func(r string) bool { return strings.HasPrefix(p, r+"/") })
 	}) {
 		b, err := v.read(p)
 		if err != nil {
-			return nil, "", err
+			i := slices.IndexFunc(roots, func(r string) bool { return strings.HasPrefix(p, r+"/") })
+			if checks[i].Result == "" {
+				checks[i] = unreadable(apiServer, p, name, err)
+				checks[i].Artifact = roots[i] + "/"
+			}
+			continue
 		}
 		tree[p] = b
 	}
+	// kustomize fetches remote bases and resources as it builds: refuse
+	// them first, whether or not the servers are installed.
+	for i, r := range roots {
+		in := map[string][]byte{}
+		for p, b := range tree {
+			if strings.HasPrefix(p, r+"/") {
+				in[p] = b
+			}
+		}
+		if found := kustomizeguard.Scan(in); len(found) > 0 && checks[i].Result == "" {
+			why := make([]string, len(found))
+			for j, f := range found {
+				why[j] = f.String()
+			}
+			checks[i].Result, checks[i].Version = Failed, apiServer.Version
+			checks[i].Output = "verify did not build " + r + "/ with kustomize: these references would make kustomize fetch, clone or run something:\n" + strings.Join(why, "\n")
+		}
+	}
+	for _, t := range []*Tool{apiServer, etcd} {
+		if t.Missing != "" {
+			for i := range checks {
+				if checks[i].Result == "" {
+					checks[i].Result, checks[i].Reason = NotRun, t.Name+" not found"
+				}
+			}
+			return checks, "", nil
+		}
+	}
+
 	// Each tree is built, and its platform objects found, apart: a tree
 	// that does not build fails its own check only.
 	trees := make([][]controlplane.Object, len(roots))
 	var notes []string
 	for i, r := range roots {
+		if checks[i].Result != "" {
+			continue // refused or unreadable
+		}
 		checks[i].Version = apiServer.Version + " with " + etcd.Version
 		built, err := render.BuildKustomizations(tree, []string{r})
 		var objs, crds []controlplane.Object
@@ -103,7 +136,15 @@ func checkAPIServer(ctx context.Context, v *verifier) ([]Check, string, error) {
 		if n := platformNote(r, sets); n != "" {
 			notes = append(notes, n)
 		}
+		if why := refuseRealObjects(r, objs); len(why) > 0 {
+			checks[i].Result = Failed
+			checks[i].Output = "verify did not send " + r + "/ to the API server: it would call what the tree names:\n" + strings.Join(why, "\n")
+			continue
+		}
 		trees[i] = append(crds, objs...)
+	}
+	if !slices.ContainsFunc(trees, func(objs []controlplane.Object) bool { return objs != nil }) {
+		return checks, strings.Join(notes, "\n"), nil
 	}
 	err := v.dryRun(ctx, apiServer, etcd, trees, checks)
 	var notStarted errNotStarted
@@ -153,6 +194,7 @@ func (v *verifier) dryRun(ctx context.Context, apiServer, etcd *Tool, trees [][]
 		WorkDir:     v.tmp,
 		ServiceCIDR: v.serviceCIDR(),
 		Timeout:     apiServerTimeout,
+		Env:         minimalEnv(v.tmp),
 	})
 	if err != nil {
 		return errNotStarted{err}

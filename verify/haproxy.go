@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -12,8 +11,12 @@ var haproxyProgram = program{
 	name:        "haproxy",
 	versionArgs: []string{"-v"},
 	versionRE:   regexp.MustCompile(`HAProxy version (\d+\.\d+\.\d+)`),
+	isolated:    true,
+	install:     "apt-get install haproxy (Debian), or scripts/install-validators.sh from a blueprint checkout",
 }
 
+// checkHAProxy runs `haproxy -c` on a copy of every haproxy.cfg that holds
+// only what blueprint writes (checkHAProxyConfig).
 func checkHAProxy(ctx context.Context, v *verifier) ([]Check, string, error) {
 	files := v.matching(func(p string) bool { return path.Base(p) == "haproxy.cfg" })
 	if len(files) == 0 {
@@ -23,7 +26,24 @@ func checkHAProxy(ctx context.Context, v *verifier) ([]Check, string, error) {
 	t := v.tool(ctx, haproxyProgram)
 	var checks []Check
 	for _, p := range files {
-		c := v.run(ctx, t, p, name, nil, nil, "-c", "-f", filepath.Join(v.opts.Dir, filepath.FromSlash(p)))
+		b, err := v.read(p)
+		if err != nil {
+			checks = append(checks, unreadable(t, p, name, err))
+			continue
+		}
+		if why := checkHAProxyConfig(p, b); len(why) > 0 {
+			checks = append(checks, refused(t, p, name, why))
+			continue
+		}
+		dir, err := v.private()
+		if err != nil {
+			return nil, "", err
+		}
+		copyPath, err := put(dir, p, b, 0o600)
+		if err != nil {
+			return nil, "", err
+		}
+		c := v.run(ctx, t, dir, p, name, nil, nil, "-c", "-f", copyPath)
 		c.Output = dropNotices(c.Output)
 		checks = append(checks, c)
 	}

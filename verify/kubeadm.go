@@ -13,6 +13,8 @@ var kubeadmProgram = program{
 	name:        "kubeadm",
 	versionArgs: []string{"version", "-o", "short"},
 	versionRE:   regexp.MustCompile(`(?m)^(v\d+\.\d+\.\d+\S*)`),
+	isolated:    true,
+	install:     "scripts/install-validators.sh kubeadm, from a blueprint checkout (builds kubeadm v1.37.2 from the Go module proxy)",
 }
 
 // ThrowawayValues stand in for the install-time secrets, in the formats
@@ -58,32 +60,70 @@ func checkKubeadm(ctx context.Context, v *verifier) ([]Check, string, error) {
 	}
 	const validate, dryRun = "kubeadm config validate", "kubeadm init --dry-run"
 	t := v.tool(ctx, kubeadmProgram)
-	inits := v.matching(func(p string) bool { return strings.HasPrefix(p, "kubeadm/init/") && isKubeadmConfig(p) })
-	if t.Missing != "" {
-		checks := notRun(t, validate, files...)
-		if len(inits) > 0 {
-			checks = append(checks, notRun(t, dryRun, inits[0])...)
-		}
-		return checks, "", nil
-	}
-	filled := map[string]string{}
 	var checks []Check
+	var first string // the first init config, for the dry run
 	for _, p := range files {
+		isInit := first == "" && strings.HasPrefix(p, "kubeadm/init/")
 		b, err := v.read(p)
 		if err != nil {
-			return nil, "", err
+			checks = append(checks, unreadable(t, p, validate, err))
+			continue
 		}
-		copyPath, err := v.copyTo(p, Fill(b), 0o600)
+		filled := Fill(b)
+		if why := checkKubeadmConfig(p, filled); len(why) > 0 {
+			checks = append(checks, refused(t, p, validate, why))
+			if isInit {
+				checks = append(checks, refused(t, p, dryRun, why))
+				first = p
+			}
+			continue
+		}
+		if t.Missing != "" {
+			checks = append(checks, notRun(t, validate, p)...)
+			if isInit {
+				checks = append(checks, notRun(t, dryRun, p)...)
+				first = p
+			}
+			continue
+		}
+		dir, err := v.private()
 		if err != nil {
 			return nil, "", err
 		}
-		filled[p] = copyPath
-		checks = append(checks, v.run(ctx, t, p, validate, nil, nil, "config", "validate", "--config", copyPath))
-	}
-	if len(inits) > 0 {
-		dry := filepath.Join(v.tmp, "dry-run")
-		checks = append(checks, v.run(ctx, t, inits[0], dryRun, []string{"KUBEADM_INIT_DRYRUN_DIR=" + dry}, nil,
-			"init", "--dry-run", "--config", filled[inits[0]], "--ignore-preflight-errors=all"))
+		copyPath, err := put(dir, p, filled, 0o600)
+		if err != nil {
+			return nil, "", err
+		}
+		checks = append(checks, v.run(ctx, t, dir, p, validate, nil, nil, "config", "validate", "--config", copyPath))
+		if isInit {
+			first = p
+			c, err := v.kubeadmDryRun(ctx, t, p, filled)
+			if err != nil {
+				return nil, "", err
+			}
+			checks = append(checks, c)
+		}
 	}
 	return checks, "", nil
+}
+
+// kubeadmDryRun runs `kubeadm init --dry-run` on a copy of a filled init
+// config confined to a private folder (confineDryRun), which is also where
+// kubeadm writes what it would install.
+func (v *verifier) kubeadmDryRun(ctx context.Context, t *Tool, artifact string, filled []byte) (Check, error) {
+	const name = "kubeadm init --dry-run"
+	dir, err := v.private()
+	if err != nil {
+		return Check{}, err
+	}
+	confined, err := confineDryRun(filled, dir)
+	if err != nil {
+		return Check{}, err
+	}
+	copyPath, err := put(dir, artifact, confined, 0o600)
+	if err != nil {
+		return Check{}, err
+	}
+	return v.run(ctx, t, dir, artifact, name, []string{"KUBEADM_INIT_DRYRUN_DIR=" + filepath.Join(dir, "dry-run")}, nil,
+		"init", "--dry-run", "--config", copyPath, "--ignore-preflight-errors=all"), nil
 }

@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// WriteText prints the report for a person: the programs used, one line per
-// check with what the program said when it failed, and a count.
+// WriteText prints the report for a person: the programs used (and how to
+// install a missing one), one line per check with what the program said
+// when it failed, and a count. Control characters are escaped.
 func (rep Report) WriteText(w io.Writer) error {
+	rep = rep.escaped()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Verifying %s with:\n", rep.Dir)
 	nameWidth := 0
@@ -18,6 +20,9 @@ func (rep Report) WriteText(w io.Writer) error {
 	for _, t := range rep.Tools {
 		if t.Missing != "" {
 			fmt.Fprintf(&b, "  %-*s  missing: %s\n", nameWidth, t.Name, t.Missing)
+			if t.Install != "" {
+				fmt.Fprintf(&b, "  %-*s  install: %s\n", nameWidth, "", t.Install)
+			}
 		} else {
 			fmt.Fprintf(&b, "  %-*s  %s (%s)\n", nameWidth, t.Name, t.Version, t.Path)
 		}

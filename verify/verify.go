@@ -3,6 +3,25 @@
 // the test suite proves out/: each program judges the files it will read on
 // the hosts.
 //
+// The tree may have been edited by hand or by an attacker, so verify never
+// executes, includes or fetches anything the tree supplies:
+//
+//   - It reads only the files .blueprint-files lists, each only if it is a
+//     regular file reached without a symbolic link, of bounded size (see
+//     MaxFileSize, MaxTreeSize). A folder without .blueprint-files, or with
+//     other trees below it, is refused (ErrNotATree).
+//   - Before a program sees a file, the file must hold only what blueprint
+//     itself writes there: an allow-list per format (haproxy.cfg,
+//     keepalived.conf, the kubeadm configs, prometheus.yml, kustomization
+//     files). Anything else fails the check, naming file:line, and the
+//     program is not run on it.
+//   - Every program runs on a copy of only the files it needs, in a private
+//     temporary folder that is also its working folder and HOME, with a
+//     minimal environment (PATH, HOME, LANG: none of the caller's variables),
+//     and, on Linux, haproxy, kubeadm and promtool in a network namespace of
+//     their own, so they can reach no host at all.
+//   - What a program prints is shown with control characters escaped.
+//
 // What is checked, and how each file is found in the tree (paths relative to
 // the output folder):
 //
@@ -11,34 +30,37 @@
 //     install-time placeholders with throwaway values, as ARCHITECTURE.md
 //     tells operators to do with envsubst (see Fill); then
 //     `kubeadm init --dry-run --ignore-preflight-errors=all` on the first
-//     file of kubeadm/init/, with KUBEADM_INIT_DRYRUN_DIR in a temporary
-//     folder so that nothing outside it is written.
+//     file of kubeadm/init/, with KUBEADM_INIT_DRYRUN_DIR, certificatesDir,
+//     the etcd data folder and the CRI socket pointed into the temporary
+//     folder, so that nothing outside it is read or written.
 //   - haproxy: `haproxy -c -f F` on every file named haproxy.cfg.
 //   - keepalived: `keepalived -t -f F` on a copy of every
 //     loadbalancer/keepalived/*.conf in which the interface (interface and dev
 //     lines) is replaced by one of this machine's, since keepalived refuses
-//     interfaces that do not exist, and each vrrp_script path whose file name
-//     is a script in loadbalancer/ by an executable copy of that script.
+//     interfaces that do not exist, and the check script by one verify writes
+//     itself (the tree's check_apiserver.sh is never copied or run).
 //     Any output fails the check, as in the test suite.
 //   - promtool: by convention, anywhere under manifests/ (the monitoring
 //     component lives in manifests/monitoring/prometheus/): a file named
 //     prometheus.yml (or .yaml) gets `promtool check config --syntax-only`
-//     (syntax only, because the config names files that exist only in the
-//     pod, such as the service account token), and a file named *.rules.yml
-//     (or .rules.yaml) gets `promtool check rules`. The same names are
-//     recognised as keys of ConfigMaps in the YAML files under manifests/, and
-//     the spec of every PrometheusRule object is checked as a rule file.
+//     (syntax only: promtool then opens no file the config names, such as
+//     the service account token that exists only in the pod), and a file
+//     named *.rules.yml (or .rules.yaml) gets `promtool check rules`. The
+//     same names are recognised as keys of ConfigMaps in the YAML files under
+//     manifests/, and the spec of every PrometheusRule object is checked as a
+//     rule file.
 //   - kube-apiserver (with etcd): manifests/ is built with kustomize, as
-//     render builds it, and every object is submitted to an API server
-//     started on 127.0.0.1 (internal/controlplane) with a server-side dry
-//     run, after its Namespaces and CustomResourceDefinitions are created for
-//     real, with the CRDs the cluster's platform provides (the Gateway API's,
-//     from blueprint's embedded copy) when the tree uses their kinds. One
-//     check for the whole tree; the output lists each refusal.
+//     render builds it (local files only: see internal/kustomizeguard), and
+//     every object is submitted to an API server started on 127.0.0.1
+//     (internal/controlplane) with a server-side dry run, after its
+//     Namespaces and CustomResourceDefinitions are created for real, with the
+//     CRDs the cluster's platform provides (the Gateway API's, from
+//     blueprint's embedded copy) when the tree uses their kinds. One check for
+//     the whole tree; the output lists each refusal.
 //
 // A program that cannot be found is no failure: its checks are reported as
-// not run, with the reason. Programs are looked up in Options.ToolDirs, then
-// DefaultDirs, then PATH.
+// not run, with the reason and how to install it. Programs are looked up in
+// Options.ToolDirs, then DefaultDirs, then PATH.
 package verify
 
 import (
@@ -111,7 +133,8 @@ type Check struct {
 	Result  Result `json:"result"`
 	// Reason says why a check did not run.
 	Reason string `json:"reason,omitempty"`
-	// Output is what the program printed, when the check failed.
+	// Output is what the program printed, when the check failed, or what
+	// verify refused to give it.
 	Output string `json:"output,omitempty"`
 }
 
@@ -122,6 +145,10 @@ type Tool struct {
 	Version string `json:"version,omitempty"`
 	// Missing says why the program cannot be used; empty when it can.
 	Missing string `json:"missing,omitempty"`
+	// Install says how to install a missing program.
+	Install string `json:"install,omitempty"`
+
+	isolated bool // runs in a network namespace of its own
 }
 
 // Report is the outcome of a verification.
@@ -148,7 +175,8 @@ func (rep Report) Count(r Result) int {
 // Failed reports whether any check failed.
 func (rep Report) Failed() bool { return rep.Count(Failed) > 0 }
 
-// ErrNotATree is returned for a folder that holds nothing blueprint renders.
+// ErrNotATree is returned for a folder that is not one tree blueprint
+// rendered.
 var ErrNotATree = errors.New("not a rendered tree")
 
 // Run verifies the tree in opts.Dir with whichever programs it finds. The
@@ -162,7 +190,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if !info.IsDir() {
 		return Report{}, fmt.Errorf("%s: %w: it is a file, not an output folder", opts.Dir, ErrNotATree)
 	}
-	files, err := listFiles(opts.Dir)
+	t, err := loadTree(opts.Dir)
 	if err != nil {
 		return Report{}, err
 	}
@@ -172,14 +200,14 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	v := &verifier{opts: opts, files: files, tmp: tmp, tools: map[string]*Tool{}}
+	v := &verifier{opts: opts, tree: t, tmp: tmp, tools: map[string]*Tool{}, isolate: isolation() != nil}
 	if v.opts.Dir, err = filepath.Abs(opts.Dir); err != nil {
 		return Report{}, err
 	}
 	if v.opts.Timeout == 0 {
 		v.opts.Timeout = DefaultTimeout
 	}
-	rep := Report{Dir: opts.Dir, Tools: []Tool{}, Checks: []Check{}}
+	rep := Report{Dir: opts.Dir, Tools: []Tool{}, Checks: []Check{}, Notes: t.notes}
 	for _, c := range []checker{checkKubeadm, checkHAProxy, checkKeepalived, checkPromtool, checkAPIServer} {
 		checks, note, err := c(ctx, v)
 		if err != nil {
@@ -194,13 +222,35 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 	}
 	if len(rep.Checks) == 0 {
-		return Report{}, fmt.Errorf("%s: %w: no kubeadm/, loadbalancer/ or manifests/ files to check; pass the folder blueprint render wrote", opts.Dir, ErrNotATree)
+		return Report{}, fmt.Errorf("%s: %w: its %s lists no kubeadm/, loadbalancer/ or manifests/ files to check; pass the folder blueprint render wrote", opts.Dir, ErrNotATree, manifestName)
+	}
+	if v.isolationLost != "" {
+		rep.Notes = append(rep.Notes, "network isolation: "+v.isolationLost)
 	}
 	sort.SliceStable(rep.Checks, func(i, j int) bool { return rep.Checks[i].Artifact < rep.Checks[j].Artifact })
 	for _, name := range slices.Sorted(maps.Keys(v.tools)) {
 		rep.Tools = append(rep.Tools, *v.tools[name])
 	}
-	return rep, nil
+	return rep.escaped(), nil
+}
+
+// escaped returns the report with every text a tree or a program could
+// have put there made safe to print (see escapeControl).
+func (rep Report) escaped() Report {
+	rep.Checks, rep.Tools, rep.Notes = slices.Clone(rep.Checks), slices.Clone(rep.Tools), slices.Clone(rep.Notes)
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		c.Artifact, c.Version, c.Reason, c.Output = escapeControl(c.Artifact), escapeControl(c.Version), escapeControl(c.Reason), escapeControl(c.Output)
+	}
+	for i := range rep.Tools {
+		t := &rep.Tools[i]
+		t.Path, t.Version, t.Missing = escapeControl(t.Path), escapeControl(t.Version), escapeControl(t.Missing)
+	}
+	for i := range rep.Notes {
+		rep.Notes[i] = escapeControl(rep.Notes[i])
+	}
+	rep.Dir = escapeControl(rep.Dir)
+	return rep
 }
 
 // A checker runs one program's checks. It returns a note instead of checks
@@ -210,16 +260,25 @@ type checker func(ctx context.Context, v *verifier) ([]Check, string, error)
 
 type verifier struct {
 	opts  Options
-	files []string // every file in the tree, slash-separated, sorted
+	tree  *tree
 	tmp   string
 	tools map[string]*Tool
+	runs  int // private folders made so far
+	// isolate is whether programs that may be isolated still are;
+	// isolationLost says why not, once it failed.
+	isolate       bool
+	isolationLost string
 }
 
-// program describes how to find a tool and ask its version.
+// program describes how to find a tool, ask its version and run it.
 type program struct {
 	name        string
 	versionArgs []string
 	versionRE   *regexp.Regexp // first group: the version
+	// isolated programs run in a network namespace of their own.
+	isolated bool
+	// install says how to install the program when it is missing.
+	install string
 }
 
 // tool finds a program once and asks its version.
@@ -227,11 +286,11 @@ func (v *verifier) tool(ctx context.Context, p program) *Tool {
 	if t, ok := v.tools[p.name]; ok {
 		return t
 	}
-	t := &Tool{Name: p.name}
+	t := &Tool{Name: p.name, isolated: p.isolated}
 	v.tools[p.name] = t
 	path, err := v.lookPath(p.name)
 	if err != nil {
-		t.Missing = err.Error()
+		t.Missing, t.Install = err.Error(), p.install
 		return t
 	}
 	t.Path = path
@@ -260,7 +319,11 @@ func (v *verifier) lookPath(name string) (string, error) {
 // version for a Go program built without its version stamped in (promtool
 // from go install reports an empty one).
 func (v *verifier) version(ctx context.Context, path string, p program) string {
-	out, _ := v.command(ctx, nil, path, p.versionArgs...)
+	dir, err := v.private()
+	if err != nil {
+		return "(version unknown)"
+	}
+	out, _ := v.command(ctx, p.isolated, dir, nil, path, p.versionArgs...)
 	if m := p.versionRE.FindStringSubmatch(out); m != nil {
 		return m[1]
 	}
@@ -282,25 +345,59 @@ func moduleVersion(path, version string) string {
 	return version
 }
 
+// private makes a new private folder for one program run: its working
+// folder, its HOME, and where the copies it checks are put.
+func (v *verifier) private() (string, error) {
+	v.runs++
+	dir := filepath.Join(v.tmp, fmt.Sprintf("run-%03d", v.runs))
+	return dir, os.Mkdir(dir, 0o700)
+}
+
 // errNotRun marks a program that could not be started at all.
 type errNotRun struct{ err error }
 
 func (e errNotRun) Error() string { return e.err.Error() }
 
-// command runs a program with extra environment and returns what it
-// printed. The error is an *exec.ExitError when it ran and failed, errNotRun
-// when it could not start, and a timeout error when it took too long.
-func (v *verifier) command(ctx context.Context, env []string, path string, args ...string) (string, error) {
+// command runs a program in dir, which is its working folder and HOME, with
+// the minimal environment plus env, and returns what it printed. The error
+// is an *exec.ExitError when it ran and failed, errNotRun when it could not
+// start, and a timeout error when it took too long.
+func (v *verifier) command(ctx context.Context, isolate bool, dir string, env []string, path string, args ...string) (string, error) {
 	timeout := v.opts.Timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Dir = v.tmp
-	cmd.WaitDelay = 5 * time.Second
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	start := func(isolated bool) (*exec.Cmd, error) {
+		out.Reset()
+		cmd := exec.CommandContext(ctx, path, args...)
+		cmd.Env = minimalEnv(dir, env...)
+		cmd.Dir = dir
+		cmd.Stdout, cmd.Stderr = &out, &out
+		cmd.SysProcAttr = plain()
+		if isolated {
+			cmd.SysProcAttr = isolation()
+		}
+		cmd.Cancel = func() error {
+			_ = killGroup(cmd.Process.Pid)
+			return cmd.Process.Kill()
+		}
+		cmd.WaitDelay = 5 * time.Second
+		return cmd, cmd.Start()
+	}
+	isolated := isolate && v.isolate
+	cmd, err := start(isolated)
+	if err != nil && isolated {
+		// A kernel or container that refuses new namespaces: run without
+		// one, and say so in the report.
+		if cmd, err = start(false); err == nil {
+			v.isolate = false
+			v.isolationLost = fmt.Sprintf("this machine refused a network namespace for %s, so it and the programs after it ran in this machine's network; the allow-lists still kept configs from naming hosts or files", filepath.Base(path))
+		}
+	}
+	if err != nil {
+		return "", errNotRun{err}
+	}
+	err = cmd.Wait()
 	if ctx.Err() == context.DeadlineExceeded {
 		return out.String(), fmt.Errorf("timed out after %v", timeout)
 	}
@@ -311,19 +408,20 @@ func (v *verifier) command(ctx context.Context, env []string, path string, args 
 	return out.String(), err
 }
 
-// run is one check of artifact by the tool, with the program's exit status
-// and output judged by ok (nil: exit status 0 passes). Output that names the
-// temporary copy is rewritten to name the artifact.
-func (v *verifier) run(ctx context.Context, t *Tool, artifact, name string, env []string, ok func(out string) bool, args ...string) Check {
+// run is one check of artifact by the tool, in the private folder dir, with
+// the program's exit status and output judged by ok (nil: exit status 0
+// passes). Output that names a copy in dir is rewritten to name the
+// artifact.
+func (v *verifier) run(ctx context.Context, t *Tool, dir, artifact, name string, env []string, ok func(out string) bool, args ...string) Check {
 	c := Check{Artifact: artifact, Name: name, Tool: t.Name}
 	if t.Missing != "" {
 		c.Result, c.Reason = NotRun, t.Name+" not found"
 		return c
 	}
 	c.Version = t.Version
-	out, err := v.command(ctx, env, t.Path, args...)
+	out, err := v.command(ctx, t.isolated, dir, env, t.Path, args...)
 	// Name files as the report does, relative to the output folder.
-	for _, prefix := range []string{filepath.Join(v.tmp, copies), v.tmp, v.opts.Dir} {
+	for _, prefix := range []string{dir, v.tmp, v.opts.Dir} {
 		out = strings.ReplaceAll(out, prefix+string(filepath.Separator), "")
 	}
 	out = strings.TrimSpace(out)
@@ -353,14 +451,20 @@ func notRun(t *Tool, name string, artifacts ...string) []Check {
 	return cs
 }
 
-// copies is the folder, in the temporary one, that holds the files the
-// checks prepare, each at its artifact's path.
-const copies = "tree"
+// refused is the failed check of an artifact verify would not hand to the
+// tool: each line of why names file:line and what is not allowed.
+func refused(t *Tool, artifact, name string, why []string) Check {
+	return Check{
+		Artifact: artifact, Name: name, Tool: t.Name, Version: t.Version, Result: Failed,
+		Output: fmt.Sprintf("verify did not run %s: the file holds what blueprint never writes there, so it may make %s run, read or fetch something:\n%s",
+			t.Name, t.Name, strings.Join(why, "\n")),
+	}
+}
 
-// copyTo writes data to the temporary folder at the artifact's path and
+// put writes data into the private folder dir at the artifact's path and
 // returns the copy's path.
-func (v *verifier) copyTo(artifact string, data []byte, mode fs.FileMode) (string, error) {
-	p := filepath.Join(v.tmp, copies, filepath.FromSlash(artifact))
+func put(dir, artifact string, data []byte, mode fs.FileMode) (string, error) {
+	p := filepath.Join(dir, filepath.FromSlash(artifact))
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return "", err
 	}
@@ -370,37 +474,30 @@ func (v *verifier) copyTo(artifact string, data []byte, mode fs.FileMode) (strin
 	return p, os.Chmod(p, mode)
 }
 
+// read returns the content of a file of the tree, or why it was not read.
 func (v *verifier) read(artifact string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(v.opts.Dir, filepath.FromSlash(artifact)))
+	if b, ok := v.tree.files[artifact]; ok {
+		return b, nil
+	}
+	if why, ok := v.tree.unreadable[artifact]; ok {
+		return nil, errors.New(why)
+	}
+	return nil, fmt.Errorf("%s is not in the tree", artifact)
+}
+
+// unreadable is the failed check of an artifact verify did not read.
+func unreadable(t *Tool, artifact, name string, err error) Check {
+	return Check{Artifact: artifact, Name: name, Tool: t.Name, Version: t.Version, Result: Failed,
+		Output: fmt.Sprintf("verify did not read %s: %v", artifact, err)}
 }
 
 // matching returns the tree's files whose path keep accepts.
 func (v *verifier) matching(keep func(p string) bool) []string {
 	var ps []string
-	for _, p := range v.files {
+	for _, p := range v.tree.paths {
 		if keep(p) {
 			ps = append(ps, p)
 		}
 	}
 	return ps
-}
-
-// listFiles returns every regular file below dir, slash-separated, sorted.
-func listFiles(dir string) ([]string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	sort.Strings(files)
-	return files, err
 }

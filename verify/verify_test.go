@@ -93,34 +93,53 @@ func TestRenderedTreesPass(t *testing.T) {
 	}
 }
 
-// copyTree copies the files of an output folder, to be damaged.
+// copyTree copies the files of an output folder, to be damaged, and lists
+// them in the copy's .blueprint-files.
 func copyTree(t *testing.T, from string, paths ...string) string {
 	t.Helper()
-	dir := t.TempDir()
+	files := map[string]string{}
 	for _, p := range paths {
 		b, err := os.ReadFile(filepath.Join(from, p))
 		if err != nil {
 			t.Fatal(err)
 		}
+		files[p] = string(b)
+	}
+	return writeTree(t, files)
+}
+
+// writeTree writes files (slash-separated path → content) into a new
+// folder, with a .blueprint-files that lists them, as render would.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	var list []string
+	for p, s := range files {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, p), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		list = append(list, p)
+	}
+	slices.Sort(list)
+	if err := os.WriteFile(filepath.Join(dir, ".blueprint-files"), []byte(strings.Join(list, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
 
-// TestBrokenHAProxyConfigFails damages haproxy.cfg and expects haproxy's own
+// TestBrokenHAProxyConfigFails damages haproxy.cfg within the forms
+// blueprint writes (a weight above haproxy's 256) and expects haproxy's own
 // words, pointing at the line, in the failed check.
 func TestBrokenHAProxyConfigFails(t *testing.T) {
 	dir := copyTree(t, "../out/ha", "loadbalancer/haproxy.cfg")
 	cfg := filepath.Join(dir, "loadbalancer/haproxy.cfg")
 	b, _ := os.ReadFile(cfg)
-	broken := strings.Replace(string(b), "mode tcp", "mode tcpx", 1)
+	broken := strings.Replace(string(b), " weight 100", " weight 1000", 1)
 	if broken == string(b) {
-		t.Fatal("haproxy.cfg has no 'mode tcp' to break")
+		t.Fatal("haproxy.cfg has no 'weight 100' to break")
 	}
 	if err := os.WriteFile(cfg, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
@@ -137,7 +156,7 @@ func TestBrokenHAProxyConfigFails(t *testing.T) {
 	if c.Result != verify.Failed || !rep.Failed() {
 		t.Fatalf("a broken haproxy.cfg %s", c.Result)
 	}
-	for _, want := range []string{"unknown proxy mode 'tcpx'", "loadbalancer/haproxy.cfg:"} {
+	for _, want := range []string{"weight", "loadbalancer/haproxy.cfg:"} {
 		if !strings.Contains(c.Output, want) {
 			t.Errorf("output lacks %q:\n%s", want, c.Output)
 		}
@@ -250,7 +269,6 @@ func TestNotATree(t *testing.T) {
 // package documents and checks each one with a stand-in promtool that fails
 // on files containing BROKEN, so that the test needs no real promtool.
 func TestPrometheusFilesByConvention(t *testing.T) {
-	dir := t.TempDir()
 	files := map[string]string{
 		"manifests/monitoring/prometheus/prometheus.yml":     "global: {}\n",
 		"manifests/monitoring/prometheus/etcd.rules.yml":     "groups: [] # BROKEN\n",
@@ -277,14 +295,7 @@ spec:
 `,
 		"manifests/monitoring/grafana/dashboards.yaml": "kind: ConfigMap\nmetadata: {name: dashboards}\ndata: {a.json: '{}'}\n",
 	}
-	for p, s := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeTree(t, files)
 	tools := t.TempDir()
 	fake := "#!/bin/sh\n" +
 		"if [ \"$1\" = --version ]; then echo 'promtool, version 3.16.0 (branch: HEAD)'; exit 0; fi\n" +

@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,9 @@ type Options struct {
 	APIServerArgs []string
 	// Timeout bounds start-up; zero means 2 minutes.
 	Timeout time.Duration
+	// Env, if not nil, is the servers' whole environment instead of this
+	// process's, so that none of the caller's variables reach them.
+	Env []string
 }
 
 func (o Options) programs() []string {
@@ -426,7 +430,11 @@ func (cp *ControlPlane) run(opts Options, name string, args ...string) error {
 	cmd.Dir = cp.Dir
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = sysProcAttr()
-	cmd.Env = append(os.Environ(), "ETCD_UNSUPPORTED_ARCH="+runtime.GOARCH)
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(slices.Clip(env), "ETCD_UNSUPPORTED_ARCH="+runtime.GOARCH)
 	reply := make(chan error)
 	cp.spawn <- spawnRequest{cmd, reply}
 	if err := <-reply; err != nil {

@@ -4,7 +4,6 @@ package safefs
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -134,23 +133,6 @@ func (d *Dir) ReadDir() ([]fs.FileInfo, error) {
 	return infos, nil
 }
 
-// Readlink returns the target of the link name, an entry of d.
-func (d *Dir) Readlink(name string) (string, error) {
-	if err := checkName(name); err != nil {
-		return "", err
-	}
-	for size := 256; ; size *= 2 {
-		buf := make([]byte, size)
-		n, err := unix.Readlinkat(d.fd, name, buf)
-		if err != nil {
-			return "", &fs.PathError{Op: "readlink", Path: filepath.Join(d.path, name), Err: err}
-		}
-		if n < size {
-			return string(buf[:n]), nil
-		}
-	}
-}
-
 // Link makes newpath a second name of the entry name of d: a hard link,
 // which neither reads nor copies the file. newpath is a path this process
 // controls (a staging folder of its own), not one inside a tree it reads.
@@ -218,6 +200,14 @@ func SameFile(a, b fs.FileInfo) bool {
 	da, ia, oka := devIno(a)
 	db, ib, okb := devIno(b)
 	return oka && okb && da == db && ia == ib
+}
+
+// SameDevice reports whether a and b lie on the same filesystem: a folder
+// on another device than its parent is a mount point.
+func SameDevice(a, b fs.FileInfo) bool {
+	da, _, oka := devIno(a)
+	db, _, okb := devIno(b)
+	return oka && okb && da == db
 }
 
 func devIno(fi fs.FileInfo) (uint64, uint64, bool) {
@@ -288,28 +278,43 @@ func explain(p string, dirfd int, name string, err error, want string) error {
 	return &fs.PathError{Op: "open", Path: p, Err: err}
 }
 
-// readFD reads the regular file open as fd, up to limit bytes, and closes it.
+// readFD reads the regular file open as fd, up to limit bytes, and closes
+// it. Plain read(2)s on a buffer of the file's size: a regular file never
+// blocks, whatever O_NONBLOCK says.
 func readFD(fd int, p string, limit int64) ([]byte, error) {
-	f := os.NewFile(uintptr(fd), p)
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: p, Err: err}
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, &KindError{Path: p, Mode: fi.Mode().Type(), Want: "a regular file"}
+	if m := fileMode(uint32(st.Mode)); !m.IsRegular() {
+		return nil, &KindError{Path: p, Mode: m.Type(), Want: "a regular file"}
 	}
-	if fi.Size() > limit {
-		return nil, &SizeError{Path: p, Size: fi.Size(), Limit: limit}
+	if st.Size > limit {
+		return nil, &SizeError{Path: p, Size: st.Size, Limit: limit}
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	// One byte more than the size, to see the end in the same call, and to
+	// notice a file that grew past the limit since.
+	buf := make([]byte, 0, min(st.Size, limit)+1)
+	for {
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: err}
+		}
+		if n == 0 {
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, &SizeError{Path: p, Size: int64(len(buf)), Limit: limit}
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf))
+		}
 	}
-	if int64(len(b)) > limit { // it grew while read
-		return nil, &SizeError{Path: p, Size: int64(len(b)), Limit: limit}
-	}
-	return b, nil
 }
 
 func retry(open func() (int, error)) (int, error) {

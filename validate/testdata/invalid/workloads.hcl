@@ -41,6 +41,9 @@ node_pool "two-zones" {
 storage_class "ssd" {
   provisioner = "kubernetes.io/no-provisioner"
 }
+storage_class "nvme" {
+  provisioner = "topolvm.io"
+}
 
 kafka "events" {
   node_pool           = "general"
@@ -48,7 +51,7 @@ kafka "events" {
   controllers         = 4 # ERROR: Invalid controller count | ERROR: Workload does not fit its pool | WARNING: Losing one zone loses the KRaft quorum
   replication_factor  = 5 # ERROR: Replication factor above the broker count
   min_insync_replicas = 5 # ERROR: min.insync.replicas not below the replication factor
-  storage_class       = "ssd"
+  storage_class       = "nvme" # WARNING: Data volumes deleted with their claims
   heap                = "4 GB" # ERROR: Invalid heap size
 }
 kafka "more" { # ERROR: More than one kafka block

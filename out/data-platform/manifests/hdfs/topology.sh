@@ -13,8 +13,9 @@
 # because pod addresses come from per-node ranges (as Calico and Cilium
 # hand them out): an address, even reused, stays in its node's zone.
 #
-# Block placement then keeps the replicas of a block in at least two zones
-# (with replication 2 or more): losing a zone loses no block.
+# The rack-fault-tolerant block placement (hdfs-site.xml) then spreads the
+# copies of each block over the zones, at most ceil(replicas / zones) in
+# one: with 3 copies over 3 zones, losing a zone loses one copy of a block.
 members() {
   getent ahosts "$1" 2>/dev/null | cut -d ' ' -f 1 | sort -u | tr '\n' ' '
 }

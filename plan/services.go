@@ -144,6 +144,10 @@ type Monitoring struct {
 	Receivers            []Receiver
 	DefaultReceiver      string
 	GrafanaAdminSecret   string
+	// WebAuthSecret holds the basic-auth web configuration Prometheus and
+	// Alertmanager serve with (web-config.yml) and the account Prometheus,
+	// Grafana and the readiness probes log in with (username, password).
+	WebAuthSecret string
 	// EtcdTargets are the etcd members' metrics endpoints (host:2381).
 	EtcdTargets []string
 	// ControlPlaneAddresses are the masters, where kube-scheduler and
@@ -251,6 +255,7 @@ const GatewayNamespace = "gateway"
 // gateway_test.go holds the routes to the rendered Services.
 const (
 	GrafanaPort      = 3000
+	PrometheusPort   = 9090
 	AlertmanagerPort = 9093
 	DashboardsPort   = 5601
 )
@@ -267,22 +272,60 @@ type Expose struct {
 	Grafana                   string // host names; empty ones stay ClusterIP only
 	Kibana                    string
 	Alertmanager              string
-	// Routes are the exposed dashboards: Grafana, Alertmanager, then the
-	// logging dashboard.
+	Prometheus                string
+	// ControllerNamespace is where the ingress controller, or a Gateway
+	// implementation's proxies, run (expose { controller_namespace });
+	// may be empty with a Gateway.
+	ControllerNamespace string
+	// Routes are the exposed dashboards: Grafana, Alertmanager, Prometheus,
+	// then the logging dashboard.
 	Routes []Route
 }
 
 // Route is an exposed dashboard. Name is its Service's name, its Ingress's
 // or HTTPRoute's, and its HTTPS listener's on the Gateway.
 type Route struct {
-	Name      string // grafana, alertmanager, kibana or opensearch-dashboards
-	Title     string // Grafana, Alertmanager, Kibana or OpenSearch Dashboards
+	Name      string // grafana, alertmanager, prometheus, kibana or opensearch-dashboards
+	Title     string // Grafana, Alertmanager, Prometheus, Kibana or OpenSearch Dashboards
 	Host      string
 	Namespace string
 	Port      int // the Service's port
 	// Gateway and GatewayNamespace are Expose's, for the HTTPRoute's
 	// parent; empty with Ingress.
 	Gateway, GatewayNamespace string
+}
+
+// ProxyNamespaces are the namespaces whose pods may open the exposed
+// dashboards: the Gateway's, where some implementations run its proxies,
+// and the ingress controller's or the implementation's own. Nothing else
+// in the cluster reaches a dashboard's port.
+func (e *Expose) ProxyNamespaces() []string {
+	var out []string
+	if e.GatewayNamespace != "" {
+		out = append(out, e.GatewayNamespace)
+	}
+	if e.ControllerNamespace != "" && !slices.Contains(out, e.ControllerNamespace) {
+		out = append(out, e.ControllerNamespace)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ProxyRule is a NetworkPolicy ingress rule that admits the proxies in
+// front of an exposed dashboard, and nothing else, on its port.
+type ProxyRule struct {
+	Namespaces []string
+	Port       int
+	Via        string // who, in words
+}
+
+// ProxyRule returns the rule that admits the proxies to a dashboard's port.
+func (e *Expose) ProxyRule(port int) ProxyRule {
+	via := "the ingress controller (namespace " + e.ControllerNamespace + ")"
+	if e.Gateway != "" {
+		via = "the Gateway's proxies (namespace " + strings.Join(e.ProxyNamespaces(), " or ") + ")"
+	}
+	return ProxyRule{Namespaces: e.ProxyNamespaces(), Port: port, Via: via}
 }
 
 // Route returns the exposed dashboard called name, or nil.
@@ -441,6 +484,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		} else {
 			mon.GrafanaAdminSecret = "grafana-admin"
 		}
+		mon.WebAuthSecret = m.WebAuthSecretOrDefault()
 		for _, e := range p.Etcd.Members {
 			mon.EtcdTargets = append(mon.EtcdTargets, HostPort(e.Address, EtcdMetricsPort))
 		}
@@ -581,13 +625,17 @@ func buildServices(p *Plan, s *spec.Spec) {
 // Gateway and adds its namespace.
 func buildExpose(cluster string, sv *Services, e *spec.Expose) *Expose {
 	ex := &Expose{IngressClass: deref(e.IngressClass), GatewayClass: deref(e.GatewayClass), TLSSecret: e.TLSSecret,
-		Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager)}
+		Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager), Prometheus: deref(e.Prometheus),
+		ControllerNamespace: deref(e.ControllerNamespace)}
 	if m := sv.Monitoring; m != nil {
 		if ex.Grafana != "" {
 			ex.Routes = append(ex.Routes, Route{Name: "grafana", Title: "Grafana", Host: ex.Grafana, Namespace: m.Namespace, Port: GrafanaPort})
 		}
 		if ex.Alertmanager != "" {
 			ex.Routes = append(ex.Routes, Route{Name: "alertmanager", Title: "Alertmanager", Host: ex.Alertmanager, Namespace: m.Namespace, Port: AlertmanagerPort})
+		}
+		if ex.Prometheus != "" {
+			ex.Routes = append(ex.Routes, Route{Name: "prometheus", Title: "Prometheus", Host: ex.Prometheus, Namespace: m.Namespace, Port: PrometheusPort})
 		}
 	}
 	if l := sv.Logging; l != nil && ex.Kibana != "" {
@@ -842,8 +890,10 @@ func (s *Services) Secrets() []SecretRef {
 	var out []SecretRef
 	if m := s.Monitoring; m != nil {
 		out = append(out, SecretRef{m.Namespace, m.GrafanaAdminSecret, "`admin-user`, `admin-password`", "Grafana's first administrator"})
-		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "") {
-			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the Grafana and Alertmanager ingresses"})
+		out = append(out, SecretRef{m.Namespace, m.WebAuthSecret, "`web-config.yml`, `username`, `password`",
+			"basic authentication of Prometheus and Alertmanager: `web-config.yml` maps each user to a bcrypt hash (`basic_auth_users`), among them `username` with the hash of `password`, the account Prometheus, Grafana and the readiness probes use (see below)"})
+		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "" || e.Prometheus != "") {
+			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the monitoring dashboards' ingresses"})
 		}
 	}
 	if l := s.Logging; l != nil {

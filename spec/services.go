@@ -202,7 +202,11 @@ type Monitoring struct {
 	NodePoolRange             hcl.Range   `hcl:"node_pool,attr_value_range"`
 	Receivers                 []*Receiver `hcl:"receiver,block"`
 	Grafana                   *Grafana    `hcl:"grafana,block"`
-	DeclRange                 hcl.Range   `hcl:",def_range"`
+	// WebAuthSecret names the Secret with Prometheus' and Alertmanager's
+	// basic-auth web configuration and the account their clients use.
+	WebAuthSecret      *string   `hcl:"web_auth_secret,optional"`
+	WebAuthSecretRange hcl.Range `hcl:"web_auth_secret,attr_value_range"`
+	DeclRange          hcl.Range `hcl:",def_range"`
 }
 
 // Receiver is where Alertmanager sends alerts: a webhook, or e-mail through
@@ -302,7 +306,14 @@ type Expose struct {
 	KibanaRange       hcl.Range `hcl:"kibana,attr_value_range"`
 	Alertmanager      *string   `hcl:"alertmanager,optional"`
 	AlertmanagerRange hcl.Range `hcl:"alertmanager,attr_value_range"`
-	DeclRange         hcl.Range `hcl:",def_range"`
+	Prometheus        *string   `hcl:"prometheus,optional"`
+	PrometheusRange   hcl.Range `hcl:"prometheus,attr_value_range"`
+	// ControllerNamespace is where the ingress controller's pods (or, for
+	// implementations that run them there, the Gateway's proxies) run: the
+	// only namespace besides the Gateway's that may reach the dashboards.
+	ControllerNamespace      *string   `hcl:"controller_namespace,optional"`
+	ControllerNamespaceRange hcl.Range `hcl:"controller_namespace,attr_value_range"`
+	DeclRange                hcl.Range `hcl:",def_range"`
 }
 
 // GitOps wires the manifests tree into Argo CD or Flux.
@@ -346,6 +357,7 @@ const (
 	DefaultLoggingVolume        = "100Gi"
 	DefaultLoggingHeap          = "2g"
 	DefaultLoggingRetentionDays = 14
+	DefaultWebAuthSecret        = "monitoring-web-auth"
 	DefaultPodSecurity          = "restricted"
 	DefaultReclaimPolicy        = "Delete"
 	DefaultBindingMode          = "WaitForFirstConsumer"
@@ -412,6 +424,12 @@ func (m *Monitoring) PrometheusReplicasOrDefault() int {
 // AlertmanagerReplicasOrDefault returns the Alertmanager cluster size.
 func (m *Monitoring) AlertmanagerReplicasOrDefault() int {
 	return or(m.AlertmanagerReplicas, DefaultAlertmanagerReplicas)
+}
+
+// WebAuthSecretOrDefault returns the Secret of Prometheus' and
+// Alertmanager's basic authentication.
+func (m *Monitoring) WebAuthSecretOrDefault() string {
+	return or(m.WebAuthSecret, DefaultWebAuthSecret)
 }
 
 // NamespaceOrDefault returns the logging namespace.

@@ -15,6 +15,8 @@ import (
 
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/blueprint-dev/blueprint/plan"
 )
 
 // kubeadm config allow-list
@@ -126,7 +128,18 @@ func checkKubeadmConfig(artifact string, data []byte) []string {
 					refuse(d.kind, "nodeRegistration.criSocket", v, "blueprint writes a unix:///PATH.sock URL here")
 				}
 			}
-			never(d, "patches", "patches, whose files kubeadm would read")
+			if d.kind == "InitConfiguration" {
+				never(d, "patches", "patches, whose files kubeadm would read")
+			} else {
+				// A worker's join reads its pool's kubelet reservations
+				// from the one folder blueprint names, and nothing else.
+				for _, v := range lookup(d.obj, "patches") {
+					if m, ok := v.(map[string]any); !ok || len(m) != 1 || len(lookup(m, "directory")) != 1 {
+						refuse(d.kind, "patches", v, "blueprint writes only patches.directory "+plan.KubeletPatchDir+" here")
+					}
+				}
+				exactly(d, "patches.directory", plan.KubeletPatchDir)
+			}
 			exactly(d, "caCertPath", clusterCACert)
 			never(d, "discovery.file", "file discovery, whose kubeconfig kubeadm would read or fetch")
 		case "ClusterConfiguration":

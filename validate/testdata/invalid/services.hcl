@@ -107,7 +107,8 @@ autoscaling {
 }
 
 expose {
-  ingress_class = "nginx"
+  ingress_class        = "nginx"
+  controller_namespace = "ingress-nginx"
   tls_secret    = "wildcard-tls"
   grafana       = "grafana" # ERROR: Invalid host name
 }

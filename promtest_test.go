@@ -202,6 +202,7 @@ type promRule struct {
 	Expr        string
 	For         string
 	Labels      map[string]string
+	Annotations map[string]string
 }
 
 // Key names an alerting rule in alertCases: its alert name, with its
@@ -243,7 +244,7 @@ func newPromEnv(t *testing.T, ex example) *promEnv {
 			}
 			for _, g := range f.Groups {
 				for _, r := range g.Rules {
-					pr := promRule{File: p, Group: g.Name, Alert: r.Alert, Record: r.Record, Expr: r.Expr, Labels: r.Labels}
+					pr := promRule{File: p, Group: g.Name, Alert: r.Alert, Record: r.Record, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
 					if r.For != nil {
 						pr.For = *r.For
 					}
@@ -883,10 +884,6 @@ type promtoolSample struct {
 
 const scrapeInterval = 30 * time.Second
 
-// longEval is the evaluation time past which an alert's healthy check gets
-// a promtool group of its own.
-const longEval = 90 * time.Minute
-
 // promCheck is a query with one sample, 1 or 0 and no labels, and the
 // value it must have at a time.
 type promCheck struct {
@@ -1010,13 +1007,24 @@ func TestPrometheusRulesAndDashboards(t *testing.T) {
 		t.Run(ex.name, func(t *testing.T) {
 			ran++
 			e := newPromEnv(t, ex)
-			// One group per alert with its bad input; the healthy cluster,
-			// on which every alert but the Watchdog stays silent and every
-			// dashboard query returns data, is one group for all.
-			var groups []promtoolGroup
-			var healthy []promSeries
-			var silent, data []promCheck
-			for _, r := range e.rules {
+			// A test file per alert: a rule file with the rule as it is
+			// rendered and the recording rules it reads, and two groups,
+			// one where its bad input must make it fire and one where the
+			// healthy cluster must leave it silent (the Watchdog fires
+			// there too). promtool evaluates every rule of a file at every
+			// step, so one rule per file keeps it fast. The dashboard
+			// queries share one file, with every recording rule.
+			dir := writeTree(t, ex.tree, nil)
+			var files []string
+			write := func(name string, rules []promRule, groups ...promtoolGroup) {
+				rulePath := filepath.Join(dir, name+".rules.yml")
+				writeYAML(t, rulePath, ruleFileOf(rules))
+				path := filepath.Join(dir, name+"_test.yml")
+				writeYAML(t, path, promtoolFile{EvaluationInterval: scrapeInterval.String(), RuleFiles: []string{rulePath}, Tests: groups})
+				files = append(files, path)
+			}
+			alerts, queries := 0, 0
+			for i, r := range e.rules {
 				if r.Alert == "" {
 					continue
 				}
@@ -1041,59 +1049,46 @@ func TestPrometheusRulesAndDashboards(t *testing.T) {
 					}
 					eval = (forDur + window + 5*time.Minute).Round(time.Minute)
 				}
-				want := 0.0
-				if c.AlwaysFires {
-					want = 1
-				} else if c.Bad == nil {
+				rules := append(e.recordingRulesFor(r.Expr), r)
+				switch {
+				case c.AlwaysFires:
+					write(fmt.Sprintf("alert-%03d", i), rules, group("alert "+key+" fires on a healthy cluster", good, promCheck{firing(r), eval, 1}))
+				case c.Bad == nil:
 					t.Errorf("alert %s: its case has no bad input", key)
 					continue
-				} else {
-					groups = append(groups, group("alert "+key+" fires on its bad input", replace(good, c.Bad(e)), promCheck{firing(r), eval, 1}))
+				default:
+					write(fmt.Sprintf("alert-%03d", i), rules,
+						group("alert "+key+" fires on its bad input", replace(good, c.Bad(e)), promCheck{firing(r), eval, 1}),
+						group("alert "+key+" stays silent on a healthy cluster", good, promCheck{firing(r), eval, 0}))
 				}
-				// promtool evaluates every rule at every step up to a
-				// group's last check: an alert that needs hours of data
-				// stays silent in a group of its own, on its own input.
-				if eval > longEval {
-					groups = append(groups, group("alert "+key+" stays silent on a healthy cluster", good, promCheck{firing(r), eval, want}))
-					continue
-				}
-				healthy = append(healthy, good...)
-				silent = append(silent, promCheck{firing(r), eval, want})
+				alerts++
 			}
 			var panels []promSeries
+			var data []promCheck
 			for _, q := range dashboardQueries(t, ex) {
 				panels = append(panels, e.healthy(q.Expr)...)
 				data = append(data, promCheck{"count((" + q.Expr + ") >= -Inf) > bool 0 or vector(0)", time.Hour, 1})
+				queries++
 			}
-			groups = append(groups, group("a healthy cluster: every alert but the Watchdog is silent", healthy, silent...),
-				group("a healthy cluster: every dashboard query returns data", panels, data...))
+			write("dashboards", e.recordingRulesFor(""), group("a healthy cluster: every dashboard query returns data", panels, data...))
 			if t.Failed() {
 				return
 			}
 			if promtool == "" {
-				t.Skipf("SKIPPED, not passed: promtool is not installed here, so %d generated test groups did not run", len(groups))
+				t.Skipf("SKIPPED, not passed: promtool is not installed here, so %d generated test files did not run", len(files))
 			}
-			dir := writeTree(t, ex.tree, nil)
-			file := promtoolFile{EvaluationInterval: scrapeInterval.String(), Tests: groups}
-			for _, p := range e.ruleFiles {
-				file.RuleFiles = append(file.RuleFiles, filepath.Join(dir, p))
-			}
-			b, err := yaml.Marshal(file)
+			out, err := exec.Command(promtool, append([]string{"test", "rules"}, files...)...).CombinedOutput()
 			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(dir, "rules_test.yml")
-			if err := os.WriteFile(path, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out, err := exec.Command(promtool, "test", "rules", path).CombinedOutput()
-			if err != nil {
-				t.Errorf("promtool test rules (%d groups, file kept at %s): %v\n%s", len(groups), path, err, out)
-				t.Log(keep(t, path))
+				t.Errorf("promtool test rules: %v\n%s", err, failedOnly(string(out)))
+				for _, f := range files {
+					if strings.Contains(string(out), f) && strings.Contains(string(out), "FAILED") {
+						t.Log(keep(t, f))
+					}
+				}
 				return
 			}
-			t.Logf("promtool: %d test groups: every alert fires on its bad input and is silent on a healthy cluster, where the Watchdog fires; %d dashboard queries return data",
-				len(groups), len(data))
+			t.Logf("promtool: %d alerts fire on their bad input and are silent on a healthy cluster (the Watchdog fires there); %d dashboard queries return data",
+				alerts, queries)
 		})
 	}
 	if n == 0 {
@@ -1109,9 +1104,91 @@ func TestPrometheusRulesAndDashboards(t *testing.T) {
 	}
 }
 
+// recordingRulesFor returns the recording rules an expression reads,
+// directly or through others, in their rendered order; every recording
+// rule for an empty expression.
+func (e *promEnv) recordingRulesFor(expr string) []promRule {
+	need := map[string]bool{}
+	var walk func(string)
+	walk = func(x string) {
+		for _, m := range metricNames(x) {
+			for _, r := range e.rules {
+				if r.Record == m && !need[m] {
+					need[m] = true
+					walk(r.Expr)
+				}
+			}
+		}
+	}
+	walk(expr)
+	var out []promRule
+	for _, r := range e.rules {
+		if r.Record != "" && (expr == "" || need[r.Record]) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ruleFileOf writes rules back as a rule file, one group each as rendered.
+func ruleFileOf(rules []promRule) map[string]any {
+	var groups []map[string]any
+	index := map[string]int{}
+	for _, r := range rules {
+		rule := map[string]any{"expr": r.Expr}
+		if r.Record != "" {
+			rule["record"] = r.Record
+		} else {
+			rule["alert"] = r.Alert
+		}
+		if r.For != "" {
+			rule["for"] = r.For
+		}
+		if len(r.Labels) > 0 {
+			rule["labels"] = r.Labels
+		}
+		if len(r.Annotations) > 0 {
+			rule["annotations"] = r.Annotations
+		}
+		i, ok := index[r.Group]
+		if !ok {
+			i = len(groups)
+			index[r.Group] = i
+			groups = append(groups, map[string]any{"name": r.Group, "rules": []any{}})
+		}
+		groups[i]["rules"] = append(groups[i]["rules"].([]any), rule)
+	}
+	return map[string]any{"groups": groups}
+}
+
+func writeYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failedOnly keeps the parts of promtool's output about failures.
+func failedOnly(out string) string {
+	var keep []string
+	for _, block := range strings.Split(out, "Unit Testing: ") {
+		if strings.Contains(block, "FAILED") {
+			keep = append(keep, "Unit Testing: "+block)
+		}
+	}
+	if len(keep) == 0 {
+		return out
+	}
+	return strings.Join(keep, "")
+}
+
 // keep copies a failing generated test file out of the temporary folder.
 func keep(t *testing.T, path string) string {
-	dst := filepath.Join(os.TempDir(), "blueprint-rules-test-"+strings.ReplaceAll(t.Name(), "/", "-")+".yml")
+	dst := filepath.Join(os.TempDir(), "blueprint-rules-test-"+strings.ReplaceAll(t.Name(), "/", "-")+"-"+filepath.Base(path))
 	if b, err := os.ReadFile(path); err == nil && os.WriteFile(dst, b, 0o644) == nil {
 		return "the generated test file is kept at " + dst
 	}

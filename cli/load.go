@@ -38,7 +38,9 @@ func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
 type loaded struct {
 	spec  *spec.Spec
 	diags hcl.Diagnostics
-	files map[string]*hcl.File
+	// accepted are the warnings the spec's accept blocks acknowledge.
+	accepted []validate.Accepted
+	files    map[string]*hcl.File
 }
 
 // failed reports whether the spec cannot be rendered.
@@ -52,8 +54,8 @@ func (l *loaded) failed(strict bool) bool {
 func loadSpec(o specOptions) *loaded {
 	loader := spec.NewLoader()
 	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
-	diags = validate.Check(s, diags)
-	return &loaded{spec: s, diags: diags, files: loader.Files()}
+	r := validate.Run(s, diags)
+	return &loaded{spec: s, diags: r.Diagnostics, accepted: r.Accepted, files: loader.Files()}
 }
 
 // renderSpec loads a spec, prints its diagnostics, and renders it in memory

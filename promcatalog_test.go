@@ -11,7 +11,8 @@ package blueprint_test
 // family's LabelKeys plus the object's default labels), Prometheus 3.16
 // (notifier/metric.go, rules/group.go), Alertmanager 0.35 (notify/metrics.go,
 // cluster/delegate.go), etcd 3.7, Kubernetes 1.37 (apiserver, kubelet,
-// cAdvisor) and kafka-exporter v1.9.0.
+// cAdvisor), kafka-exporter v1.9.0, elasticsearch-exporter v1.10.0 and
+// Hadoop 3.4's Prometheus sink.
 //
 // alertCases gives, per alerting rule (its name, or name/severity when
 // several rules share a name), the input that must make it fire; the
@@ -337,6 +338,17 @@ var metricCatalog = map[string]func(e *promEnv) []promSeries{
 	"kube_daemonset_status_desired_number_scheduled": replicaSeries("DaemonSet", "kube_daemonset_status_desired_number_scheduled", "daemonset", 0),
 	"kube_daemonset_status_current_number_scheduled": replicaSeries("DaemonSet", "kube_daemonset_status_current_number_scheduled", "daemonset", 0),
 
+	// The etcd backup CronJobs (kube-state-metrics' cronjob store; labels
+	// namespace and cronjob). A healthy backup succeeded a moment ago: its
+	// last success follows promtool's clock, which starts at 0, and the
+	// CronJobs were created long before the test began.
+	"kube_cronjob_status_last_successful_time": func(e *promEnv) []promSeries {
+		return backupJobs(e, "kube_cronjob_status_last_successful_time", func(string) string { return counter(0, 1) })
+	},
+	"kube_cronjob_created": func(e *promEnv) []promSeries {
+		return backupJobs(e, "kube_cronjob_created", func(string) string { return gauge(-backupAge(e)) })
+	},
+
 	// Prometheus and Alertmanager scraping themselves.
 	"prometheus_rule_evaluation_failures_total": func(e *promEnv) []promSeries {
 		return e.Series("prometheus", nil, "prometheus_rule_evaluation_failures_total", func(int, promTarget) []sample {
@@ -572,6 +584,21 @@ func nameNodes(metric, values string) func(e *promEnv) []promSeries {
 	}
 }
 
+// backupJobs describes each etcd backup CronJob with kube-state-metrics'
+// labels and the values its name gets.
+func backupJobs(e *promEnv, metric string, values func(cronjob string) string) []promSeries {
+	b := e.ex.plan.Etcd.Backup
+	var s []sample
+	for _, j := range b.Jobs {
+		s = append(s, sample{Labels: map[string]string{"namespace": b.Namespace, "cronjob": j.Name}, Values: values(j.Name)})
+	}
+	return ksm(e, metric, s)
+}
+
+// backupAge is an age past the stale-backup threshold, in seconds: an hour
+// more than it.
+func backupAge(e *promEnv) float64 { return float64(e.ex.plan.Etcd.Backup.StaleAfterSeconds + 3600) }
+
 // kafkaTopics are the topics of a healthy Kafka cluster, with 6 partitions
 // each.
 var kafkaTopics = []string{"__consumer_offsets", "orders"}
@@ -679,6 +706,25 @@ var alertCases = map[string]alertCase{
 	}},
 	"EtcdDatabaseSpaceNearQuota": {Bad: func(e *promEnv) []promSeries {
 		return set(metricCatalog["etcd_mvcc_db_total_size_in_bytes"](e), firstTarget(e, "etcd"), gauge(1.8*(1<<30)))
+	}},
+
+	// etcd-backup.rules.yml: one node's job last succeeded before the
+	// threshold; one has never succeeded; no node has a recent snapshot.
+	"EtcdBackupStale": {Bad: func(e *promEnv) []promSeries {
+		stale := e.ex.plan.Etcd.Backup.Jobs[0].Name
+		return backupJobs(e, "kube_cronjob_status_last_successful_time", func(cronjob string) string {
+			if cronjob == stale {
+				return gauge(-backupAge(e))
+			}
+			return counter(0, 1)
+		})
+	}},
+	"EtcdBackupNeverSucceeded": {Bad: func(e *promEnv) []promSeries {
+		never := e.ex.plan.Etcd.Backup.Jobs[0].Name
+		return only(metricCatalog["kube_cronjob_status_last_successful_time"](e), func(l map[string]string) bool { return l["cronjob"] != never })
+	}},
+	"EtcdBackupsAllStale": {Bad: func(e *promEnv) []promSeries {
+		return backupJobs(e, "kube_cronjob_status_last_successful_time", func(string) string { return gauge(-backupAge(e)) })
 	}},
 
 	// general.rules.yml

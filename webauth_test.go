@@ -314,7 +314,8 @@ func freePort(t *testing.T) int {
 // design for who may reach the monitoring stack: a proxy in the ingress
 // controller's or Gateway's namespace reaches each exposed dashboard, a pod
 // of any other namespace reaches none; Prometheus reaches Alertmanager and
-// Grafana reaches Prometheus; a pod of the monitoring namespace that is
+// the other Prometheus replica (alerts and scrapes), and Grafana reaches
+// Prometheus; a pod of the monitoring namespace that is
 // neither reaches neither. Before this test Alertmanager admitted port
 // 9093 from every namespace.
 func TestDashboardPolicies(t *testing.T) {
@@ -335,7 +336,8 @@ func TestDashboardPolicies(t *testing.T) {
 			port     int
 			want     bool
 		}{
-			{"Prometheus sends alerts to Alertmanager", prometheus, alertmanager, plan.AlertmanagerPort, true},
+			{"Prometheus sends alerts to Alertmanager and scrapes it", prometheus, alertmanager, plan.AlertmanagerPort, true},
+			{"Prometheus scrapes the other Prometheus replica", prometheus, prometheus, plan.PrometheusPort, true},
 			{"Grafana queries Prometheus", grafana, prometheus, plan.PrometheusPort, true},
 			{"another pod of the monitoring namespace opens Alertmanager", pod(m.Namespace, "debug"), alertmanager, plan.AlertmanagerPort, false},
 			{"another pod of the monitoring namespace opens Prometheus", pod(m.Namespace, "debug"), prometheus, plan.PrometheusPort, false},

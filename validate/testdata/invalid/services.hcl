@@ -112,7 +112,7 @@ autoscaling {
 
 expose {
   ingress_class        = "nginx"
-  controller_namespace = "ingress-nginx"
+  controller_namespace = "Ingress_NGINX" # ERROR: Invalid namespace
   tls_secret    = "wildcard-tls"
   grafana       = "grafana" # ERROR: Invalid host name
 }

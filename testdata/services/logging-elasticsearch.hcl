@@ -73,5 +73,5 @@ expose {
   ingress_class        = "nginx"
   controller_namespace = "ingress-nginx"
   tls_secret           = "logs-tls"
-  kibana        = "logs.example.test"
+  kibana               = "logs.example.test"
 }

@@ -97,8 +97,16 @@ func TestKubeletReservations(t *testing.T) {
 				t.Errorf("%s: %s's join config must read patches from %s, got %q (%v)", ex.name, n.Name, plan.KubeletPatchDir, j.Patches.Directory, err)
 			}
 		}
+		// kubeadm walks a patches folder's subfolders too: a pool's patch
+		// inside the folder the control-plane nodes are given
+		// (kubeadm/patches/, images { lock_file }) would resize their kubelets.
+		for path := range ex.tree {
+			if strings.HasPrefix(path, "kubeadm/patches/") && strings.Contains(path, plan.KubeletPatchFile) {
+				t.Errorf("%s: %s is a kubelet patch inside the control-plane nodes' patches folder", ex.name, path)
+			}
+		}
 		for _, pool := range ex.plan.Pools {
-			p := "kubeadm/patches/" + pool.Name + "/kubeletconfiguration.yaml"
+			p := plan.KubeletPatchTree + pool.Name + "/kubeletconfiguration.yaml"
 			if _, ok := ex.tree[p]; !ok {
 				t.Errorf("%s: no %s", ex.name, p)
 				continue
@@ -145,7 +153,7 @@ func TestKubeletReservations(t *testing.T) {
 			}
 		}
 		doc := string(ex.tree["ARCHITECTURE.md"])
-		if len(ex.plan.Pools) > 0 && !strings.Contains(doc, "copy its pool's `kubeadm/patches/<pool>/` to `/etc/kubernetes/patches/`") {
+		if len(ex.plan.Pools) > 0 && !strings.Contains(doc, "copy its pool's `kubeadm/kubelet-patches/<pool>/` to `/etc/kubernetes/patches/`") {
 			t.Errorf("%s: the install order must say to copy each pool's kubelet patch before joining", ex.name)
 		}
 	}
@@ -195,7 +203,7 @@ func kubeadmPatched(t *testing.T, kubeadm string, ex example, pool string) kubel
 	if err != nil {
 		t.Fatal(err)
 	}
-	patched := strings.Replace(string(b), "\nlocalAPIEndpoint:", "\npatches:\n  directory: "+filepath.Join(dir, "kubeadm/patches", pool)+"\nlocalAPIEndpoint:", 1)
+	patched := strings.Replace(string(b), "\nlocalAPIEndpoint:", "\npatches:\n  directory: "+filepath.Join(dir, plan.KubeletPatchTree, pool)+"\nlocalAPIEndpoint:", 1)
 	if patched == string(b) {
 		t.Fatalf("%s: no localAPIEndpoint in the init config to put patches before", ex.name)
 	}

@@ -41,7 +41,13 @@ type PatchEntry struct {
 // KubeletPatchDir is where a worker's kubeadm join reads its patches.
 const KubeletPatchDir = "/etc/kubernetes/patches"
 
-// KubeletPatchFile names a pool's patch below kubeadm/patches/<pool>/: the
+// KubeletPatchTree is the tree's folder of the pools' kubelet patches, one
+// subfolder per pool. It is not kubeadm/patches/: kubeadm walks a patches
+// folder's subfolders too, so a control-plane node given that folder would
+// apply every pool's reservations to its own kubelet.
+const KubeletPatchTree = "kubeadm/kubelet-patches/"
+
+// KubeletPatchFile names a pool's patch below KubeletPatchTree<pool>/: the
 // kubeletconfiguration target, whose patch type is a strategic merge when
 // the name gives none.
 const KubeletPatchFile = "kubeletconfiguration.yaml"

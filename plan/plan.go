@@ -86,6 +86,9 @@ type Plan struct {
 	Services  Services
 	Workloads Workloads
 	imageRefs map[string]string
+	// ImageSupply is where images come from, how they are pinned and what
+	// the admission policy lets run.
+	ImageSupply ImageSupply
 
 	HAProxyImage    string
 	KeepalivedImage string
@@ -198,7 +201,7 @@ type Pool struct {
 	Taints []Taint
 	Nodes  []Node
 	// Kubelet is what each node's kubelet keeps from pods, rendered as the
-	// patch kubeadm/patches/<pool>/ that its join applies.
+	// patch kubeadm/kubelet-patches/<pool>/ that its join applies.
 	Kubelet Kubelet
 }
 
@@ -345,6 +348,7 @@ func Build(s *spec.Spec) *Plan {
 	p.CertSANs = certSANs(p)
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
+	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
 	p.Risks = risks(s)
 	return p

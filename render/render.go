@@ -44,7 +44,7 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 		r.file("kubeadm/join-worker/"+n.Name+".yaml", "join-worker.yaml.tmpl", plan.NodeView{Plan: p, Node: n})
 	}
 	for _, pool := range p.Pools {
-		r.file("kubeadm/patches/"+pool.Name+"/"+plan.KubeletPatchFile, "kubelet-patch.yaml.tmpl", plan.PoolView{Plan: p, Pool: pool})
+		r.file(plan.KubeletPatchTree+pool.Name+"/"+plan.KubeletPatchFile, "kubelet-patch.yaml.tmpl", plan.PoolView{Plan: p, Pool: pool})
 	}
 	if p.Etcd.External {
 		for _, n := range p.Etcd.Members {
@@ -52,6 +52,9 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 		}
 		r.file(plan.EtcdKubeletConfig, "etcd-kubelet.conf.tmpl", p)
 		r.file(plan.EtcdDropIn, "etcd-dropin.conf.tmpl", p)
+	}
+	for _, kp := range p.ImageSupply.Patches {
+		r.file("kubeadm/patches/"+kp.File, "kubeadm-patch", kp)
 	}
 	r.file("kubeadm/audit-policy.yaml", "audit-policy.yaml.tmpl", p)
 	r.file("kubeadm/encryption-config.yaml", "encryption-config.yaml.tmpl", p)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/state"
 )
 
@@ -382,6 +383,7 @@ func sortedKeys(m map[string]bool) []string {
 func (c *comparer) kubelet() {
 	o, n := c.old.Kubelet, c.new.Kubelet
 	if o.Hash == n.Hash || c.old.Kubernetes.Version != c.new.Kubernetes.Version && len(fieldDiff(o.Fields, n.Fields)) == 0 {
+		c.kubeletPatches()
 		return
 	}
 	ch := Change{Target: "kubelet", Category: "control-plane", Action: RestartComponent, Impact: Restart, phase: phaseKubelet,
@@ -391,14 +393,70 @@ func (c *comparer) kubelet() {
 		Purpose: "store the new KubeletConfiguration in kube-system/kubelet-config"})
 	oldM := machineMap(c.old)
 	for _, m := range byZone(c.new.Machines) {
-		if _, ok := oldM[m.Name]; !ok || !m.Kubelet || c.rebuilt[m.Name] {
+		old, ok := oldM[m.Name]
+		if !ok || !m.Kubelet || c.rebuilt[m.Name] {
 			continue
 		}
-		ch.Steps = append(ch.Steps,
-			Step{Host: m.Name, Kind: StepRun, Command: "kubeadm upgrade node phase kubelet-config && systemctl restart kubelet", Purpose: "fetch the new configuration and restart the kubelet"},
-			Step{Host: AdminHost, Kind: StepCheck, Command: "kubectl wait --for=condition=Ready node/" + m.Name + " --timeout=5m", Purpose: "the node is Ready again before the next"})
+		ch.Steps = append(ch.Steps, c.kubeletSteps(old, m)...)
 	}
 	c.add(ch)
+}
+
+// kubeletSteps write a node's kubelet configuration again, from the
+// cluster's and its pool's patch (copied first when it changed), and
+// restart its kubelet.
+func (c *comparer) kubeletSteps(old, m state.Machine) []Step {
+	var steps []Step
+	if m.KubeletPatch != "" && m.KubeletPatch != old.KubeletPatch {
+		steps = append(steps, copyPatches(m))
+	}
+	return append(steps,
+		Step{Host: m.Name, Kind: StepRun, Command: "kubeadm upgrade node phase kubelet-config" + patchesFlag(m) + " && systemctl restart kubelet", Purpose: "fetch the new configuration and restart the kubelet"},
+		Step{Host: AdminHost, Kind: StepCheck, Command: "kubectl wait --for=condition=Ready node/" + m.Name + " --timeout=5m", Purpose: "the node is Ready again before the next"})
+}
+
+// kubeletPatches plans a pool whose patch of the KubeletConfiguration
+// changed (its reservations, or the size they derive from): each of its
+// nodes, zone by zone, gets the patch and restarts its kubelet.
+func (c *comparer) kubeletPatches() {
+	oldM := machineMap(c.old)
+	byPool := map[string]*Change{}
+	var pools []string
+	for _, m := range byZone(c.new.Machines) {
+		old, ok := oldM[m.Name]
+		if !ok || !m.Kubelet || c.rebuilt[m.Name] || old.KubeletPatch == m.KubeletPatch || m.KubeletPatch == "" {
+			continue
+		}
+		ch := byPool[m.Pool]
+		if ch == nil {
+			ch = &Change{Target: "kubelet (pool " + m.Pool + ")", Category: "control-plane", Action: RestartComponent, Impact: Restart, phase: phaseKubelet,
+				Summary: fmt.Sprintf("%s%s/ changes (what each kubelet of the pool reserves): node by node, zone by zone, the patch is copied, kubeadm writes the kubelet's configuration again and the kubelet restarts; running pods keep running", plan.KubeletPatchTree, m.Pool)}
+			byPool[m.Pool] = ch
+			pools = append(pools, m.Pool)
+		}
+		ch.Steps = append(ch.Steps, c.kubeletSteps(old, m)...)
+	}
+	for _, p := range pools {
+		c.add(*byPool[p])
+	}
+}
+
+// patchesFlag makes kubeadm apply a node's pool patch when it writes the
+// node's kubelet configuration again: without it the pool's reservations
+// would be lost.
+func patchesFlag(m state.Machine) string {
+	if m.KubeletPatch == "" {
+		return ""
+	}
+	return " --patches " + plan.KubeletPatchDir
+}
+
+// copyPatches puts a node's pool patch where its join configuration and
+// kubeadm upgrade read it.
+func copyPatches(m state.Machine) Step {
+	return Step{Host: m.Name, Kind: StepRun,
+		Command: fmt.Sprintf("rm -rf %s && install -D -m 0644 -t %s %s%s/*", plan.KubeletPatchDir, plan.KubeletPatchDir, plan.KubeletPatchTree, m.Pool),
+		Purpose: "its pool's patch of the KubeletConfiguration, where kubeadm reads it"}
 }
 
 func (c *comparer) kubeProxy() {

@@ -165,6 +165,9 @@ func joinSteps(m state.Machine, version string, colocated bool) []Step {
 			Command: fmt.Sprintf("install -D -m 0644 loadbalancer/haproxy.cfg /etc/haproxy/haproxy.cfg && install -D -m 0644 loadbalancer/keepalived/%s.conf /etc/keepalived/keepalived.conf && install -D -m 0755 loadbalancer/check_apiserver.sh /etc/keepalived/check_apiserver.sh && install -D -m 0644 -t /etc/kubernetes/manifests loadbalancer/static-pods/haproxy.yaml loadbalancer/static-pods/keepalived.yaml", m.Name),
 			Purpose: "the load balancer's files and static pods, before the node joins"})
 	}
+	if m.KubeletPatch != "" {
+		steps = append(steps, copyPatches(m))
+	}
 	steps = append(steps,
 		Step{Host: m.Name, Kind: StepRun, Command: fmt.Sprintf("envsubst %s < %s > /etc/kubernetes/kubeadm-join.yaml", vars, file),
 			Purpose: "fill in the join secrets (minted as ARCHITECTURE.md says)"},

@@ -161,7 +161,7 @@ func (c *comparer) hop(prev, target string, n, of int) Change {
 	for _, m := range append(masters, workers...) {
 		if role(m) == state.RoleWorker {
 			ch.Steps = append(ch.Steps, install(m.Name, "kubeadm"),
-				Step{Host: m.Name, Kind: StepRun, Command: "kubeadm upgrade node", Purpose: "upgrade the node's kubelet configuration"})
+				Step{Host: m.Name, Kind: StepRun, Command: "kubeadm upgrade node" + patchesFlag(m), Purpose: "upgrade the node's kubelet configuration"})
 		}
 		ch.Steps = append(ch.Steps,
 			Step{Host: AdminHost, Kind: StepRun, Command: "kubectl drain " + m.Name + " --ignore-daemonsets --delete-emptydir-data --timeout=15m", Purpose: "move its pods away, honouring PodDisruptionBudgets"},

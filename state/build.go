@@ -76,6 +76,27 @@ func Build(p *plan.Plan, files map[string][]byte, built map[string][]byte) (*Sta
 	return s, nil
 }
 
+// folderHash hashes the names and contents of the files below dir, or
+// returns "" when there are none.
+func folderHash(files map[string][]byte, dir string) string {
+	var names []string
+	for name := range files {
+		if strings.HasPrefix(name, dir) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	for _, name := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(files[name]))
+		h.Write(files[name])
+	}
+	return Hash(h.Sum(nil))
+}
+
 func versionOf(v string) (minor, patch int) {
 	fmt.Sscanf(strings.TrimPrefix(v, "v"), "1.%d.%d", &minor, &patch)
 	return minor, patch
@@ -335,6 +356,7 @@ func (s *State) machines(p *plan.Plan, files map[string][]byte) error {
 		if err := nodeFacts(m, n, "kubeadm/join-worker/"+n.Name+".yaml"); err != nil {
 			return err
 		}
+		m.KubeletPatch = folderHash(files, plan.KubeletPatchTree+n.Pool+"/")
 	}
 	for _, name := range order {
 		s.Machines = append(s.Machines, *byName[name])

@@ -100,6 +100,10 @@ type Machine struct {
 	// KubeletArgs is the hash of the kubelet flags its join or init
 	// configuration sets for this node (node-ip, node-labels).
 	KubeletArgs string `json:"kubeletArgs,omitempty"`
+	// KubeletPatch is the hash of its pool's kubeadm patch of the
+	// KubeletConfiguration (kubeadm/kubelet-patches/<pool>/), which its
+	// join and every kubeadm upgrade of it apply.
+	KubeletPatch string `json:"kubeletPatch,omitempty"`
 	// StaticPods maps each static pod the machine runs (kube-apiserver,
 	// etcd, haproxy, …) to the hash of what configures it on this machine.
 	StaticPods map[string]string `json:"staticPods,omitempty"`

@@ -45,6 +45,9 @@ func validateRun(o *validateOptions, s Streams) error {
 	} else {
 		l.printDiagnostics(s.Err)
 		printAccepted(s.Out, l.accepted)
+		if ver, ok := l.version(); ok && ver.Resolved {
+			fmt.Fprintf(s.Out, "Kubernetes %s: %s.\n", ver, ver.Resolution())
+		}
 		if !l.failed(o.Strict) {
 			fmt.Fprintf(s.Out, "%s is valid (%s%s).\n", o.Path, countWarnings(l.diags), countAccepted(l.accepted))
 		}
@@ -123,6 +126,23 @@ type jsonReport struct {
 	Diagnostics  []jsonDiagnostic `json:"diagnostics"`
 	// Accepted lists the accept blocks and the warnings each acknowledges.
 	Accepted []jsonAccepted `json:"accepted"`
+	// KubernetesVersion is the release the spec runs, once it validates.
+	KubernetesVersion *jsonVersion `json:"kubernetes_version,omitempty"`
+}
+
+// jsonVersion is kubernetes_version as written and as blueprint reads it.
+type jsonVersion struct {
+	Written    string `json:"written"`
+	Release    string `json:"release"`
+	Resolution string `json:"resolution,omitempty"`
+}
+
+// version returns the release a spec without errors runs.
+func (l *loaded) version() (validate.Version, bool) {
+	if l.spec == nil || l.spec.Cluster == nil || l.diags.HasErrors() {
+		return validate.Version{}, false
+	}
+	return validate.KubernetesVersion(l.spec.Cluster.KubernetesVersion)
 }
 
 // jsonAccepted is the --json form of one accept block.
@@ -143,6 +163,9 @@ func writeJSON(w io.Writer, l *loaded) error {
 			r.WarningCount++
 		}
 		r.Diagnostics = append(r.Diagnostics, l.jsonDiagnostic(d))
+	}
+	if ver, ok := l.version(); ok {
+		r.KubernetesVersion = &jsonVersion{Written: ver.Written, Release: ver.String(), Resolution: ver.Resolution()}
 	}
 	for _, a := range l.accepted {
 		ja := jsonAccepted{Code: a.Accept.Code, Scope: validate.AcceptScope(a.Accept).String(), Reason: a.Accept.Reason,

@@ -48,6 +48,9 @@ const (
 type Plan struct {
 	Name              string
 	KubernetesVersion string // "v1.37.2"
+	// VersionResolution says how a kubernetes_version that names a minor
+	// or a channel became KubernetesVersion; "" for a full release.
+	VersionResolution string
 	DNSDomain         string
 	ImageRepository   string
 	CRISocket         string
@@ -211,10 +214,11 @@ type Failure struct {
 // Build computes the plan of a spec that validated without errors.
 func Build(s *spec.Spec) *Plan {
 	c, n, lb := s.Cluster, s.Network, s.LoadBalancer
-	minor, patch, _ := validate.ParseVersion(c.KubernetesVersion)
+	ver, _ := validate.KubernetesVersion(c.KubernetesVersion)
 	p := &Plan{
 		Name:              c.Name,
-		KubernetesVersion: fmt.Sprintf("v1.%d.%d", minor, patch),
+		KubernetesVersion: "v" + ver.String(),
+		VersionResolution: ver.Resolution(),
 		DNSDomain:         c.DNSDomainOrDefault(),
 		ImageRepository:   c.ImageRepositoryOrDefault(),
 		CRISocket:         c.CRISocketOrDefault(),

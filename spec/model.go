@@ -55,7 +55,7 @@ type Spec struct {
 type Cluster struct {
 	Name                   string    `hcl:"name,label"`
 	NameRange              hcl.Range `hcl:"name,label_range"`
-	KubernetesVersion      string    `hcl:"kubernetes_version,attr"`
+	KubernetesVersion      string    `hcl:"kubernetes_version,optional"`
 	KubernetesVersionRange hcl.Range `hcl:"kubernetes_version,attr_value_range"`
 	DNSDomain              *string   `hcl:"dns_domain,optional"`
 	DNSDomainRange         hcl.Range `hcl:"dns_domain,attr_value_range"`

@@ -151,8 +151,8 @@ type Taint struct{ Key, Value, Effect string }
 type Pool struct {
 	Name   string
 	Zones  []string
-	CPU    int
-	Memory string
+	CPU    int    // 0 when the spec does not give it
+	Memory string // "" when the spec does not give it
 	Labels []Label
 	Taints []Taint
 	Nodes  []Node
@@ -299,6 +299,18 @@ func Build(s *spec.Spec) *Plan {
 	p.Failures = failures(p)
 	p.Risks = risks(s)
 	return p
+}
+
+// UnknownCapacityPools names the pools whose machines' size the spec does
+// not give (spec.NodePool.CapacityKnown).
+func (p *Plan) UnknownCapacityPools() []string {
+	var out []string
+	for _, pool := range p.Pools {
+		if pool.CPU == 0 || pool.Memory == "" {
+			out = append(out, pool.Name)
+		}
+	}
+	return out
 }
 
 func workerNode(n Node, sp *spec.NodePool) Node {

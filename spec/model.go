@@ -142,9 +142,9 @@ type NodePool struct {
 	ZonesRange        hcl.Range         `hcl:"zones,attr_value_range"`
 	CountPerZone      *int              `hcl:"count_per_zone,optional"`
 	CountPerZoneRange hcl.Range         `hcl:"count_per_zone,attr_value_range"`
-	CPU               int               `hcl:"cpu,attr"`
+	CPU               int               `hcl:"cpu,optional"` // 0 when not given
 	CPURange          hcl.Range         `hcl:"cpu,attr_value_range"`
-	Memory            string            `hcl:"memory,attr"`
+	Memory            string            `hcl:"memory,optional"` // "" when not given
 	MemoryRange       hcl.Range         `hcl:"memory,attr_value_range"`
 	Labels            map[string]string `hcl:"labels,optional"`
 	LabelsRange       hcl.Range         `hcl:"labels,attr_value_range"`
@@ -153,6 +153,18 @@ type NodePool struct {
 	Nodes             []*PoolNode       `hcl:"node,block"`
 	DeclRange         hcl.Range         `hcl:",def_range"`
 }
+
+// CPUKnown reports whether the pool states how many cores its machines
+// have. Sources a design is imported from often do not; every check and
+// forecast that needs a machine's size skips (and says so) where this is
+// false.
+func (p *NodePool) CPUKnown() bool { return p.CPURange.Filename != "" }
+
+// MemoryKnown reports whether the pool states its machines' memory.
+func (p *NodePool) MemoryKnown() bool { return p.MemoryRange.Filename != "" }
+
+// CapacityKnown reports whether the pool states both.
+func (p *NodePool) CapacityKnown() bool { return p.CPUKnown() && p.MemoryKnown() }
 
 // PoolNode is one explicitly listed worker node.
 type PoolNode struct {

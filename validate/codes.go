@@ -33,6 +33,7 @@ const (
 	CodeCiliumIngress        Code = "cilium-ingress-policy"
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
+	CodePoolCapacityUnknown  Code = "pool-capacity-unknown"
 	CodeAcceptUnused         Code = "accept-unused"
 )
 
@@ -67,6 +68,7 @@ var codes = []CodeInfo{
 	{CodeCiliumIngress, "Cilium's own Gateway or Ingress is blocked by the dashboards' NetworkPolicies", nil, true},
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
+	{CodePoolCapacityUnknown, "a pool does not give its machines' cpu or memory, so nothing checks what fits on them", []string{"pool"}, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
 }
 

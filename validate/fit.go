@@ -133,7 +133,7 @@ func (v *validator) serviceFit(f fit) bool {
 			if !slices.Contains(tainted, m.Pool.Name) {
 				tainted = append(tainted, m.Pool.Name)
 			}
-		case f.memory > 0 && memoryBytes(m.Pool.Memory) < f.memory:
+		case f.memory > 0 && m.Pool.MemoryKnown() && memoryBytes(m.Pool.Memory) < f.memory:
 			if !slices.Contains(small, m.Pool.Name) {
 				small = append(small, m.Pool.Name)
 			}

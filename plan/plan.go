@@ -46,7 +46,10 @@ const (
 
 // Plan is everything the templates print.
 type Plan struct {
-	Name              string
+	Name string
+	// LabelName is Name where a DNS label is needed (LabelSafe); equal
+	// to Name unless Name has dots.
+	LabelName         string
 	KubernetesVersion string // "v1.37.2"
 	// VersionResolution says how a kubernetes_version that names a minor
 	// or a channel became KubernetesVersion; "" for a full release.
@@ -217,6 +220,7 @@ func Build(s *spec.Spec) *Plan {
 	ver, _ := validate.KubernetesVersion(c.KubernetesVersion)
 	p := &Plan{
 		Name:              c.Name,
+		LabelName:         LabelSafe(c.Name),
 		KubernetesVersion: "v" + ver.String(),
 		VersionResolution: ver.Resolution(),
 		DNSDomain:         c.DNSDomainOrDefault(),
@@ -312,6 +316,14 @@ func (p *Plan) UnknownCapacityPools() []string {
 	}
 	return out
 }
+
+// LabelSafe turns a cluster name, a DNS-1123 subdomain of at most 63
+// characters, into a DNS-1123 label for the places that need one (a
+// Gateway's name, which Gateway implementations turn into Service names):
+// every dot becomes a dash, so "ha.example.com" is "ha-example-com". Two
+// names that differ only in dots and dashes give the same label; nothing
+// that uses it is shared between clusters.
+func LabelSafe(name string) string { return strings.ReplaceAll(name, ".", "-") }
 
 func workerNode(n Node, sp *spec.NodePool) Node {
 	n.Pool = sp.Name

@@ -530,7 +530,7 @@ func buildExpose(cluster string, sv *Services, e *spec.Expose) *Expose {
 		ex.Routes = append(ex.Routes, Route{Name: l.Dashboards, Title: title, Host: ex.Kibana, Namespace: l.Namespace, Port: DashboardsPort})
 	}
 	if ex.GatewayClass != "" && len(ex.Routes) > 0 {
-		ex.Gateway, ex.GatewayNamespace = cluster+"-dashboards", GatewayNamespace
+		ex.Gateway, ex.GatewayNamespace = LabelSafe(cluster)+"-dashboards", GatewayNamespace
 		for i := range ex.Routes {
 			ex.Routes[i].Gateway, ex.Routes[i].GatewayNamespace = ex.Gateway, ex.GatewayNamespace
 		}

@@ -100,9 +100,9 @@ func (v *validator) cluster() {
 		v.missing("cluster", "  cluster \"prod\" {\n    kubernetes_version = \"1.37.2\"\n  }")
 		return
 	}
-	if errs := validation.IsDNS1123Label(c.Name); len(errs) > 0 {
+	if errs := clusterNameErrors(c.Name); len(errs) > 0 {
 		v.errorf(c.NameRange, &c.DeclRange, "Invalid cluster name",
-			"The cluster name %q names files and Kubernetes objects, so it must be a DNS-1123 label: %s.", c.Name, strings.Join(errs, "; "))
+			"The cluster name %q names files and Kubernetes objects and is copied into labels, so it must be a DNS-1123 subdomain of at most %d characters, such as \"prod\" or \"ha.example.com\": %s.", c.Name, validation.DNS1123LabelMaxLength, strings.Join(errs, "; "))
 	}
 	ver, ok := KubernetesVersion(c.KubernetesVersion)
 	minor, patch := ver.Minor, ver.Patch
@@ -136,6 +136,18 @@ func (v *validator) cluster() {
 		v.errorf(c.CRISocketRange, &c.DeclRange, "Invalid container runtime socket",
 			"cri_socket %q must be a unix socket URL such as %q.", *c.CRISocket, spec.DefaultCRISocket)
 	}
+}
+
+// clusterNameErrors lists what is wrong with a cluster name: a DNS-1123
+// subdomain that fits a label value (Argo CD and Flux copy object names
+// derived from it into labels). Where a DNS label is needed, the plan uses
+// its label-safe form (plan.LabelSafe).
+func clusterNameErrors(name string) []string {
+	errs := validation.IsDNS1123Subdomain(name)
+	if len(errs) == 0 && len(name) > validation.DNS1123LabelMaxLength {
+		errs = append(errs, fmt.Sprintf("it has %d characters", len(name)))
+	}
+	return errs
 }
 
 func newestOf(minor int) int {

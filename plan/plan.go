@@ -57,7 +57,8 @@ type Plan struct {
 	DNSDomain         string
 	ImageRepository   string
 	CRISocket         string
-	CNI               string
+	CNI               string // "none": the operator installs one
+	ProxyMode         string // kube-proxy's mode
 	PodSubnet         string // kubeadm form: comma-separated for dual-stack
 	ServiceSubnet     string
 	NodeSubnets       []string
@@ -227,6 +228,7 @@ func Build(s *spec.Spec) *Plan {
 		ImageRepository:   c.ImageRepositoryOrDefault(),
 		CRISocket:         c.CRISocketOrDefault(),
 		CNI:               n.CNIOrDefault(),
+		ProxyMode:         n.ProxyModeOrDefault(),
 		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
 		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
 		NodeSubnets:       n.NodeSubnets,

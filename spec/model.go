@@ -76,6 +76,8 @@ type Network struct {
 	ServiceCIDRsRange hcl.Range `hcl:"service_cidrs,attr_value_range"`
 	CNI               *string   `hcl:"cni,optional"`
 	CNIRange          hcl.Range `hcl:"cni,attr_value_range"`
+	ProxyMode         *string   `hcl:"proxy_mode,optional"`
+	ProxyModeRange    hcl.Range `hcl:"proxy_mode,attr_value_range"`
 	DeclRange         hcl.Range `hcl:",def_range"`
 }
 

@@ -34,6 +34,8 @@ const (
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
 	CodePoolCapacityUnknown  Code = "pool-capacity-unknown"
+	CodeCNINoPolicies        Code = "cni-no-network-policy"
+	CodeProxyModeDeprecated  Code = "proxy-mode-deprecated"
 	CodeAcceptUnused         Code = "accept-unused"
 )
 
@@ -69,6 +71,8 @@ var codes = []CodeInfo{
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
 	{CodePoolCapacityUnknown, "a pool does not give its machines' cpu or memory, so nothing checks what fits on them", []string{"pool"}, true},
+	{CodeCNINoPolicies, "the CNI does not enforce the NetworkPolicies blueprint renders", nil, true},
+	{CodeProxyModeDeprecated, "kube-proxy's mode is deprecated at this Kubernetes version", nil, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
 }
 

@@ -67,6 +67,8 @@ type Plan struct {
 	Zones    []string
 
 	ControlPlane []Node // the first one runs kubeadm init
+	// Schedulable: the control-plane nodes carry no taint and take any pod.
+	Schedulable bool
 	Etcd         Etcd
 	LB           LoadBalancer
 	Pools        []Pool
@@ -232,6 +234,7 @@ func Build(s *spec.Spec) *Plan {
 		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
 		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
 		NodeSubnets:       n.NodeSubnets,
+		Schedulable:       s.ControlPlane.SchedulableOrDefault(),
 	}
 	for _, z := range s.Zones {
 		p.Zones = append(p.Zones, z.Name)
@@ -242,7 +245,9 @@ func Build(s *spec.Spec) *Plan {
 		switch m.Role {
 		case spec.RoleControlPlane:
 			node.Labels = []Label{{"topology.kubernetes.io/zone", m.Zone}}
-			node.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}
+			if !s.ControlPlane.SchedulableOrDefault() {
+				node.Taints = []Taint{{Key: ControlPlaneLabel, Effect: "NoSchedule"}}
+			}
 			p.ControlPlane = append(p.ControlPlane, node)
 		case spec.RoleEtcd:
 			p.Etcd.Members = append(p.Etcd.Members, node)
@@ -299,7 +304,7 @@ func Build(s *spec.Spec) *Plan {
 	}
 	p.describeLB()
 	p.groupZones()
-	p.CertSANs = certSANs(p)
+	p.CertSANs = certSANs(p, s.ControlPlane.ExtraSANs)
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
@@ -377,7 +382,7 @@ func peers(hosts []Node) []Peer {
 }
 
 // certSANs lists every name and address clients may use for the API server.
-func certSANs(p *Plan) []string {
+func certSANs(p *Plan, extra []string) []string {
 	seen := map[string]bool{}
 	var sans []string
 	add := func(s string) {
@@ -393,6 +398,12 @@ func certSANs(p *Plan) []string {
 	}
 	add("127.0.0.1")
 	add("localhost")
+	for _, s := range extra {
+		if a, err := netip.ParseAddr(s); err == nil {
+			s = a.String()
+		}
+		add(s)
+	}
 	return sans
 }
 

@@ -103,9 +103,21 @@ type Host struct {
 // ControlPlane lists the nodes that run the API server, scheduler and
 // controller-manager (and etcd, when it is stacked).
 type ControlPlane struct {
-	Nodes     []*Host   `hcl:"node,block"`
-	DeclRange hcl.Range `hcl:",def_range"`
+	Nodes []*Host `hcl:"node,block"`
+	// Schedulable leaves off the control-plane taint, so that any pod may
+	// run on these nodes.
+	Schedulable      *bool     `hcl:"schedulable,optional"`
+	SchedulableRange hcl.Range `hcl:"schedulable,attr_value_range"`
+	// ExtraSANs are more names and addresses for the API server's
+	// certificate, such as a DNS name of the endpoint.
+	ExtraSANs      []string  `hcl:"extra_sans,optional"`
+	ExtraSANsRange hcl.Range `hcl:"extra_sans,attr_value_range"`
+	DeclRange      hcl.Range `hcl:",def_range"`
 }
+
+// SchedulableOrDefault reports whether the control-plane nodes take
+// ordinary pods (false: they carry kubeadm's control-plane taint).
+func (c *ControlPlane) SchedulableOrDefault() bool { return c != nil && or(c.Schedulable, false) }
 
 // Etcd chooses where etcd runs, and how it is backed up.
 type Etcd struct {

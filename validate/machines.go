@@ -205,11 +205,37 @@ func (v *validator) controlPlane() {
 			"With stacked etcd every control-plane node runs an etcd member, and %d members tolerate no more failures than %d while adding latency. Use an odd number of nodes: 3 or 5.", n, n-1)
 	}
 	v.zoneSpread(v.hostsOf(spec.RoleControlPlane), "control-plane nodes", cp.DeclRange)
+	v.extraSANs(cp)
 	if v.s.Etcd.TopologyOrDefault() == spec.EtcdStacked {
 		if n > maxEtcdMembers && n%2 == 1 {
 			v.warnf(CodeEtcdLarge, cp.DeclRange, nil, "Large etcd cluster", "With stacked etcd each of the %d control-plane nodes runs an etcd member, and %d members slow every write for no gain in practice; etcd recommends 3, 5 or 7. Use fewer control-plane nodes, or topology = \"external\".", n, n)
 		}
 		v.quorum(v.hostsOf(spec.RoleControlPlane), cp.DeclRange)
+	}
+}
+
+// extraSANs checks the names and addresses added to the API server's
+// certificate: each an IP address or a DNS name, a wildcard's "*." only in
+// front, as kubeadm's ValidateCertSANs takes them.
+func (v *validator) extraSANs(cp *spec.ControlPlane) {
+	seen := map[string]bool{}
+	for _, s := range cp.ExtraSANs {
+		name := s
+		if a, err := netip.ParseAddr(s); err == nil {
+			if a.Zone() != "" || a.IsUnspecified() {
+				v.errorf(cp.ExtraSANsRange, &cp.DeclRange, "Invalid certificate name", "extra_sans holds %q: an address in a certificate is a plain unicast IP address, such as \"10.0.0.5\".", s)
+				continue
+			}
+			name = a.String()
+		} else if errs := validation.IsDNS1123Subdomain(strings.TrimPrefix(s, "*.")); len(errs) > 0 {
+			v.errorf(cp.ExtraSANsRange, &cp.DeclRange, "Invalid certificate name",
+				"extra_sans holds %q, which is neither an IP address nor a DNS name such as \"api.example.com\" or \"*.api.example.com\": %s.", s, strings.Join(errs, "; "))
+			continue
+		}
+		if seen[name] {
+			v.errorf(cp.ExtraSANsRange, &cp.DeclRange, "Duplicate certificate name", "extra_sans lists %q twice. List each name once.", s)
+		}
+		seen[name] = true
 	}
 }
 

@@ -297,7 +297,7 @@ func checkValidators(t *testing.T, p *plan.Plan, tree render.Tree, tools hostile
 			t.Errorf("haproxy -c: %v\n%s", err, out)
 		}
 	}
-	if tools.keepalived != "" {
+	if tools.keepalived != "" && p.LB.Keepalived {
 		script := filepath.Join(dir, "loadbalancer/check_apiserver.sh")
 		if err := os.Chmod(script, 0o755); err != nil {
 			t.Fatal(err)

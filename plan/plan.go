@@ -69,11 +69,11 @@ type Plan struct {
 	ControlPlane []Node // the first one runs kubeadm init
 	// Schedulable: the control-plane nodes carry no taint and take any pod.
 	Schedulable bool
-	Etcd         Etcd
-	LB           LoadBalancer
-	Pools        []Pool
-	Workers      []Node
-	CertSANs     []string
+	Etcd        Etcd
+	LB          LoadBalancer
+	Pools       []Pool
+	Workers     []Node
+	CertSANs    []string
 
 	Authentication Authentication
 
@@ -137,14 +137,37 @@ type Node struct {
 	ID      string // stable identifier for diagrams
 	Duties  string // what runs on it, in words
 	Name    string
-	Address string
-	Zone    string
-	Role    spec.Role
-	Pool    string
-	CPU     int
-	Memory  string
-	Labels  []Label // node labels the kubelet registers, sorted by key
-	Taints  []Taint
+	Address string // an IP address or a DNS name; "" when not fixed
+	// SSHAddress is where the operator reaches the machine, when the spec
+	// gives one apart from Address.
+	SSHAddress string
+	Zone       string
+	Role       spec.Role
+	Pool       string
+	CPU        int
+	Memory     string
+	Labels     []Label // node labels the kubelet registers, sorted by key
+	Taints     []Taint
+}
+
+// IP returns the node's address when it is an IP address, and "" when it
+// is a DNS name (or not fixed): where a consumer needs an IP (kubeadm's
+// advertiseAddress, the kubelet's --node-ip, etcd's listen URLs) it is
+// then left for the machine to detect.
+func (n Node) IP() string {
+	if _, err := netip.ParseAddr(n.Address); err == nil {
+		return n.Address
+	}
+	return ""
+}
+
+// SSH returns where the operator reaches the node: its SSH address, or
+// its address.
+func (n Node) SSH() string {
+	if n.SSHAddress != "" {
+		return n.SSHAddress
+	}
+	return n.Address
 }
 
 // Label is one Kubernetes label.
@@ -177,11 +200,36 @@ type Etcd struct {
 	Backup *EtcdBackup
 }
 
-// LoadBalancer describes HAProxy and keepalived, or an external balancer.
+// LoadBalancer describes how clients reach the API servers: HAProxy and
+// keepalived, kube-vip, a proxy on every worker, or an external balancer.
 type LoadBalancer struct {
-	Mode         string
-	Managed      bool // HAProxy and keepalived are blueprint's to configure
-	Colocated    bool
+	Mode string
+	// Managed: blueprint configures HAProxy (loadbalancer/haproxy.cfg), on
+	// the control-plane nodes, dedicated hosts or every worker.
+	Managed bool
+	// Keepalived: keepalived holds the VIP (Peers, one config each).
+	Keepalived bool
+	Colocated  bool // HAProxy and keepalived as static pods on the control-plane nodes
+	KubeVIP    bool // kube-vip static pods on the control-plane nodes hold the VIP
+	LocalProxy bool // HAProxy static pods on every worker, on 127.0.0.1:6443
+	// Hosts are the dedicated load-balancer hosts.
+	Hosts []Node
+	// ProxyNodes are the workers that run the local proxy.
+	ProxyNodes []Node
+	// LocalEndpoint is where every node reaches the API in local-proxy mode.
+	LocalEndpoint string
+	// StaticPodsFirst: static pods of the load balancer are in
+	// /etc/kubernetes/manifests before kubeadm init and join run there.
+	StaticPodsFirst bool
+	// KubeVIP settings: the image and the lease its instances elect a
+	// leader with.
+	KubeVIPImage   string
+	KubeVIPLease   string
+	KubeVIPTimings KubeVIPTimings
+	// KubeVIPMetricsPort is where kube-vip serves Prometheus metrics.
+	KubeVIPMetricsPort int
+	// Steps are what the install order adds for kube-vip or the local proxy.
+	Steps        LBSteps
 	VIP          string
 	VIPPrefixLen int
 	Port         int
@@ -189,6 +237,8 @@ type LoadBalancer struct {
 	RouterID     int
 	Peers        []Peer
 	Backends     []Node
+	// BackendNames: some backends are DNS names, which HAProxy resolves.
+	BackendNames bool
 	CheckWeight  int
 
 	Description    string // one line for the architecture document
@@ -219,7 +269,7 @@ type Failure struct {
 
 // Build computes the plan of a spec that validated without errors.
 func Build(s *spec.Spec) *Plan {
-	c, n, lb := s.Cluster, s.Network, s.LoadBalancer
+	c, n := s.Cluster, s.Network
 	ver, _ := validate.KubernetesVersion(c.KubernetesVersion)
 	p := &Plan{
 		Name:              c.Name,
@@ -241,7 +291,7 @@ func Build(s *spec.Spec) *Plan {
 	}
 	var lbHosts []Node
 	for _, m := range s.Machines() {
-		node := Node{Name: m.Name, Address: m.Address, Zone: m.Zone, Role: m.Role}
+		node := Node{Name: m.Name, Address: m.Address, SSHAddress: m.SSHAddress, Zone: m.Zone, Role: m.Role}
 		switch m.Role {
 		case spec.RoleControlPlane:
 			node.Labels = []Label{{"topology.kubernetes.io/zone", m.Zone}}
@@ -282,27 +332,9 @@ func Build(s *spec.Spec) *Plan {
 		p.Etcd.Recipe = externalEtcdRecipe(p)
 	}
 
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
-	switch lb.Mode {
-	case spec.LBExternal:
-		host, port := splitEndpoint(*lb.Endpoint)
-		p.Endpoint = Endpoint{Host: host, Port: port}
-		p.LB.Port = port
-	default:
-		p.LB.Managed = true
-		p.LB.Colocated = lb.Mode == spec.LBColocated
-		p.LB.VIP = *lb.VIP
-		p.LB.VIPPrefixLen = prefixLen(n.NodeSubnets, *lb.VIP)
-		p.LB.Interface = lb.InterfaceOrDefault()
-		p.LB.RouterID = lb.VirtualRouterIDOrDefault()
-		p.LB.Backends = p.ControlPlane
-		p.Endpoint = Endpoint{Host: *lb.VIP, Port: p.LB.Port}
-		if p.LB.Colocated {
-			lbHosts = p.ControlPlane
-		}
-		p.LB.Peers = peers(lbHosts)
-	}
+	buildLB(p, s, lbHosts)
 	p.describeLB()
+	buildLBSteps(p)
 	p.groupZones()
 	p.CertSANs = certSANs(p, s.ControlPlane.ExtraSANs)
 	p.Authentication = buildAuthentication(s)

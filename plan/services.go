@@ -314,6 +314,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 	p.imageRefs = resolveImages(s.Images)
 	p.HAProxyImage = p.imageRefs["haproxy"]
 	p.KeepalivedImage = p.imageRefs["keepalived"]
+	p.LB.KubeVIPImage = p.imageRefs["kube-vip"]
 	sv := &p.Services
 	pools := map[string]*spec.NodePool{}
 	for _, np := range s.NodePools {
@@ -327,8 +328,13 @@ func buildServices(p *Plan, s *spec.Spec) {
 		return Placement{Pool: np.Name, NodeSelector: []Label{{spec.PoolLabel, np.Name}}, Tolerations: poolTaints(np)}
 	}
 	var images []string
-	if p.LB.Colocated {
+	switch {
+	case p.LB.Colocated:
 		images = append(images, "haproxy", "keepalived")
+	case p.LB.LocalProxy:
+		images = append(images, "haproxy")
+	case p.LB.KubeVIP:
+		images = append(images, "kube-vip")
 	}
 
 	for _, n := range s.Namespaces {

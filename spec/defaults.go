@@ -21,6 +21,8 @@ const (
 	LBDedicated            = "dedicated"
 	LBColocated            = "colocated"
 	LBExternal             = "external"
+	LBKubeVIP              = "kube-vip"
+	LBLocalProxy           = "local-proxy"
 )
 
 // CNIPodCIDR is the pod CIDR each supported CNI uses when not told otherwise.

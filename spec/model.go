@@ -89,15 +89,21 @@ type Zone struct {
 }
 
 // Host is a machine with a fixed address in a zone: a control-plane node, an
-// external etcd member or a load-balancer host.
+// external etcd member or a load-balancer host. The address is an IP
+// address or a DNS name.
 type Host struct {
 	Name         string    `hcl:"name,label"`
 	NameRange    hcl.Range `hcl:"name,label_range"`
 	Address      string    `hcl:"address,attr"`
 	AddressRange hcl.Range `hcl:"address,attr_value_range"`
-	Zone         string    `hcl:"zone,attr"`
-	ZoneRange    hcl.Range `hcl:"zone,attr_value_range"`
-	DeclRange    hcl.Range `hcl:",def_range"`
+	// SSHAddress is where an operator reaches the machine to carry out
+	// ARCHITECTURE.md's steps, when that differs from Address (a bastion's
+	// forward, a public address).
+	SSHAddress      *string   `hcl:"ssh_address,optional"`
+	SSHAddressRange hcl.Range `hcl:"ssh_address,attr_value_range"`
+	Zone            string    `hcl:"zone,attr"`
+	ZoneRange       hcl.Range `hcl:"zone,attr_value_range"`
+	DeclRange       hcl.Range `hcl:",def_range"`
 }
 
 // ControlPlane lists the nodes that run the API server, scheduler and
@@ -182,13 +188,15 @@ func (p *NodePool) CapacityKnown() bool { return p.CPUKnown() && p.MemoryKnown()
 
 // PoolNode is one explicitly listed worker node.
 type PoolNode struct {
-	Name         string    `hcl:"name,label"`
-	NameRange    hcl.Range `hcl:"name,label_range"`
-	Address      *string   `hcl:"address,optional"`
-	AddressRange hcl.Range `hcl:"address,attr_value_range"`
-	Zone         string    `hcl:"zone,attr"`
-	ZoneRange    hcl.Range `hcl:"zone,attr_value_range"`
-	DeclRange    hcl.Range `hcl:",def_range"`
+	Name            string    `hcl:"name,label"`
+	NameRange       hcl.Range `hcl:"name,label_range"`
+	Address         *string   `hcl:"address,optional"`
+	AddressRange    hcl.Range `hcl:"address,attr_value_range"`
+	SSHAddress      *string   `hcl:"ssh_address,optional"`
+	SSHAddressRange hcl.Range `hcl:"ssh_address,attr_value_range"`
+	Zone            string    `hcl:"zone,attr"`
+	ZoneRange       hcl.Range `hcl:"zone,attr_value_range"`
+	DeclRange       hcl.Range `hcl:",def_range"`
 }
 
 // Taint keeps pods off a pool unless they tolerate it.

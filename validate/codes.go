@@ -34,6 +34,7 @@ const (
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
 	CodePoolCapacityUnknown  Code = "pool-capacity-unknown"
+	CodeAdvertiseUnchecked   Code = "advertise-address-unchecked"
 	CodeCNINoPolicies        Code = "cni-no-network-policy"
 	CodeProxyModeDeprecated  Code = "proxy-mode-deprecated"
 	CodeAcceptUnused         Code = "accept-unused"
@@ -73,6 +74,7 @@ var codes = []CodeInfo{
 	{CodePoolCapacityUnknown, "a pool does not give its machines' cpu or memory, so nothing checks what fits on them", []string{"pool"}, true},
 	{CodeCNINoPolicies, "the CNI does not enforce the NetworkPolicies blueprint renders", nil, true},
 	{CodeProxyModeDeprecated, "kube-proxy's mode is deprecated at this Kubernetes version", nil, true},
+	{CodeAdvertiseUnchecked, "a control-plane node's address is a DNS name, so kubeadm picks its advertise address and nothing checks it", []string{"node"}, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
 }
 

@@ -344,6 +344,19 @@ func Build(s *spec.Spec) *Plan {
 	return p
 }
 
+// HasSSHAddresses reports whether any machine has an SSH address apart
+// from its address, for the Nodes table's SSH column.
+func (p *Plan) HasSSHAddresses() bool {
+	for _, g := range p.ZoneGroups {
+		for _, m := range g.Machines {
+			if m.SSHAddress != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // UnknownCapacityPools names the pools whose machines' size the spec does
 // not give (spec.NodePool.CapacityKnown).
 func (p *Plan) UnknownCapacityPools() []string {

@@ -32,12 +32,7 @@ func TestDesigns(t *testing.T) {
 	if len(paths) < 7 {
 		t.Fatalf("testdata/designs holds %d designs, want the 7 real-world ones at least", len(paths))
 	}
-	var tools hostileTools
-	tools.kubeadm = findTool(t, "kubeadm")
-	tools.haproxy = findTool(t, "haproxy")
-	if tools.keepalived = findTool(t, "keepalived"); tools.keepalived != "" {
-		tools.iface = hostInterface(t)
-	}
+	tools := allTools(t)
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			s, diags := spec.NewLoader().Load(path, spec.Options{})
@@ -58,13 +53,7 @@ func TestDesigns(t *testing.T) {
 			if len(r.Accepted) > 0 && !strings.Contains(string(tree["ARCHITECTURE.md"]), "## Risks accepted") {
 				t.Error("ARCHITECTURE.md has no Risks accepted section")
 			}
-			checkOutputText(t, tree)
-			checkStaticPods(t, tree)
-			checkSecrets(t, tree)
-			checkValidators(t, p, tree, tools)
-			for _, ref := range verify.Refusals(tree) {
-				t.Errorf("verify refuses the rendered tree: %s", ref)
-			}
+			checkTree(t, p, tree, tools)
 			if p.LB.KubeVIP {
 				checkKubeVIP(t, p, tree)
 			}

@@ -72,7 +72,7 @@ and keepalived configuration and an architecture document.`,
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
+	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s), newImportCommand(s))
 	root.AddCommand(newVerifyCommand(s, nil))
 	return root
 }

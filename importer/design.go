@@ -7,6 +7,7 @@
 package importer
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -211,7 +212,9 @@ func (d *Design) Spec(header []string) []byte {
 	setString(c, "kubernetes_version", d.Version)
 	setString(c, "dns_domain", d.DNSDomain)
 	setString(c, "image_repository", d.ImageRepository)
-	setString(c, "cri_socket", d.CRISocket)
+	if d.CRISocket != "unix:///var/run/containerd/containerd.sock" {
+		setString(c, "cri_socket", d.CRISocket)
+	}
 	root.AppendNewline()
 
 	n := root.AppendNewBlock("network", nil).Body()
@@ -294,7 +297,9 @@ func (d *Design) Spec(header []string) []byte {
 			host(pb, "node", n)
 		}
 	}
-	return hclwrite.Format(f.Bytes())
+	// hclwrite writes an empty block over two lines; zones read better as
+	// zone "az1" {}.
+	return bytes.ReplaceAll(hclwrite.Format(f.Bytes()), []byte(" {\n}\n"), []byte(" {}\n"))
 }
 
 func host(b *hclwrite.Body, kind string, h Host) {

@@ -69,6 +69,24 @@ func Get(n *yaml.Node, path ...string) *yaml.Node {
 	return n
 }
 
+// Key returns the key node of the last element of a path (where a finding
+// about that setting points), or nil.
+func Key(n *yaml.Node, path ...string) *yaml.Node {
+	if len(path) == 0 {
+		return nil
+	}
+	parent := Get(n, path[:len(path)-1]...)
+	if parent == nil || parent.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(parent.Content); i += 2 {
+		if parent.Content[i].Value == path[len(path)-1] {
+			return parent.Content[i]
+		}
+	}
+	return nil
+}
+
 // Str returns the scalar at a path, or "".
 func Str(n *yaml.Node, path ...string) string {
 	if v := Get(n, path...); v != nil && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/blueprint-dev/blueprint/importer"
 	"github.com/blueprint-dev/blueprint/importer/kubeadm"
@@ -66,14 +68,23 @@ func Sources(paths []string, opts Options) (*Result, error) {
 			return nil, err
 		}
 		if info.IsDir() {
-			if r.Format != "" && r.Format != importer.Kubespray {
-				return nil, fmt.Errorf("%s is a folder, read as a Kubespray inventory, but the other sources are %s files", p, r.Format)
-			}
-			r.Format = importer.Kubespray
+			// A Kubespray inventory folder, or a folder of kubeadm
+			// configuration files or of one KubeOne manifest.
 			inv, err := kubespray.ReadInventoryDir(p)
+			format := importer.Kubespray
+			if errors.Is(err, kubespray.ErrNoInventory) {
+				inv, err = importer.ReadDir(p, false, ".yaml", ".yml")
+				if err == nil && len(inv) > 0 {
+					format, err = importer.Detect(inv[0])
+				}
+			}
 			if err != nil {
 				return nil, err
 			}
+			if r.Format != "" && r.Format != format {
+				return nil, fmt.Errorf("%s holds %s files, but %s sources came first: import one cluster description, in one format, at a time", p, format, r.Format)
+			}
+			r.Format = format
 			files = append(files, inv...)
 			continue
 		}
@@ -116,6 +127,12 @@ func Sources(paths []string, opts Options) (*Result, error) {
 	if d.Name == "" {
 		d.Name = opts.Name
 	}
+	if d.Name == "" && r.Format == importer.Kubespray {
+		// An inventory is named by its folder: inventory/mycluster.
+		if base := filepath.Base(filepath.Clean(paths[0])); len(validation.IsDNS1123Label(base)) == 0 {
+			d.Name = base
+		}
+	}
 	r.Missing = d.Missing()
 	r.Spec = d.Spec(header(paths, r.Format))
 
@@ -138,6 +155,13 @@ func Sources(paths []string, opts Options) (*Result, error) {
 		}
 		d.Findings = append(d.Findings, unmapped...)
 	}
+	sort.SliceStable(d.Findings, func(i, j int) bool {
+		a, b := d.Findings[i], d.Findings[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
 	r.Findings = d.Findings
 	return r, nil
 }
@@ -146,12 +170,12 @@ func isYAML(p string) bool { return strings.HasSuffix(p, ".yml") || strings.HasS
 
 // header is the spec's opening comment: where it came from.
 func header(paths []string, format importer.Format) []string {
-	var names []string
-	for _, p := range paths {
-		names = append(names, filepath.ToSlash(p))
+	from := filepath.ToSlash(paths[0])
+	if len(paths) > 1 {
+		from = fmt.Sprintf("%s and %d more", from, len(paths)-1)
 	}
 	return []string{
-		fmt.Sprintf("Imported by blueprint import from %s (%s).", strings.Join(names, ", "), format),
+		fmt.Sprintf("Imported by blueprint import from %s (%s).", from, format),
 		"Review it: blueprint import reports what the sources hold that this spec does not.",
 	}
 }

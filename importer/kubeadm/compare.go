@@ -78,19 +78,29 @@ var secretPaths = regexp.MustCompile(`(^|\.)(token|certificateKey|caCertHashes\[
 // keyed names each document by kind and node: the node of a file is the
 // name its Init or Join configuration registers.
 func keyed(docs []Doc) map[string]Doc {
-	nodeOf := map[string]string{}
+	nodeOf := map[string]string{} // file → its first node
 	for _, d := range docs {
-		if d.Kind == "InitConfiguration" || d.Kind == "JoinConfiguration" {
-			if n := importer.Str(d.Node, "nodeRegistration", "name"); n != "" {
-				nodeOf[d.File] = n
-			}
+		if n := nodeName(d); n != "" && nodeOf[d.File] == "" {
+			nodeOf[d.File] = n
 		}
 	}
 	out := map[string]Doc{}
 	for _, d := range docs {
-		out[d.Kind+"/"+nodeOf[d.File]] = d
+		n := nodeName(d)
+		if n == "" {
+			n = nodeOf[d.File]
+		}
+		out[d.Kind+"/"+n] = d
 	}
 	return out
+}
+
+// nodeName is the node an Init or Join configuration registers.
+func nodeName(d Doc) string {
+	if d.Kind != "InitConfiguration" && d.Kind != "JoinConfiguration" {
+		return ""
+	}
+	return importer.Str(d.Node, "nodeRegistration", "name")
 }
 
 // argPath turns v1beta3's map form of extraArgs into v1beta4's list form.
@@ -98,8 +108,12 @@ var argPath = regexp.MustCompile(`(extraArgs|kubeletExtraArgs)\.([^.\[]+)`)
 
 func normalPath(p string) string { return argPath.ReplaceAllString(p, "${1}[name=${2}].value") }
 
-// normalValue sorts the labels of --node-labels, whose order means nothing.
+// normalValue sorts the labels of --node-labels, whose order means nothing,
+// and reads a version with or without its "v".
 func normalValue(l importer.Leaf) string {
+	if l.Path == "kubernetesVersion" {
+		return strings.TrimPrefix(l.Value, "v")
+	}
 	if strings.HasSuffix(normalPath(l.Path), "[name=node-labels].value") {
 		parts := strings.Split(l.Value, ",")
 		sort.Strings(parts)

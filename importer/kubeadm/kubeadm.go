@@ -184,7 +184,6 @@ func Read(docs []Doc, d *importer.Design) {
 	extraSANs(cluster, d)
 	if d.LB.Endpoint != "" {
 		d.LB.Mode = "external"
-		d.Note("(kubeadm)", 0, "controlPlaneEndpoint", "%s is taken as an existing load balancer (load_balancer mode \"external\"): kubeadm's files do not say what serves it. If it is a VIP blueprint should configure, set mode \"colocated\", \"kube-vip\" or \"dedicated\" with vip", d.LB.Endpoint)
 	}
 }
 
@@ -206,6 +205,7 @@ func readCluster(doc *Doc, d *importer.Design) {
 	d.Version = strings.TrimPrefix(importer.Str(n, "kubernetesVersion"), "v")
 	if ep := importer.Str(n, "controlPlaneEndpoint"); ep != "" {
 		d.LB.Endpoint = withPort(ep)
+		d.Note(doc.File, importer.Get(n, "controlPlaneEndpoint").Line, "controlPlaneEndpoint", "%s is taken as an existing load balancer (load_balancer mode \"external\"): kubeadm's files do not say what serves it. If it is a VIP blueprint should configure, set mode \"colocated\", \"kube-vip\" or \"dedicated\" with vip", d.LB.Endpoint)
 	}
 	if r := importer.Str(n, "imageRepository"); r != "" && r != "registry.k8s.io" {
 		d.ImageRepository = r
@@ -216,7 +216,7 @@ func readCluster(doc *Doc, d *importer.Design) {
 	if v := importer.Str(n, "networking", "podSubnet"); v != "" {
 		d.PodCIDRs = strings.Split(v, ",")
 		d.CNI = "none"
-		d.Note(doc.File, importer.Get(n, "networking", "podSubnet").Line, "networking", "kubeadm's files do not name the CNI: cni = \"none\" (the operator installs one); set calico, cilium or flannel if blueprint should say which")
+		d.Note(doc.File, importer.Get(n, "networking", "podSubnet").Line, "networking.podSubnet", "kubeadm's files do not name the CNI: cni = \"none\" (the operator installs one); set calico, cilium or flannel if blueprint should say which")
 	}
 	if v := importer.Str(n, "networking", "serviceSubnet"); v != "" {
 		d.ServiceCIDRs = strings.Split(v, ",")
@@ -260,7 +260,7 @@ func etcdMember(doc Doc, byName map[string]*node, d *importer.Design) {
 // externalEndpoints makes members of an external etcd cluster known only
 // by its endpoints.
 func externalEndpoints(doc *Doc, d *importer.Design) {
-	eps := importer.Get(doc.Node, "etcd", "external", "endpoints")
+	eps := importer.Key(doc.Node, "etcd", "external", "endpoints")
 	for i, e := range importer.Strings(doc.Node, "etcd", "external", "endpoints") {
 		host, _, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimPrefix(e, "https://"), "http://"))
 		if err != nil {

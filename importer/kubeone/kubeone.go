@@ -23,16 +23,22 @@ var mapped = []string{
 	"apiEndpoint.host", "apiEndpoint.port", "apiEndpoint.alternativeNames",
 	"clusterNetwork.podSubnet", "clusterNetwork.podSubnetIPv6",
 	"clusterNetwork.serviceSubnet", "clusterNetwork.serviceSubnetIPv6",
-	"clusterNetwork.serviceDomainName", "clusterNetwork.cni.cilium", "clusterNetwork.cni.canal",
-	"clusterNetwork.kubeProxy.ipvs", "clusterNetwork.kubeProxy.iptables",
-	"containerRuntime.containerd",
-	"cloudProvider.none",
+	"clusterNetwork.serviceDomainName",
 }
 
-// hostMapped are the keys of a host the importer reads.
+// mappedEmpty are settings carried over only as an empty mapping (the
+// choice of a CNI or a kube-proxy mode without options): any option below
+// them is a finding.
+var mappedEmpty = []string{
+	"clusterNetwork.cni.cilium", "clusterNetwork.cni.canal", "clusterNetwork.cni.external",
+	"clusterNetwork.kubeProxy.ipvs", "clusterNetwork.kubeProxy.iptables",
+	"containerRuntime.containerd", "cloudProvider.none",
+}
+
+// hostMapped are the keys of a host the importer reads (sshPort has a
+// finding of its own).
 var hostMapped = map[string]bool{
-	"publicAddress": true, "privateAddress": true, "hostname": true,
-	"sshUsername": true, "sshPort": true, "sshPrivateKeyFile": true, "sshAgentSocket": true,
+	"publicAddress": true, "privateAddress": true, "hostname": true, "sshPort": true,
 	"taints": true, "labels": true,
 }
 
@@ -69,22 +75,25 @@ func Read(f importer.File, d *importer.Design) error {
 	d.Version = strings.TrimPrefix(importer.Str(n, "versions", "kubernetes"), "v")
 
 	allTaintless := true
+	var firstTaints *yaml.Node
 	for i, h := range items(n, "controlPlane", "hosts") {
-		d.ControlPlane = append(d.ControlPlane, host(h, fmt.Sprintf("control-plane-%d", i+1), f.Path, d))
+		d.ControlPlane = append(d.ControlPlane, host(h, fmt.Sprintf("controlPlane.hosts[%d]", i), fmt.Sprintf("control-plane-%d", i+1), f.Path, d))
 		if t := importer.Get(h, "taints"); t == nil || len(t.Content) > 0 {
 			allTaintless = false
+		} else if firstTaints == nil {
+			firstTaints = importer.Key(h, "taints")
 		}
 		if l := importer.Get(h, "labels"); l != nil && len(l.Content) > 0 {
-			note(l, fmt.Sprintf("controlPlane.hosts[%d].labels", i), "not mapped: blueprint labels control-plane nodes with their zone only")
+			note(importer.Key(h, "labels"), fmt.Sprintf("controlPlane.hosts[%d].labels", i), "not mapped: blueprint labels control-plane nodes with their zone only")
 		}
 	}
 	d.Schedulable = allTaintless && len(d.ControlPlane) > 0
 	if d.Schedulable {
-		note(importer.Get(n, "controlPlane"), "controlPlane.hosts[].taints", "every control-plane host has taints: []: schedulable = true")
+		note(firstTaints, "controlPlane.hosts[].taints", "every control-plane host has taints: []: schedulable = true")
 	}
 	pool := importer.Pool{Name: "static-workers", Labels: map[string]string{}}
 	for i, h := range items(n, "staticWorkers", "hosts") {
-		pool.Nodes = append(pool.Nodes, host(h, fmt.Sprintf("worker-%d", i+1), f.Path, d))
+		pool.Nodes = append(pool.Nodes, host(h, fmt.Sprintf("staticWorkers.hosts[%d]", i), fmt.Sprintf("worker-%d", i+1), f.Path, d))
 		labels := map[string]string{}
 		if l := importer.Get(h, "labels"); l != nil {
 			for j := 0; j+1 < len(l.Content); j += 2 {
@@ -105,7 +114,7 @@ func Read(f importer.File, d *importer.Design) error {
 		d.Pools = append(d.Pools, pool)
 	}
 	if dw := importer.Get(n, "dynamicWorkers"); dw != nil && len(dw.Content) > 0 {
-		note(dw, "dynamicWorkers", "machine-controller's MachineDeployments create workers on demand; blueprint renders fixed nodes: add them as node_pool blocks")
+		note(importer.Key(n, "dynamicWorkers"), "dynamicWorkers", "machine-controller's MachineDeployments create workers on demand; blueprint renders fixed nodes: add them as node_pool blocks")
 	}
 
 	if host := importer.Str(n, "apiEndpoint", "host"); host != "" {
@@ -135,12 +144,16 @@ func Read(f importer.File, d *importer.Design) error {
 		d.CNI = "cilium"
 	case importer.Get(cni, "weaveNet") != nil:
 		d.CNI = "none"
-		note(importer.Get(cni, "weaveNet"), "clusterNetwork.cni.weaveNet", "Weave Net is not a CNI blueprint knows: cni = \"none\", the operator installs it")
+		note(importer.Key(cni, "weaveNet"), "clusterNetwork.cni.weaveNet", "Weave Net is not a CNI blueprint knows: cni = \"none\", the operator installs it")
 	case importer.Get(cni, "external") != nil:
 		d.CNI = "none"
 	default:
 		d.CNI = "calico"
-		note(cni, "clusterNetwork.cni.canal", "canal (KubeOne's default: Calico's policy engine over flannel) becomes calico, which enforces the same NetworkPolicies")
+		line := 0
+		if k := importer.Key(cn, "cni"); k != nil {
+			line = k.Line
+		}
+		d.Note(f.Path, line, "clusterNetwork.cni", "canal (KubeOne's default: Calico's policy engine over flannel) becomes calico, which enforces the same NetworkPolicies")
 	}
 	switch kp := importer.Get(cn, "kubeProxy"); {
 	case importer.Get(kp, "ipvs") != nil:
@@ -148,15 +161,15 @@ func Read(f importer.File, d *importer.Design) error {
 	case importer.Get(kp, "iptables") != nil:
 		d.ProxyMode = "iptables"
 	case importer.Bool(kp, "skipInstallation"):
-		note(importer.Get(kp, "skipInstallation"), "clusterNetwork.kubeProxy.skipInstallation", "not mapped: blueprint installs kube-proxy")
+		note(importer.Key(kp, "skipInstallation"), "clusterNetwork.kubeProxy.skipInstallation", "not mapped: blueprint installs kube-proxy")
 	}
-	if rt := importer.Get(n, "containerRuntime", "docker"); rt != nil {
+	if rt := importer.Key(n, "containerRuntime", "docker"); rt != nil {
 		note(rt, "containerRuntime.docker", "Docker was KubeOne v1beta2's runtime; Kubernetes 1.24 removed its dockershim, and blueprint configures containerd")
 	}
-	if psp := importer.Get(n, "features", "podSecurityPolicy"); psp != nil {
+	if psp := importer.Key(n, "features", "podSecurityPolicy"); psp != nil {
 		note(psp, "features.podSecurityPolicy", "PodSecurityPolicy (KubeOne v1beta2) was removed in Kubernetes 1.25; blueprint sets Pod Security Admission levels per namespace")
 	}
-	if hr := importer.Get(n, "helmReleases"); hr != nil && v1beta2 {
+	if hr := importer.Key(n, "helmReleases"); hr != nil && v1beta2 {
 		note(hr, "helmReleases", "KubeOne v1beta2's Helm releases (v1beta3 moved them into addons): not rendered")
 	}
 
@@ -171,11 +184,11 @@ func Read(f importer.File, d *importer.Design) error {
 
 // host reads a control-plane or worker host: hostname (or the given name),
 // privateAddress for the cluster, publicAddress for SSH.
-func host(h *yaml.Node, fallback, file string, d *importer.Design) importer.Host {
+func host(h *yaml.Node, at, fallback, file string, d *importer.Design) importer.Host {
 	name := importer.Str(h, "hostname")
 	if name == "" {
 		name = fallback
-		d.Note(file, h.Line, "hostname", "no hostname (KubeOne asks the machine): named %s", name)
+		d.Note(file, h.Line, at, "no hostname (KubeOne asks the machine): named %s", name)
 	}
 	private, public := importer.Str(h, "privateAddress"), importer.Str(h, "publicAddress")
 	out := importer.Host{Name: name, Address: private}
@@ -216,6 +229,11 @@ func nonEmpty(vs ...string) []string {
 }
 
 func isMapped(path string) bool {
+	for _, m := range mappedEmpty {
+		if path == m {
+			return true
+		}
+	}
 	for _, m := range mapped {
 		if path == m || strings.HasPrefix(path, m+".") || strings.HasPrefix(path, m+"[") {
 			return true

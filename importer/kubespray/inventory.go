@@ -6,6 +6,7 @@ package kubespray
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,7 +131,10 @@ func ParseINI(f importer.File) (*Inventory, error) {
 			}
 			g.Vars[strings.TrimSpace(k)] = Var{Value: scalar(strings.TrimSpace(v), line), File: f.Path, Line: line}
 		default:
-			fields := strings.Fields(text)
+			fields, err := splitFields(text)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %v", f.Path, line, err)
+			}
 			name := fields[0]
 			g.Hosts = append(g.Hosts, name)
 			vars := inv.host(name)
@@ -139,11 +143,45 @@ func ParseINI(f importer.File) (*Inventory, error) {
 				if !ok {
 					return nil, fmt.Errorf("%s:%d: %q is not key=value", f.Path, line, kv)
 				}
-				vars[k] = Var{Value: scalar(strings.Trim(v, `"'`), line), File: f.Path, Line: line}
+				vars[k] = Var{Value: scalar(v, line), File: f.Path, Line: line}
 			}
 		}
 	}
 	return inv, sc.Err()
+}
+
+// splitFields splits a host line at white space outside quotes, as
+// Ansible's INI inventory does, and drops the quotes.
+func splitFields(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	quote, in := rune(0), false
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, in = r, true
+		case r == ' ' || r == '\t':
+			if in {
+				out = append(out, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("an unclosed %c quote", quote)
+	}
+	if in {
+		out = append(out, cur.String())
+	}
+	return out, nil
 }
 
 func scalar(v string, line int) *yaml.Node {
@@ -198,6 +236,10 @@ func (inv *Inventory) yamlGroup(name string, n *yaml.Node, depth int) {
 	}
 }
 
+// ErrNoInventory is matched by the error of a folder without an inventory
+// file.
+var ErrNoInventory = errors.New("not a Kubespray inventory folder")
+
 // inventoryNames are the names Kubespray's docs give an inventory file.
 var inventoryNames = []string{"inventory.ini", "hosts.ini", "hosts.yaml", "hosts.yml", "inventory.yaml", "inventory.yml"}
 
@@ -218,7 +260,7 @@ func ReadInventoryDir(dir string) ([]importer.File, error) {
 		break
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s holds no inventory file (%s)", dir, strings.Join(inventoryNames, ", "))
+		return nil, fmt.Errorf("%s holds no inventory file (%s): %w", dir, strings.Join(inventoryNames, ", "), ErrNoInventory)
 	}
 	for _, sub := range []string{"group_vars", "host_vars"} {
 		p := filepath.Join(dir, sub)

@@ -25,19 +25,17 @@ func newImportCommand(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import SOURCE... -o FILE.hcl",
 		Short: "Write a spec from a Kubespray inventory, kubeadm configs or a KubeOne manifest",
-		Long: `import reads the description of an existing cluster and writes a formatted
-spec for it to FILE.hcl:
-
-  blueprint import inventory/mycluster -o cluster.hcl          a Kubespray inventory folder
-  blueprint import hosts.yaml group_vars/k8s_cluster/*.yml -o cluster.hcl
-  blueprint import init.yaml join-*.yaml -o cluster.hcl         kubeadm configuration files
-  blueprint import kubeone.yaml -o cluster.hcl                  a KubeOneCluster manifest
-
-It reports on standard error every setting of the sources the spec does not
+		Long: `import reads the description of an existing cluster (a Kubespray inventory,
+kubeadm configuration files or a KubeOne manifest) and writes a formatted spec
+for it to FILE.hcl. It reports on standard error every setting of the sources the spec does not
 carry as they have it, with its file and line, and validates the spec.
 Exit code 0: written and valid; 1: written, but the sources lack something a
 spec needs (machines, the API endpoint) or the spec has errors; 2: usage;
 3: a source could not be read or the file not written.`,
+		Example: `  blueprint import inventory/mycluster -o cluster.hcl          # a Kubespray inventory folder
+  blueprint import hosts.yaml group_vars/k8s_cluster/*.yml -o cluster.hcl
+  blueprint import init.yaml join-*.yaml -o cluster.hcl         # kubeadm configuration files
+  blueprint import kubeone.yaml -o cluster.hcl                  # a KubeOneCluster manifest`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Sources = args

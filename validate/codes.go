@@ -38,6 +38,9 @@ const (
 	CodeCNINoPolicies        Code = "cni-no-network-policy"
 	CodeProxyModeDeprecated  Code = "proxy-mode-deprecated"
 	CodeAcceptUnused         Code = "accept-unused"
+	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
+	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
+	CodeUpgradeUnpinned      Code = "images-upgrade-unpinned"
 )
 
 // CodeInfo documents one warning code.
@@ -76,6 +79,9 @@ var codes = []CodeInfo{
 	{CodeProxyModeDeprecated, "kube-proxy's mode is deprecated at this Kubernetes version", nil, true},
 	{CodeAdvertiseUnchecked, "a control-plane node's address is a DNS name, so kubeadm picks its advertise address and nothing checks it", []string{"node"}, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
+	{CodeCNINotAdmitted, "the images admission policy would refuse the CNI's pods in kube-system", nil, true},
+	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},
+	{CodeUpgradeUnpinned, "the lock file lacks the next minor's images, which an upgrade needs", nil, true},
 }
 
 // Codes returns every warning code with its documentation, in the order the

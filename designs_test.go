@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,6 +169,80 @@ func checkKubeVIP(t *testing.T, p *plan.Plan, tree render.Tree) {
 		}
 		if len(pod.Spec.HostAliases) != 1 || pod.Spec.HostAliases[0].IP != "127.0.0.1" || strings.Join(pod.Spec.HostAliases[0].Hostnames, ",") != "kubernetes" {
 			t.Errorf("%s: kube-vip reaches its own API server as kubernetes:%d; the pod needs the host alias", file, plan.APIServerPort)
+		}
+	}
+}
+
+// TestNamedMachines: where a design names machines by DNS name, each
+// consumer gets what ARCHITECTURE.md's "Machines addressed by name" says:
+// the API server's certificate and HAProxy's backends carry the name (and
+// HAProxy resolves it at start), a named control-plane node or worker has
+// no advertiseAddress and no --node-ip (kubeadm detects them), a named
+// external etcd member listens on every address and advertises its name,
+// with the name in its certificates. The designs between them name
+// control-plane nodes, workers and etcd members.
+func TestNamedMachines(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/designs/*.hcl")
+	roles := map[spec.Role]bool{}
+	for _, path := range paths {
+		s, diags := spec.NewLoader().Load(path, spec.Options{})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		p := plan.Build(s)
+		named := p.NamedMachines()
+		if len(named) == 0 {
+			continue
+		}
+		tree, err := render.Render(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arch := string(tree["ARCHITECTURE.md"])
+		if !strings.Contains(arch, "### Machines addressed by name") {
+			t.Errorf("%s: ARCHITECTURE.md does not say how the named machines are handled", path)
+		}
+		for _, m := range named {
+			roles[m.Role] = true
+			if !strings.Contains(arch, m.Name+" ("+m.Address+")") {
+				t.Errorf("%s: ARCHITECTURE.md does not list %s (%s)", path, m.Name, m.Address)
+			}
+			switch m.Role {
+			case spec.RoleControlPlane, spec.RoleWorker:
+				for file, b := range tree {
+					if !strings.HasPrefix(file, "kubeadm/") || !strings.HasSuffix(file, "/"+m.Name+".yaml") {
+						continue
+					}
+					if strings.Contains(string(b), "advertiseAddress") || strings.Contains(string(b), "node-ip") {
+						t.Errorf("%s: %s gives kubeadm an address for the named %s", path, file, m.Name)
+					}
+				}
+				if m.Role == spec.RoleControlPlane {
+					if !slices.Contains(p.CertSANs, m.Address) {
+						t.Errorf("%s: the API server's certificate lacks %s", path, m.Address)
+					}
+					if cfg := string(tree["loadbalancer/haproxy.cfg"]); cfg != "" &&
+						(!strings.Contains(cfg, "server "+m.Name+" "+m.Address+":") || !strings.Contains(cfg, "init-addr last,libc,none")) {
+						t.Errorf("%s: HAProxy does not reach %s by name, resolved at start", path, m.Name)
+					}
+				}
+			case spec.RoleEtcd:
+				b := string(tree["kubeadm/etcd/"+m.Name+".yaml"])
+				for _, want := range []string{`"https://0.0.0.0:2379"`, `"https://0.0.0.0:2380"`, `"https://` + m.Address + `:2379"`, `"https://` + m.Address + `:2380"`,
+					"- \"" + m.Address + "\"\n", "=https://" + m.Address + ":2380"} {
+					if !strings.Contains(b, want) {
+						t.Errorf("%s: kubeadm/etcd/%s.yaml lacks %s", path, m.Name, want)
+					}
+				}
+				if strings.Contains(b, "advertiseAddress") {
+					t.Errorf("%s: kubeadm/etcd/%s.yaml gives an advertiseAddress for a name", path, m.Name)
+				}
+			}
+		}
+	}
+	for _, r := range []spec.Role{spec.RoleControlPlane, spec.RoleWorker, spec.RoleEtcd} {
+		if !roles[r] {
+			t.Errorf("no design names a machine of role %s", r)
 		}
 	}
 }

@@ -361,6 +361,32 @@ func (p *Plan) HasSSHAddresses() bool {
 	return false
 }
 
+// NamedMachines lists the machines whose address is a DNS name, in the
+// Nodes table's order, for ARCHITECTURE.md's account of what each
+// consumer does with a name.
+func (p *Plan) NamedMachines() []Node {
+	var named []Node
+	for _, g := range p.ZoneGroups {
+		for _, m := range g.Machines {
+			if m.Address != "" && m.IP() == "" {
+				named = append(named, m)
+			}
+		}
+	}
+	return named
+}
+
+// NamedRole reports whether a machine of the role has a DNS name as its
+// address.
+func (p *Plan) NamedRole(r spec.Role) bool {
+	for _, m := range p.NamedMachines() {
+		if m.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
 // UnknownCapacityPools names the pools whose machines' size the spec does
 // not give (spec.NodePool.CapacityKnown).
 func (p *Plan) UnknownCapacityPools() []string {

@@ -55,6 +55,14 @@ func TestDesigns(t *testing.T) {
 				t.Error("ARCHITECTURE.md has no Risks accepted section")
 			}
 			checkTree(t, p, tree, tools)
+			for _, pool := range p.Pools {
+				// A pool of unknown size keeps the control plane's
+				// reservations: its patch removes none of them.
+				patch := string(tree[plan.KubeletPatchTree+pool.Name+"/"+plan.KubeletPatchFile])
+				if pool.Kubelet.Unknown && (strings.Contains(patch, ": null") || !strings.Contains(patch, "systemReserved:")) {
+					t.Errorf("pool %s of unknown size: its kubelet patch drops the control plane's reservations:\n%s", pool.Name, patch)
+				}
+			}
 			if p.LB.KubeVIP {
 				checkKubeVIP(t, p, tree)
 			}

@@ -36,7 +36,7 @@ var kubeVIPTimings = KubeVIPTimings{LeaseDuration: 5, RenewDeadline: 3, RetryPer
 // lbHosts are the dedicated hosts.
 func buildLB(p *Plan, s *spec.Spec, lbHosts []Node) {
 	lb, n := s.LoadBalancer, s.Network
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
+	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath}
 	if lb.VIP != nil {
 		p.LB.VIP = *lb.VIP
 		p.LB.VIPPrefixLen = prefixLen(n.NodeSubnets, *lb.VIP)
@@ -160,7 +160,7 @@ func buildLBSteps(p *Plan) {
 			"kube-vip with super-admin.conf, the only kubeconfig with rights while kubeadm init runs")}
 		st.AfterInit = []Step{
 			run(StepRun, first, manifestFileMode+KubeVIPPod+" "+pod, "kube-vip with admin.conf from now on; the kubelet restarts it"),
-			run(StepCheck, first, "curl --silent --fail --insecure --max-time 2 https://"+p.Endpoint.String()+"/healthz", "the VIP answers"),
+			run(StepCheck, first, "curl --silent --fail --insecure --max-time 2 https://"+p.Endpoint.String()+APIServerHealthPath, "the VIP answers"),
 		}
 		st.BeforeJoin = []Step{run(StepRun, EveryOtherMaster, manifestFileMode+KubeVIPPod+" "+pod,
 			"kube-vip joins the election once kubeadm join has written admin.conf and started the kubelet")}
@@ -175,7 +175,7 @@ func buildLBSteps(p *Plan) {
 		st.Worker = []Step{
 			run(StepRun, EveryWorker, configFileMode+"loadbalancer/haproxy.cfg "+haproxyHostConfig, "the local proxy's configuration"),
 			run(StepRun, EveryWorker, manifestFileMode+"loadbalancer/static-pods/haproxy.yaml "+StaticPodsDir+"/haproxy.yaml", "the local proxy; the kubelet starts it"),
-			run(StepCheck, EveryWorker, "curl --silent --fail --insecure --max-time 2 "+local+"/healthz", "the proxy reaches an API server"),
+			run(StepCheck, EveryWorker, "curl --silent --fail --insecure --max-time 2 "+local+APIServerHealthPath, "the proxy reaches an API server"),
 			run(StepRun, EveryWorker, repoint(KubeletConf), "the kubelet talks to the API through the proxy, no longer through "+p.Endpoint.String()),
 			run(StepService, EveryWorker, "systemctl restart kubelet", "so that it reads kubelet.conf again"),
 		}

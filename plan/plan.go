@@ -71,6 +71,8 @@ type Plan struct {
 
 	Services  Services
 	Workloads Workloads
+	// Scale is the tuning the cluster's size calls for.
+	Scale     Scale
 	imageRefs map[string]string
 
 	HAProxyImage    string
@@ -280,6 +282,7 @@ func Build(s *spec.Spec) *Plan {
 	p.CertSANs = certSANs(p)
 	buildServices(p, s)
 	p.Failures = failures(p)
+	p.scale()
 	return p
 }
 

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/plan"
 )
@@ -25,22 +26,40 @@ const kustomizationFile = "kustomization.yaml"
 // buildKustomizations builds every kustomization of the tree in memory with
 // kustomize's own library, so a tree that does not build is never written.
 // With opts.Flatten it adds flat/NN-name.yaml for each leaf component.
-func buildKustomizations(t Tree, order []plan.Component, opts Options) error {
+// It returns the YAML of each leaf component of manifests/ in install
+// order, which the capacity forecast reads.
+func buildKustomizations(t Tree, order []plan.Component, opts Options) ([]forecast.Built, error) {
 	dirs := KustomizationDirs(t)
 	if len(dirs) == 0 {
-		return nil
+		return nil, nil
 	}
-	// Building is the check; turning the result into YAML is only needed
-	// for flat/, and costs as much again.
-	built, _, err := buildEach(t, dirs, opts.Flatten, opts.Builds)
-	if err != nil || !opts.Flatten {
-		return err
+	// Building is the check; turning the result into YAML costs as much
+	// again, so it is done only for the leaves, which the forecast (and
+	// flat/) reads.
+	leaves := flattenOrder(dirs, order)
+	want := map[string]bool{}
+	for _, d := range leaves {
+		want[d] = true
 	}
-	for i, dir := range flattenOrder(dirs, order) {
-		name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
-		t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
+	wantYAML := func(dir string) bool { return want[dir] }
+	if opts.Flatten {
+		// A flattening render keeps every folder's YAML in the cache, as
+		// it always has, so a later one finds it.
+		wantYAML = allDirs
 	}
-	return nil
+	built, _, err := buildEach(t, dirs, wantYAML, opts.Builds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]forecast.Built, len(leaves))
+	for i, dir := range leaves {
+		out[i] = forecast.Built{Dir: dir, YAML: built[dir]}
+		if opts.Flatten {
+			name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
+			t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
+		}
+	}
+	return out, nil
 }
 
 // KustomizationDirs lists the folders of the tree that hold a
@@ -58,9 +77,13 @@ func KustomizationDirs(t Tree) []string {
 // BuildKustomizations runs kustomize on each folder over an in-memory copy
 // of the tree and returns the built YAML by folder.
 func BuildKustomizations(t Tree, dirs []string) (map[string][]byte, error) {
-	built, _, err := buildEach(t, dirs, true, nil)
+	built, _, err := buildEach(t, dirs, allDirs, nil)
 	return built, err
 }
+
+// allDirs and noDirs ask buildEach for the YAML of every folder, or none.
+func allDirs(string) bool { return true }
+func noDirs(string) bool  { return false }
 
 // buildStats counts what buildEach did.
 type buildStats struct {
@@ -80,8 +103,8 @@ type buildJob struct {
 // skips a folder whose exact files the cache says built before. Each
 // folder is built over a file system holding only its own files, so
 // the files the cache key covers are all the build can read. With
-// wantYAML it returns the built YAML by folder.
-func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
+// the folders wantYAML names it returns the built YAML by folder.
+func buildEach(t Tree, dirs []string, wantYAML func(dir string) bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
 	var stats buildStats
 	paths := t.Paths()
 	jobs := make([]buildJob, len(dirs))
@@ -98,7 +121,7 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 		j := &jobs[i]
 		if cache != nil {
 			j.key = cache.cacheKey(t, j.dir, j.files)
-			if y, ok := cache.lookup(j.key, wantYAML); ok {
+			if y, ok := cache.lookup(j.key, wantYAML(j.dir)); ok {
 				j.yaml = y
 				stats.cached++
 				continue
@@ -111,7 +134,7 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 	if len(todo) > 1 && needsSchema(t, todo) {
 		warmSchema()
 	}
-	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML) })
+	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML(todo[i].dir)) })
 	stats.built = len(todo)
 
 	if cache != nil {
@@ -121,16 +144,13 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 			}
 		}
 	}
-	var out map[string][]byte
-	if wantYAML {
-		out = make(map[string][]byte, len(jobs))
-	}
+	out := map[string][]byte{}
 	for i := range jobs {
 		j := &jobs[i]
 		if j.err != nil {
 			return nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
 		}
-		if wantYAML {
+		if wantYAML(j.dir) {
 			out[j.dir] = j.yaml
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
@@ -33,12 +34,17 @@ func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.Flatten, "flatten", false, "also write flat/NN-component.yaml, each component built by kustomize")
 }
 
-// loaded is a spec after loading and validation, with what is needed to
-// print its diagnostics.
+// loaded is a spec after loading, validation and, when it validated, a
+// render in memory and the capacity forecast of what it renders, with what
+// is needed to print its diagnostics.
 type loaded struct {
 	spec  *spec.Spec
 	diags hcl.Diagnostics
 	files map[string]*hcl.File
+	tree  render.Tree
+	// renderErr is a render that failed for a reason other than the spec
+	// (a template or kustomize build problem).
+	renderErr error
 }
 
 // failed reports whether the spec cannot be rendered.
@@ -49,26 +55,41 @@ func (l *loaded) failed(strict bool) bool {
 	return strict && len(l.diags) > 0
 }
 
+// loadSpec loads and validates a spec and, if it has no errors, renders it
+// in memory and adds the capacity forecast's findings: pods the scheduler
+// could not place on the intact cluster (errors) or after a zone loss
+// (warnings).
 func loadSpec(o specOptions) *loaded {
 	loader := spec.NewLoader()
 	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
 	diags = validate.Check(s, diags)
-	return &loaded{spec: s, diags: diags, files: loader.Files()}
+	l := &loaded{spec: s, diags: diags, files: loader.Files()}
+	if s == nil || diags.HasErrors() {
+		return l
+	}
+	tree, fc, err := render.RenderForecast(plan.Build(s), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
+	if err != nil {
+		l.renderErr = err
+		return l
+	}
+	l.tree = tree
+	l.diags = append(l.diags, forecast.Diagnostics(s, fc)...)
+	validate.Sort(l.diags)
+	return l
 }
 
-// renderSpec loads a spec, prints its diagnostics, and renders it in memory
-// unless it failed.
+// renderSpec loads a spec, prints its diagnostics, and returns the tree it
+// rendered in memory unless it failed.
 func renderSpec(o specOptions, s Streams) (render.Tree, error) {
 	l := loadSpec(o)
 	l.printDiagnostics(s.Err)
 	if l.failed(o.Strict) {
 		return nil, specError()
 	}
-	tree, err := render.RenderWith(plan.Build(l.spec), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
-	if err != nil {
-		return nil, &exitError{code: ExitFailure, err: err}
+	if l.renderErr != nil {
+		return nil, &exitError{code: ExitFailure, err: l.renderErr}
 	}
-	return tree, nil
+	return l.tree, nil
 }
 
 func (l *loaded) printDiagnostics(w io.Writer) {

@@ -49,6 +49,9 @@ func validateRun(o *validateOptions, s Streams) error {
 	if l.failed(o.Strict) {
 		return specError()
 	}
+	if l.renderErr != nil {
+		return &exitError{code: ExitFailure, err: l.renderErr}
+	}
 	return nil
 }
 

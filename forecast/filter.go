@@ -29,6 +29,8 @@ const (
 	noPreemptionVictims    = "No preemption victims found for incoming pod"
 	preemptionNotHelpful   = "Preemption is not helpful for scheduling"
 	preemptionMessageStart = "preemption: "
+	// noteRoom groups the nodes that lack CPU, memory or pod room, for people.
+	noteRoom = "not enough room"
 )
 
 // Class is the family of a reason: the filter that gives it.
@@ -55,7 +57,7 @@ func ClassOf(reason string) Class {
 		return ClassNodeAffinity
 	case ReasonPorts:
 		return ClassPorts
-	case ReasonTooManyPods, ReasonCPU, ReasonMemory:
+	case ReasonTooManyPods, ReasonCPU, ReasonMemory, noteRoom:
 		return ClassResources
 	case ReasonVolumeNode, ReasonVolumeBind, ReasonImmediateClaims:
 		return ClassVolumes
@@ -74,9 +76,53 @@ type Pending struct {
 	// PreFilter is the reason given for every node at once, when a check
 	// before the per-node filters failed.
 	PreFilter string
-	// Detail says, for people, what each reason was: which taint, which
-	// node's volume.
-	Detail []string
+	// Notes say, for people, what each reason was on which nodes: which
+	// taint, how much room was left.
+	Notes []Note
+}
+
+// Note is one reason on a group of nodes, with what it was there.
+type Note struct {
+	Reason string
+	What   string // the taint, or "" where the reason says it all
+	Nodes  []string
+}
+
+// note records that node rejected the pod for reason, with what.
+func (p *Pending) note(reason, what, node string) {
+	for i := range p.Notes {
+		if p.Notes[i].Reason == reason && p.Notes[i].What == what {
+			p.Notes[i].Nodes = append(p.Notes[i].Nodes, node)
+			return
+		}
+	}
+	p.Notes = append(p.Notes, Note{Reason: reason, What: what, Nodes: []string{node}})
+}
+
+// classRank orders the notes for people: what blocks the pods on the
+// nodes meant for them first, what keeps them off other pools last.
+var classRank = map[Class]int{ClassResources: 0, ClassPodAffinity: 1, ClassSpread: 2, ClassVolumes: 3, ClassPorts: 4, ClassNodeAffinity: 5, ClassTaints: 6}
+
+// Explain writes the notes for people, naming at most max nodes per note.
+func (p *Pending) Explain(max int) string {
+	notes := append([]Note(nil), p.Notes...)
+	sort.SliceStable(notes, func(i, j int) bool {
+		return classRank[ClassOf(notes[i].Reason)] < classRank[ClassOf(notes[j].Reason)]
+	})
+	var parts []string
+	for _, n := range notes {
+		s := n.Reason
+		if n.What != "" {
+			s += " (" + n.What + ")"
+		}
+		names := n.Nodes
+		more := ""
+		if len(names) > max {
+			names, more = names[:max], fmt.Sprintf(" and %d more", len(n.Nodes)-max)
+		}
+		parts = append(parts, s+": "+strings.Join(names, ", ")+more)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Message is the scheduler's FailedScheduling message up to its

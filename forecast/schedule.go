@@ -36,7 +36,7 @@ func (c *cluster) scheduleOne(p *placed) {
 		if canPreempt {
 			resolvable = append(resolvable, n)
 		}
-		pend.Detail = append(pend.Detail, c.detail(p, n, reasons))
+		c.note(pend, p, n, reasons)
 	}
 	if p.Target != "" {
 		// A daemon pod's node affinity names its node: the scheduler's
@@ -68,17 +68,18 @@ func (c *cluster) scheduleOne(p *placed) {
 	}
 }
 
-// detail says for people why n rejects p, beyond the scheduler's words.
-func (c *cluster) detail(p *placed, n *node, reasons []string) string {
+// note records for people why n rejects p, beyond the scheduler's words.
+func (c *cluster) note(pend *Pending, p *placed, n *node, reasons []string) {
 	switch reasons[0] {
 	case ReasonTaint:
-		return fmt.Sprintf("%s: taint %s", n.Name, untoleratedTaint(p.t, n))
+		pend.note(reasons[0], untoleratedTaint(p.t, n), n.Name)
 	case ReasonCPU, ReasonMemory, ReasonTooManyPods:
 		free := n.Allocatable.Sub(n.used)
-		return fmt.Sprintf("%s: %s free of %s allocatable, %d of %d pods; the pod asks %s", n.Name, free, n.Allocatable,
-			len(n.pods), n.Allocatable.Pods, p.t.req)
+		pend.note(noteRoom, "", fmt.Sprintf("%s (%s and %d pods free of %s, %d pods; the pod asks %s)",
+			n.Name, free, free.Pods, n.Allocatable, n.Allocatable.Pods, p.t.req))
+	default:
+		pend.note(reasons[0], "", n.Name)
 	}
-	return n.Name + ": " + reasons[0]
 }
 
 // preempt is DefaultPreemption, as far as blueprint's pods need it: on the
@@ -158,7 +159,7 @@ func (c *cluster) preempt(p *placed, fs *filterState, nodes []*node) {
 	best := cands[0]
 	for _, q := range best.victims {
 		c.unbind(q)
-		q.pending = &Pending{Nodes: c.live(), Reasons: map[string]int{}, Detail: []string{"preempted by " + p.Name}}
+		q.pending = &Pending{Nodes: c.live(), Reasons: map[string]int{}}
 		c.requeue = append(c.requeue, q)
 	}
 	c.scheduleOne(p)

@@ -40,8 +40,10 @@ func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
 type loaded struct {
 	spec  *spec.Spec
 	diags hcl.Diagnostics
-	files map[string]*hcl.File
-	tree  render.Tree
+	// accepted are the warnings the spec's accept blocks acknowledge.
+	accepted []validate.Accepted
+	files    map[string]*hcl.File
+	tree     render.Tree
 	// renderErr is a render that failed for a reason other than the spec
 	// (a template or kustomize build problem).
 	renderErr error
@@ -62,19 +64,17 @@ func (l *loaded) failed(strict bool) bool {
 func loadSpec(o specOptions) *loaded {
 	loader := spec.NewLoader()
 	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
-	diags = validate.Check(s, diags)
-	l := &loaded{spec: s, diags: diags, files: loader.Files()}
-	if s == nil || diags.HasErrors() {
-		return l
-	}
-	tree, fc, err := render.RenderForecast(plan.Build(s), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
-	if err != nil {
-		l.renderErr = err
-		return l
-	}
-	l.tree = tree
-	l.diags = append(l.diags, forecast.Diagnostics(s, fc)...)
-	validate.Sort(l.diags)
+	l := &loaded{spec: s, files: loader.Files()}
+	r := validate.RunWith(s, diags, func() hcl.Diagnostics {
+		tree, fc, err := render.RenderForecast(plan.Build(s), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
+		if err != nil {
+			l.renderErr = err
+			return nil
+		}
+		l.tree = tree
+		return forecast.Diagnostics(s, fc)
+	})
+	l.diags, l.accepted = r.Diagnostics, r.Accepted
 	return l
 }
 

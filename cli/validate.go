@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/blueprint-dev/blueprint/validate"
 )
 
 type validateOptions struct {
@@ -42,8 +44,9 @@ func validateRun(o *validateOptions, s Streams) error {
 		}
 	} else {
 		l.printDiagnostics(s.Err)
+		printAccepted(s.Out, l.accepted)
 		if !l.failed(o.Strict) {
-			fmt.Fprintf(s.Out, "%s is valid (%s).\n", o.Path, countWarnings(l.diags))
+			fmt.Fprintf(s.Out, "%s is valid (%s%s).\n", o.Path, countWarnings(l.diags), countAccepted(l.accepted))
 		}
 	}
 	if l.failed(o.Strict) {
@@ -68,9 +71,36 @@ func countWarnings(d hcl.Diagnostics) string {
 	return fmt.Sprintf("%d warnings", n)
 }
 
+// printAccepted lists the warnings the spec's accept blocks acknowledge,
+// one line each, with the block's reason.
+func printAccepted(w io.Writer, accepted []validate.Accepted) {
+	for _, a := range accepted {
+		scope := ""
+		if sc := validate.AcceptScope(a.Accept).String(); sc != "" {
+			scope = " (" + sc + ")"
+		}
+		for _, d := range a.Warnings {
+			fmt.Fprintf(w, "Accepted %s%s at %s:%d: %s. Reason: %s\n", a.Accept.Code, scope, d.Subject.Filename, d.Subject.Start.Line, d.Summary, strings.Join(strings.Fields(a.Accept.Reason), " "))
+		}
+	}
+}
+
+// countAccepted says how many warnings accept blocks acknowledge, if any.
+func countAccepted(accepted []validate.Accepted) string {
+	n := 0
+	for _, a := range accepted {
+		n += len(a.Warnings)
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d accepted", n)
+}
+
 // jsonDiagnostic is the --json form of one diagnostic.
 type jsonDiagnostic struct {
 	Severity string     `json:"severity"`
+	Code     string     `json:"code,omitempty"`
 	Summary  string     `json:"summary"`
 	Detail   string     `json:"detail,omitempty"`
 	Range    *jsonRange `json:"range,omitempty"`
@@ -94,31 +124,60 @@ type jsonReport struct {
 	ErrorCount   int              `json:"error_count"`
 	WarningCount int              `json:"warning_count"`
 	Diagnostics  []jsonDiagnostic `json:"diagnostics"`
+	// Accepted lists the accept blocks and the warnings each acknowledges.
+	Accepted []jsonAccepted `json:"accepted"`
+}
+
+// jsonAccepted is the --json form of one accept block.
+type jsonAccepted struct {
+	Code     string           `json:"code"`
+	Scope    string           `json:"scope,omitempty"`
+	Reason   string           `json:"reason"`
+	Range    *jsonRange       `json:"range,omitempty"`
+	Warnings []jsonDiagnostic `json:"warnings"`
 }
 
 func writeJSON(w io.Writer, l *loaded) error {
-	r := jsonReport{Valid: !l.diags.HasErrors() && l.spec != nil, Diagnostics: []jsonDiagnostic{}}
+	r := jsonReport{Valid: !l.diags.HasErrors() && l.spec != nil, Diagnostics: []jsonDiagnostic{}, Accepted: []jsonAccepted{}}
 	for _, d := range l.diags {
-		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "warning"}
 		if d.Severity == hcl.DiagError {
-			jd.Severity = "error"
 			r.ErrorCount++
 		} else {
 			r.WarningCount++
 		}
-		if d.Subject != nil {
-			jd.Range = &jsonRange{
-				Filename: d.Subject.Filename,
-				Start:    jsonPos{d.Subject.Start.Line, d.Subject.Start.Column, d.Subject.Start.Byte},
-				End:      jsonPos{d.Subject.End.Line, d.Subject.End.Column, d.Subject.End.Byte},
-			}
-			jd.Snippet = snippet(l.files[d.Subject.Filename], *d.Subject)
+		r.Diagnostics = append(r.Diagnostics, l.jsonDiagnostic(d))
+	}
+	for _, a := range l.accepted {
+		ja := jsonAccepted{Code: a.Accept.Code, Scope: validate.AcceptScope(a.Accept).String(), Reason: a.Accept.Reason,
+			Range: jsonRangeOf(a.Accept.DeclRange), Warnings: []jsonDiagnostic{}}
+		for _, d := range a.Warnings {
+			ja.Warnings = append(ja.Warnings, l.jsonDiagnostic(d))
 		}
-		r.Diagnostics = append(r.Diagnostics, jd)
+		r.Accepted = append(r.Accepted, ja)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+func (l *loaded) jsonDiagnostic(d *hcl.Diagnostic) jsonDiagnostic {
+	jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "warning", Code: string(validate.CodeOf(d))}
+	if d.Severity == hcl.DiagError {
+		jd.Severity = "error"
+	}
+	if d.Subject != nil {
+		jd.Range = jsonRangeOf(*d.Subject)
+		jd.Snippet = snippet(l.files[d.Subject.Filename], *d.Subject)
+	}
+	return jd
+}
+
+func jsonRangeOf(r hcl.Range) *jsonRange {
+	return &jsonRange{
+		Filename: r.Filename,
+		Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+		End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
+	}
 }
 
 // snippet returns the source lines a range covers.

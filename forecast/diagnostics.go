@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // maxDetail bounds how many nodes a diagnostic names one by one.
@@ -39,19 +40,17 @@ func Diagnostics(s *spec.Spec, f *Forecast) hcl.Diagnostics {
 		diags = append(diags, d)
 	}
 	for _, sc := range f.ZoneLosses {
+		if len(sc.Nodes) == 0 {
+			// The zone was the whole cluster: nothing is left to run on,
+			// which the single-zone warning already says.
+			continue
+		}
 		for _, g := range pendingGroups(f, sc, f.Intact) {
 			subject, ctx := origin(s, g.w)
-			d := &hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Pods that cannot be rescheduled after a zone loss",
-				Detail: fmt.Sprintf("After losing zone %s (%d nodes), %s of %s cannot be placed again and stay Pending, although no volume keeps them in the lost zone: %s%s %s",
-					sc.Zone, len(sc.Lost), g.count(), g.w, g.pending.Message(), g.details(), hint(g)),
-				Subject: subject.Ptr(),
-			}
-			if ctx.Filename != "" {
-				d.Context = ctx.Ptr()
-			}
-			diags = append(diags, d)
+			diags = append(diags, validate.NewWarning(validate.CodeCapacityZoneLoss, validate.Scope{Zone: sc.Zone, Workload: scopeName(s, g.w)},
+				subject, ctx, "Pods that cannot be rescheduled after a zone loss",
+				fmt.Sprintf("After losing zone %s (%d nodes), %s of %s cannot be placed again and stay Pending, although no volume keeps them in the lost zone: %s%s %s",
+					sc.Zone, len(sc.Lost), g.count(), g.w, g.pending.Message(), g.details(), hint(g))))
 		}
 	}
 	return diags
@@ -149,6 +148,25 @@ func hint(g pendingGroup) string {
 		}
 	}
 	return strings.Join(hints, " ")
+}
+
+// scopeName is the workload an accept block names for w: its kafka, hdfs
+// or spark block, or monitoring or logging; "" for the cluster's own pods.
+func scopeName(s *spec.Spec, w *Workload) string {
+	comp := w.Component
+	switch {
+	case strings.HasPrefix(comp, "monitoring"):
+		return "monitoring"
+	case strings.HasPrefix(comp, "logging"):
+		return "logging"
+	case comp == "kafka" && len(s.Kafka) > 0:
+		return s.Kafka[0].Name
+	case comp == "hdfs" && len(s.HDFS) > 0:
+		return s.HDFS[0].Name
+	case comp == "spark" && len(s.Spark) > 0:
+		return s.Spark[0].Name
+	}
+	return ""
 }
 
 // origin is where in the spec a workload comes from: the attribute that

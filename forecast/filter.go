@@ -29,6 +29,8 @@ const (
 	noPreemptionVictims    = "No preemption victims found for incoming pod"
 	preemptionNotHelpful   = "Preemption is not helpful for scheduling"
 	preemptionMessageStart = "preemption: "
+	// noNodes is the scheduler's ErrNoNodesAvailable.
+	noNodes = "no nodes available to schedule pods"
 	// noteRoom groups the nodes that lack CPU, memory or pod room, for people.
 	noteRoom = "not enough room"
 )
@@ -129,6 +131,9 @@ func (p *Pending) Explain(max int) string {
 // preemption part: "0/12 nodes are available: 3 Insufficient memory, 9
 // node(s) had untolerated taint(s)." (framework.FitError.Error).
 func (p *Pending) Message() string {
+	if p.Nodes == 0 {
+		return noNodes
+	}
 	msg := fmt.Sprintf("0/%d nodes are available:", p.Nodes)
 	if p.PreFilter != "" {
 		return msg + " " + p.PreFilter + "."

@@ -207,7 +207,7 @@ func (v *validator) controlPlane() {
 	v.zoneSpread(v.hostsOf(spec.RoleControlPlane), "control-plane nodes", cp.DeclRange)
 	if v.s.Etcd.TopologyOrDefault() == spec.EtcdStacked {
 		if n > maxEtcdMembers && n%2 == 1 {
-			v.warnf(cp.DeclRange, nil, "Large etcd cluster", "With stacked etcd each of the %d control-plane nodes runs an etcd member, and %d members slow every write for no gain in practice; etcd recommends 3, 5 or 7. Use fewer control-plane nodes, or topology = \"external\".", n, n)
+			v.warnf(CodeEtcdLarge, cp.DeclRange, nil, "Large etcd cluster", "With stacked etcd each of the %d control-plane nodes runs an etcd member, and %d members slow every write for no gain in practice; etcd recommends 3, 5 or 7. Use fewer control-plane nodes, or topology = \"external\".", n, n)
 		}
 		v.quorum(v.hostsOf(spec.RoleControlPlane), cp.DeclRange)
 	}
@@ -224,7 +224,7 @@ func (v *validator) zoneSpread(ms []spec.Machine, what string, subject hcl.Range
 			return
 		}
 	}
-	v.warnf(subject, nil, "Single zone", "All %s are in zone %q; losing that zone takes them all down. Spread them over the %d declared zones.", what, ms[0].Zone, len(v.s.Zones))
+	v.warnIn(Scope{Zone: ms[0].Zone}, CodeSingleZone, subject, nil, "Single zone", "All %s are in zone %q; losing that zone takes them all down. Spread them over the %d declared zones.", what, ms[0].Zone, len(v.s.Zones))
 }
 
 // quorum warns, naming the zone, when losing one zone would lose etcd quorum.
@@ -240,7 +240,7 @@ func (v *validator) quorum(members []spec.Machine, subject hcl.Range) {
 	}
 	for _, z := range v.zoneNames() {
 		if lost := perZone[z]; lost > 0 && n-lost < need {
-			v.warnf(subject, nil, "Zone failure loses etcd quorum",
+			v.warnIn(Scope{Zone: z}, CodeEtcdZoneQuorum, subject, nil, "Zone failure loses etcd quorum",
 				"Zone %q holds %d of the %d etcd members; losing it leaves %d, short of the quorum of %d, and the whole control plane stops. Place the members so that no zone holds %d or more (for example 3 members in 3 zones, or 5 in 3 zones as 2+2+1).", z, lost, n, n-lost, need, n-need+1)
 		}
 	}
@@ -268,7 +268,7 @@ func (v *validator) etcd() {
 	case n%2 == 0:
 		v.errorf(e.DeclRange, nil, "Even number of etcd members", "%d etcd members tolerate no more failures than %d. Use an odd number: 3, 5 or 7.", n, n-1)
 	case n > maxEtcdMembers:
-		v.warnf(e.DeclRange, nil, "Large etcd cluster", "%d etcd members slow every write for no gain in practice; etcd recommends 3, 5 or 7.", n)
+		v.warnf(CodeEtcdLarge, e.DeclRange, nil, "Large etcd cluster", "%d etcd members slow every write for no gain in practice; etcd recommends 3, 5 or 7.", n)
 	}
 	v.quorum(v.hostsOf(spec.RoleEtcd), e.DeclRange)
 }

@@ -16,8 +16,11 @@ import (
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
-// Spec runs every rule and returns the diagnostics sorted by file and position.
-func Spec(s *spec.Spec) hcl.Diagnostics {
+// Spec runs every rule and returns the diagnostics sorted by file and
+// position, without the warnings the spec's accept blocks acknowledge.
+func Spec(s *spec.Spec) hcl.Diagnostics { return Run(s, nil).Diagnostics }
+
+func newValidator(s *spec.Spec) *validator {
 	v := &validator{s: s}
 	// Count before listing: a hostile count_per_zone over thousands of
 	// zones would otherwise build millions of machines just to refuse them.
@@ -27,18 +30,25 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	} else {
 		v.all = s.Machines()
 	}
+	return v
+}
+
+// run runs every rule.
+func (v *validator) run() {
+	s := v.s
 	v.cluster()
 	v.network()
 	v.zones()
 	v.machines()
 	v.controlPlane()
 	v.etcd()
+	v.etcdBackup()
 	v.loadBalancer()
 	v.nodePools()
+	v.authentication()
 	v.services()
+	v.accepts()
 	v.text(reflect.ValueOf(s).Elem(), hcl.Range{}, false)
-	Sort(v.diags)
-	return v.diags
 }
 
 type validator struct {
@@ -52,21 +62,34 @@ func (v *validator) errorf(subject hcl.Range, context *hcl.Range, summary, detai
 	v.add(hcl.DiagError, subject, context, summary, detail, args...)
 }
 
-func (v *validator) warnf(subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
-	v.add(hcl.DiagWarning, subject, context, summary, detail, args...)
+// warnf reports a warning about the design as a whole; code is how an
+// accept block acknowledges it.
+func (v *validator) warnf(code Code, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+	v.warnIn(Scope{}, code, subject, context, summary, detail, args...)
 }
 
-func (v *validator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+// warnIn reports a warning about one zone, node, pool or workload, which
+// an accept block may acknowledge for that scope alone.
+func (v *validator) warnIn(scope Scope, code Code, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+	if d := v.add(hcl.DiagWarning, subject, context, summary, detail, args...); d != nil {
+		w := Warning{Code: code, Scope: scope, Detail: d.Detail}
+		d.Extra = w
+		d.Detail += acceptHint(w)
+	}
+}
+
+func (v *validator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) *hcl.Diagnostic {
 	if subject.Filename == "" {
 		// The attribute is absent: decoding already reported it as a missing
 		// required argument, and its zero value would only repeat that.
-		return
+		return nil
 	}
 	d := &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject.Ptr()}
 	if context != nil && context.Filename != "" {
 		d.Context = context
 	}
 	v.diags = append(v.diags, d)
+	return d
 }
 
 // missing reports a required block that is absent, at the top of the spec.
@@ -264,20 +287,12 @@ func (v *validator) textString(s string, rng hcl.Range, multiline bool) bool {
 }
 
 // Check runs every rule on a spec that loaded with loadDiags, and returns
-// both sets sorted. A value that failed to decode reaches the rules as its
-// zero value; a rule's complaint about that same source range would only
-// repeat the decode error, so it is dropped.
+// both sets sorted, without the warnings the spec's accept blocks
+// acknowledge (Run returns those too). A value that failed to decode
+// reaches the rules as its zero value; a rule's complaint about that same
+// source range would only repeat the decode error, so it is dropped.
 func Check(s *spec.Spec, loadDiags hcl.Diagnostics) hcl.Diagnostics {
-	diags := append(hcl.Diagnostics{}, loadDiags...)
-	if s != nil {
-		for _, d := range Spec(s) {
-			if !overlapsError(d, loadDiags) {
-				diags = append(diags, d)
-			}
-		}
-	}
-	Sort(diags)
-	return diags
+	return Run(s, loadDiags).Diagnostics
 }
 
 func overlapsError(d *hcl.Diagnostic, others hcl.Diagnostics) bool {

@@ -14,10 +14,11 @@ import (
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
-// Built is the YAML a kustomize build of one folder of manifests/ printed.
+// Built is what a kustomize build of one folder of manifests/ made, of the
+// kinds the forecast reads (Reads), as a JSON array.
 type Built struct {
-	Dir  string // "manifests/monitoring/prometheus"
-	YAML []byte
+	Dir     string // "manifests/monitoring/prometheus"
+	Objects []byte
 }
 
 // StaticPodDir is where render writes blueprint's own static pods.
@@ -90,7 +91,7 @@ func Inputs(p *plan.Plan, built []Built, tree map[string][]byte) ([]Machine, *Ob
 		objs.Add("kubeadm", o)
 	}
 	for _, b := range built {
-		if err := objs.AddYAML(strings.TrimPrefix(b.Dir, "manifests/"), b.YAML); err != nil {
+		if err := objs.AddJSON(strings.TrimPrefix(b.Dir, "manifests/"), b.Objects); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -11,9 +12,6 @@ import (
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
-
-	"github.com/blueprint-dev/blueprint/internal/manifest"
 )
 
 // Kinds of workload the forecast places.
@@ -86,11 +84,43 @@ func NewObjects() *Objects {
 	}
 }
 
-// AddYAML decodes a stream of rendered documents, as a kustomize build of
-// component prints them, and keeps what the forecast reads.
-func (o *Objects) AddYAML(component string, data []byte) error {
-	docs, err := manifest.Split(data)
-	if err != nil {
+// newObject returns an empty object of a kind the forecast reads, or nil.
+func newObject(apiVersion, kind string) any {
+	switch apiVersion + " " + kind {
+	case "apps/v1 Deployment":
+		return &appsv1.Deployment{}
+	case "apps/v1 StatefulSet":
+		return &appsv1.StatefulSet{}
+	case "apps/v1 DaemonSet":
+		return &appsv1.DaemonSet{}
+	case "v1 Namespace":
+		return &corev1.Namespace{}
+	case "storage.k8s.io/v1 StorageClass":
+		return &storagev1.StorageClass{}
+	case "v1 PersistentVolume":
+		return &corev1.PersistentVolume{}
+	case "v1 PersistentVolumeClaim":
+		return &corev1.PersistentVolumeClaim{}
+	case "v1 Service":
+		return &corev1.Service{}
+	case "policy/v1 PodDisruptionBudget":
+		return &policyv1.PodDisruptionBudget{}
+	case "scheduling.k8s.io/v1 PriorityClass":
+		return &schedulingv1.PriorityClass{}
+	case "autoscaling/v2 HorizontalPodAutoscaler":
+		return &autoscalingv2.HorizontalPodAutoscaler{}
+	}
+	return nil
+}
+
+// Reads reports whether the forecast reads objects of this kind.
+func Reads(apiVersion, kind string) bool { return newObject(apiVersion, kind) != nil }
+
+// AddJSON decodes a JSON array of built objects (render keeps those Reads
+// accepts of each component's kustomize build) and keeps them.
+func (o *Objects) AddJSON(component string, data []byte) error {
+	var docs []json.RawMessage
+	if err := json.Unmarshal(data, &docs); err != nil {
 		return fmt.Errorf("%s: %w", component, err)
 	}
 	for _, doc := range docs {
@@ -98,39 +128,14 @@ func (o *Objects) AddYAML(component string, data []byte) error {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
 		}
-		if err := yaml.Unmarshal(doc, &head); err != nil {
+		if err := json.Unmarshal(doc, &head); err != nil {
 			return fmt.Errorf("%s: %w", component, err)
 		}
-		var obj any
-		switch head.APIVersion + " " + head.Kind {
-		case "apps/v1 Deployment":
-			obj = &appsv1.Deployment{}
-		case "apps/v1 StatefulSet":
-			obj = &appsv1.StatefulSet{}
-		case "apps/v1 DaemonSet":
-			obj = &appsv1.DaemonSet{}
-		case "v1 Namespace":
-			obj = &corev1.Namespace{}
-		case "storage.k8s.io/v1 StorageClass":
-			obj = &storagev1.StorageClass{}
-		case "v1 PersistentVolume":
-			obj = &corev1.PersistentVolume{}
-		case "v1 PersistentVolumeClaim":
-			obj = &corev1.PersistentVolumeClaim{}
-		case "v1 Service":
-			obj = &corev1.Service{}
-		case "policy/v1 PodDisruptionBudget":
-			obj = &policyv1.PodDisruptionBudget{}
-		case "scheduling.k8s.io/v1 PriorityClass":
-			obj = &schedulingv1.PriorityClass{}
-		case "autoscaling/v2 HorizontalPodAutoscaler":
-			obj = &autoscalingv2.HorizontalPodAutoscaler{}
-		case "v1 Pod":
-			obj = &corev1.Pod{}
-		default:
+		obj := newObject(head.APIVersion, head.Kind)
+		if obj == nil {
 			continue
 		}
-		if err := yaml.Unmarshal(doc, obj); err != nil {
+		if err := json.Unmarshal(doc, obj); err != nil {
 			return fmt.Errorf("%s: %s: %w", component, head.Kind, err)
 		}
 		o.Add(component, obj)

@@ -279,8 +279,12 @@ func TestBuildCacheSharedByConcurrentRenders(t *testing.T) {
 			t.Errorf("entry %s does not read back", e.Name())
 		}
 	}
-	if len(entries) != len(KustomizationDirs(want)) {
-		t.Errorf("%d entries for %d kustomizations", len(entries), len(KustomizationDirs(want)))
+	// One entry per kustomization, and one for the forecast's objects of
+	// each leaf component.
+	dirs := KustomizationDirs(want)
+	leaves := flattenOrder(dirs, p.Services.Components())
+	if len(entries) != len(dirs)+len(leaves) {
+		t.Errorf("%d entries for %d kustomizations and %d leaves", len(entries), len(dirs), len(leaves))
 	}
 }
 
@@ -349,7 +353,7 @@ func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
 	}
 	// Entries that would answer every lookup, placed in the link's target.
 	real := NewBuildCache(target)
-	if _, _, err := buildEach(tree, dirs, false, real); err != nil {
+	if _, _, err := buildEach(tree, dirs, noDirs, real); err != nil {
 		t.Fatal(err)
 	}
 	// Creating, renaming or removing an entry moves the folder's mtime.
@@ -357,7 +361,7 @@ func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stats, err := buildEach(tree, dirs, false, NewBuildCache(link))
+	_, stats, err := buildEach(tree, dirs, noDirs, NewBuildCache(link))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -34,26 +36,24 @@ func buildKustomizations(t Tree, order []plan.Component, opts Options) ([]foreca
 		return nil, nil
 	}
 	// Building is the check; turning the result into YAML costs as much
-	// again, so it is done only for the leaves, which the forecast (and
-	// flat/) reads.
+	// again, so it is done only for flat/. The forecast reads the objects
+	// it needs of each leaf.
 	leaves := flattenOrder(dirs, order)
 	want := map[string]bool{}
 	for _, d := range leaves {
 		want[d] = true
 	}
-	wantYAML := func(dir string) bool { return want[dir] }
-	if opts.Flatten {
-		// A flattening render keeps every folder's YAML in the cache, as
-		// it always has, so a later one finds it.
-		wantYAML = allDirs
+	wantYAML := allDirs
+	if !opts.Flatten {
+		wantYAML = noDirs
 	}
-	built, _, err := buildEach(t, dirs, wantYAML, opts.Builds)
+	built, objects, _, err := buildEachWith(t, dirs, wantYAML, func(dir string) bool { return want[dir] }, opts.Builds)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]forecast.Built, len(leaves))
 	for i, dir := range leaves {
-		out[i] = forecast.Built{Dir: dir, YAML: built[dir]}
+		out[i] = forecast.Built{Dir: dir, Objects: objects[dir]}
 		if opts.Flatten {
 			name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
 			t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
@@ -92,11 +92,12 @@ type buildStats struct {
 
 // buildJob is one folder to build and what came of it.
 type buildJob struct {
-	dir   string
-	files []string // every path of the tree below dir, sorted
-	key   string   // its name in the cache, if there is one
-	yaml  []byte
-	err   error
+	dir     string
+	files   []string // every path of the tree below dir, sorted
+	key     string   // its name in the cache, if there is one
+	yaml    []byte
+	objects []byte // with wantObjects: the objects the forecast reads, as a JSON array
+	err     error
 }
 
 // buildEach builds each folder, independent folders side by side, and
@@ -105,6 +106,16 @@ type buildJob struct {
 // the files the cache key covers are all the build can read. With
 // the folders wantYAML names it returns the built YAML by folder.
 func buildEach(t Tree, dirs []string, wantYAML func(dir string) bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
+	yaml, _, stats, err := buildEachWith(t, dirs, wantYAML, noDirs, cache)
+	return yaml, stats, err
+}
+
+// buildEachWith is buildEach that also returns, for the folders
+// wantObjects names, the built objects the capacity forecast reads (its
+// kinds only, as JSON: far cheaper than printing the whole build as YAML,
+// which its ConfigMaps dominate). The cache keeps them in an entry of
+// their own.
+func buildEachWith(t Tree, dirs []string, wantYAML, wantObjects func(dir string) bool, cache *BuildCache) (map[string][]byte, map[string][]byte, buildStats, error) {
 	var stats buildStats
 	paths := t.Paths()
 	jobs := make([]buildJob, len(dirs))
@@ -114,14 +125,18 @@ func buildEach(t Tree, dirs []string, wantYAML func(dir string) bool, cache *Bui
 	// Nothing is built, nor taken from the cache, before every
 	// kustomization file is known to stay local.
 	if err := kustomizeguard.Check(t); err != nil {
-		return nil, stats, err
+		return nil, nil, stats, err
 	}
 	var todo []*buildJob
 	for i := range jobs {
 		j := &jobs[i]
 		if cache != nil {
 			j.key = cache.cacheKey(t, j.dir, j.files)
-			if y, ok := cache.lookup(j.key, wantYAML(j.dir)); ok {
+			y, ok := cache.lookup(j.key, wantYAML(j.dir))
+			if ok && wantObjects(j.dir) {
+				j.objects, ok = cache.lookup(objectsKey(j.key), true)
+			}
+			if ok {
 				j.yaml = y
 				stats.cached++
 				continue
@@ -134,27 +149,39 @@ func buildEach(t Tree, dirs []string, wantYAML func(dir string) bool, cache *Bui
 	if len(todo) > 1 && needsSchema(t, todo) {
 		warmSchema()
 	}
-	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML(todo[i].dir)) })
+	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML(todo[i].dir), wantObjects(todo[i].dir)) })
 	stats.built = len(todo)
 
 	if cache != nil {
 		for _, j := range todo {
 			if j.err == nil {
 				cache.store(j.key, j.yaml)
+				if j.objects != nil {
+					cache.store(objectsKey(j.key), j.objects)
+				}
 			}
 		}
 	}
-	out := map[string][]byte{}
+	out, objects := map[string][]byte{}, map[string][]byte{}
 	for i := range jobs {
 		j := &jobs[i]
 		if j.err != nil {
-			return nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
+			return nil, nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
 		}
 		if wantYAML(j.dir) {
 			out[j.dir] = j.yaml
 		}
+		if wantObjects(j.dir) {
+			objects[j.dir] = j.objects
+		}
 	}
-	return out, stats, nil
+	return out, objects, stats, nil
+}
+
+// objectsKey names the cache entry of a build's forecast objects.
+func objectsKey(key string) string {
+	h := sha256.Sum256([]byte(key + "\nforecast objects\n"))
+	return hex.EncodeToString(h[:])
 }
 
 // below returns the paths (sorted) inside dir.
@@ -169,7 +196,7 @@ func below(sorted []string, dir string) []string {
 }
 
 // build runs kustomize on the job's folder.
-func (j *buildJob) build(t Tree, wantYAML bool) {
+func (j *buildJob) build(t Tree, wantYAML, wantObjects bool) {
 	fs := filesys.MakeFsInMemory()
 	for _, p := range j.files {
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
@@ -182,6 +209,23 @@ func (j *buildJob) build(t Tree, wantYAML bool) {
 		j.yaml, err = m.AsYaml()
 		if j.yaml == nil {
 			j.yaml = []byte{} // built, to nothing: the cache keeps that apart from "no YAML kept"
+		}
+	}
+	if err == nil && wantObjects {
+		var docs []json.RawMessage
+		for _, r := range m.Resources() {
+			if !forecast.Reads(r.GetApiVersion(), r.GetKind()) {
+				continue
+			}
+			b, merr := r.MarshalJSON()
+			if merr != nil {
+				err = merr
+				break
+			}
+			docs = append(docs, b)
+		}
+		if err == nil {
+			j.objects, err = json.Marshal(docs)
 		}
 	}
 	j.err = err

@@ -163,7 +163,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, total *
 	if _, err := c.SupplyVolumesExceptProvisioned(ctx, objs); err != nil {
 		t.Fatal(err)
 	}
-	prov := c.SimulateProvisioner(ctx)
+	prov := c.SimulateProvisioner(ctx, forecast.NodeLocalProvisioner)
 	kubelets := c.SimulateKubelets(ctx)
 	defer func() {
 		for _, err := range kubelets.Stop() {

@@ -33,6 +33,9 @@ type placed struct {
 	// made it again; removed: a daemon or static pod of a lost node, gone
 	// with it.
 	lost, removed bool
+	// listed: the pod is in the cluster's nsPods (and anti, prefers) lists,
+	// which keep a pod once taken off its node; readers skip those.
+	listed bool
 }
 
 // cluster is the state of one scenario: nodes, the pods placed, the
@@ -49,6 +52,14 @@ type cluster struct {
 	tmpls   map[*Workload]*template
 	static  map[*template][]uint8 // per node: 0 passes, else the static filter that rejects it
 	requeue []*placed             // pods preempted, to be made and scheduled again
+	nsl     map[string]labels.Set // namespace labels, by namespace
+	// byTemplate lists the pods of each template (taken off their node or
+	// not), and nsTemplates the templates of each namespace: selectors are
+	// matched once per template, whose pods all carry the same labels.
+	byTemplate  map[*template][]*placed
+	nsTemplates map[string][]*template
+	nLive       int // nodes not gone
+	next        int // where the next search for nodes starts
 }
 
 // Static filter verdicts, per node, that depend only on the pod's template
@@ -70,6 +81,7 @@ func newCluster(machines []Machine, objs *Objects) *cluster {
 		c.byName[n.Name] = n
 	}
 	c.vols = newVolumes(objs)
+	c.nLive = len(c.nodes)
 	return c
 }
 
@@ -134,7 +146,18 @@ func (c *cluster) bind(p *placed, n *node) {
 	n.used = n.used.Add(p.t.req)
 	n.nonzero = n.nonzero.Add(p.t.nonzero)
 	n.ports = append(n.ports, p.t.ports...)
+	if p.listed {
+		return
+	}
+	p.listed = true
 	c.nsPods[p.t.namespace] = append(c.nsPods[p.t.namespace], p)
+	if c.byTemplate == nil {
+		c.byTemplate, c.nsTemplates = map[*template][]*placed{}, map[string][]*template{}
+	}
+	if _, ok := c.byTemplate[p.t]; !ok {
+		c.nsTemplates[p.t.namespace] = append(c.nsTemplates[p.t.namespace], p.t)
+	}
+	c.byTemplate[p.t] = append(c.byTemplate[p.t], p)
 	if len(p.t.antiTerms) > 0 {
 		c.anti = append(c.anti, p)
 	}
@@ -153,33 +176,31 @@ func (c *cluster) unbind(p *placed) {
 	n.pods = slices.DeleteFunc(n.pods, func(q *placed) bool { return q == p })
 	n.used = n.used.Sub(p.t.req)
 	n.nonzero = n.nonzero.Sub(p.t.nonzero)
-	n.ports = n.ports[:0]
-	for _, q := range n.pods {
-		n.ports = append(n.ports, q.t.ports...)
+	if len(p.t.ports) > 0 {
+		n.ports = n.ports[:0]
+		for _, q := range n.pods {
+			n.ports = append(n.ports, q.t.ports...)
+		}
 	}
-	c.nsPods[p.t.namespace] = slices.DeleteFunc(c.nsPods[p.t.namespace], func(q *placed) bool { return q == p })
-	c.anti = slices.DeleteFunc(c.anti, func(q *placed) bool { return q == p })
-	c.prefers = slices.DeleteFunc(c.prefers, func(q *placed) bool { return q == p })
 }
 
 // live counts the nodes that exist in the scenario.
-func (c *cluster) live() int {
-	n := 0
-	for _, x := range c.nodes {
-		if !x.gone {
-			n++
-		}
-	}
-	return n
-}
+func (c *cluster) live() int { return c.nLive }
 
 // nsLabels returns a namespace's labels, with the name label the API
 // server adds to every namespace.
 func (c *cluster) nsLabels(ns string) labels.Set {
+	if l, ok := c.nsl[ns]; ok {
+		return l
+	}
 	l := labels.Set{corev1.LabelMetadataName: ns}
 	for k, v := range c.objs.Namespaces[ns] {
 		l[k] = v
 	}
+	if c.nsl == nil {
+		c.nsl = map[string]labels.Set{}
+	}
+	c.nsl[ns] = l
 	return l
 }
 
@@ -188,4 +209,44 @@ func (p *placed) String() string {
 		return fmt.Sprintf("%s on %s", p.Name, p.node.Name)
 	}
 	return p.Name + " (pending)"
+}
+
+// matching calls f for each placed pod of namespace ns (every namespace
+// when ns is "") whose labels match sel.
+func (c *cluster) matching(ns string, sel labels.Selector, f func(q *placed)) {
+	visit := func(ts []*template) {
+		for _, t := range ts {
+			if !sel.Matches(t.labels) {
+				continue
+			}
+			for _, q := range c.byTemplate[t] {
+				if q.node != nil {
+					f(q)
+				}
+			}
+		}
+	}
+	if ns != "" {
+		visit(c.nsTemplates[ns])
+		return
+	}
+	for _, ts := range c.nsTemplates {
+		visit(ts)
+	}
+}
+
+// termMatching calls f for each placed pod an affinity term selects.
+func (c *cluster) termMatching(t *affinityTerm, f func(q *placed)) {
+	check := func(q *placed) {
+		if t.matches(q.t, c.nsLabels(q.t.namespace)) {
+			f(q)
+		}
+	}
+	if t.nsSelector != nil {
+		c.matching("", t.selector, check)
+		return
+	}
+	for ns := range t.namespaces {
+		c.matching(ns, t.selector, check)
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/validate"
 )
@@ -25,13 +26,18 @@ func Diagnostics(s *spec.Spec, f *Forecast) hcl.Diagnostics {
 		return nil
 	}
 	var diags hcl.Diagnostics
+	if n := len(f.Intact.Pods); n > plan.MaxPods && s.Cluster != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "More pods than Kubernetes supports",
+			Detail:  fmt.Sprintf("The design runs %d pods (daemon pods on every node included), above the %d pods of one cluster Kubernetes is tested with. Split it into several clusters, or run fewer daemons or replicas.", n, plan.MaxPods),
+			Subject: s.Cluster.DeclRange.Ptr()})
+	}
 	for _, g := range pendingGroups(f, f.Intact, nil) {
 		subject, ctx := origin(s, g.w)
 		d := &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Pods that cannot be scheduled",
-			Detail: fmt.Sprintf("%s of %s cannot be placed on the intact cluster and stay Pending, as kube-scheduler v1.37 would leave them: %s%s %s",
-				g.count(), g.w, g.pending.Message(), g.details(), hint(g)),
+			Detail: fmt.Sprintf("%s of %s cannot be placed on the intact cluster: kube-scheduler v1.37 would leave %s Pending with %q%s %s",
+				g.count(), g.w, g.pronoun(), g.pending.Message(), g.details(), hint(g)),
 			Subject: subject.Ptr(),
 		}
 		if ctx.Filename != "" {
@@ -49,8 +55,8 @@ func Diagnostics(s *spec.Spec, f *Forecast) hcl.Diagnostics {
 			subject, ctx := origin(s, g.w)
 			diags = append(diags, validate.NewWarning(validate.CodeCapacityZoneLoss, validate.Scope{Zone: sc.Zone, Workload: scopeName(s, g.w)},
 				subject, ctx, "Pods that cannot be rescheduled after a zone loss",
-				fmt.Sprintf("After losing zone %s (%d nodes), %s of %s cannot be placed again and stay Pending, although no volume keeps them in the lost zone: %s%s %s",
-					sc.Zone, len(sc.Lost), g.count(), g.w, g.pending.Message(), g.details(), hint(g))))
+				fmt.Sprintf("After losing zone %s (%d nodes), %s of %s cannot be placed again, although no volume ties %s to the lost zone: the scheduler would leave %s Pending with %q%s %s",
+					sc.Zone, len(sc.Lost), g.count(), g.w, g.pronoun(), g.pronoun(), g.pending.Message(), g.details(), hint(g))))
 		}
 	}
 	return diags
@@ -65,10 +71,20 @@ type pendingGroup struct {
 }
 
 func (g pendingGroup) count() string {
-	if g.total == 1 {
+	switch {
+	case g.total == 1:
 		return "the pod"
+	case len(g.pods) == 1:
+		return fmt.Sprintf("1 of the %d pods (%s)", g.total, g.pods[0])
 	}
 	return fmt.Sprintf("%d of the %d pods (%s)", len(g.pods), g.total, strings.Join(g.pods, ", "))
+}
+
+func (g pendingGroup) pronoun() string {
+	if len(g.pods) == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // details names the first nodes of each reason and what they lacked.

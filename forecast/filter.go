@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
 	v1helper "k8s.io/component-helpers/scheduling/corev1"
 )
 
@@ -204,7 +205,7 @@ func (c *cluster) prepare(p *placed) *filterState {
 	}
 	if len(t.affTerms) > 0 {
 		fs.affCounts = map[topologyPair]int{}
-		for _, q := range c.placedPods() {
+		c.matching("", labels.Everything(), func(q *placed) {
 			if podMatchesAll(t.affTerms, q.t, c) {
 				for _, term := range t.affTerms {
 					if v, ok := q.node.Labels[term.topologyKey]; ok {
@@ -212,24 +213,25 @@ func (c *cluster) prepare(p *placed) *filterState {
 					}
 				}
 			}
-		}
+		})
 		fs.selfAffinity = podMatchesAll(t.affTerms, t, c)
 	}
 	if len(t.antiTerms) > 0 {
 		fs.antiDomains = map[topologyPair]bool{}
-		for _, term := range t.antiTerms {
-			for _, q := range c.candidates(term) {
-				if q.node == nil || !term.matches(q.t, c.nsLabels(q.t.namespace)) {
-					continue
-				}
+		for i := range t.antiTerms {
+			term := &t.antiTerms[i]
+			c.termMatching(term, func(q *placed) {
 				if v, ok := q.node.Labels[term.topologyKey]; ok {
 					fs.antiDomains[topologyPair{term.topologyKey, v}] = true
 				}
-			}
+			})
 		}
 	}
 	nsl := c.nsLabels(t.namespace)
 	for _, q := range c.anti {
+		if q.node == nil {
+			continue
+		}
 		for _, term := range q.t.antiTerms {
 			if term.matches(t, nsl) {
 				if fs.existingAnti == nil {
@@ -242,28 +244,6 @@ func (c *cluster) prepare(p *placed) *filterState {
 		}
 	}
 	return fs
-}
-
-// placedPods lists every pod on a node.
-func (c *cluster) placedPods() []*placed {
-	var out []*placed
-	for _, ps := range c.nsPods {
-		out = append(out, ps...)
-	}
-	return out
-}
-
-// candidates are the placed pods a term may select: those of its
-// namespaces, or all with a namespace selector.
-func (c *cluster) candidates(t affinityTerm) []*placed {
-	if t.nsSelector != nil {
-		return c.placedPods()
-	}
-	var out []*placed
-	for ns := range t.namespaces {
-		out = append(out, c.nsPods[ns]...)
-	}
-	return out
 }
 
 // podMatchesAll reports whether pod q matches every term (the scheduler
@@ -307,16 +287,16 @@ func (c *cluster) spreadCounts(t *template, sc spreadConstraint, all []spreadCon
 		return true
 	}
 	for _, n := range c.nodes {
-		if n.gone || !st.eligible(n) {
-			continue
+		if !n.gone && st.eligible(n) {
+			st.counts[n.Labels[sc.topologyKey]] += 0
 		}
-		v := n.Labels[sc.topologyKey]
-		st.counts[v] += 0
-		for _, q := range n.pods {
-			if q.t.namespace == t.namespace && !sc.selector.Empty() && sc.selector.Matches(q.t.labels) {
-				st.counts[v]++
+	}
+	if !sc.selector.Empty() {
+		c.matching(t.namespace, sc.selector, func(q *placed) {
+			if !q.node.gone && st.eligible(q.node) {
+				st.counts[q.node.Labels[sc.topologyKey]]++
 			}
-		}
+		})
 	}
 	st.min = -1
 	for _, n := range st.counts {

@@ -52,8 +52,13 @@ func CPUText(m int64) string {
 	return s
 }
 
-// MemoryText writes bytes in GiB, for people: "13.0Gi".
-func MemoryText(b int64) string { return fmt.Sprintf("%.1fGi", float64(b)/(1<<30)) }
+// MemoryText writes bytes for people: "13.0Gi", or "512Mi" below 1Gi.
+func MemoryText(b int64) string {
+	if b < 1<<30 && b > -(1<<30) {
+		return fmt.Sprintf("%dMi", b>>20)
+	}
+	return fmt.Sprintf("%.1fGi", float64(b)/(1<<30))
+}
 
 // String writes the amounts for people.
 func (r Resources) String() string {

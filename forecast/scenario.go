@@ -1,8 +1,12 @@
 package forecast
 
 import (
+	"maps"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -52,6 +56,7 @@ func (r PodResult) Bound() bool { return r.Node != "" }
 // each loss.
 type Forecast struct {
 	Machines  []Machine
+	Objects   *Objects
 	Workloads []*Workload // in the order they are created
 	Intact    *Scenario
 	// ZoneLosses has one scenario per zone; NodeLosses one per pool (and
@@ -62,12 +67,15 @@ type Forecast struct {
 // Run forecasts the placement of objs on machines, intact and after each
 // zone and each pool's busiest node is lost.
 func Run(machines []Machine, objs *Objects) (*Forecast, error) {
-	f := &Forecast{Machines: machines, Workloads: objs.InstallOrder()}
+	f := &Forecast{Machines: machines, Objects: objs, Workloads: objs.InstallOrder()}
 	c := newCluster(f.Machines, objs)
 	if err := c.create(f.Workloads); err != nil {
 		return nil, err
 	}
 	f.Intact = c.result("intact", "", nil)
+	for _, t := range c.tmpls {
+		c.staticVerdicts(t) // complete before the losses share them
+	}
 
 	var zones []string
 	seen := map[string]bool{}
@@ -78,6 +86,11 @@ func Run(machines []Machine, objs *Objects) (*Forecast, error) {
 		}
 	}
 	sort.Strings(zones)
+	type loss struct {
+		name, zone string
+		lost       []string
+	}
+	var losses []loss
 	for _, z := range zones {
 		var lost []string
 		for _, m := range f.Machines {
@@ -85,12 +98,35 @@ func Run(machines []Machine, objs *Objects) (*Forecast, error) {
 				lost = append(lost, m.Name)
 			}
 		}
-		f.ZoneLosses = append(f.ZoneLosses, c.lose("zone "+z, z, lost, f.Workloads))
+		losses = append(losses, loss{"zone " + z, z, lost})
 	}
-	for _, n := range c.busiestPerGroup() {
-		f.NodeLosses = append(f.NodeLosses, c.lose("node "+n, "", []string{n}, f.Workloads))
+	busiest := c.busiestPerGroup()
+	for _, n := range busiest {
+		losses = append(losses, loss{"node " + n, "", []string{n}})
 	}
+	// Each loss starts from the intact placement, on a copy of its own, so
+	// they run side by side; what they share (templates, their static
+	// verdicts, the objects) is complete and only read from here on.
+	scenarios := make([]*Scenario, len(losses))
+	parallel(len(losses), func(i int) {
+		scenarios[i] = c.lose(losses[i].name, losses[i].zone, losses[i].lost, f.Workloads)
+	})
+	f.ZoneLosses, f.NodeLosses = scenarios[:len(zones)], scenarios[len(zones):]
 	return f, nil
+}
+
+// parallel calls f(0) … f(n-1), at most GOMAXPROCS at a time.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // create makes and schedules the pods of each workload in turn.
@@ -165,7 +201,7 @@ func (c *cluster) makePods(w *Workload, t *template) []*placed {
 // clone copies the scenario's state: nodes, placements and volume bindings.
 func (c *cluster) clone() *cluster {
 	out := &cluster{objs: c.objs, byName: map[string]*node{}, nsPods: map[string][]*placed{},
-		tmpls: c.tmpls, static: c.static, vols: c.vols.clone()}
+		tmpls: c.tmpls, static: c.static, vols: c.vols.clone(), nsl: maps.Clone(c.nsl), nLive: c.nLive, next: c.next}
 	nmap := map[*node]*node{}
 	for _, n := range c.nodes {
 		nn := &node{Machine: n.Machine, obj: n.obj, idx: n.idx, gone: n.gone}
@@ -197,6 +233,7 @@ func (c *cluster) lose(name, zone string, lost []string, ws []*Workload) *Scenar
 	for _, n := range lost {
 		gone[n] = true
 		s.byName[n].gone = true
+		s.nLive--
 	}
 	for _, p := range s.pods {
 		if p.node == nil || !p.node.gone {

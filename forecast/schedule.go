@@ -47,12 +47,22 @@ func (c *cluster) scheduleOne(p *placed) {
 		if len(feasible) == 0 && live > 1 {
 			pend.Reasons[ReasonPinnedElsewhere] += live - 1
 		}
+		c.next = (c.next + 1) % len(c.nodes)
 	} else {
-		for _, n := range c.nodes {
-			if !n.gone {
-				try(n)
+		// The scheduler stops looking once it has enough feasible nodes to
+		// score (numFeasibleNodesToFind), starting each search where the
+		// last one ended, so that every node gets its turn.
+		want := feasibleToFind(live)
+		processed := 0
+		for i := 0; i < len(c.nodes) && len(feasible) < want; i++ {
+			n := c.nodes[(c.next+i)%len(c.nodes)]
+			if n.gone {
+				continue
 			}
+			try(n)
+			processed++
 		}
+		c.next = (c.next + processed) % len(c.nodes)
 	}
 	if len(feasible) == 0 {
 		p.pending = pend
@@ -209,4 +219,16 @@ func (c *cluster) breaksBudget(q *placed) bool {
 		}
 	}
 	return false
+}
+
+// feasibleToFind is the scheduler's numFeasibleNodesToFind with the
+// default percentageOfNodesToScore: every node below 100, else 50% less
+// one point per 125 nodes, at least 5%, and at least 100 nodes.
+func feasibleToFind(nodes int) int {
+	const minNodes, minPercent = 100, 5
+	if nodes < minNodes {
+		return nodes
+	}
+	pct := max(50-nodes/125, minPercent)
+	return max(nodes*pct/100, minNodes)
 }

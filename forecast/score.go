@@ -196,11 +196,22 @@ func (c *cluster) spreadScores(t *template, feasible []*node) []int64 {
 		weights[i] = math.Log(float64(size + 2))
 	}
 	static := c.staticVerdicts(t)
-	for _, n := range c.nodes {
-		if n.gone || (requireAll && !hasAll(n)) {
+	onNode := make([]map[*node]int64, len(t.softSpread))
+	for i, sc := range t.softSpread {
+		onNode[i] = map[*node]int64{}
+		if sc.selector.Empty() {
 			continue
 		}
-		for i, sc := range t.softSpread {
+		c.matching(t.namespace, sc.selector, func(q *placed) {
+			onNode[i][q.node]++
+		})
+		if sc.topologyKey == corev1.LabelHostname {
+			continue
+		}
+		for n, k := range onNode[i] {
+			if n.gone || (requireAll && !hasAll(n)) {
+				continue
+			}
 			if sc.honorAffinity {
 				if ok, _ := t.affinity.Match(n.obj); !ok {
 					continue
@@ -210,10 +221,9 @@ func (c *cluster) spreadScores(t *template, feasible []*node) []int64 {
 				continue
 			}
 			v := n.Labels[sc.topologyKey]
-			if _, ok := counts[i][v]; !ok {
-				continue
+			if _, ok := counts[i][v]; ok {
+				counts[i][v] += k
 			}
-			counts[i][v] += int64(countMatching(n, sc, t.namespace))
 		}
 	}
 	raw := make([]int64, len(feasible))
@@ -229,7 +239,7 @@ func (c *cluster) spreadScores(t *template, feasible []*node) []int64 {
 			}
 			var cnt int64
 			if sc.topologyKey == corev1.LabelHostname {
-				cnt = int64(countMatching(n, sc, t.namespace))
+				cnt = onNode[i][n]
 			} else {
 				cnt = counts[i][v]
 			}
@@ -259,50 +269,49 @@ func (c *cluster) spreadScores(t *template, feasible []*node) []int64 {
 	return out
 }
 
-func countMatching(n *node, sc spreadConstraint, ns string) int {
-	if sc.selector.Empty() {
-		return 0
-	}
-	k := 0
-	for _, q := range n.pods {
-		if q.t.namespace == ns && sc.selector.Matches(q.t.labels) {
-			k++
-		}
-	}
-	return k
-}
-
 // podAffinityScores is InterPodAffinity's PreScore, Score and
 // NormalizeScore; nil when it would skip.
 func (c *cluster) podAffinityScores(t *template, feasible []*node) []int64 {
-	hasOwn := len(t.prefAffTerms)+len(t.prefAntiTerms) > 0
-	var pods []*placed
-	if hasOwn {
-		pods = c.placedPods()
-	} else {
-		pods = c.prefers
-	}
-	topo := map[topologyPair]int64{}
+	topo := map[string]map[string]int64{} // topology key → value → score
 	nsl := c.nsLabels(t.namespace)
 	term := func(tm *affinityTerm, weight int64, target *template, targetNS map[string]string, n *node) {
 		if !tm.matches(target, targetNS) {
 			return
 		}
 		if v, ok := n.Labels[tm.topologyKey]; ok {
-			topo[topologyPair{tm.topologyKey, v}] += weight
+			m := topo[tm.topologyKey]
+			if m == nil {
+				m = map[string]int64{}
+				topo[tm.topologyKey] = m
+			}
+			m[v] += weight
 		}
 	}
-	for _, q := range pods {
+	// The incoming pod's preferred terms, over the pods they may select.
+	for _, own := range []struct {
+		terms []weightedTerm
+		sign  int64
+	}{{t.prefAffTerms, 1}, {t.prefAntiTerms, -1}} {
+		for i := range own.terms {
+			wt := &own.terms[i]
+			c.termMatching(&wt.affinityTerm, func(q *placed) {
+				if v, ok := q.node.Labels[wt.topologyKey]; ok {
+					m := topo[wt.topologyKey]
+					if m == nil {
+						m = map[string]int64{}
+						topo[wt.topologyKey] = m
+					}
+					m[v] += own.sign * wt.weight
+				}
+			})
+		}
+	}
+	// Existing pods' required affinity (with the hard weight) and
+	// preferred terms that select the incoming pod.
+	for _, q := range c.prefers {
 		n := q.node
 		if n == nil || len(n.Labels) == 0 {
 			continue
-		}
-		qns := c.nsLabels(q.t.namespace)
-		for i := range t.prefAffTerms {
-			term(&t.prefAffTerms[i].affinityTerm, t.prefAffTerms[i].weight, q.t, qns, n)
-		}
-		for i := range t.prefAntiTerms {
-			term(&t.prefAntiTerms[i].affinityTerm, -t.prefAntiTerms[i].weight, q.t, qns, n)
 		}
 		for i := range q.t.affTerms {
 			term(&q.t.affTerms[i], hardPodAffinityWeight, t, nsl, n)
@@ -320,9 +329,9 @@ func (c *cluster) podAffinityScores(t *template, feasible []*node) []int64 {
 	raw := make([]int64, len(feasible))
 	var lo, hi int64 = math.MaxInt64, math.MinInt64
 	for j, n := range feasible {
-		for pair, s := range topo {
-			if v, ok := n.Labels[pair.key]; ok && v == pair.value {
-				raw[j] += s
+		for key, values := range topo {
+			if v, ok := n.Labels[key]; ok {
+				raw[j] += values[v]
 			}
 		}
 		lo, hi = min(lo, raw[j]), max(hi, raw[j])

@@ -24,10 +24,22 @@ const NoProvisioner = "kubernetes.io/no-provisioner"
 //   - a class with a provisioner and WaitForFirstConsumer provisions a
 //     volume in the zone of the node the pod first lands on (block storage
 //     is zonal), where the class's zones allow it; the claim then stays in
-//     that zone;
+//     that zone; a provisioner of node-local disks (NodeLocalProvisioner)
+//     makes it on that node, where the claim then stays;
 //   - an Immediate class binds each claim as it is created, to a volume
 //     of the tree if it has any (the smallest that fits), else to a volume
 //     any node reaches.
+
+// NodeLocalProvisioner reports whether a provisioner makes volumes on the
+// node's own disks (TopoLVM, OpenEBS LocalPV, local-path, csi-driver-lvm),
+// which only that node reaches.
+func NodeLocalProvisioner(p string) bool {
+	switch p {
+	case "topolvm.io", "local.csi.openebs.io", "openebs.io/local", "rancher.io/local-path", "lvm.csi.metal-stack.io":
+		return true
+	}
+	return false
+}
 
 // claim is one PersistentVolumeClaim a pod uses.
 type claim struct {
@@ -195,6 +207,10 @@ func (vs *volumes) check(p *placed, n *node, fs *filterState) []string {
 		}
 		if !allowedTopology(c.class, n) {
 			bindConflict = true
+			continue
+		}
+		if NodeLocalProvisioner(c.class.Provisioner) {
+			fs.lastVolumes = append(fs.lastVolumes, volumeChoice{c: c, pinNode: n.Name})
 			continue
 		}
 		fs.lastVolumes = append(fs.lastVolumes, volumeChoice{c: c, pinZone: n.Labels[corev1.LabelTopologyZone]})

@@ -138,6 +138,7 @@ type Node struct {
 	Memory  string
 	Labels  []Label // node labels the kubelet registers, sorted by key
 	Taints  []Taint
+	MaxPods int // the kubelet's maxPods; 0 for its default
 }
 
 // Label is one Kubernetes label.
@@ -234,6 +235,9 @@ func Build(s *spec.Spec) *Plan {
 		switch m.Role {
 		case spec.RoleControlPlane:
 			node.Labels = []Label{{"topology.kubernetes.io/zone", m.Zone}}
+			if s.ControlPlane.MaxPods != nil {
+				node.MaxPods = *s.ControlPlane.MaxPods
+			}
 			node.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}
 			p.ControlPlane = append(p.ControlPlane, node)
 		case spec.RoleEtcd:
@@ -295,7 +299,7 @@ func Build(s *spec.Spec) *Plan {
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
-	p.scale()
+	p.scale(s)
 	p.Risks = risks(s)
 	return p
 }
@@ -306,6 +310,9 @@ func workerNode(n Node, sp *spec.NodePool) Node {
 	n.Labels = append(poolLabels(sp), Label{"topology.kubernetes.io/zone", n.Zone})
 	sort.Slice(n.Labels, func(i, j int) bool { return n.Labels[i].Key < n.Labels[j].Key })
 	n.Taints = poolTaints(sp)
+	if sp.MaxPods != nil {
+		n.MaxPods = *sp.MaxPods
+	}
 	return n
 }
 

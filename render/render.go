@@ -83,7 +83,7 @@ func RenderForecast(p *plan.Plan, opts Options) (Tree, *forecast.Forecast, error
 			fc, r.err = runForecast(p, built, r.tree)
 		}
 	}
-	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p, Capacity: forecast.Report(fc)})
+	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p, Capacity: forecast.Report(p, fc)})
 	r.flush()
 	return r.tree, fc, r.err
 }

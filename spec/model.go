@@ -38,6 +38,9 @@ type Spec struct {
 	Expose         *Expose                  `hcl:"expose,block"`
 	GitOps         *GitOps                  `hcl:"gitops,block"`
 
+	// Tuning overrides what blueprint sets from the cluster's size.
+	Tuning *Tuning `hcl:"tuning,block"`
+
 	Kafka []*Kafka `hcl:"kafka,block"`
 	HDFS  []*HDFS  `hcl:"hdfs,block"`
 	Spark []*Spark `hcl:"spark,block"`
@@ -101,8 +104,11 @@ type Host struct {
 // ControlPlane lists the nodes that run the API server, scheduler and
 // controller-manager (and etcd, when it is stacked).
 type ControlPlane struct {
-	Nodes     []*Host   `hcl:"node,block"`
-	DeclRange hcl.Range `hcl:",def_range"`
+	Nodes []*Host `hcl:"node,block"`
+	// MaxPods is each control-plane node's kubelet maxPods.
+	MaxPods      *int      `hcl:"max_pods,optional"`
+	MaxPodsRange hcl.Range `hcl:"max_pods,attr_value_range"`
+	DeclRange    hcl.Range `hcl:",def_range"`
 }
 
 // Etcd chooses where etcd runs, and how it is backed up.
@@ -151,7 +157,10 @@ type NodePool struct {
 	Taints            []*Taint          `hcl:"taint,block"`
 	Autoscale         *PoolAutoscale    `hcl:"autoscale,block"`
 	Nodes             []*PoolNode       `hcl:"node,block"`
-	DeclRange         hcl.Range         `hcl:",def_range"`
+	// MaxPods is each node's kubelet maxPods.
+	MaxPods      *int      `hcl:"max_pods,optional"`
+	MaxPodsRange hcl.Range `hcl:"max_pods,attr_value_range"`
+	DeclRange    hcl.Range `hcl:",def_range"`
 }
 
 // PoolNode is one explicitly listed worker node.

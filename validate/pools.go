@@ -28,6 +28,7 @@ func (v *validator) nodePools() {
 		seen[p.Name] = p
 		v.poolSize(p)
 		v.poolCapacity(p)
+		v.maxPods(p.MaxPods, p.MaxPodsRange, &p.DeclRange, fmt.Sprintf("pool %q", p.Name))
 		v.poolLabels(p)
 		taints := map[string]*spec.Taint{}
 		for _, t := range p.Taints {

@@ -28,23 +28,27 @@ const selectedNodeAnnotation = "volume.kubernetes.io/selected-node"
 // Provisioner stands in for the provisioners of WaitForFirstConsumer
 // classes: when the scheduler picks a node for a claim, it makes a volume
 // for it in that node's zone (node affinity on topology.kubernetes.io/zone,
-// as zonal block storage has) and pre-binds it to the claim; the
+// as zonal block storage has), or on that node for a provisioner of local
+// disks, and pre-binds it to the claim; the
 // controller-manager's volume binder then binds the two, and the
 // scheduler's wait for the binding ends.
 type Provisioner struct {
-	c      *Client
-	cancel context.CancelFunc
-	done   chan struct{}
+	c         *Client
+	cancel    context.CancelFunc
+	done      chan struct{}
+	nodeLocal func(string) bool
 
 	mu   sync.Mutex
 	made int
 	errs []error
 }
 
-// SimulateProvisioner starts the stand-in; Stop ends it.
-func (c *Client) SimulateProvisioner(ctx context.Context) *Provisioner {
+// SimulateProvisioner starts the stand-in; Stop ends it. nodeLocal says
+// which provisioners make volumes on the node's own disks: their volumes
+// get node affinity on the node's hostname instead of its zone.
+func (c *Client) SimulateProvisioner(ctx context.Context, nodeLocal func(provisioner string) bool) *Provisioner {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &Provisioner{c: c, cancel: cancel, done: make(chan struct{})}
+	p := &Provisioner{c: c, cancel: cancel, done: make(chan struct{}), nodeLocal: nodeLocal}
 	go func() {
 		defer close(p.done)
 		made := map[string]bool{}
@@ -123,10 +127,14 @@ func (p *Provisioner) sync(ctx context.Context, made map[string]bool) error {
 					Driver: provisioner[class], VolumeHandle: name}},
 			},
 		}
-		if zone := n.Labels[corev1.LabelTopologyZone]; zone != "" {
+		key, value := corev1.LabelTopologyZone, n.Labels[corev1.LabelTopologyZone]
+		if p.nodeLocal(provisioner[class]) {
+			key, value = corev1.LabelHostname, n.Labels[corev1.LabelHostname]
+		}
+		if value != "" {
 			pv.Spec.NodeAffinity = &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{
 				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
-					Key: corev1.LabelTopologyZone, Operator: corev1.NodeSelectorOpIn, Values: []string{zone},
+					Key: key, Operator: corev1.NodeSelectorOpIn, Values: []string{value},
 				}}}},
 			}}
 		}

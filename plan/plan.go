@@ -79,6 +79,9 @@ type Plan struct {
 	// Scale is the tuning the cluster's size calls for.
 	Scale     Scale
 	imageRefs map[string]string
+	// ImageSupply is where images come from, how they are pinned and what
+	// the admission policy lets run.
+	ImageSupply ImageSupply
 
 	HAProxyImage    string
 	KeepalivedImage string
@@ -298,6 +301,7 @@ func Build(s *spec.Spec) *Plan {
 	p.CertSANs = certSANs(p)
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
+	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
 	p.scale(s)
 	p.Risks = risks(s)

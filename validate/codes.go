@@ -35,6 +35,9 @@ const (
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
 	CodeAcceptUnused         Code = "accept-unused"
 	CodeCapacityZoneLoss     Code = "capacity-zone-loss"
+	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
+	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
+	CodeUpgradeUnpinned      Code = "images-upgrade-unpinned"
 )
 
 // CodeInfo documents one warning code.
@@ -70,6 +73,9 @@ var codes = []CodeInfo{
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
 	{CodeCapacityZoneLoss, "after losing one zone, pods that could run elsewhere find no node and stay Pending", []string{"zone", "workload"}, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
+	{CodeCNINotAdmitted, "the images admission policy would refuse the CNI's pods in kube-system", nil, true},
+	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},
+	{CodeUpgradeUnpinned, "the lock file lacks the next minor's images, which an upgrade needs", nil, true},
 }
 
 // Codes returns every warning code with its documentation, in the order the

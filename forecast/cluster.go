@@ -41,6 +41,9 @@ type placed struct {
 // cluster is the state of one scenario: nodes, the pods placed, the
 // volumes bound.
 type cluster struct {
+	// replay, when set, breaks ties among the best nodes as a real
+	// scheduler did (Forecast.LoseFrom).
+	replay  *replay
 	objs    *Objects
 	nodes   []*node
 	byName  map[string]*node

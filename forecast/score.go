@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"fmt"
 	"math"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,7 +28,7 @@ const (
 // first in the design's order.
 func (c *cluster) choose(p *placed, feasible []*node) *node {
 	if len(feasible) == 1 {
-		return feasible[0]
+		return c.pick(p, feasible, []int64{0}, 0)
 	}
 	t := p.t
 	total := make([]int64, len(feasible))
@@ -35,6 +36,12 @@ func (c *cluster) choose(p *placed, feasible []*node) *node {
 		for i, s := range scores {
 			total[i] += s * weight
 		}
+		if c.replay != nil {
+			c.replay.parts = append(c.replay.parts, fmt.Sprintf("%v×%d", scores, weight))
+		}
+	}
+	if c.replay != nil {
+		c.replay.parts = nil
 	}
 	raw := make([]int64, len(feasible))
 
@@ -95,7 +102,7 @@ func (c *cluster) choose(p *placed, feasible []*node) *node {
 			best = i
 		}
 	}
-	return feasible[best]
+	return c.pick(p, feasible, total, best)
 }
 
 func preferNoSchedule(tols []corev1.Toleration) []corev1.Toleration {
@@ -339,7 +346,9 @@ func (c *cluster) podAffinityScores(t *template, feasible []*node) []int64 {
 	out := make([]int64, len(raw))
 	if hi-lo > 0 {
 		for j := range raw {
-			out[j] = int64(float64(maxNodeScore) * float64(raw[j]-lo) / float64(hi-lo))
+			// In the scheduler's order of operations: 100 × (a/b) and
+			// 100 × a / b can truncate to different integers.
+			out[j] = int64(float64(maxNodeScore) * (float64(raw[j]-lo) / float64(hi-lo)))
 		}
 	}
 	return out

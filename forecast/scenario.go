@@ -2,15 +2,14 @@ package forecast
 
 import (
 	"maps"
-	"runtime"
 	"sort"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 )
 
 // Scenario is the forecast for one state of the cluster: intact, or with
@@ -108,25 +107,11 @@ func Run(machines []Machine, objs *Objects) (*Forecast, error) {
 	// they run side by side; what they share (templates, their static
 	// verdicts, the objects) is complete and only read from here on.
 	scenarios := make([]*Scenario, len(losses))
-	parallel(len(losses), func(i int) {
+	parallel.Do(len(losses), func(i int) {
 		scenarios[i] = c.lose(losses[i].name, losses[i].zone, losses[i].lost, f.Workloads)
 	})
 	f.ZoneLosses, f.NodeLosses = scenarios[:len(zones)], scenarios[len(zones):]
 	return f, nil
-}
-
-// parallel calls f(0) … f(n-1), at most GOMAXPROCS at a time.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // create makes and schedules the pods of each workload in turn.

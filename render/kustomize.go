@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -149,7 +148,7 @@ func buildEachWith(t Tree, dirs []string, wantYAML, wantObjects func(dir string)
 	if len(todo) > 1 && needsSchema(t, todo) {
 		warmSchema()
 	}
-	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML(todo[i].dir), wantObjects(todo[i].dir)) })
+	parallel.Do(len(todo), func(i int) { todo[i].build(t, wantYAML(todo[i].dir), wantObjects(todo[i].dir)) })
 	stats.built = len(todo)
 
 	if cache != nil {
@@ -229,20 +228,6 @@ func (j *buildJob) build(t Tree, wantYAML, wantObjects bool) {
 		}
 	}
 	j.err = err
-}
-
-// parallel calls f(0) … f(n-1), at most GOMAXPROCS at a time.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // kyaml keeps the Kubernetes OpenAPI schema in a process-wide variable that

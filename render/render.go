@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/blueprint-dev/blueprint/forecast"
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/templates"
 )
@@ -142,7 +143,7 @@ func (r *renderer) flush() {
 	if r.err != nil {
 		return
 	}
-	parallel(len(jobs), func(i int) {
+	parallel.Do(len(jobs), func(i int) {
 		var buf bytes.Buffer
 		j := &jobs[i]
 		j.err = tmpl.ExecuteTemplate(&buf, j.template, j.data)

@@ -12,24 +12,23 @@ import (
 // The reasons the scheduler's filters give, word for word (kube-scheduler
 // v1.37, pkg/scheduler/framework/plugins).
 const (
-	ReasonTaint            = "node(s) had untolerated taint(s)"
-	ReasonNodeAffinity     = "node(s) didn't match Pod's node affinity/selector"
-	ReasonPinnedElsewhere  = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
-	ReasonPorts            = "node(s) didn't have free ports for the requested pod ports"
-	ReasonTooManyPods      = "Too many pods"
-	ReasonCPU              = "Insufficient cpu"
-	ReasonMemory           = "Insufficient memory"
-	ReasonVolumeNode       = "node(s) didn't match PersistentVolume's node affinity"
-	ReasonVolumeBind       = "node(s) didn't find available persistent volumes to bind"
-	ReasonImmediateClaims  = "pod has unbound immediate PersistentVolumeClaims"
-	ReasonSpread           = "node(s) didn't match pod topology spread constraints"
-	ReasonSpreadLabel      = "node(s) didn't match pod topology spread constraints (missing required label)"
-	ReasonPodAffinity      = "node(s) didn't match pod affinity rules"
-	ReasonPodAntiAffinity  = "node(s) didn't match pod anti-affinity rules"
-	ReasonExistingAntiAff  = "node(s) didn't satisfy existing pods anti-affinity rules"
-	noPreemptionVictims    = "No preemption victims found for incoming pod"
-	preemptionNotHelpful   = "Preemption is not helpful for scheduling"
-	preemptionMessageStart = "preemption: "
+	ReasonTaint           = "node(s) had untolerated taint(s)"
+	ReasonNodeAffinity    = "node(s) didn't match Pod's node affinity/selector"
+	ReasonPinnedElsewhere = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
+	ReasonPorts           = "node(s) didn't have free ports for the requested pod ports"
+	ReasonTooManyPods     = "Too many pods"
+	ReasonCPU             = "Insufficient cpu"
+	ReasonMemory          = "Insufficient memory"
+	ReasonVolumeNode      = "node(s) didn't match PersistentVolume's node affinity"
+	ReasonVolumeBind      = "node(s) didn't find available persistent volumes to bind"
+	ReasonImmediateClaims = "pod has unbound immediate PersistentVolumeClaims"
+	ReasonSpread          = "node(s) didn't match pod topology spread constraints"
+	ReasonSpreadLabel     = "node(s) didn't match pod topology spread constraints (missing required label)"
+	ReasonPodAffinity     = "node(s) didn't match pod affinity rules"
+	ReasonPodAntiAffinity = "node(s) didn't match pod anti-affinity rules"
+	ReasonExistingAntiAff = "node(s) didn't satisfy existing pods anti-affinity rules"
+	noPreemptionVictims   = "No preemption victims found for incoming pod"
+	preemptionNotHelpful  = "Preemption is not helpful for scheduling"
 	// noNodes is the scheduler's ErrNoNodesAvailable.
 	noNodes = "no nodes available to schedule pods"
 	// noteRoom groups the nodes that lack CPU, memory or pod room, for people.
@@ -421,9 +420,20 @@ func untoleratedTaint(t *template, n *node) string {
 	return s + ":" + string(taint.Effect)
 }
 
+// WithoutPostFilter cuts what the PostFilter plugins (preemption's words,
+// or a bare "not found") append to a FailedScheduling message, "0/N nodes
+// are available: <PreFilter or Filter reasons>. <PostFilter message>":
+// they are no filter's reasons.
+func WithoutPostFilter(msg string) string {
+	if i := strings.Index(msg, ". "); i >= 0 {
+		return msg[:i+1]
+	}
+	return msg
+}
+
 // ParseMessage reads a FailedScheduling message back into what Pending
 // holds: the node count, and the reasons with their node counts (or the
-// reason given for every node at once). The preemption part is left out.
+// reason given for every node at once). What PostFilter plugins add is left out.
 func ParseMessage(msg string) (*Pending, error) {
 	p := &Pending{Reasons: map[string]int{}}
 	head, rest, ok := strings.Cut(msg, " nodes are available: ")
@@ -433,7 +443,7 @@ func ParseMessage(msg string) (*Pending, error) {
 	if _, err := fmt.Sscanf(head, "0/%d", &p.Nodes); err != nil {
 		return nil, fmt.Errorf("not a scheduler's message: %q", msg)
 	}
-	rest, _, _ = strings.Cut(rest, " "+preemptionMessageStart)
+	rest = WithoutPostFilter(rest)
 	rest = strings.TrimSuffix(rest, ".")
 	for _, part := range strings.Split(rest, ", ") {
 		var n int

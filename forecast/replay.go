@@ -50,27 +50,63 @@ func (c *cluster) pick(p *placed, feasible []*node, total []int64, best int) *no
 	return feasible[best]
 }
 
-// LoseFrom forecasts the loss of the named nodes from the placement a
-// real scheduler made of the intact cluster. The scheduler breaks ties
-// among equally scored nodes at random, so which pods a zone loss takes,
-// and which volumes stay behind with it, may differ from the forecast's
-// own choice; LoseFrom replays the intact cluster taking, among the nodes
-// the forecast scores best, the ones the scheduler took. It returns the
-// scenario and the pods the scheduler put where the forecast would not
-// have (each a disagreement, not a tie).
-func (f *Forecast) LoseFrom(name, zone string, lost []string, real Placement) (*Scenario, []string, error) {
-	c := newCluster(f.Machines, f.Objects)
+// stays takes a pod that keeps its node out of what is left to place.
+func (r *replay) stays(p *placed) {
+	if j := slices.Index(r.nodes[p.Workload], p.node.Name); j >= 0 {
+		r.nodes[p.Workload] = slices.Delete(r.nodes[p.Workload], j, j+1)
+	}
+}
+
+func newReplay(real Placement) *replay {
 	r := &replay{nodes: map[*Workload][]string{}}
 	for w, ns := range real {
 		r.nodes[w] = slices.Clone(ns)
 	}
+	return r
+}
+
+// replayIntact places the first n workloads as Run does, taking among the
+// best nodes those of real.
+func (f *Forecast) replayIntact(real Placement, n int) (*cluster, *replay, error) {
+	c := newCluster(f.Machines, f.Objects)
+	r := newReplay(real)
 	c.replay = r
-	if err := c.create(f.Workloads); err != nil {
+	if err := c.create(f.Workloads[:n]); err != nil {
 		return nil, nil, err
 	}
 	c.replay = nil
 	for _, t := range c.tmpls {
 		c.staticVerdicts(t)
 	}
-	return c.lose(name, zone, lost, f.Workloads), r.misses, nil
+	return c, r, nil
+}
+
+// Replay forecasts the intact cluster with its first n workloads, as a
+// real scheduler placed them (real): the scheduler breaks ties among
+// equally scored nodes at random, and where one workload's pods went
+// decides what room the next ones find. It returns the scenario and the
+// pods the scheduler put where the forecast would not have (each a
+// disagreement, not a tie).
+func (f *Forecast) Replay(real Placement, n int) (*Scenario, []string, error) {
+	c, r, err := f.replayIntact(real, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.result("intact", "", nil), r.misses, nil
+}
+
+// LoseFrom forecasts the loss of the named nodes from the placement a
+// real scheduler made of the intact cluster (intact), placing the pods of
+// the first n workloads again as it placed them after the loss (after),
+// each taken among the nodes the forecast scores best. It returns the
+// scenario and the pods the scheduler put where the forecast would not
+// have.
+func (f *Forecast) LoseFrom(name, zone string, lost []string, intact, after Placement, n int) (*Scenario, []string, error) {
+	c, r, err := f.replayIntact(intact, len(f.Workloads))
+	if err != nil {
+		return nil, nil, err
+	}
+	ra := newReplay(after)
+	sc := c.loseWith(name, zone, lost, f.Workloads[:n], ra)
+	return sc, append(r.misses, ra.misses...), nil
 }

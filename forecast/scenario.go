@@ -213,6 +213,12 @@ func (c *cluster) clone() *cluster {
 // every pod still pending, scheduled workload by workload in creation
 // order.
 func (c *cluster) lose(name, zone string, lost []string, ws []*Workload) *Scenario {
+	return c.loseWith(name, zone, lost, ws, nil)
+}
+
+// loseWith is lose, its pods placed again as r replays (nil: the
+// forecast's own choices).
+func (c *cluster) loseWith(name, zone string, lost []string, ws []*Workload, r *replay) *Scenario {
 	s := c.clone()
 	gone := map[string]bool{}
 	for _, n := range lost {
@@ -221,22 +227,31 @@ func (c *cluster) lose(name, zone string, lost []string, ws []*Workload) *Scenar
 		s.nLive--
 	}
 	for _, p := range s.pods {
+		if p.Target != "" && gone[p.Target] {
+			// A daemon or static pod of a lost node goes with it, bound or
+			// still pending there.
+			if p.node != nil {
+				s.unbind(p)
+			}
+			p.removed = true
+			continue
+		}
 		if p.node == nil || !p.node.gone {
 			continue
 		}
 		s.unbind(p)
-		if p.Target != "" {
-			p.removed = true
-		} else {
-			p.lost = true
-		}
+		p.lost = true
 	}
 	byWorkload := map[*Workload][]*placed{}
 	for _, p := range s.pods {
 		if !p.removed && p.node == nil {
 			byWorkload[p.Workload] = append(byWorkload[p.Workload], p)
 		}
+		if r != nil && p.node != nil {
+			r.stays(p)
+		}
 	}
+	s.replay = r
 	for _, w := range ws {
 		for _, p := range byWorkload[w] {
 			s.scheduleOne(p)

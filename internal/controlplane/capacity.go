@@ -131,6 +131,17 @@ func (p *Provisioner) sync(ctx context.Context, made map[string]bool) error {
 		if p.nodeLocal(provisioner[class]) {
 			key, value = corev1.LabelHostname, n.Labels[corev1.LabelHostname]
 		}
+		// The source does not matter to the scheduler; a provisioner whose
+		// name is no CSI driver name (rancher.io/local-path, in-tree
+		// kubernetes.io/…) gets a local or host-path volume instead.
+		if strings.Contains(provisioner[class], "/") {
+			path := "/var/lib/simulated/" + name
+			if key == corev1.LabelHostname {
+				pv.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{Local: &corev1.LocalVolumeSource{Path: path}}
+			} else {
+				pv.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path}}
+			}
+		}
 		if value != "" {
 			pv.Spec.NodeAffinity = &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{
 				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{

@@ -196,3 +196,38 @@ func checkLargeClusterTuning(t *testing.T, p *plan.Plan, tree render.Tree) {
 		}
 	}
 }
+
+// max_pods reaches the kubelets: the control plane's in the cluster-wide
+// KubeletConfiguration, a pool's (or the default, where the control plane
+// sets another) in its pool's patch, the same figures the forecast uses;
+// kubeadm accepts the configuration.
+func TestMaxPodsRendered(t *testing.T) {
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load("testdata/capacity/i09-control-plane-max-pods.hcl", spec.Options{}))
+	if err != nil || p == nil {
+		t.Fatal(err, diags)
+	}
+	var init string
+	for _, name := range kubeadmFiles(tree) {
+		if strings.HasPrefix(name, "kubeadm/init/") {
+			init = string(tree[name])
+		}
+	}
+	if !strings.Contains(init, "\nmaxPods: 6\n") {
+		t.Errorf("kubeadm/init lacks maxPods: 6")
+	}
+	if patch := string(tree[plan.KubeletPatchTree+"general/"+plan.KubeletPatchFile]); !strings.Contains(patch, "\nmaxPods: 110\n") {
+		t.Errorf("the general pool's patch lacks maxPods: 110:\n%s", patch)
+	}
+	if got := p.KubeletOf(p.ControlPlane[0]).MaxPods; got != 6 {
+		t.Errorf("the forecast gives a control-plane node %d pods", got)
+	}
+	if got := p.KubeletOf(p.Workers[0]).MaxPods; got != 110 {
+		t.Errorf("the forecast gives a worker %d pods", got)
+	}
+	if kubeadm := lookupTool(t, "kubeadm"); kubeadm != "" {
+		dir := writeTree(t, render.Tree{"init.yaml": []byte(init)}, verify.Fill)
+		if out, err := runTool(kubeadm, "config", "validate", "--config", filepath.Join(dir, "init.yaml")); err != nil || !strings.Contains(out, "ok") {
+			t.Errorf("kubeadm config validate: %v\n%s", err, out)
+		}
+	}
+}

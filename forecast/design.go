@@ -47,10 +47,22 @@ func Machines(p *plan.Plan) []Machine {
 		k := p.KubeletOf(n)
 		m.Capacity = Resources{MilliCPU: int64(k.CPU) * 1000, Memory: quantity(k.Memory), Pods: int64(k.MaxPods)}
 		m.Allocatable = Resources{MilliCPU: k.Allocatable.MilliCPU, Memory: k.Allocatable.Memory, Pods: int64(k.MaxPods)}
+		if k.Unknown {
+			// Nothing is known of the machine's size (validate warns,
+			// pool-capacity-unknown): the forecast lets CPU and memory
+			// pass and checks every other filter.
+			m.UnknownSize = true
+			m.Capacity.MilliCPU, m.Capacity.Memory = unknownSize, unknownSize
+			m.Allocatable.MilliCPU, m.Allocatable.Memory = unknownSize, unknownSize
+		}
 		out = append(out, m)
 	}
 	return out
 }
+
+// unknownSize stands for the CPU and memory of a machine the spec does
+// not size: more than any pod asks.
+const unknownSize = 1 << 50
 
 func quantity(s string) int64 {
 	q, err := resource.ParseQuantity(s)

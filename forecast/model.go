@@ -79,6 +79,8 @@ type Machine struct {
 	// (capacity less systemReserved, kubeReserved and the hard eviction
 	// threshold), with Pods its maxPods.
 	Capacity, Allocatable Resources
+	// UnknownSize: the spec does not give the machine's CPU and memory.
+	UnknownSize bool
 }
 
 // Node returns the Node object the machine's kubelet registers, as far as

@@ -43,6 +43,7 @@ type GroupRow struct {
 	// AfterLoss is the headroom left after each zone loss of Zones, "-"
 	// when the loss takes the whole group.
 	AfterLoss []string
+	unknown   bool // the spec does not size the pool's machines
 }
 
 // WorkloadLine is one workload: its pods, requests and where they land.
@@ -120,7 +121,10 @@ func (r *CapacityReport) groups(f *Forecast, losses []*Scenario) {
 		g := groupOf(m)
 		row, ok := rows[g]
 		if !ok {
-			row = &GroupRow{Group: g, PerNode: m.Capacity.String(), Allocatable: m.Allocatable.String(), MaxPods: m.Allocatable.Pods}
+			row = &GroupRow{Group: g, PerNode: m.Capacity.String(), Allocatable: m.Allocatable.String(), MaxPods: m.Allocatable.Pods, unknown: m.UnknownSize}
+			if m.UnknownSize {
+				row.PerNode, row.Allocatable = "unknown", "unknown"
+			}
 			rows[g] = row
 			order = append(order, g)
 		}
@@ -141,6 +145,9 @@ func (r *CapacityReport) groups(f *Forecast, losses []*Scenario) {
 		row := rows[g]
 		row.Requested = req[g].String()
 		row.Headroom = headroom(alloc[g], req[g])
+		if row.unknown {
+			row.Headroom = "unknown"
+		}
 	}
 	for _, sc := range losses {
 		req, al := used(sc)
@@ -148,6 +155,9 @@ func (r *CapacityReport) groups(f *Forecast, losses []*Scenario) {
 			cell := "-"
 			if al[g].Pods > 0 {
 				cell = headroom(al[g], req[g])
+				if rows[g].unknown {
+					cell = "unknown"
+				}
 			}
 			rows[g].AfterLoss = append(rows[g].AfterLoss, cell)
 		}

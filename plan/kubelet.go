@@ -21,6 +21,10 @@ type Kubelet struct {
 	Assumed bool // the spec does not size these machines: the defaults apply
 	// MaxPods is the kubelet's maxPods; 0 keeps its default (110).
 	MaxPods int
+	// Unknown: a pool that does not give cpu and memory; its kubelets keep
+	// the control plane's values (with the pool's overrides), and its
+	// allocatable is not known.
+	Unknown bool
 	capacity.Reservations
 	Allocatable capacity.Allocatable
 	// Patch is the pool's kubeadm patch of the KubeletConfiguration: its
@@ -64,12 +68,19 @@ func kubelet(group, pool string, cpu int, memory string, maxPods *int, o spec.Ku
 	if maxPods != nil {
 		k.MaxPods = *maxPods
 	}
-	q, err := resource.ParseQuantity(memory)
-	if err != nil {
-		return k // validate has reported it
+	if base != nil && (cpu == 0 || memory == "") {
+		// A pool that does not give its machines' size keeps the control
+		// plane's values, with the pool's own overrides.
+		k.Unknown = true
+		k.Reservations = base.Reservations.With(o)
+	} else {
+		q, err := resource.ParseQuantity(memory)
+		if err != nil {
+			return k // validate has reported it
+		}
+		k.Reservations = capacity.Defaults(cpu, q.Value()).With(o)
+		k.Allocatable, _ = k.Reservations.Allocatable(cpu, q.Value())
 	}
-	k.Reservations = capacity.Defaults(cpu, q.Value()).With(o)
-	k.Allocatable, _ = k.Reservations.Allocatable(cpu, q.Value())
 	if base != nil {
 		entries := func(own, base []capacity.Setting) []PatchEntry {
 			var out []PatchEntry

@@ -9,6 +9,9 @@ type NodeSize struct {
 	Memory      string
 	MaxPods     int
 	Allocatable Allocatable
+	// Unknown: the spec does not size the machine (a pool without cpu
+	// and memory).
+	Unknown bool
 }
 
 // Allocatable is what the scheduler may place on a node.
@@ -34,7 +37,7 @@ func (p *Plan) KubeletOf(n Node) NodeSize {
 		}
 	}
 	s := NodeSize{CPU: k.CPU, Memory: k.Memory, MaxPods: k.MaxPods,
-		Allocatable: Allocatable{MilliCPU: k.Allocatable.MilliCPU, Memory: k.Allocatable.Memory}}
+		Allocatable: Allocatable{MilliCPU: k.Allocatable.MilliCPU, Memory: k.Allocatable.Memory}, Unknown: k.Unknown}
 	if s.MaxPods == 0 {
 		s.MaxPods = DefaultMaxPods
 	}

@@ -165,10 +165,11 @@ func (p *Plan) scale(s *spec.Spec) {
 		mode = "nftables"
 	}
 	fromSpec = false
-	if t.KubeProxyMode != nil {
-		mode, fromSpec = *t.KubeProxyMode, true
+	if s.Network != nil && s.Network.ProxyMode != nil {
+		mode, fromSpec = *s.Network.ProxyMode, true
 	}
 	sc.KubeProxyMode = mode
+	p.ProxyMode = mode
 	set("kube-proxy mode", mode,
 		fmt.Sprintf("iptables rewrites its rules whole on every change, which grows with Services and endpoints; nftables (GA since Kubernetes 1.33, every release blueprint supports; Linux 5.13 or newer) updates them incrementally, so blueprint uses it from %d nodes, where Services and endpoints are many", nftablesFrom), fromSpec)
 

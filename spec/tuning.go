@@ -4,7 +4,7 @@ import "github.com/hashicorp/hcl/v2"
 
 // Tuning overrides the settings blueprint derives from the number of
 // machines (package plan, Scale): API server concurrency, etcd's quota and
-// a separate etcd for Events, kube-proxy's mode, the controller-manager's
+// a separate etcd for Events, the controller-manager's
 // and scheduler's request rates, CoreDNS replicas and Prometheus' size.
 type Tuning struct {
 	MaxRequestsInflight              *int      `hcl:"max_requests_inflight,optional"`
@@ -15,8 +15,6 @@ type Tuning struct {
 	EtcdQuotaRange                   hcl.Range `hcl:"etcd_quota,attr_value_range"`
 	EventsEtcdServers                []string  `hcl:"events_etcd_servers,optional"`
 	EventsEtcdServersRange           hcl.Range `hcl:"events_etcd_servers,attr_value_range"`
-	KubeProxyMode                    *string   `hcl:"kube_proxy_mode,optional"`
-	KubeProxyModeRange               hcl.Range `hcl:"kube_proxy_mode,attr_value_range"`
 	ControllerManagerQPS             *int      `hcl:"controller_manager_qps,optional"`
 	ControllerManagerQPSRange        hcl.Range `hcl:"controller_manager_qps,attr_value_range"`
 	ControllerManagerBurst           *int      `hcl:"controller_manager_burst,optional"`
@@ -33,6 +31,3 @@ type Tuning struct {
 	PrometheusMemoryRange            hcl.Range `hcl:"prometheus_memory,attr_value_range"`
 	DeclRange                        hcl.Range `hcl:",def_range"`
 }
-
-// KubeProxyModes are the modes kube-proxy 1.33 and newer offer on Linux.
-var KubeProxyModes = []string{"iptables", "ipvs", "nftables"}

@@ -2,12 +2,9 @@ package validate
 
 import (
 	"net/url"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
-
-	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // The most pods per node Kubernetes is tested with (kubelet's default
@@ -74,10 +71,6 @@ func (v *validator) tuning() {
 			v.errorf(t.EventsEtcdServersRange, ctx, "Invalid etcd server",
 				"events_etcd_servers lists client URLs of the etcd that keeps Events, such as \"https://10.0.1.21:2379\"; %q is not one.", u)
 		}
-	}
-	if t.KubeProxyMode != nil && !slices.Contains(spec.KubeProxyModes, *t.KubeProxyMode) {
-		v.errorf(t.KubeProxyModeRange, ctx, "Invalid kube-proxy mode", "kube_proxy_mode must be one of %s; got %q.%s",
-			quoteList(spec.KubeProxyModes), *t.KubeProxyMode, didYouMean(*t.KubeProxyMode, spec.KubeProxyModes))
 	}
 	for _, q := range []struct {
 		v    *string

@@ -58,7 +58,6 @@ tuning {
   max_mutating_requests_inflight = 800
   etcd_quota                     = "16Gi" # ERROR: etcd quota above 8Gi
   events_etcd_servers            = ["http://10.30.0.50:2379"] # ERROR: Invalid etcd server
-  kube_proxy_mode                = "nftable" # ERROR: Invalid kube-proxy mode
   scheduler_qps                  = -5 # ERROR: Invalid scheduler_qps
   coredns_replicas               = 4
   prometheus_memory              = "8Gi" # ERROR: Prometheus size without monitoring

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/blueprint-dev/blueprint/forecast"
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/state"
 	"github.com/blueprint-dev/blueprint/templates"
@@ -35,6 +37,13 @@ func Render(p *plan.Plan) (Tree, error) { return RenderWith(p, Options{}) }
 
 // RenderWith produces every file of the design, with options.
 func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
+	t, _, err := RenderForecast(p, opts)
+	return t, err
+}
+
+// RenderForecast produces every file of the design, and the capacity
+// forecast of the rendered pods that ARCHITECTURE.md describes.
+func RenderForecast(p *plan.Plan, opts Options) (Tree, *forecast.Forecast, error) {
 	r := &renderer{tree: Tree{}}
 	first := p.ControlPlane[0]
 	r.file("kubeadm/init/"+first.Name+".yaml", "init.yaml.tmpl", plan.NodeView{Plan: p, Node: first})
@@ -82,16 +91,34 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	r.flush()
 	r.manifests(p)
 	r.images(p)
+	var fc *forecast.Forecast
 	var built map[string][]byte
 	if r.err == nil {
-		built, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+		var leaves []forecast.Built
+		built, leaves, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+		if r.err == nil {
+			fc, r.err = runForecast(p, leaves, r.tree)
+		}
 	}
-	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", p)
+	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p, Capacity: forecast.Report(p, fc)})
 	r.flush()
 	if r.err == nil {
 		r.state(p, built)
 	}
-	return r.tree, r.err
+	return r.tree, fc, r.err
+}
+
+// runForecast places the tree's pods on the design's machines.
+func runForecast(p *plan.Plan, built []forecast.Built, tree Tree) (*forecast.Forecast, error) {
+	machines, objs, err := forecast.Inputs(p, built, tree)
+	if err != nil {
+		return nil, fmt.Errorf("capacity forecast: %w", err)
+	}
+	fc, err := forecast.Run(machines, objs)
+	if err != nil {
+		return nil, fmt.Errorf("capacity forecast: %w", err)
+	}
+	return fc, nil
 }
 
 // state records the design in the tree's state file, for blueprint plan.
@@ -145,7 +172,7 @@ func (r *renderer) flush() {
 	if r.err != nil {
 		return
 	}
-	parallel(len(jobs), func(i int) {
+	parallel.Do(len(jobs), func(i int) {
 		var buf bytes.Buffer
 		j := &jobs[i]
 		j.err = tmpl.ExecuteTemplate(&buf, j.template, j.data)

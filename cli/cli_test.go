@@ -253,3 +253,50 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 	}
 	return files
 }
+
+// TestValidateSaysResolvedVersion: kubernetes_version naming a minor is
+// resolved to the newest patch blueprint knows, and validate says which in
+// its text and, per spec, in --json; render's ARCHITECTURE.md repeats it.
+// A full release is not "resolved" and prints no such line.
+func TestValidateSaysResolvedVersion(t *testing.T) {
+	dir := t.TempDir()
+	minor := filepath.Join(dir, "minor.hcl")
+	full := filepath.Join(dir, "full.hcl")
+	src := threeMasters("az1") + "accept \"etcd-zone-quorum\" {\n  reason = \"Lab in one rack.\"\n}\n"
+	if err := os.WriteFile(full, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(minor, []byte(strings.Replace(src, `"1.37.2"`, `"1.37"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI("validate", minor)
+	if code != cli.ExitOK || !strings.Contains(out, `Kubernetes 1.37.2: the spec says "1.37"`) {
+		t.Fatalf("validate must say which release 1.37 resolves to: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, out, _ := runCLI("validate", full); strings.Contains(out, "Kubernetes 1.37.2:") {
+		t.Errorf("a full release needs no resolution line:\n%s", out)
+	}
+	code, out, _ = runCLI("validate", "--json", minor, full)
+	var r struct {
+		Specs []struct {
+			KubernetesVersion *struct{ Written, Release, Resolution string } `json:"kubernetes_version"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != cli.ExitOK || len(r.Specs) != 2 {
+		t.Fatalf("exit %d, %v\n%s", code, err, out)
+	}
+	if v := r.Specs[0].KubernetesVersion; v == nil || v.Written != "1.37" || v.Release != "1.37.2" || v.Resolution == "" {
+		t.Errorf("--json, minor: %+v", v)
+	}
+	if v := r.Specs[1].KubernetesVersion; v == nil || v.Written != "1.37.2" || v.Release != "1.37.2" || v.Resolution != "" {
+		t.Errorf("--json, full release: %+v", v)
+	}
+	outDir := filepath.Join(dir, "out")
+	if code, _, errs := runCLI("render", minor, "-o", outDir); code != cli.ExitOK {
+		t.Fatalf("render: %d %s", code, errs)
+	}
+	arch, err := os.ReadFile(filepath.Join(outDir, "ARCHITECTURE.md"))
+	if err != nil || !strings.Contains(string(arch), `the spec says "1.37"`) {
+		t.Errorf("ARCHITECTURE.md must say how 1.37 was resolved: %v", err)
+	}
+}

@@ -8,11 +8,11 @@ cluster "k8s.example.com" {
 }
 
 network {
-  node_subnets = ["172.20.32.0/19", "172.20.64.0/19", "172.20.96.0/19"]
-  cni          = "cilium"
-  pod_cidrs    = ["100.96.0.0/11"]
+  node_subnets  = ["172.20.32.0/19", "172.20.64.0/19", "172.20.96.0/19"]
+  cni           = "cilium"
+  pod_cidrs     = ["100.96.0.0/11"]
   service_cidrs = ["100.64.0.0/13"]
-  proxy_mode   = "nftables"
+  proxy_mode    = "nftables"
 }
 
 zone "us-east-1a" {}

@@ -42,8 +42,8 @@ load_balancer {
 }
 
 node_pool "workers" {
-  zones = ["rack-a", "rack-b", "rack-c"]
-  cpu   = 8
+  zones  = ["rack-a", "rack-b", "rack-c"]
+  cpu    = 8
   memory = "32Gi"
   node "worker-a" {
     address = "worker-a.ha.example.com"

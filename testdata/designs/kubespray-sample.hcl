@@ -13,10 +13,10 @@ cluster "kubespray" {
 
 network {
   node_subnets  = ["10.3.0.0/24"]
-  cni           = "calico"             # kube_network_plugin
-  pod_cidrs     = ["10.233.64.0/18"]   # kube_pods_subnet
-  service_cidrs = ["10.233.0.0/18"]    # kube_service_addresses
-  proxy_mode    = "ipvs"               # kube_proxy_mode
+  cni           = "calico"           # kube_network_plugin
+  pod_cidrs     = ["10.233.64.0/18"] # kube_pods_subnet
+  service_cidrs = ["10.233.0.0/18"]  # kube_service_addresses
+  proxy_mode    = "ipvs"             # kube_proxy_mode
 }
 
 zone "default" {}

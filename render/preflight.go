@@ -116,9 +116,11 @@ type Change struct {
 
 // carried is an entry of the old folder that goes into the new one as it
 // is: a new folder for a folder, else a hard link to the entry itself (for
-// a symbolic link, to the link, never to what it names).
+// a symbolic link, to the link, never to what it names), or a copy where
+// the system forbids this user to link it.
 type carried struct {
 	info fs.FileInfo
+	copy bool
 }
 
 // None reports whether writing changes nothing at all.
@@ -230,6 +232,25 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 
 	seen := map[string]bool{}
 	filesAt := map[string]bool{} // folders where the new tree has a file
+	// Entries that must be copied, and those that cannot be carried at all:
+	// either matters only if render writes.
+	var copies, stuck []string
+	// carry keeps the entry fi (rel, in parent) as it is: by a hard link
+	// where this user may make one, else by a copy, which needs to read it.
+	carry := func(parent *safefs.Dir, rel string, fi fs.FileInfo) {
+		k := &carried{info: fi}
+		c.carry[rel] = k
+		if fi.IsDir() || parent.CanLink(fi.Name(), fi) {
+			return
+		}
+		switch mode := fi.Mode(); {
+		case mode.IsRegular() && !parent.Readable(fi.Name()), !mode.IsRegular() && mode&fs.ModeSymlink == 0:
+			stuck = append(stuck, fmt.Sprintf("%s is %s of %s that this user may neither link nor copy (fs.protected_hardlinks), so render cannot carry it into the new folder; move it away, or render as its owner", t.show(rel), safefs.KindName(mode), owner(fi)))
+		default:
+			k.copy = true
+			copies = append(copies, rel)
+		}
+	}
 	err = root.Walk(func(parent *safefs.Dir, rel string, fi fs.FileInfo) error {
 		if rel == ManifestName {
 			return fs.SkipDir // read by readManifest
@@ -247,7 +268,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			}
 			c.dirModes[rel] = mode.Perm()
 			if !folders[rel] && !ownedFolders[rel] {
-				c.carry[rel] = &carried{info: fi}
+				carry(parent, rel, fi)
 			}
 		case mode.IsRegular():
 			switch {
@@ -259,7 +280,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 					c.Removed = append(c.Removed, rel)
 				case same(parent, fi, tree[rel], FileMode(rel)):
 					c.Unchanged = append(c.Unchanged, rel)
-					c.carry[rel] = &carried{info: fi}
+					carry(parent, rel, fi)
 				default:
 					c.Written = append(c.Written, rel)
 				}
@@ -268,7 +289,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			case folders[rel]:
 				c.Problems = append(c.Problems, fmt.Sprintf("%s was not written by blueprint, and blueprint needs a folder there; move it away", t.show(rel)))
 			default:
-				c.carry[rel] = &carried{info: fi}
+				carry(parent, rel, fi)
 			}
 		case owned[rel] || inTree || folders[rel] || ownedFolders[rel]:
 			what := "blueprint would write there"
@@ -277,7 +298,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			}
 			c.Problems = append(c.Problems, fmt.Sprintf("%s is %s and %s; blueprint never writes through one: remove it", t.show(rel), safefs.KindName(mode), what))
 		default:
-			c.carry[rel] = &carried{info: fi}
+			carry(parent, rel, fi)
 		}
 		return nil
 	})
@@ -296,10 +317,33 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			c.Problems = append(c.Problems, fmt.Sprintf("%s is a folder that blueprint did not write, where it would write a file; move it away", t.show(rel)))
 		}
 	}
+	if !c.None() {
+		c.Problems = append(c.Problems, stuck...)
+	}
+	if len(copies) > 0 && !c.None() {
+		slices.Sort(copies)
+		shown := make([]string, 0, 3)
+		for _, rel := range copies[:min(3, len(copies))] {
+			shown = append(shown, t.show(rel))
+		}
+		more := ""
+		if len(copies) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(copies)-len(shown))
+		}
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s belong to other users, and this system (fs.protected_hardlinks) does not let you link them into the new folder: render copies them (same bytes, mode and times; the copies belong to you)", strings.Join(shown, ", ")+more))
+	}
 	slices.Sort(c.Written)
 	slices.Sort(c.Problems)
 	c.checkPlace(root)
 	return c
+}
+
+// owner names the user who owns fi, by number.
+func owner(fi fs.FileInfo) string {
+	if uid, ok := safefs.Owner(fi); ok {
+		return fmt.Sprintf("user %d", uid)
+	}
+	return "another user"
 }
 
 func (c *Change) carriesBelow(dir string) bool {

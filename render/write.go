@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/blueprint-dev/blueprint/internal/safefs"
@@ -247,11 +248,21 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 		if err := mkdir(path.Dir(rel)); err != nil {
 			return err
 		}
-		if _, ok := tree[rel]; ok {
-			want[rel] = fi
+		made := fi
+		err := errors.ErrUnsupported
+		if !k.copy {
+			err = parent.Link(fi.Name(), to)
 		}
-		if err := parent.Link(fi.Name(), to); err != nil {
+		// Where linking is refused (protected hard links, predicted or
+		// not; a bind mount between the two folders), the entry is copied.
+		if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EXDEV) {
+			made, err = parent.CopyTo(fi.Name(), to)
+		}
+		if err != nil {
 			return fmt.Errorf("cannot carry %s into the new tree: %w", c.Target.show(rel), err)
+		}
+		if _, ok := tree[rel]; ok {
+			want[rel] = made
 		}
 		return nil
 	})
@@ -268,9 +279,11 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 		}
 		want[p] = fi
 	}
+	err = errors.ErrUnsupported
 	if c.manifestSame {
 		err = root.Link(ManifestName, filepath.Join(stage, ManifestName))
-	} else {
+	}
+	if err != nil { // changed, or a link is refused: the bytes are at hand
 		_, err = create(filepath.Join(stage, ManifestName), c.manifest, 0o644)
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -95,6 +96,19 @@ func diffRun(o *diffOptions, s Streams) error {
 func writePatch(w io.Writer, c *render.Change, tree render.Tree) ([]string, error) {
 	budget := int64(diffTotalLimit)
 	var escaped []string
+	// .blueprint-files first (it sorts first): without it, the patched
+	// folder would list the old files, and render would refuse the new ones
+	// as files it did not write.
+	if old, oldMode, found, next := c.Manifest(); !found || !bytes.Equal(old, next) || oldMode.Perm() != 0o644 {
+		f := filePatch{path: render.ManifestName, old: old, inOld: found, oldMode: oldMode, new: next, inNew: true, newMode: 0o644}
+		esc, err := f.write(w)
+		if err != nil {
+			return escaped, err
+		}
+		if esc {
+			escaped = append(escaped, render.ManifestName)
+		}
+	}
 	for _, p := range slices.Sorted(slices.Values(append(slices.Clone(c.Written), c.Removed...))) {
 		f := filePatch{path: p, newMode: render.FileMode(p)}
 		f.new, f.inNew = tree[p]

@@ -97,15 +97,24 @@ func TestDiffIsAPatchGitApplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	manifest, err := os.ReadFile(filepath.Join(root, "want", render.ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[render.ManifestName] = manifest
 	for p, b := range want {
 		if g := got[p]; g != render.FileMode(p).String()+" "+string(b) {
 			t.Errorf("%s after git apply: %.80q", p, g)
 		}
 		delete(got, p)
 	}
-	delete(got, render.ManifestName) // diff shows files, not the manifest
 	if len(got) != 1 || got["NOTES.md"] == "" {
 		t.Errorf("after git apply, besides the tree: %v", keys(got))
+	}
+	// The patched folder is the one render would write: it takes it as its
+	// own, with nothing to change.
+	if code, out, errs := runCLI("render", haSpec, "-o", work, "--var", "workers_per_zone=2"); code != cli.ExitOK || !strings.Contains(out, "No changes") {
+		t.Errorf("render into the patched folder: exit %d, want No changes:\n%s%s", code, out, errs)
 	}
 }
 

@@ -107,6 +107,9 @@ type Change struct {
 
 	manifest     []byte // the new .blueprint-files
 	manifestSame bool   // the old one has those bytes and mode
+	oldManifest  []byte // the old one, as read
+	oldManiMode  fs.FileMode
+	hasOldMani   bool
 	exists       bool   // the folder exists
 	old          map[string]fs.FileInfo
 	carry        map[string]*carried
@@ -404,10 +407,19 @@ func (c *Change) readManifest(root *safefs.Dir) (map[string]bool, []byte) {
 			owned[line] = true
 		}
 	}
+	c.oldManifest, c.oldManiMode, c.hasOldMani = b, fi.Mode(), true
 	if fi.Mode().Perm() != 0o644 {
 		b = nil
 	}
 	return owned, b
+}
+
+// Manifest returns the folder's .blueprint-files as it is (found false
+// when there is none, or it could not be read) and as render would write
+// it, with mode 0644: diff shows that change too, so that its patch leaves
+// a folder render takes as its own.
+func (c *Change) Manifest() (old []byte, oldMode fs.FileMode, found bool, next []byte) {
+	return c.oldManifest, c.oldManiMode, c.hasOldMani, c.manifest
 }
 
 // same reports whether the file fi, in parent, already holds data with mode.

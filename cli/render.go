@@ -58,7 +58,7 @@ func renderRun(o *renderOptions, s Streams) error {
 	c, err := render.WriteWith(o.Output, tree, render.WriteOptions{
 		LockTimeout: o.LockTimeout,
 		Waiting: func(dir string) {
-			fmt.Fprintf(s.Err, "Another render is writing %s; waiting for it (up to %v, --lock-timeout).\n", safefs.Show(dir), o.LockTimeout)
+			fmt.Fprintf(s.Err, "Another blueprint command (render or diff) holds the lock on %s; waiting for it (up to %v, --lock-timeout).\n", safefs.Show(dir), o.LockTimeout)
 		},
 	})
 	if c != nil {

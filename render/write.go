@@ -46,14 +46,15 @@ type WriteOptions struct {
 	Waiting func(dir string)
 }
 
-// BusyError is Write giving up on a folder another render holds.
+// BusyError is Write giving up on a folder whose lock another render (to
+// write it) or diff (to read it) holds.
 type BusyError struct {
 	Dir    string
 	Waited time.Duration
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("another render is writing %s (waited %v)", safefs.Show(e.Dir), e.Waited)
+	return fmt.Sprintf("another blueprint command (render or diff) holds the lock on %s (waited %v)", safefs.Show(e.Dir), e.Waited)
 }
 
 // Write makes dir hold tree, waiting up to DefaultLockTimeout for another

@@ -113,7 +113,8 @@ type Change struct {
 	exists       bool   // the folder exists
 	old          map[string]fs.FileInfo
 	carry        map[string]*carried
-	dirModes     map[string]fs.FileMode
+	dirModes     map[string]fs.FileMode // with setgid and sticky bits
+	dirGroups    map[string]int         // owner groups
 	root         *safefs.Dir // Preflight's, for Old; nil in Write
 }
 
@@ -216,7 +217,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 	paths := tree.Paths()
 	c := &Change{
 		Target: t, exists: root != nil, manifest: []byte(strings.Join(paths, "\n") + "\n"),
-		old: map[string]fs.FileInfo{}, carry: map[string]*carried{}, dirModes: map[string]fs.FileMode{},
+		old: map[string]fs.FileInfo{}, carry: map[string]*carried{}, dirModes: map[string]fs.FileMode{}, dirGroups: map[string]int{},
 	}
 	if root == nil {
 		c.Written = paths
@@ -269,7 +270,10 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			if inTree {
 				filesAt[rel] = true
 			}
-			c.dirModes[rel] = mode.Perm()
+			c.dirModes[rel] = folderMode(mode)
+			if gid, ok := safefs.Group(fi); ok {
+				c.dirGroups[rel] = gid
+			}
 			if !folders[rel] && !ownedFolders[rel] {
 				carry(parent, rel, fi)
 			}
@@ -339,6 +343,13 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 	slices.Sort(c.Problems)
 	c.checkPlace(root)
 	return c
+}
+
+// folderMode is what render keeps of a folder's mode: its permissions,
+// and the setgid bit (new entries take the folder's group, as shared
+// folders rely on) and sticky bit.
+func folderMode(m fs.FileMode) fs.FileMode {
+	return m.Perm() | m&(fs.ModeSetgid|fs.ModeSticky)
 }
 
 // owner names the user who owns fi, by number.

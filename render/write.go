@@ -185,7 +185,7 @@ func (c *Change) replace(root *safefs.Dir, tree Tree) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(stage, rootInfo.Mode().Perm()); err != nil {
+	if err := keepFolder(stage, rootInfo); err != nil {
 		return err
 	}
 	next, err := safefs.OpenDir(stage)
@@ -303,6 +303,9 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 			continue
 		}
 		p := filepath.Join(stage, filepath.FromSlash(rel))
+		if gid, ok := c.dirGroups[rel]; ok {
+			chgrp(p, gid)
+		}
 		if err := os.Chmod(p, mode); err != nil {
 			return nil, err
 		}
@@ -313,6 +316,22 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 		}
 	}
 	return want, nil
+}
+
+// keepFolder gives the new folder the old one's group, where this user
+// may, and its mode, setgid and sticky bits included.
+func keepFolder(stage string, old fs.FileInfo) error {
+	if gid, ok := safefs.Group(old); ok {
+		chgrp(stage, gid)
+	}
+	return os.Chmod(stage, folderMode(old.Mode()))
+}
+
+// chgrp gives the folder p the group gid, if this user may: its owner may
+// choose only a group it belongs to; where it may not, the folder keeps the
+// group it was made with (the parent's, under a setgid parent).
+func chgrp(p string, gid int) {
+	_ = os.Lchown(p, -1, gid)
 }
 
 // check confirms, after the exchange, that the folder is the one built and

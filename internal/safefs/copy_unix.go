@@ -108,3 +108,11 @@ func Owner(fi fs.FileInfo) (int, bool) {
 	}
 	return 0, false
 }
+
+// Group returns the group id that owns fi.
+func Group(fi fs.FileInfo) (int, bool) {
+	if st, ok := fi.Sys().(*unix.Stat_t); ok {
+		return int(st.Gid), true
+	}
+	return 0, false
+}

@@ -205,3 +205,6 @@ func (d *Dir) CopyTo(name, newpath string) (fs.FileInfo, error) {
 
 // Owner cannot tell on this system.
 func Owner(fi fs.FileInfo) (int, bool) { return 0, false }
+
+// Group cannot tell on this system.
+func Group(fi fs.FileInfo) (int, bool) { return 0, false }

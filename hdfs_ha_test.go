@@ -238,15 +238,20 @@ func TestHDFSNameNodeActivation(t *testing.T) {
 			w := haWorld{t, dir}
 			env := func(pod string) []string {
 				return []string{"HOSTNAME=" + pod, "HDFS=" + fake, "FAKE_HA=" + dir, "HA_INTERVAL=0.05",
-					"HA_RETRY=0.05", "HA_HANDOVER_SECONDS=2", "HA_READY_FILE=" + filepath.Join(dir, pod+".ready")}
+					"HA_RETRY=0.05", "HA_READY_FILE=" + filepath.Join(dir, pod+".ready")}
 			}
-			handover := func(pod string) string {
-				out, code := runScript(t, sh, path, env(pod), "", 20*time.Second, "handover")
+			// handover runs the preStop hook of a pod's namenode container,
+			// which tries for at most window seconds: long enough, where a
+			// case bounds the attempts itself, for a loaded machine.
+			handoverWithin := func(pod string, window int) string {
+				env := append(env(pod), fmt.Sprintf("HA_HANDOVER_SECONDS=%d", window))
+				out, code := runScript(t, sh, path, env, "", time.Duration(window+60)*time.Second, "handover")
 				if code != 0 {
 					t.Errorf("handover in %s exited %d: the preStop hook must not fail the stop:\n%s", pod, code, out)
 				}
 				return out
 			}
+			handover := func(pod string) string { return handoverWithin(pod, 60) }
 			// ready runs the readiness probe of a pod's namenode container.
 			ready := func(pod string) (bool, string) {
 				out, code := runScript(t, sh, path, env(pod), "", 20*time.Second, "ready")
@@ -370,7 +375,7 @@ func TestHDFSNameNodeActivation(t *testing.T) {
 			// the pod stop.
 			w.set("nn0", "active")
 			w.set("nn1", "down")
-			if out := handover("namenode-0"); !strings.Contains(out, "gave up after 2 s") {
+			if out := handoverWithin("namenode-0", 1); !strings.Contains(out, "gave up after 1 s") {
 				t.Errorf("handover while nn1 is down: want it to give up after its window, got:\n%s", out)
 			}
 			if w.get("nn0") != "active" {

@@ -95,7 +95,7 @@ func TestErrorsAreReportedAndNothingIsWritten(t *testing.T) {
 	if code != cli.ExitSpecError {
 		t.Fatalf("render of a broken spec: exit %d, want %d", code, cli.ExitSpecError)
 	}
-	for _, want := range []string{"bad.hcl line 11", `zone    = "az9"`, "Undeclared zone", "Too few control-plane nodes"} {
+	for _, want := range []string{"bad.hcl:11:15", `zone    = "az9"`, "Undeclared zone", "Too few control-plane nodes"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}

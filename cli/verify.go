@@ -19,6 +19,7 @@ type verifyOptions struct {
 	Interface  string
 	JSON       bool
 	RequireAll bool
+	Images     bool
 }
 
 // newVerifyCommand builds "blueprint verify"; run, if not nil, replaces
@@ -51,7 +52,10 @@ promtool in a network namespace of their own. See the README.
 Exit code 0: every check that ran passed; 1: a check failed (or, with
 --require-all, could not run); 2: usage, or DIR is not one rendered tree;
 3: other failure.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  blueprint render cluster.hcl -o out && blueprint verify out
+  blueprint verify out --require-all --json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
 			if !cmd.Flags().Changed("tools") {
@@ -70,11 +74,23 @@ Exit code 0: every check that ran passed; 1: a check failed (or, with
 	cmd.Flags().StringVar(&o.Interface, "interface", "", "network interface keepalived's check uses instead of the configs' (default: this machine's first non-loopback one)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.RequireAll, "require-all", false, "fail when a check cannot run because its program is missing")
+	cmd.Flags().BoolVar(&o.Images, "images", false, "also scan every image of the tree with trivy (reaches the network; only images from the spec's allowed registries)")
+	_ = cmd.RegisterFlagCompletionFunc("tools", completeDirFlag)
 	return cmd
 }
 
 func verifyRun(ctx context.Context, o *verifyOptions, s Streams) error {
-	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface})
+	var p *progress
+	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface, Images: o.Images,
+		Progress: func(n, total int, what string) {
+			if p == nil {
+				p = s.progress(total)
+			}
+			p.step("%s", what)
+		}})
+	if p != nil {
+		p.done()
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, verify.ErrNotATree):
 		return &exitError{code: ExitUsage, err: err}

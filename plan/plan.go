@@ -77,6 +77,9 @@ type Plan struct {
 	Services  Services
 	Workloads Workloads
 	imageRefs map[string]string
+	// ImageSupply is where images come from, how they are pinned and what
+	// the admission policy lets run.
+	ImageSupply ImageSupply
 
 	HAProxyImage    string
 	KeepalivedImage string
@@ -292,6 +295,7 @@ func Build(s *spec.Spec) *Plan {
 	p.CertSANs = certSANs(p)
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
+	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
 	p.Risks = risks(s)
 	return p

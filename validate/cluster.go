@@ -133,6 +133,10 @@ func (v *validator) undeclaredZone(name, what string, subject hcl.Range, context
 	if v.zoneDeclared(name) {
 		return true
 	}
+	if len(v.s.Zones) == 0 {
+		// "Missing zone block" says it once for the whole spec.
+		return false
+	}
 	detail := what
 	declared := v.zoneNames()
 	if len(name) > 3 {

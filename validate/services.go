@@ -35,6 +35,7 @@ var (
 // services checks the blocks that render the manifests tree.
 func (v *validator) services() {
 	v.images()
+	v.supplyChain()
 	v.namespaces()
 	v.storage()
 	v.access()
@@ -153,12 +154,49 @@ func (v *validator) objectLabel(k, val string, rng hcl.Range, ctx *hcl.Range) {
 	}
 }
 
-// quantity checks a size such as "50Gi".
+// quantity checks a size such as "50Gi": memory (what is "memory") or
+// storage (anything else).
 func (v *validator) quantity(s string, rng hcl.Range, ctx *hcl.Range, what string) {
 	q, err := resource.ParseQuantity(s)
 	if err != nil || q.Sign() <= 0 {
 		v.errorf(rng, ctx, "Invalid "+what, "%q is not a positive Kubernetes quantity such as \"10Gi\".", s)
+		return
 	}
+	most := maxStorage
+	if what == "memory" {
+		most = maxMemory
+	}
+	v.bytesInRange(q, s, most, rng, ctx, what)
+}
+
+// The largest sizes blueprint takes. Kubernetes keeps a size in bytes in
+// an int64 (at most 8Ei) and a quantity parses far beyond that, so the API
+// server accepts a PersistentVolumeClaim of 99999999999999999999Ei; no
+// volume, node or container comes near these, so a larger value is a typo.
+var (
+	maxStorage = resource.MustParse("1Pi")  // one volume
+	maxMemory  = resource.MustParse("64Ti") // one node or one container
+	maxCPU     = resource.MustParse("1024") // cores of one node or container
+)
+
+// bytesInRange checks that a positive quantity of bytes is whole and at
+// most most.
+func (v *validator) bytesInRange(q resource.Quantity, s string, most resource.Quantity, rng hcl.Range, ctx *hcl.Range, what string) {
+	if q.Cmp(most) > 0 {
+		v.errorf(rng, ctx, "Invalid "+what, "%s %q is larger than %s, the most blueprint takes for one %s: is a unit wrong?", what, s, most.String(), sizeOf(what))
+		return
+	}
+	if whole := q.DeepCopy(); !whole.RoundUp(0) {
+		v.errorf(rng, ctx, "Invalid "+what, "%s %q is not a whole number of bytes (the suffix m means thousandths, not mega: write M or Mi).", what, s)
+	}
+}
+
+// sizeOf names what a size measures, for messages.
+func sizeOf(what string) string {
+	if what == "memory" {
+		return "node or container"
+	}
+	return "volume"
 }
 
 func (v *validator) storageClassRef(name string, rng hcl.Range, ctx *hcl.Range) {

@@ -92,15 +92,17 @@ func (v *validator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *
 	return d
 }
 
-// missing reports a required block that is absent, at the top of the spec.
-// A block that is in the source but did not decode (a duplicate, a missing
-// label) was already reported where it stands, so it is not called missing.
+// missing reports a required block that is absent. It names the file (the
+// first of a folder's) rather than a line of it, since no line is wrong:
+// the first one may well be a comment. A block that is in the source but
+// did not decode (a duplicate, a missing label) was already reported where
+// it stands, so it is not called missing.
 func (v *validator) missing(block, example string) {
 	if v.declared(block) {
 		return
 	}
-	v.errorf(v.s.DeclRange, nil, fmt.Sprintf("Missing %s block", block),
-		"A spec needs a %s block, for example:\n\n%s", block, example)
+	v.errorf(spec.FileRange(v.s.DeclRange.Filename), nil, fmt.Sprintf("Missing %s block", block),
+		"The spec has no %s block, which it needs. Add one (to any of its files, when it is a folder), for example:\n\n%s", block, example)
 }
 
 // declared reports whether any file of the spec holds a block of that type,

@@ -170,6 +170,8 @@ func (v *validator) resources(cpu *string, cpuRange hcl.Range, mem *string, memR
 	if cpu != nil {
 		if q, err := resource.ParseQuantity(*cpu); err != nil || q.Sign() <= 0 {
 			v.errorf(cpuRange, ctx, "Invalid CPU", "cpu %q should be a Kubernetes quantity such as \"2\" or \"500m\".", *cpu)
+		} else if q.Cmp(maxCPU) > 0 {
+			v.errorf(cpuRange, ctx, "Invalid CPU", "cpu %q is more than the %s cores blueprint takes for one container: is a unit wrong (500m is half a core)?", *cpu, maxCPU.String())
 		}
 	}
 	if mem != nil {

@@ -33,6 +33,7 @@ const (
 	CodeCiliumIngress        Code = "cilium-ingress-policy"
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
+	CodeOIDCUnprefixed       Code = "oidc-username-unprefixed"
 	CodeAcceptUnused         Code = "accept-unused"
 	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
 	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
@@ -70,6 +71,7 @@ var codes = []CodeInfo{
 	{CodeCiliumIngress, "Cilium's own Gateway or Ingress is blocked by the dashboards' NetworkPolicies", nil, true},
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
+	{CodeOIDCUnprefixed, "OIDC user names come unprefixed from a claim users may choose", nil, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
 	{CodeCNINotAdmitted, "the images admission policy would refuse the CNI's pods in kube-system", nil, true},
 	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},

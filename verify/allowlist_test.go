@@ -196,6 +196,7 @@ func templateYAMLFields(t *testing.T) map[string][]string {
 		texts[f] = rest.String()
 	}
 	callRE := regexp.MustCompile(`\{\{-? ?template "([^"]+)" [^}]*\}\}`)
+	dataKey := regexp.MustCompile(`^(\s*)\{\{[^}]*\}\}:`)
 	out := map[string][]string{}
 	for _, text := range texts {
 		for range 3 { // defines call defines
@@ -203,6 +204,8 @@ func templateYAMLFields(t *testing.T) map[string][]string {
 		}
 		var lines []string
 		for _, line := range strings.Split(text, "\n") {
+			// A key written by an action is data: any key ("*").
+			line = dataKey.ReplaceAllString(line, "$1*:")
 			line = strings.TrimRight(action.ReplaceAllString(line, ""), " ")
 			if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
 				continue

@@ -36,7 +36,9 @@ import (
 
 // kubeadmFields are, per kind, the field paths blueprint writes: a path is
 // keys joined with "." and "[]" for the elements of a list, and names a
-// scalar; the maps and lists on its way are implied.
+// scalar; the maps and lists on its way are implied. A key "*" stands for
+// any key of a map whose keys are data (the kubelet's reservations by
+// resource name).
 var kubeadmFields = map[string][]string{
 	"InitConfiguration": append(append(fieldsWith("nodeRegistration.", nodeRegistrationFields), patchesFields...),
 		"apiVersion", "kind",
@@ -62,6 +64,7 @@ var kubeadmFields = map[string][]string{
 		"apiVersion", "kind", "cgroupDriver",
 		"authentication.anonymous.enabled", "authentication.webhook.enabled", "authentication.x509.clientCAFile",
 		"authorization.mode", "readOnlyPort", "rotateCertificates", "serverTLSBootstrap", "tlsMinVersion",
+		"systemReserved.*", "kubeReserved.*", "evictionHard.*",
 	},
 	"KubeProxyConfiguration": {"apiVersion", "kind", "mode", "metricsBindAddress"},
 }
@@ -254,7 +257,11 @@ func allowedFields(fields []string, field string, v any, refuse func(field strin
 			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			allowedFields(fields, field+sep+k, x[k], refuse)
+			child := field + sep + k
+			if field != "" && slices.ContainsFunc(fields, func(f string) bool { return f == field+".*" || strings.HasPrefix(f, field+".*.") }) {
+				child = field + ".*"
+			}
+			allowedFields(fields, child, x[k], refuse)
 		}
 	case []any:
 		if !below("[]") {

@@ -67,6 +67,8 @@ tests:
     alertname: EtcdBackupStale
   - eval_time: 30m
     alertname: EtcdBackupNeverSucceeded
+  - eval_time: 30m
+    alertname: EtcdBackupJobsMissing
   - eval_time: %[5]s
     alertname: EtcdBackupStale
     exp_alerts:
@@ -99,8 +101,22 @@ tests:
       exp_annotations:
         summary: No control-plane node has a recent etcd snapshot.
         description: 'The newest etcd snapshot of any node is %[9]s old; a restore now would lose everything since.'
+- interval: 1m
+  input_series:
+  - series: 'kube_cronjob_created{job="kube-state-metrics",instance="10.244.1.7:8080",namespace="other",cronjob="x"}'
+    values: '0x60'
+  alert_rule_test:
+  - eval_time: 10m
+    alertname: EtcdBackupJobsMissing
+  - eval_time: 20m
+    alertname: EtcdBackupJobsMissing
+    exp_alerts:
+    - exp_labels: {severity: critical, job: kube-state-metrics, namespace: %[6]s}
+      exp_annotations:
+        summary: etcd backup CronJobs are missing, so no alert watches the backups.
+        description: Fewer than %[11]d etcd backup CronJobs (one per control-plane node) are seen in namespace %[6]s; the backups may have stopped, and the stale-backup alerts cannot fire. Check the CronJobs and kube-state-metrics.
 `, job(stale), job(fresh), job(never), minutes+10, evalAt, b.Namespace, stale, never,
-			fmt.Sprintf("%dh %dm 0s", minutes/60, minutes%60), b.StaleAfter)
+			fmt.Sprintf("%dh %dm 0s", minutes/60, minutes%60), b.StaleAfter, len(b.Jobs))
 		if err := os.WriteFile(filepath.Join(dir, "test.yml"), []byte(test), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -35,8 +35,8 @@ type EtcdBackup struct {
 	// (BackupJob.Schedule); false when the schedule has no single minute to
 	// shift (such as */30), and all run on Schedule.
 	Spread bool
-	Retain    int
-	Jobs      []BackupJob
+	Retain int
+	Jobs   []BackupJob
 	// CAFile, CertFile and KeyFile are the node's files the snapshot is
 	// taken with: the healthcheck client certificate of a stacked member,
 	// or the API server's client certificate for external etcd.
@@ -154,7 +154,7 @@ func restoreRunbook(p *Plan, b *EtcdBackup) []Step {
 	for _, m := range p.Etcd.Members {
 		if m.Name != source.Name {
 			steps = append(steps, Step{Kind: StepCopy, Host: source.Name, Purpose: "every member restores the same snapshot",
-				Copy: &Copy{From: RestoreSnapshot, ToHost: m.Name, To: RestoreSnapshot, Address: m.Address}})
+				Copy: &Copy{From: RestoreSnapshot, ToHost: m.Name, To: RestoreSnapshot, Address: m.SSH()}})
 		}
 	}
 	restored, before := EtcdDataDir+".restored", EtcdDataDir+".before-restore"

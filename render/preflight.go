@@ -110,12 +110,12 @@ type Change struct {
 	oldManifest  []byte // the old one, as read
 	oldManiMode  fs.FileMode
 	hasOldMani   bool
-	exists       bool   // the folder exists
+	exists       bool // the folder exists
 	old          map[string]fs.FileInfo
 	carry        map[string]*carried
 	dirModes     map[string]fs.FileMode // with setgid and sticky bits
 	dirGroups    map[string]int         // owner groups
-	root         *safefs.Dir // Preflight's, for Old; nil in Write
+	root         *safefs.Dir            // Preflight's, for Old; nil in Write
 }
 
 // carried is an entry of the old folder that goes into the new one as it

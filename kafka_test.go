@@ -177,6 +177,12 @@ func TestKafka(t *testing.T) {
 			labels.SelectorFromSet(svc.Spec.Selector).Matches(pods["controllers"]) {
 			t.Errorf("Service kafka must be a ClusterIP on %d selecting only the brokers, got %+v", k.ClientPort, svc.Spec)
 		}
+		// Readiness is the roll gate (in sync everywhere, which needs the
+		// controllers' quorum); the bootstrap Service must keep its
+		// endpoints when a quorum hiccup turns every broker unready.
+		if !svc.Spec.PublishNotReadyAddresses {
+			t.Error("Service kafka must publish brokers that are not ready: otherwise a controller quorum hiccup empties the bootstrap address")
+		}
 		checkKafkaScript(t, c, brokers, "broker.properties")
 	})
 	t.Run("controllers", func(t *testing.T) {

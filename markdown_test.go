@@ -37,6 +37,7 @@ type mdPage struct {
 	text     string // the whole page's visible text
 	mermaid  []string
 	links    [][2]string // each link's text and target
+	codes    []string    // the text of each code span
 }
 
 func renderMarkdown(t *testing.T, src string) mdPage {
@@ -70,6 +71,8 @@ func renderMarkdown(t *testing.T, src string) mdPage {
 				page.tables = append(page.tables, tableOf(n))
 			case n.Data == "code" && attr(n, "class") == "language-mermaid":
 				page.mermaid = strings.Split(textOf(n), "\n")
+			case n.Data == "code" && (n.Parent == nil || n.Parent.Data != "pre"):
+				page.codes = append(page.codes, textOf(n))
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -297,6 +300,41 @@ func markAll(v reflect.Value, marker string) {
 		if v.CanSet() && v.Len() > 0 && !strings.HasSuffix(v.String(), marker) {
 			v.SetString(v.String() + marker)
 		}
+	}
+}
+
+// TestRunbookCommandsCopyExactly checks that every command and path of
+// ARCHITECTURE.md's procedures (the external etcd recipe, the restore
+// runbook) is a code span whose text, as a Markdown reader shows it, is
+// exactly the command: a pipe, an && or a backslash must not turn it into
+// escaped prose that no longer pastes into a shell.
+func TestRunbookCommandsCopyExactly(t *testing.T) {
+	piped := 0
+	for _, ex := range examples(t) {
+		t.Run(ex.name, func(t *testing.T) {
+			page := renderMarkdown(t, string(ex.tree["ARCHITECTURE.md"]))
+			steps := slices.Clone(ex.plan.Etcd.Recipe)
+			if b := ex.plan.Etcd.Backup; b != nil {
+				steps = append(steps, b.Restore...)
+			}
+			for _, s := range steps {
+				want := []string{s.Command}
+				if s.Copy != nil {
+					want = []string{s.Copy.From, s.Copy.To}
+				}
+				for _, w := range want {
+					if !slices.Contains(page.codes, w) {
+						t.Errorf("%s step on %s: no code span reads exactly %q", s.Kind, s.Host, w)
+					}
+					if strings.Contains(w, "|") {
+						piped++
+					}
+				}
+			}
+		})
+	}
+	if piped == 0 {
+		t.Error("no example's procedure has a command with a pipe: the test proves nothing about them")
 	}
 }
 

@@ -726,6 +726,11 @@ var alertCases = map[string]alertCase{
 	"EtcdBackupsAllStale": {Bad: func(e *promEnv) []promSeries {
 		return backupJobs(e, "kube_cronjob_status_last_successful_time", func(string) string { return gauge(-backupAge(e)) })
 	}},
+	// One node's CronJob is gone (TestEtcdBackupAlerts also takes them all).
+	"EtcdBackupJobsMissing": {Bad: func(e *promEnv) []promSeries {
+		gone := e.ex.plan.Etcd.Backup.Jobs[0].Name
+		return only(metricCatalog["kube_cronjob_created"](e), func(l map[string]string) bool { return l["cronjob"] != gone })
+	}},
 
 	// general.rules.yml
 	"TargetDown": {Bad: func(e *promEnv) []promSeries {

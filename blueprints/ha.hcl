@@ -157,7 +157,7 @@ role "pod-reader" {
 role_binding "read-pods" {
   namespace = "default"
   role      = "pod-reader"
-  users     = ["alice"]
+  users     = ["oidc:alice"]
 }
 
 team "data-eng" {
@@ -166,7 +166,7 @@ team "data-eng" {
 }
 
 team "analysts" {
-  users      = ["bob"]
+  users      = ["oidc:bob"]
   namespaces = { analytics = "edit" }
 }
 
@@ -232,9 +232,11 @@ break_glass "platform-oncall" {
   reason = "Incident response when the GitOps pipeline itself is broken; every use is reviewed."
 }
 
-# People sign in through the company's OpenID Connect provider. The role
-# bindings above name its users and groups as it writes them (no prefix);
-# the provider must keep preferred_username unique and unchangeable.
+# People sign in through the company's OpenID Connect provider. User names
+# come from preferred_username, which the provider may let people change,
+# so they carry the prefix "oidc:" (the role bindings above name
+# "oidc:alice"): no one can sign in as a name the cluster gives a client
+# certificate. Groups are the provider's, as it writes them (no prefix).
 # Anonymous access is limited to health checks and kubeadm's discovery
 # whether or not an issuer is configured.
 authentication {
@@ -242,7 +244,7 @@ authentication {
     issuer          = "https://sso.example.com/realms/platform"
     client_id       = "kubernetes"
     username_claim  = "preferred_username"
-    username_prefix = ""
+    username_prefix = "oidc:"
     groups_claim    = "groups"
     groups_prefix   = ""
   }

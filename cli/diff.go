@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -117,7 +118,13 @@ func diffInto(o *diffOptions, s Streams, w io.Writer, rep *diffReport) error {
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	defer c.Close()
+	parts, err := readPatch(c, tree)
+	// Everything is read: the lock goes before anything is printed, so that
+	// a reader that takes its time (blueprint diff | less) holds up no render.
+	c.Close()
+	if err != nil {
+		return &exitError{code: ExitFailure, err: err}
+	}
 	if rep != nil {
 		rep.Warnings = append(rep.Warnings, c.Warnings...)
 		for _, p := range c.Written {
@@ -138,7 +145,7 @@ func diffInto(o *diffOptions, s Streams, w io.Writer, rep *diffReport) error {
 		s.note("%s is a link to %s: comparing with %s.", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
 	}
 	printWarnings(s, c.Warnings)
-	escaped, err := writePatch(w, c, tree)
+	escaped, err := writePatch(w, parts)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
@@ -162,34 +169,50 @@ func diffInto(o *diffOptions, s Streams, w io.Writer, rep *diffReport) error {
 	return nil
 }
 
-// writePatch prints, as a git patch, how render would change the folder,
-// reading from it at most diffFileLimit bytes per file and diffTotalLimit
-// in all. It returns the files whose lines had to be escaped.
-func writePatch(w io.Writer, c *render.Change, tree render.Tree) ([]string, error) {
+// readPatch reads, while the Change holds the folder's shared lock, what
+// the patch of render's change needs: at most diffFileLimit bytes per file
+// and diffTotalLimit in all. A file over either is a part with only a note.
+func readPatch(c *render.Change, tree render.Tree) ([]filePatch, error) {
 	budget := int64(diffTotalLimit)
-	var escaped []string
+	var parts []filePatch
+	// .blueprint-files first (it sorts first): without it, the patched
+	// folder would list the old files, and render would refuse the new ones
+	// as files it did not write.
+	if old, oldMode, found, next := c.Manifest(); !found || !bytes.Equal(old, next) || oldMode.Perm() != 0o644 {
+		parts = append(parts, filePatch{path: render.ManifestName, old: old, inOld: found, oldMode: oldMode, new: next, inNew: true, newMode: 0o644})
+	}
 	for _, p := range slices.Sorted(slices.Values(append(slices.Clone(c.Written), c.Removed...))) {
 		f := filePatch{path: p, newMode: render.FileMode(p)}
 		f.new, f.inNew = tree[p]
 		f.oldMode, f.inOld = c.Mode(p)
-		tooLarge := len(f.new) > diffFileLimit
-		if f.inOld && !tooLarge {
+		f.tooLarge = len(f.new) > diffFileLimit
+		if f.inOld && !f.tooLarge {
 			b, err := c.Old(p, min(diffFileLimit, budget))
 			switch {
 			case errors.Is(err, safefs.ErrTooLarge):
-				tooLarge = true
+				f.tooLarge = true
 			case err != nil:
-				return escaped, err
+				return nil, err
 			}
 			f.old = b
 			budget -= int64(len(b))
 		}
-		if tooLarge {
+		parts = append(parts, f)
+	}
+	return parts, nil
+}
+
+// writePatch prints the parts as a git patch. It returns the files whose
+// lines had to be escaped.
+func writePatch(w io.Writer, parts []filePatch) ([]string, error) {
+	var escaped []string
+	for _, f := range parts {
+		if f.tooLarge {
 			what := "changed"
 			if !f.inNew {
 				what = "removed"
 			}
-			if _, err := fmt.Fprintf(w, "# %s: %s (too large to show)\n", safefs.Show(p), what); err != nil {
+			if _, err := fmt.Fprintf(w, "# %s: %s (too large to show)\n", safefs.Show(f.path), what); err != nil {
 				return escaped, err
 			}
 			continue
@@ -199,7 +222,7 @@ func writePatch(w io.Writer, c *render.Change, tree render.Tree) ([]string, erro
 			return escaped, err
 		}
 		if esc {
-			escaped = append(escaped, p)
+			escaped = append(escaped, f.path)
 		}
 	}
 	return escaped, nil

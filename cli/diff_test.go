@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/blueprint-dev/blueprint/cli"
 	"github.com/blueprint-dev/blueprint/render"
@@ -97,15 +99,24 @@ func TestDiffIsAPatchGitApplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	manifest, err := os.ReadFile(filepath.Join(root, "want", render.ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[render.ManifestName] = manifest
 	for p, b := range want {
 		if g := got[p]; g != render.FileMode(p).String()+" "+string(b) {
 			t.Errorf("%s after git apply: %.80q", p, g)
 		}
 		delete(got, p)
 	}
-	delete(got, render.ManifestName) // diff shows files, not the manifest
 	if len(got) != 1 || got["NOTES.md"] == "" {
 		t.Errorf("after git apply, besides the tree: %v", keys(got))
+	}
+	// The patched folder is the one render would write: it takes it as its
+	// own, with nothing to change.
+	if code, out, errs := runCLI("render", haSpec, "-o", work, "--var", "workers_per_zone=2"); code != cli.ExitOK || !strings.Contains(out, "No changes") {
+		t.Errorf("render into the patched folder: exit %d, want No changes:\n%s%s", code, out, errs)
 	}
 }
 
@@ -225,5 +236,46 @@ func TestDiffPredictsRefusals(t *testing.T) {
 		if code != cli.ExitFailure || !strings.Contains(errs, "ARCHITECTURE.md was not written by blueprint") {
 			t.Errorf("%s: exit %d\n%s", cmd, code, errs)
 		}
+	}
+}
+
+// blockedWriter is a reader that takes its time, as `blueprint diff | less`
+// is: its first Write waits until release is closed.
+type blockedWriter struct {
+	started, release chan struct{}
+	once             sync.Once
+	buf              bytes.Buffer
+}
+
+func (w *blockedWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.started); <-w.release })
+	return w.buf.Write(p)
+}
+
+// TestDiffReleasesTheLockBeforePrinting: while diff's output waits for its
+// reader, a render of the same folder goes ahead. diff used to hold its
+// shared lock until it had printed everything, so the render failed (or
+// waited) with "another render is writing", although none was.
+func TestDiffReleasesTheLockBeforePrinting(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	renderTo(t, dir, 1)
+	w := &blockedWriter{started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan int)
+	var errs bytes.Buffer
+	go func() { done <- cli.Main([]string{"diff", haSpec, "-o", dir}, strings.NewReader(""), w, &errs) }()
+	select {
+	case <-w.started:
+	case code := <-done:
+		t.Fatalf("diff ended (exit %d) without printing a patch:\n%s", code, errs.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatal("diff printed nothing within 2 minutes")
+	}
+	code, out, rerrs := runCLI("render", haSpec, "-o", dir, "--lock-timeout", "0", "--var", "workers_per_zone=3")
+	close(w.release)
+	if code != cli.ExitOK {
+		t.Errorf("render while diff's reader waits: exit %d\n%s%s", code, out, rerrs)
+	}
+	if code := <-done; code != cli.ExitOK || !strings.Contains(w.buf.String(), "diff --git") {
+		t.Errorf("diff: exit %d\n%s", code, errs.String())
 	}
 }

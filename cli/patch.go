@@ -19,6 +19,7 @@ type filePatch struct {
 	old, new         []byte
 	inOld, inNew     bool
 	oldMode, newMode fs.FileMode
+	tooLarge         bool // shown as a note, not as lines
 }
 
 // write prints the file's part, git's way, so that git apply creates,

@@ -111,7 +111,7 @@ func renderInto(o *renderOptions, s Streams, rep *renderReport) error {
 	c, err := render.WriteWith(o.Output, tree, render.WriteOptions{
 		LockTimeout: o.LockTimeout,
 		Waiting: func(dir string) {
-			s.note("Another render is writing %s; waiting for it (up to %v, --lock-timeout).", safefs.Show(dir), o.LockTimeout)
+			s.note("Another blueprint command (render or diff) holds the lock on %s; waiting for it (up to %v, --lock-timeout).", safefs.Show(dir), o.LockTimeout)
 		},
 		Inspect: func(c *render.Change) { old, oldErr = readState(c) },
 	})

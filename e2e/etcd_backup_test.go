@@ -93,8 +93,16 @@ func TestEtcdBackup(t *testing.T) {
 		}
 	}
 
+	// The store container is busybox: etcd-backup.sh runs under BusyBox's
+	// sh with only its applets on PATH, as in the image (not dash and
+	// coreutils, whose options differ).
+	bb := needTool(t, "busybox")
+	applets := t.TempDir()
+	if out, err := exec.Command(bb, "--install", "-s", applets).CombinedOutput(); err != nil {
+		t.Fatalf("busybox --install: %v\n%s", err, out)
+	}
 	runBackupJob(t, r, b, node, map[string]string{
-		"etcdctl": etcdctl, "etcdutl": etcdutl, "sh": "sh",
+		"etcdctl": etcdctl, "etcdutl": etcdutl, "sh": filepath.Join(applets, "sh"),
 	}, func(hostPath string) string { return h.path(t, hostPath) }, dest, endpoint)
 	mustCtl(t, ctl, endpoint, "put", "written-after", "yes")
 
@@ -223,6 +231,10 @@ func runBackupJob(t *testing.T, r rendered, b *plan.EtcdBackup, node string, bin
 		}
 		cmd := exec.Command(program, args...)
 		cmd.Env = os.Environ()
+		if filepath.Base(program) == "sh" {
+			// A shell finds its commands where it is (busybox's applets).
+			cmd.Env = append(cmd.Env, "PATH="+filepath.Dir(program))
+		}
 		for _, e := range c.Env {
 			cmd.Env = append(cmd.Env, e.Name+"="+local.Replace(e.Value))
 		}

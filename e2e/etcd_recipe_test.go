@@ -47,6 +47,10 @@ func TestExternalEtcdRecipe(t *testing.T) {
 			assumed := runSteps(t, unshare, r.dir, r.plan.Etcd.Recipe, hosts, filepath.Dir(kubeadm))
 			t.Logf("%s: %d steps on %d simulated hosts, %d assumed", r.name, len(r.plan.Etcd.Recipe), len(hosts), assumed)
 			checkEtcdHosts(t, r.plan, hosts)
+			first := hosts[r.plan.Etcd.Members[0].Name]
+			if _, err := os.Lstat(first.path(t, plan.EtcdStashDir)); !os.IsNotExist(err) {
+				t.Errorf("%s is left on the first member (%v): the other members' keys were set aside there", plan.EtcdStashDir, err)
+			}
 			checkEtcdKubelet(t, r.dir)
 		})
 	}

@@ -30,9 +30,13 @@ const (
 // that node and copying each to the destination, if there is one.
 type EtcdBackup struct {
 	Namespace string
-	Schedule  string // cron, UTC
-	Retain    int
-	Jobs      []BackupJob
+	Schedule  string // cron, UTC, as the spec gives it (the first node's)
+	// Spread is true when each node's job runs at its own minute
+	// (BackupJob.Schedule); false when the schedule has no single minute to
+	// shift (such as */30), and all run on Schedule.
+	Spread bool
+	Retain int
+	Jobs   []BackupJob
 	// CAFile, CertFile and KeyFile are the node's files the snapshot is
 	// taken with: the healthcheck client certificate of a stacked member,
 	// or the API server's client certificate for external etcd.
@@ -56,6 +60,10 @@ type BackupJob struct {
 	Name     string // etcd-backup-NODE
 	Node     string
 	Endpoint string // the etcd client URL it snapshots
+	// Schedule is the spec's schedule with its minute shifted by the
+	// node's index, spread over the hour, so that the nodes' snapshots
+	// (and their copies to the destination) do not all start at once.
+	Schedule string
 }
 
 func buildEtcdBackup(p *Plan, s *spec.Spec) *EtcdBackup {
@@ -69,8 +77,11 @@ func buildEtcdBackup(p *Plan, s *spec.Spec) *EtcdBackup {
 	} else {
 		b.CAFile, b.CertFile, b.KeyFile = EtcdPKIDir+"/ca.crt", EtcdPKIDir+"/healthcheck-client.crt", EtcdPKIDir+"/healthcheck-client.key"
 	}
+	step := max(60/len(p.ControlPlane), 1)
 	for i, n := range p.ControlPlane {
 		job := BackupJob{Name: "etcd-backup-" + n.Name, Node: n.Name}
+		job.Schedule, b.Spread = cronsched.ShiftMinute(b.Schedule, i*step)
+		b.Spread = b.Spread && len(p.ControlPlane) > 1
 		if p.Etcd.External {
 			// Each node asks another member first, spreading the load.
 			job.Endpoint = p.Etcd.Endpoints[i%len(p.Etcd.Endpoints)]
@@ -85,6 +96,8 @@ func buildEtcdBackup(p *Plan, s *spec.Spec) *EtcdBackup {
 		}
 		b.Claim = deref(d.Claim)
 	}
+	// Every job's schedule runs in the same hours as the spec's, so they
+	// share its longest gap.
 	gap, _ := cronsched.MaxGap(b.Schedule) // validate refused schedules that do not parse
 	stale := gap + BackupStaleMargin
 	b.StaleAfterSeconds = int(stale.Seconds())

@@ -11,6 +11,11 @@ const (
 	// etcd host's kubelet a service manager for etcd's static pod alone.
 	EtcdKubeletConfig = "kubeadm/etcd/kubelet.conf"
 	EtcdDropIn        = "kubeadm/etcd/20-etcd-service-manager.conf"
+	// EtcdStashDir is where the first external etcd member sets the other
+	// members' certificates aside until they are copied: a folder of root's
+	// alone (0700) below /var/lib, which only root may write, unlike /tmp,
+	// where another user could create the path first and read the keys.
+	EtcdStashDir = "/var/lib/blueprint-etcd-certs"
 )
 
 // etcdCertPhases are the kubeadm phases that write one member's
@@ -55,15 +60,19 @@ func externalEtcdRecipe(p *Plan) []Step {
 		if m.Name == first {
 			break
 		}
-		stash := "/tmp/" + m.Name
-		add(StepRun, first, "mkdir -p "+stash+" && cp -R "+PKIDir+" "+stash+"/", "set "+m.Name+"'s certificates aside")
+		stash := EtcdStashDir + "/" + m.Name
+		add(StepRun, first, "install -d -m 0700 "+EtcdStashDir+" && umask 077 && rm -rf "+stash+" && mkdir "+stash+" && cp -R "+PKIDir+" "+stash+"/",
+			"set "+m.Name+"'s certificates aside, in a folder only root may read")
 		add(StepRun, first, "find "+PKIDir+" -not -name ca.crt -not -name ca.key -type f -delete", "keep only the CA for the next member")
 		add(StepRun, first, "find "+stash+" -name ca.key -type f -delete", "the CA key is not copied to "+m.Name)
 	}
 	for _, m := range members[1:] {
-		stash := "/tmp/" + m.Name
+		stash := EtcdStashDir + "/" + m.Name
 		copyTo(stash+"/pki", m, PKIDir, m.Name+"'s own certificates and the CA certificate, owned by root")
 		add(StepRun, first, "rm -rf "+stash, "no copy of "+m.Name+"'s keys stays behind")
+	}
+	if len(members) > 1 {
+		add(StepRun, first, "rmdir "+EtcdStashDir, "the stash is empty")
 	}
 	for _, m := range members {
 		add(StepRun, m.Name, "kubeadm init phase etcd local --config kubeadm/etcd/"+m.Name+".yaml",

@@ -91,6 +91,49 @@ func TestCertSANsCoverEndpointAndMasters(t *testing.T) {
 	}
 }
 
+// TestEtcdRecipeStashIsRootOnly: the external etcd recipe sets the other
+// members' keys aside in a folder only root may read, never below /tmp
+// (where another user could create the path first), and leaves nothing.
+func TestEtcdRecipeStashIsRootOnly(t *testing.T) {
+	s, diags := spec.NewLoader().Load("../blueprints/external-etcd.hcl", spec.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p := plan.Build(s)
+	if len(p.Etcd.Recipe) == 0 || len(p.Etcd.Members) < 2 {
+		t.Fatal("external-etcd.hcl has no recipe for several members")
+	}
+	var stashing []string
+	for _, st := range p.Etcd.Recipe {
+		texts := []string{st.Command}
+		if st.Copy != nil {
+			texts = append(texts, st.Copy.From, st.Copy.To)
+		}
+		for _, text := range texts {
+			if strings.Contains(text, "/tmp") {
+				t.Errorf("step on %s uses /tmp: %q", st.Host, text)
+			}
+		}
+		if strings.Contains(st.Command, plan.EtcdStashDir) {
+			stashing = append(stashing, st.Command)
+		}
+	}
+	if len(stashing) == 0 {
+		t.Fatal("no step uses " + plan.EtcdStashDir)
+	}
+	if want := "install -d -m 0700 " + plan.EtcdStashDir + " && umask 077 && "; !strings.HasPrefix(stashing[0], want) {
+		t.Errorf("the first step into the stash is %q; it must start with %q", stashing[0], want)
+	}
+	for _, c := range stashing {
+		if strings.Contains(c, "cp ") && !strings.Contains(c, "umask 077") {
+			t.Errorf("%q copies keys into the stash without umask 077", c)
+		}
+	}
+	if last := stashing[len(stashing)-1]; last != "rmdir "+plan.EtcdStashDir {
+		t.Errorf("the last step on the stash is %q; it must remove it", last)
+	}
+}
+
 // The diagram names each machine and zone by its own name: adding workers
 // leaves every other machine's identifier as it was, so the diagram's diff
 // shows only the new machines.

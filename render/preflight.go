@@ -107,18 +107,24 @@ type Change struct {
 
 	manifest     []byte // the new .blueprint-files
 	manifestSame bool   // the old one has those bytes and mode
-	exists       bool   // the folder exists
+	oldManifest  []byte // the old one, as read
+	oldManiMode  fs.FileMode
+	hasOldMani   bool
+	exists       bool // the folder exists
 	old          map[string]fs.FileInfo
 	carry        map[string]*carried
-	dirModes     map[string]fs.FileMode
-	root         *safefs.Dir // Preflight's, for Old; nil in Write
+	dirModes     map[string]fs.FileMode // with setgid and sticky bits
+	dirGroups    map[string]int         // owner groups
+	root         *safefs.Dir            // Preflight's, for Old; nil in Write
 }
 
 // carried is an entry of the old folder that goes into the new one as it
 // is: a new folder for a folder, else a hard link to the entry itself (for
-// a symbolic link, to the link, never to what it names).
+// a symbolic link, to the link, never to what it names), or a copy where
+// the system forbids this user to link it.
 type carried struct {
 	info fs.FileInfo
+	copy bool
 }
 
 // None reports whether writing changes nothing at all.
@@ -211,7 +217,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 	paths := tree.Paths()
 	c := &Change{
 		Target: t, exists: root != nil, manifest: []byte(strings.Join(paths, "\n") + "\n"),
-		old: map[string]fs.FileInfo{}, carry: map[string]*carried{}, dirModes: map[string]fs.FileMode{},
+		old: map[string]fs.FileInfo{}, carry: map[string]*carried{}, dirModes: map[string]fs.FileMode{}, dirGroups: map[string]int{},
 	}
 	if root == nil {
 		c.Written = paths
@@ -230,6 +236,25 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 
 	seen := map[string]bool{}
 	filesAt := map[string]bool{} // folders where the new tree has a file
+	// Entries that must be copied, and those that cannot be carried at all:
+	// either matters only if render writes.
+	var copies, stuck []string
+	// carry keeps the entry fi (rel, in parent) as it is: by a hard link
+	// where this user may make one, else by a copy, which needs to read it.
+	carry := func(parent *safefs.Dir, rel string, fi fs.FileInfo) {
+		k := &carried{info: fi}
+		c.carry[rel] = k
+		if fi.IsDir() || parent.CanLink(fi.Name(), fi) {
+			return
+		}
+		switch mode := fi.Mode(); {
+		case mode.IsRegular() && !parent.Readable(fi.Name()), !mode.IsRegular() && mode&fs.ModeSymlink == 0:
+			stuck = append(stuck, fmt.Sprintf("%s is %s of %s that this user may neither link nor copy (fs.protected_hardlinks), so render cannot carry it into the new folder; move it away, or render as its owner", t.show(rel), safefs.KindName(mode), owner(fi)))
+		default:
+			k.copy = true
+			copies = append(copies, rel)
+		}
+	}
 	err = root.Walk(func(parent *safefs.Dir, rel string, fi fs.FileInfo) error {
 		if rel == ManifestName {
 			return fs.SkipDir // read by readManifest
@@ -245,9 +270,12 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			if inTree {
 				filesAt[rel] = true
 			}
-			c.dirModes[rel] = mode.Perm()
+			c.dirModes[rel] = folderMode(mode)
+			if gid, ok := safefs.Group(fi); ok {
+				c.dirGroups[rel] = gid
+			}
 			if !folders[rel] && !ownedFolders[rel] {
-				c.carry[rel] = &carried{info: fi}
+				carry(parent, rel, fi)
 			}
 		case mode.IsRegular():
 			switch {
@@ -259,7 +287,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 					c.Removed = append(c.Removed, rel)
 				case same(parent, fi, tree[rel], FileMode(rel)):
 					c.Unchanged = append(c.Unchanged, rel)
-					c.carry[rel] = &carried{info: fi}
+					carry(parent, rel, fi)
 				default:
 					c.Written = append(c.Written, rel)
 				}
@@ -268,7 +296,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			case folders[rel]:
 				c.Problems = append(c.Problems, fmt.Sprintf("%s was not written by blueprint, and blueprint needs a folder there; move it away", t.show(rel)))
 			default:
-				c.carry[rel] = &carried{info: fi}
+				carry(parent, rel, fi)
 			}
 		case owned[rel] || inTree || folders[rel] || ownedFolders[rel]:
 			what := "blueprint would write there"
@@ -277,7 +305,7 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			}
 			c.Problems = append(c.Problems, fmt.Sprintf("%s is %s and %s; blueprint never writes through one: remove it", t.show(rel), safefs.KindName(mode), what))
 		default:
-			c.carry[rel] = &carried{info: fi}
+			carry(parent, rel, fi)
 		}
 		return nil
 	})
@@ -296,10 +324,40 @@ func preflight(root *safefs.Dir, t Target, tree Tree) *Change {
 			c.Problems = append(c.Problems, fmt.Sprintf("%s is a folder that blueprint did not write, where it would write a file; move it away", t.show(rel)))
 		}
 	}
+	if !c.None() {
+		c.Problems = append(c.Problems, stuck...)
+	}
+	if len(copies) > 0 && !c.None() {
+		slices.Sort(copies)
+		shown := make([]string, 0, 3)
+		for _, rel := range copies[:min(3, len(copies))] {
+			shown = append(shown, t.show(rel))
+		}
+		more := ""
+		if len(copies) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(copies)-len(shown))
+		}
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s belong to other users, and this system (fs.protected_hardlinks) does not let you link them into the new folder: render copies them (same bytes, mode and times; the copies belong to you)", strings.Join(shown, ", ")+more))
+	}
 	slices.Sort(c.Written)
 	slices.Sort(c.Problems)
 	c.checkPlace(root)
 	return c
+}
+
+// folderMode is what render keeps of a folder's mode: its permissions,
+// and the setgid bit (new entries take the folder's group, as shared
+// folders rely on) and sticky bit.
+func folderMode(m fs.FileMode) fs.FileMode {
+	return m.Perm() | m&(fs.ModeSetgid|fs.ModeSticky)
+}
+
+// owner names the user who owns fi, by number.
+func owner(fi fs.FileInfo) string {
+	if uid, ok := safefs.Owner(fi); ok {
+		return fmt.Sprintf("user %d", uid)
+	}
+	return "another user"
 }
 
 func (c *Change) carriesBelow(dir string) bool {
@@ -360,10 +418,19 @@ func (c *Change) readManifest(root *safefs.Dir) (map[string]bool, []byte) {
 			owned[line] = true
 		}
 	}
+	c.oldManifest, c.oldManiMode, c.hasOldMani = b, fi.Mode(), true
 	if fi.Mode().Perm() != 0o644 {
 		b = nil
 	}
 	return owned, b
+}
+
+// Manifest returns the folder's .blueprint-files as it is (found false
+// when there is none, or it could not be read) and as render would write
+// it, with mode 0644: diff shows that change too, so that its patch leaves
+// a folder render takes as its own.
+func (c *Change) Manifest() (old []byte, oldMode fs.FileMode, found bool, next []byte) {
+	return c.oldManifest, c.oldManiMode, c.hasOldMani, c.manifest
 }
 
 // same reports whether the file fi, in parent, already holds data with mode.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/blueprint-dev/blueprint/internal/safefs"
@@ -49,14 +50,15 @@ type WriteOptions struct {
 	Inspect func(c *Change)
 }
 
-// BusyError is Write giving up on a folder another render holds.
+// BusyError is Write giving up on a folder whose lock another render (to
+// write it) or diff (to read it) holds.
 type BusyError struct {
 	Dir    string
 	Waited time.Duration
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("another render is writing %s (waited %v)", safefs.Show(e.Dir), e.Waited)
+	return fmt.Sprintf("another blueprint command (render or diff) holds the lock on %s (waited %v)", safefs.Show(e.Dir), e.Waited)
 }
 
 // Write makes dir hold tree, waiting up to DefaultLockTimeout for another
@@ -192,7 +194,7 @@ func (c *Change) replace(root *safefs.Dir, tree Tree) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Chmod(stage, rootInfo.Mode().Perm()); err != nil {
+	if err := keepFolder(stage, rootInfo); err != nil {
 		return err
 	}
 	next, err := safefs.OpenDir(stage)
@@ -256,11 +258,21 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 		if err := mkdir(path.Dir(rel)); err != nil {
 			return err
 		}
-		if _, ok := tree[rel]; ok {
-			want[rel] = fi
+		made := fi
+		err := errors.ErrUnsupported
+		if !k.copy {
+			err = parent.Link(fi.Name(), to)
 		}
-		if err := parent.Link(fi.Name(), to); err != nil {
+		// Where linking is refused (protected hard links, predicted or
+		// not; a bind mount between the two folders), the entry is copied.
+		if errors.Is(err, errors.ErrUnsupported) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EXDEV) {
+			made, err = parent.CopyTo(fi.Name(), to)
+		}
+		if err != nil {
 			return fmt.Errorf("cannot carry %s into the new tree: %w", c.Target.show(rel), err)
+		}
+		if _, ok := tree[rel]; ok {
+			want[rel] = made
 		}
 		return nil
 	})
@@ -277,9 +289,11 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 		}
 		want[p] = fi
 	}
+	err = errors.ErrUnsupported
 	if c.manifestSame {
 		err = root.Link(ManifestName, filepath.Join(stage, ManifestName))
-	} else {
+	}
+	if err != nil { // changed, or a link is refused: the bytes are at hand
 		_, err = create(filepath.Join(stage, ManifestName), c.manifest, 0o644)
 	}
 	if err != nil {
@@ -298,6 +312,9 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 			continue
 		}
 		p := filepath.Join(stage, filepath.FromSlash(rel))
+		if gid, ok := c.dirGroups[rel]; ok {
+			chgrp(p, gid)
+		}
 		if err := os.Chmod(p, mode); err != nil {
 			return nil, err
 		}
@@ -308,6 +325,22 @@ func (c *Change) build(root *safefs.Dir, stage string, tree Tree) (map[string]fs
 		}
 	}
 	return want, nil
+}
+
+// keepFolder gives the new folder the old one's group, where this user
+// may, and its mode, setgid and sticky bits included.
+func keepFolder(stage string, old fs.FileInfo) error {
+	if gid, ok := safefs.Group(old); ok {
+		chgrp(stage, gid)
+	}
+	return os.Chmod(stage, folderMode(old.Mode()))
+}
+
+// chgrp gives the folder p the group gid, if this user may: its owner may
+// choose only a group it belongs to; where it may not, the folder keeps the
+// group it was made with (the parent's, under a setgid parent).
+func chgrp(p string, gid int) {
+	_ = os.Lchown(p, -1, gid)
 }
 
 // check confirms, after the exchange, that the folder is the one built and

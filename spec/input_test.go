@@ -144,3 +144,49 @@ func TestInputIsBoundedInAll(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecFolderReadsRegularFilesOnly: in a spec folder, a *.hcl that is a
+// symbolic link (here to /etc/passwd) or a folder is refused by name, with
+// none of the target's lines in the diagnostics; a spec file named directly
+// may be a link, since the user chose it.
+func TestSpecFolderReadsRegularFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.hcl"), []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "x.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub.hcl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, diags := spec.NewLoader().Load(dir, spec.Options{})
+	if s != nil {
+		t.Error("a folder with a linked spec file loaded")
+	}
+	got := map[string]string{}
+	for _, d := range diags {
+		if d.Summary != "Not a regular file" || !spec.IsInputProblem(d) || d.Subject == nil {
+			t.Errorf("unexpected diagnostic %q (%s)", d.Summary, d.Detail)
+			continue
+		}
+		got[filepath.Base(d.Subject.Filename)] = d.Detail
+	}
+	for name, what := range map[string]string{"x.hcl": "a symbolic link", "sub.hcl": "a folder"} {
+		if !strings.Contains(got[name], what) {
+			t.Errorf("%s: got %q, want a diagnostic saying it is %s", name, got[name], what)
+		}
+	}
+	if strings.Contains(diags.Error(), "root:") {
+		t.Errorf("the diagnostics print the link's target: %s", diags.Error())
+	}
+
+	// Named directly, a link to a spec is read.
+	link := filepath.Join(t.TempDir(), "spec.hcl")
+	if err := os.Symlink(filepath.Join(dir, "a.hcl"), link); err != nil {
+		t.Fatal(err)
+	}
+	if s, diags := spec.NewLoader().Load(link, spec.Options{Vars: []string{"zone=a"}}); s == nil || diags.HasErrors() {
+		t.Errorf("a spec file named through a link is refused: %v", diags)
+	}
+}

@@ -118,6 +118,33 @@ func specFiles(path string) ([]string, hcl.Diagnostics) {
 	}
 	paths, _ := filepath.Glob(filepath.Join(path, "*.hcl"))
 	sort.Strings(paths)
+	// In a folder, only regular files are the spec: a symbolic link could
+	// pull in any file of the machine (x.hcl -> /etc/passwd), and the
+	// diagnostics would print its lines. A file named on the command line
+	// may be a link: the user chose it.
+	var notRegular hcl.Diagnostics
+	for _, p := range paths {
+		if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
+			what := "a symbolic link"
+			switch {
+			case fi.IsDir():
+				what = "a folder"
+			case fi.Mode()&fs.ModeSymlink == 0:
+				what = "not a regular file"
+			}
+			notRegular = append(notRegular, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Not a regular file",
+				Detail: fmt.Sprintf("%s in spec folder %s is %s; a spec folder is read only from its regular *.hcl files, so that no link brings in a file from elsewhere. Copy the file into the folder, or name it on the command line (blueprint render %s) if it is the whole spec.",
+					safefs.Show(filepath.Base(p)), safefs.Show(path), what, safefs.Show(p)),
+				Subject: FileRange(p).Ptr(),
+				Extra:   InputProblem{},
+			})
+		}
+	}
+	if notRegular != nil {
+		return nil, notRegular
+	}
 	if len(paths) == 0 {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,

@@ -88,6 +88,7 @@ var funcs = template.FuncMap{
 	// code writes a user's string as a Markdown code span that shows
 	// exactly it, in a table cell or in prose.
 	"code": escape.MarkdownCode,
+	"cmd":  escape.CodeSpan,
 	// mermaid writes a user's string inside a quoted Mermaid label.
 	"mermaid": escape.Mermaid,
 	// indent prefixes every line but the first with n spaces, for nesting a

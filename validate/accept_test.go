@@ -88,7 +88,8 @@ func TestAcceptScope(t *testing.T) {
 // warning, at the block.
 func TestAcceptUnused(t *testing.T) {
 	p := "testdata/accept/unused.hcl"
-	got, want := describe(check(t, p)), expectations(t, p)
+	want := expectations(t, p)
+	got := describe(withoutAmbient(check(t, p), want))
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got %v, want %v", got, want)
 	}

@@ -16,7 +16,8 @@ import (
 // v0.37: an https issuer URL without credentials, query or fragment, unique
 // issuers, at least one audience, a groups prefix whenever groups are
 // mapped, and no issuer equal to the ServiceAccount issuer), and warns when
-// an RBAC subject of the spec could come from no issuer.
+// an RBAC subject of the spec could come from no issuer, and when user names
+// come without a prefix from a claim other than sub or email.
 func (v *validator) authentication() {
 	a := v.s.Authentication
 	if a == nil {
@@ -55,6 +56,9 @@ func (v *validator) authentication() {
 		}
 		if o.GroupsClaim == nil && o.GroupsPrefix != nil {
 			v.errorf(o.GroupsPrefixRange, ctx, "Prefix without a claim", "groups_prefix has no effect without groups_claim.")
+		}
+		if claim := o.UsernameClaimOrDefault(); o.UsernamePrefix == "" && claim != "sub" && claim != "email" {
+			v.warnf(CodeOIDCUnprefixed, o.UsernamePrefixRange, ctx, "Unprefixed user names", "User names come from the %q claim with no prefix. Unlike sub (fixed by the issuer) or email (verified), such a claim is often one users or their IdP's administrators can set, so one could take another's name, or a name the cluster gives a client certificate. Set a prefix, such as username_prefix = \"oidc:\", and name users with it in the role bindings (\"oidc:alice\").", claim)
 		}
 		if strings.HasPrefix(o.UsernamePrefix, systemSubject) {
 			v.errorf(o.UsernamePrefixRange, ctx, "Reserved prefix", "User names starting with %q belong to Kubernetes' own components; choose another username_prefix, such as \"oidc:\".", systemSubject)

@@ -19,15 +19,21 @@ const maxBackupGap = 24 * time.Hour
 // etcdBackup checks the etcd backup, which is on unless turned off: a
 // schedule the CronJob controller accepts, a retention count, and a
 // destination off the nodes (or a warning that there is none). A spec
-// without a backup block gets the defaults, snapshots kept on the nodes,
-// which ARCHITECTURE.md says in its backup section; the warning is for a
-// backup block that names no destination.
+// without a backup block gets the defaults, snapshots kept on the nodes, so
+// it gets that warning too, at its etcd block or, without one, at its
+// cluster block.
 func (v *validator) etcdBackup() {
 	var b *spec.EtcdBackup
+	var at hcl.Range // none without a cluster block, already an error
+	if c := v.s.Cluster; c != nil {
+		at = c.DeclRange
+	}
 	if e := v.s.Etcd; e != nil {
-		b = e.Backup
+		b, at = e.Backup, e.DeclRange
 	}
 	if b == nil {
+		v.warnf(CodeEtcdBackupOnHost, at, nil, "Snapshots not off-host",
+			"etcd is backed up by default, but without a destination the snapshots stay on the control-plane nodes, which a disaster may take with them. Add etcd { backup { destination { nfs { server = \"…\", path = \"…\" } } } } or destination { claim = \"…\" }.")
 		return
 	}
 	if !b.EnabledOrDefault() {

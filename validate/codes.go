@@ -33,6 +33,7 @@ const (
 	CodeCiliumIngress        Code = "cilium-ingress-policy"
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
+	CodeOIDCUnprefixed       Code = "oidc-username-unprefixed"
 	CodePoolCapacityUnknown  Code = "pool-capacity-unknown"
 	CodeAdvertiseUnchecked   Code = "advertise-address-unchecked"
 	CodeCNINoPolicies        Code = "cni-no-network-policy"
@@ -75,6 +76,7 @@ var codes = []CodeInfo{
 	{CodeCiliumIngress, "Cilium's own Gateway or Ingress is blocked by the dashboards' NetworkPolicies", nil, true},
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
+	{CodeOIDCUnprefixed, "OIDC user names come unprefixed from a claim users may choose", nil, true},
 	{CodeCapacityZoneLoss, "after losing one zone, pods that could run elsewhere find no node and stay Pending", []string{"zone", "workload"}, true},
 	{CodePoolCapacityUnknown, "a pool does not give its machines' cpu or memory, so nothing checks what fits on them", []string{"pool"}, true},
 	{CodeCNINoPolicies, "the CNI does not enforce the NetworkPolicies blueprint renders", nil, true},

@@ -133,15 +133,46 @@ func fill(t *testing.T, field stringField, text string) (*spec.Spec, hcl.Range) 
 	return s, own
 }
 
-// controlAt returns the control-character diagnostics of s.
+// controlAt returns the diagnostics of s about a character no string may
+// hold: a control, a bidirectional control or an invisible character.
 func controlAt(s *spec.Spec) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, d := range Spec(s) {
-		if d.Summary == "Control character" {
+		if d.Summary == "Control character" || d.Summary == "Bidirectional control" || d.Summary == "Invisible character" {
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// bidiAndInvisible holds one string per bidirectional control and invisible
+// character that badRune refuses.
+var bidiAndInvisible = []string{
+	"a\u200eb", "a\u200fb", "a\u061cb", // marks
+	"a\u202ab", "a\u202bb", "a\u202cb", "a\u202db", "a\u202eb", // embeddings and overrides
+	"a\u2066b", "a\u2067b", "a\u2068b", "a\u2069b", // isolates
+	"a\u200bb", "a\u2060b", "a\ufeffb", "a\u00adb", "a\u180eb", // invisible
+}
+
+// TestBidiAndInvisibleCharacters names the kind of each refused character
+// and why it is refused.
+func TestBidiAndInvisibleCharacters(t *testing.T) {
+	for _, text := range bidiAndInvisible {
+		r := []rune(text)[1]
+		what, bad := badRune(r, true)
+		want, summary := "invisible character", "Invisible character"
+		if r != 0x200b && r != 0x2060 && r != 0xfeff && r != 0xad && r != 0x180e {
+			want, summary = "bidirectional control", "Bidirectional control"
+		}
+		if !bad || what != want {
+			t.Errorf("%U: badRune says %q, %v; want %q", r, what, bad, want)
+		}
+		s, _ := fill(t, stringFields(t)[0], text)
+		diags := controlAt(s)
+		if len(diags) != 1 || diags[0].Summary != summary || !strings.Contains(diags[0].Detail, "reviewed") {
+			t.Errorf("%U: got %v, want one %q that says what a reviewer would see", r, diags, summary)
+		}
+	}
 }
 
 // TestEveryStringFieldRefusesControlCharacters enumerates the model's string
@@ -159,10 +190,13 @@ func TestEveryStringFieldRefusesControlCharacters(t *testing.T) {
 			multiline = append(multiline, f.String())
 		}
 		t.Run(f.String(), func(t *testing.T) {
-			if s, _ := fill(t, f, "plain text"); len(controlAt(s)) > 0 {
-				t.Fatalf("plain text is refused: %v", controlAt(s))
+			for _, plain := range []string{"plain text", "Grüße, 東京", "می\u200cخواهم", "👩\u200d💻"} {
+				if s, _ := fill(t, f, plain); len(controlAt(s)) > 0 {
+					t.Fatalf("%q is refused: %v", plain, controlAt(s))
+				}
 			}
 			bad := []string{"a\rb", "a\x00b", "a\tb", "a\x1bb", "a\x7fb", "a\u0085b", "a\u009bb", "a\u2028b", "a\u2029b"}
+			bad = append(bad, bidiAndInvisible...)
 			if f.multiline {
 				if s, _ := fill(t, f, "line one\nline two\n"); len(controlAt(s)) > 0 {
 					t.Errorf("a multi-line field refuses a newline: %v", controlAt(s))

@@ -194,8 +194,15 @@ func quoteEach(items []string) []string {
 // some file blueprint writes or in the terminal that shows it: a carriage
 // return in Spark's local_dir starts a new key for Java's Properties loader,
 // which reads spark-defaults.conf. YAML also refuses the noncharacters U+FFFE
-// and U+FFFF. A field meant to hold several lines (tagged
-// `text:"multiline"`) may hold a newline; nothing may hold any other.
+// and U+FFFF. Bidirectional controls (U+200E, U+200F, U+061C,
+// U+202A-U+202E, U+2066-U+2069) reorder what a reviewer reads in a diff or
+// an editor (the Trojan Source trick), and invisible characters (zero-width
+// space, word joiner, byte-order mark, soft hyphen, Mongolian vowel
+// separator) make two different names look alike: blueprint's output is
+// reviewed as text, so no string may hold them. The zero-width joiner and
+// non-joiner stay allowed: scripts and emoji need them. A field meant to
+// hold several lines (tagged `text:"multiline"`) may hold a newline;
+// nothing may hold any other.
 func badRune(r rune, multiline bool) (string, bool) {
 	switch {
 	case r == '\n' && multiline:
@@ -208,6 +215,10 @@ func badRune(r rune, multiline bool) (string, bool) {
 		return "paragraph separator", true
 	case r&0xfffe == 0xfffe:
 		return "noncharacter", true
+	case r == 0x200e || r == 0x200f || r == 0x061c || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		return "bidirectional control", true
+	case r == 0x200b || r == 0x2060 || r == 0xfeff || r == 0x00ad || r == 0x180e:
+		return "invisible character", true
 	}
 	return "", false
 }
@@ -282,7 +293,18 @@ func (v *validator) textString(s string, rng hcl.Range, multiline bool) bool {
 			if multiline {
 				hint = "This text may span lines, but only with a newline (\\n): remove it."
 			}
-			v.errorf(rng, nil, "Control character", "%q holds %U, a %s, at byte %d. It would end a line, start a key or drive the terminal in a file blueprint writes or in the tool that shows it. %s", s, r, what, i, hint)
+			summary, effect := "Control character", "It would end a line, start a key or drive the terminal in a file blueprint writes or in the tool that shows it."
+			switch what {
+			case "bidirectional control":
+				summary, effect = "Bidirectional control", "It reorders the text around it where the output is reviewed (a diff, an editor), so a reviewer would read something other than what the file holds."
+			case "invisible character":
+				summary, effect = "Invisible character", "It shows as nothing, so two different values would look the same where the output is reviewed."
+			}
+			article := "a"
+			if what[0] == 'i' {
+				article = "an"
+			}
+			v.errorf(rng, nil, summary, "%q holds %U, %s %s, at byte %d. %s %s", s, r, article, what, i, effect, hint)
 			return true
 		}
 	}

@@ -6,12 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // readOut reads every file of out/<tree>, slash-separated.
-func readOut(t *testing.T, tree string) map[string][]byte {
+func readOut(t testing.TB, tree string) map[string][]byte {
 	t.Helper()
 	root := filepath.Join("../out", tree)
 	files := map[string][]byte{}
@@ -127,6 +128,182 @@ func TestKeepalivedAllowListCoversTheTemplate(t *testing.T) {
 		default:
 			if _, ok := b.directives[sw[1]]; !ok {
 				t.Errorf("keepalived.conf.tmpl writes %q in %s, which keepalivedTop does not accept there", sw[1], sw[0])
+			}
+		}
+	}
+}
+
+// templateYAMLFields returns, per kind, the field paths (as kubeadmFields
+// spells them) that the YAML documents of templates/kubeadm can hold, from
+// the templates' text: {{template "X" .}} is replaced by the body of
+// {{define "X"}}, other actions are dropped, and a key whose next line is
+// deeper, or a list item at its own depth, holds a map or a list; any
+// other key holds a scalar. Both branches of every {{if}} are kept.
+func templateYAMLFields(t *testing.T) map[string][]string {
+	t.Helper()
+	files, _ := filepath.Glob("../templates/kubeadm/*.yaml.tmpl")
+	if len(files) < 5 {
+		t.Fatalf("only %d kubeadm templates", len(files))
+	}
+	action := regexp.MustCompile(`\{\{[^}]*\}\}`)
+	opens := regexp.MustCompile(`^\{\{-?\s*(if|range|with|define|block)\b`)
+	closes := regexp.MustCompile(`^\{\{-?\s*end\b`)
+	defineRE := regexp.MustCompile(`^\{\{-?\s*define "([^"]+)"`)
+	texts := map[string]string{}
+	defines := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Cut each {{define}} … {{end}} out, counting the actions that
+		// nest inside it.
+		text := string(b)
+		var rest strings.Builder
+		for {
+			loc := action.FindStringIndex(text)
+			if loc == nil {
+				rest.WriteString(text)
+				break
+			}
+			m := defineRE.FindStringSubmatch(text[loc[0]:loc[1]])
+			if m == nil {
+				rest.WriteString(text[:loc[1]])
+				text = text[loc[1]:]
+				continue
+			}
+			rest.WriteString(text[:loc[0]])
+			body, depth := text[loc[1]:], 1
+			for off := 0; ; {
+				l := action.FindStringIndex(body[off:])
+				if l == nil {
+					t.Fatalf("%s: define %q has no end", f, m[1])
+				}
+				a := body[off+l[0] : off+l[1]]
+				if opens.MatchString(a) {
+					depth++
+				} else if closes.MatchString(a) {
+					depth--
+				}
+				if depth == 0 {
+					defines[m[1]] = body[:off+l[0]]
+					text = body[off+l[1]:]
+					break
+				}
+				off += l[1]
+			}
+		}
+		texts[f] = rest.String()
+	}
+	callRE := regexp.MustCompile(`\{\{-? ?template "([^"]+)" [^}]*\}\}`)
+	dataKey := regexp.MustCompile(`^(\s*)\{\{[^}]*\}\}:`)
+	out := map[string][]string{}
+	for _, text := range texts {
+		for range 3 { // defines call defines
+			text = callRE.ReplaceAllStringFunc(text, func(c string) string { return "\n" + defines[callRE.FindStringSubmatch(c)[1]] + "\n" })
+		}
+		var lines []string
+		for _, line := range strings.Split(text, "\n") {
+			// A key written by an action is data: any key ("*").
+			line = dataKey.ReplaceAllString(line, "$1*:")
+			line = strings.TrimRight(action.ReplaceAllString(line, ""), " ")
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			lines = append(lines, line)
+		}
+		type level struct {
+			indent int
+			path   string
+		}
+		kind := ""
+		var stack []level
+		var fields []string
+		flush := func() {
+			if kind != "" {
+				out[kind] = append(out[kind], fields...)
+			}
+			kind, stack, fields = "", nil, nil
+		}
+		for i, line := range lines {
+			if line == "---" {
+				flush()
+				continue
+			}
+			indent := len(line) - len(strings.TrimLeft(line, " "))
+			body := line[indent:]
+			item := body == "-" || strings.HasPrefix(body, "- ")
+			for len(stack) > 0 && (stack[len(stack)-1].indent > indent || stack[len(stack)-1].indent == indent && !item) {
+				stack = stack[:len(stack)-1]
+			}
+			parent := ""
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1].path
+			}
+			if item {
+				parent += "[]"
+				body = strings.TrimPrefix(body[1:], " ")
+				indent += 2
+				stack = append(stack, level{indent - 1, parent})
+			}
+			key, value, isKey := strings.Cut(body, ":")
+			if !isKey || key == "" || strings.ContainsAny(key, " \"'") {
+				fields = append(fields, parent)
+				continue
+			}
+			path := key
+			if parent != "" {
+				path = parent + "." + key
+			}
+			if indent == 0 && key == "kind" {
+				kind = strings.TrimSpace(value)
+			}
+			value = strings.TrimSpace(value)
+			deeper := false
+			// "[]" is one branch of an {{if}} whose other writes the items.
+			if (value == "" || value == "[]") && i+1 < len(lines) {
+				next := lines[i+1]
+				nextIndent := len(next) - len(strings.TrimLeft(next, " "))
+				deeper = nextIndent > indent || nextIndent == indent && (next[nextIndent:] == "-" || strings.HasPrefix(next[nextIndent:], "- "))
+			}
+			switch {
+			case deeper:
+				stack = append(stack, level{indent, path})
+			case value == "[]":
+				// An empty list: its element fields come from the other branch.
+			default:
+				fields = append(fields, path)
+			}
+		}
+		flush()
+	}
+	return out
+}
+
+// TestKubeadmAllowListCoversTheTemplates: each field the kubeadm templates
+// write is in kubeadmFields for its kind, and kubeadmFields holds nothing
+// the templates cannot write. A new field in a template fails here until
+// kubeadmFields accepts it (and, if kubeadm reads a file or URL it names,
+// checkKubeadmConfig pins its value).
+func TestKubeadmAllowListCoversTheTemplates(t *testing.T) {
+	written := templateYAMLFields(t)
+	for _, kind := range []string{"InitConfiguration", "JoinConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"} {
+		if len(written[kind]) < 3 {
+			t.Errorf("found only %d fields of %s in the templates", len(written[kind]), kind)
+		}
+	}
+	for kind, fields := range written {
+		if _, ok := kubeadmFields[kind]; !ok {
+			continue // not a kubeadm config document (audit policy, authentication, encryption)
+		}
+		for _, f := range fields {
+			if !slices.Contains(kubeadmFields[kind], f) {
+				t.Errorf("templates/kubeadm write %s.%s, which kubeadmFields does not accept", kind, f)
+			}
+		}
+		for _, f := range kubeadmFields[kind] {
+			if !slices.Contains(fields, f) {
+				t.Errorf("kubeadmFields accepts %s.%s, which no template writes", kind, f)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // haproxy.cfg allow-list
@@ -117,12 +118,20 @@ func checkHAProxyConfig(artifact string, cfg []byte) []string {
 // configLine splits a line of haproxy.cfg or keepalived.conf into words,
 // or says why verify will not read it. A line whose first non-blank
 // character is a comment mark is a comment; a comment mark anywhere else,
-// a character outside the allowed alphabet, or an overlong line is refused,
-// so that the program cannot read the line differently.
+// a character outside the allowed alphabet, a byte outside ASCII (even in
+// a comment) or an overlong line is refused, so that the program cannot
+// read the line differently: haproxy and keepalived split words on ASCII
+// blanks, while Go's strings.Fields also splits on Unicode spaces such as
+// U+00A0 or U+2003, and blueprint writes only ASCII in these files.
 func configLine(line string, word *regexp.Regexp, comments ...byte) ([]string, string) {
 	line = strings.TrimSuffix(line, "\r")
 	if len(line) > maxConfigLine {
 		return nil, fmt.Sprintf("a line of %d bytes; blueprint writes none longer than %d", len(line), maxConfigLine)
+	}
+	for i := 0; i < len(line); i++ {
+		if line[i] >= utf8.RuneSelf {
+			return nil, fmt.Sprintf("byte 0x%02x at column %d is not ASCII; blueprint writes only ASCII in this file", line[i], i+1)
+		}
 	}
 	if strings.ContainsFunc(line, func(r rune) bool { return r != '\t' && isControl(r) }) {
 		return nil, "a control character; blueprint writes none"

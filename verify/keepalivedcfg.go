@@ -98,7 +98,9 @@ func checkKeepalivedConfig(artifact string, cfg []byte) []string {
 	for i, line := range strings.Split(string(cfg), "\n") {
 		at := fmt.Sprintf("%s:%d: ", artifact, i+1)
 		cur := stack[len(stack)-1]
-		if trimmed := strings.TrimSpace(line); trimmed == keepalivedScriptLine && cur.name == "vrrp_script" {
+		// Blanks as keepalived sees them (spaces and tabs), not Go's
+		// TrimSpace, which would also take a vertical tab or U+0085 away.
+		if trimmed := strings.Trim(strings.TrimSuffix(line, "\r"), " \t"); trimmed == keepalivedScriptLine && cur.name == "vrrp_script" {
 			continue
 		} else if f := strings.Fields(trimmed); len(f) > 0 && f[0] == "script" {
 			refusals = append(refusals, at+fmt.Sprintf("%s: blueprint writes only %s, in vrrp_script check_apiserver", cur.name, keepalivedScriptLine))
@@ -131,6 +133,12 @@ func checkKeepalivedConfig(artifact string, cfg []byte) []string {
 			continue
 		}
 		if last == "{" {
+			if len(fields) == 1 {
+				// keepalived would take the { as a keyword of its own.
+				refusals = append(refusals, at+"a { that names no block; blueprint writes { only at the end of a block's first line")
+				stack = append(stack, open{"an unnamed block", nil})
+				continue
+			}
 			keyword, args := fields[0], fields[1:len(fields)-1]
 			var b *kaBlock
 			if cur.block != nil {

@@ -24,13 +24,74 @@ import (
 // some fields, `kubeadm config validate`) reads what some fields name:
 // existing certificates and keys in certificatesDir, patch files, the etcd
 // data folder, external etcd's client certificates and HTTP endpoints, the
-// CRI socket, a discovery kubeconfig (a file or an https URL). verify
-// accepts in those fields only what templates/kubeadm writes, refuses the
-// fields blueprint never writes, and for the dry run points certificatesDir,
-// the etcd data folder and the CRI socket into its temporary folder, so
-// kubeadm opens nothing of the machine that runs verify. The other fields,
-// and the kubelet and kube-proxy configurations, are data kubeadm only
-// writes out; kubeadm judges them.
+// CRI socket, a discovery kubeconfig (a file or an https URL). Rather than
+// list those fields (kubeadm gains new ones), verify accepts in each
+// document only the field paths templates/kubeadm writes (kubeadmFields;
+// TestKubeadmAllowListCoversTheTemplates keeps it in step with the
+// templates), with exactly blueprint's values in the fields that name
+// files, and for the dry run points certificatesDir, the etcd data folder
+// and the CRI socket into its temporary folder, so kubeadm opens nothing of
+// the machine that runs verify. The values of the other fields are data
+// kubeadm judges.
+
+// kubeadmFields are, per kind, the field paths blueprint writes: a path is
+// keys joined with "." and "[]" for the elements of a list, and names a
+// scalar; the maps and lists on its way are implied. A key "*" stands for
+// any key of a map whose keys are data (the kubelet's reservations by
+// resource name).
+var kubeadmFields = map[string][]string{
+	"InitConfiguration": append(append(fieldsWith("nodeRegistration.", nodeRegistrationFields), patchesFields...),
+		"apiVersion", "kind",
+		"localAPIEndpoint.advertiseAddress", "localAPIEndpoint.bindPort",
+	),
+	"JoinConfiguration": append(append(fieldsWith("nodeRegistration.", nodeRegistrationFields), patchesFields...),
+		"apiVersion", "kind",
+		"discovery.bootstrapToken.apiServerEndpoint", "discovery.bootstrapToken.token", "discovery.bootstrapToken.caCertHashes[]",
+		"controlPlane.localAPIEndpoint.advertiseAddress", "controlPlane.localAPIEndpoint.bindPort", "controlPlane.certificateKey",
+	),
+	"ClusterConfiguration": append(append(append(append(fieldsWith("apiServer.extraVolumes[].", []string{"name", "hostPath", "mountPath", "readOnly", "pathType"}),
+		fieldsWith("apiServer.extraArgs[].", extraArgFields)...),
+		fieldsWith("controllerManager.extraArgs[].", extraArgFields)...),
+		fieldsWith("scheduler.extraArgs[].", extraArgFields)...),
+		"apiVersion", "kind", "clusterName", "kubernetesVersion", "controlPlaneEndpoint", "imageRepository",
+		"networking.dnsDomain", "networking.podSubnet", "networking.serviceSubnet",
+		"apiServer.certSANs[]",
+		"etcd.external.endpoints[]", "etcd.external.caFile", "etcd.external.certFile", "etcd.external.keyFile",
+		"etcd.local.dataDir", "etcd.local.extraArgs[].name", "etcd.local.extraArgs[].value",
+		"etcd.local.serverCertSANs[]", "etcd.local.peerCertSANs[]",
+	),
+	"KubeletConfiguration": {
+		"apiVersion", "kind", "cgroupDriver",
+		"authentication.anonymous.enabled", "authentication.webhook.enabled", "authentication.x509.clientCAFile",
+		"authorization.mode", "readOnlyPort", "rotateCertificates", "serverTLSBootstrap", "tlsMinVersion",
+		"systemReserved.*", "kubeReserved.*", "evictionHard.*", "maxPods",
+	},
+	"KubeProxyConfiguration": {"apiVersion", "kind", "mode", "metricsBindAddress"},
+}
+
+var (
+	nodeRegistrationFields = []string{"name", "criSocket", "imagePullPolicy", "taints[].key", "taints[].value", "taints[].effect",
+		"kubeletExtraArgs[].name", "kubeletExtraArgs[].value"}
+	// patchesFields: blueprint's own patches folder, which checkKubeadmConfig pins.
+	patchesFields  = []string{"patches.directory"}
+	extraArgFields = []string{"name", "value"}
+)
+
+// fieldsWith returns each field below prefix.
+func fieldsWith(prefix string, fields []string) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = prefix + f
+	}
+	return out
+}
+
+// kubeadmFieldWhy says, for fields blueprint never writes that make kubeadm
+// read or fetch something, what.
+var kubeadmFieldWhy = map[string]string{
+	"discovery.file":              "file discovery, whose kubeconfig kubeadm would read or fetch",
+	"etcd.external.httpEndpoints": "HTTP endpoints, which kubeadm's preflight would fetch",
+}
 
 // kubeadmKinds are the documents blueprint writes in a kubeadm config, by
 // kind, with their apiVersion.
@@ -113,17 +174,19 @@ func checkKubeadmConfig(artifact string, data []byte) []string {
 			}
 		}
 	}
-	never := func(d kubeadmDoc, field, what string) {
-		for _, v := range lookup(d.obj, field) {
-			refuse(d.kind, field, v, "blueprint never writes "+what)
-		}
-	}
 	for _, d := range docs {
 		want, known := kubeadmKinds[d.kind]
 		if apiVersion, _ := d.obj["apiVersion"].(string); !known || apiVersion != want {
 			refusals = append(refusals, fmt.Sprintf("%s: %s %s: not a document blueprint writes in a kubeadm config", artifact, show(d.obj["apiVersion"]), show(d.kind)))
 			continue
 		}
+		allowedFields(kubeadmFields[d.kind], "", d.obj, func(field string, v any) {
+			why := "not a field blueprint writes in a " + d.kind
+			if w, ok := kubeadmFieldWhy[field]; ok {
+				why = "blueprint never writes " + w
+			}
+			refuse(d.kind, field, v, why)
+		})
 		switch d.kind {
 		case "InitConfiguration", "JoinConfiguration":
 			for _, v := range lookup(d.obj, "nodeRegistration.criSocket") {
@@ -139,14 +202,14 @@ func checkKubeadmConfig(artifact string, data []byte) []string {
 				}
 			}
 			exactly(d, "caCertPath", clusterCACert)
-			never(d, "discovery.file", "file discovery, whose kubeconfig kubeadm would read or fetch")
+		case "KubeletConfiguration":
+			exactly(d, "authentication.x509.clientCAFile", clusterCACert)
 		case "ClusterConfiguration":
 			exactly(d, "certificatesDir", pkiDir)
 			exactly(d, "etcd.local.dataDir", etcdDataDir)
 			exactly(d, "etcd.external.caFile", externalEtcdCA)
 			exactly(d, "etcd.external.certFile", etcdClientCert)
 			exactly(d, "etcd.external.keyFile", etcdClientKey)
-			never(d, "etcd.external.httpEndpoints", "HTTP endpoints, which kubeadm's preflight would fetch")
 			for _, v := range lookup(d.obj, "etcd.external.endpoints") {
 				list, _ := v.([]any)
 				for _, e := range list {
@@ -173,6 +236,50 @@ func checkKubeadmConfig(artifact string, data []byte) []string {
 		}
 	}
 	return refusals
+}
+
+// allowedFields calls refuse for each value below field (a path as in
+// kubeadmFields, "" for the document) whose path is not one of fields or on
+// the way to one, or whose shape (scalar, map, list) differs from the one
+// the paths give it, and does not look below a refused value. null is
+// accepted wherever a field may be: decoders take it as absent.
+func allowedFields(fields []string, field string, v any, refuse func(field string, v any)) {
+	below := func(sep string) bool {
+		return slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, field+sep) })
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		sep := "."
+		if field == "" {
+			sep = ""
+		} else if !below(".") {
+			refuse(field, v)
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			child := field + sep + k
+			if field != "" && slices.ContainsFunc(fields, func(f string) bool { return f == field+".*" || strings.HasPrefix(f, field+".*.") }) {
+				child = field + ".*"
+			}
+			allowedFields(fields, child, x[k], refuse)
+		}
+	case []any:
+		if !below("[]") {
+			refuse(field, v)
+			return
+		}
+		for _, e := range x {
+			allowedFields(fields, field+"[]", e, refuse)
+		}
+	case nil:
+		if !slices.Contains(fields, field) && !below(".") && !below("[]") {
+			refuse(field, v)
+		}
+	default:
+		if !slices.Contains(fields, field) {
+			refuse(field, v)
+		}
+	}
 }
 
 // lookup returns every value at the dotted field path, matching keys

@@ -27,6 +27,16 @@ control_plane {
     zone    = "c"
   }
 }
+etcd {
+  backup {
+    destination {
+      nfs {
+        server = "filer.example.com"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
+}
 load_balancer {
   mode = "colocated"
   vip  = "10.30.0.10"

@@ -36,6 +36,17 @@ control_plane {
   }
 }
 
+etcd {
+  backup {
+    destination {
+      nfs {
+        server = "filer.example.com"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
+}
+
 load_balancer {
   mode = "colocated"
   vip  = "10.30.0.10"

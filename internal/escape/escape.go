@@ -67,12 +67,23 @@ func Markdown(s string) string {
 func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // MarkdownCode writes s as a code span that shows exactly s, with a fence
-// of backticks longer than any run inside it. A table cell ends at a pipe
-// even inside a code span, and GitHub and other renderers disagree on a
-// backslash before an escaped pipe, so a value with a pipe or a line break
-// is written as escaped text instead.
+// of backticks longer than any run inside it, for a table cell. A table
+// cell ends at a pipe even inside a code span, and GitHub and other
+// renderers disagree on a backslash before an escaped pipe, so a value with
+// a pipe or a line break is written as escaped text instead.
 func MarkdownCode(s string) string {
-	if strings.TrimSpace(s) == "" || strings.ContainsAny(s, "|\n\r") {
+	if strings.Contains(s, "|") {
+		return Markdown(s)
+	}
+	return CodeSpan(s)
+}
+
+// CodeSpan writes s as a code span that shows exactly s, pipes included, for
+// text outside a table (a runbook's list item), so that a command is copied
+// from the rendered page as it is. A value with a line break (which a code
+// span shows as a space) or only blanks is written as escaped text instead.
+func CodeSpan(s string) string {
+	if strings.TrimSpace(s) == "" || strings.ContainsAny(s, "\n\r") {
 		return Markdown(s)
 	}
 	s = Hidden(s)

@@ -160,3 +160,51 @@ func readPath(p string, limit int64) ([]byte, error) {
 	}
 	return b, err
 }
+
+// Readable cannot tell on this system; the read itself will.
+func (d *Dir) Readable(name string) bool { return true }
+
+// CanLink cannot tell on this system; the link itself will.
+func (d *Dir) CanLink(name string, fi fs.FileInfo) bool { return true }
+
+// CopyTo makes newpath a copy of the regular file name of d, with its
+// permission bits and modification time.
+func (d *Dir) CopyTo(name, newpath string) (fs.FileInfo, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(d.path, name)
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &KindError{Path: p, Mode: fi.Mode().Type(), Want: "a regular file"}
+	}
+	src, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(newpath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.Copy(dst, src)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chtimes(newpath, fi.ModTime(), fi.ModTime())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.Lstat(newpath)
+}
+
+// Owner cannot tell on this system.
+func Owner(fi fs.FileInfo) (int, bool) { return 0, false }
+
+// Group cannot tell on this system.
+func Group(fi fs.FileInfo) (int, bool) { return 0, false }

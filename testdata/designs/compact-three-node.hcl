@@ -47,3 +47,9 @@ storage_class "local-path" {
 monitoring {
   storage_class = "local-path"
 }
+
+# blueprint backs etcd up by default; this design names no off-host
+# destination, so the snapshots stay on the control-plane nodes.
+accept "etcd-backup-on-host" {
+  reason = "The design this file reproduces keeps no etcd snapshots off the nodes; add a destination before production."
+}

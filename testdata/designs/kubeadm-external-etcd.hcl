@@ -67,3 +67,9 @@ node_pool "workers" {
   cpu            = 16
   memory         = "64Gi"
 }
+
+# blueprint backs etcd up by default; this design names no off-host
+# destination, so the snapshots stay on the control-plane nodes.
+accept "etcd-backup-on-host" {
+  reason = "The design this file reproduces keeps no etcd snapshots off the nodes; add a destination before production."
+}

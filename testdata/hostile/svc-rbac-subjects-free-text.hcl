@@ -1,6 +1,7 @@
 # EXPECT: renders
 # Subject names are the identity provider's: e-mail addresses, spaces, colons,
-# quotes, YAML indicators and an invisible override, all written as strings.
+# quotes, YAML indicators and a zero-width joiner (allowed, unlike a
+# bidirectional override: unicode-rtl-override-*.hcl), all written as strings.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
@@ -38,7 +39,7 @@ namespace "apps" {}
 role_binding "b" {
   namespace = "apps"
   role      = "view"
-  users     = ["alice@example.com", "Bob Smith", "oidc:bob", "- *x", "\"q\"", "evil\u202egnp.exe", "a|b`c<d>"]
+  users     = ["alice@example.com", "Bob Smith", "oidc:bob", "- *x", "\"q\"", "evil\u200dgnp.exe", "a|b`c<d>"]
   groups    = ["team: data", "# hash"]
 }
 

@@ -1,9 +1,10 @@
-# EXPECT: renders
+# EXPECT: error
 # Free text with characters a reviewer cannot see: a right-to-left override
 # and isolate, zero-width space and joiner, a byte-order mark, and a newline,
-# which a reason may hold. The output must show the invisible ones as
-# escapes, never raw. (Control characters are refused:
-# svc-reason-control-characters.hcl.)
+# which a reason may hold. Bidirectional controls and invisible characters
+# are refused even in free text (one error names the first); the
+# zero-width joiner alone is allowed (svc-rbac-subjects-free-text.hcl).
+# (Control characters: svc-reason-control-characters.hcl.)
 cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
@@ -39,6 +40,6 @@ node_pool "general" {
 }
 namespace "apps" {
   pod_security = "baseline"
-  reason       = "c\u202ed\u200be\u200df\ufeffg\nh\u2066j"
+  reason       = "c\u202ed\u200be\u200df\ufeffg\nh\u2066j" # ERROR: Bidirectional control
 }
 

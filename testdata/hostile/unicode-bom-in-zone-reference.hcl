@@ -12,7 +12,7 @@ zone "az3" {}
 control_plane {
   node "m1" {
     address = "10.0.0.11"
-    zone    = "﻿az1"  # ERROR: Undeclared zone
+    zone    = "﻿az1"  # ERROR: Undeclared zone | ERROR: Invisible character
   }
   node "m2" {
     address = "10.0.0.12"

@@ -10,7 +10,7 @@ zone "az1" {}
 zone "az2" {}
 zone "az3" {}
 control_plane {
-  node "m1\u202e" {  # ERROR: Invalid node name
+  node "m1\u202e" {  # ERROR: Invalid node name | ERROR: Bidirectional control
     address = "10.0.0.11"
     zone    = "az1"
   }

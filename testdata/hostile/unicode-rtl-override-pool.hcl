@@ -28,7 +28,7 @@ load_balancer {
   mode = "colocated"
   vip  = "10.0.0.10"
 }
-node_pool "gen‮eral" {  # ERROR: Invalid node pool name
+node_pool "gen‮eral" {  # ERROR: Invalid node pool name | ERROR: Bidirectional control
   zones          = ["az1", "az2", "az3"]
   count_per_zone = 1
   cpu            = 4

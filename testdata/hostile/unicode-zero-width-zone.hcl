@@ -6,7 +6,7 @@ cluster "hostile" {
 network {
   node_subnets = ["10.0.0.0/16"]
 }
-zone "az​1" {}  # ERROR: Invalid zone name
+zone "az​1" {}  # ERROR: Invalid zone name | ERROR: Invisible character
 zone "az2" {}
 zone "az3" {}
 control_plane {

@@ -38,6 +38,17 @@ control_plane {
   }
 }
 
+etcd {
+  backup {
+    destination {
+      nfs {
+        server = "filer.example.com"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
+}
+
 load_balancer {
   mode = "colocated"
   vip  = cidrhost(local.node_subnet, 10)

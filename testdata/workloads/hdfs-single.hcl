@@ -33,6 +33,17 @@ control_plane {
   }
 }
 
+etcd {
+  backup {
+    destination {
+      nfs {
+        server = "filer.example.com"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
+}
+
 load_balancer {
   mode = "colocated"
   vip  = cidrhost(local.node_subnet, 10)

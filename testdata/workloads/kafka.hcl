@@ -40,6 +40,14 @@ control_plane {
 
 etcd {
   topology = "stacked"
+  backup {
+    destination {
+      nfs {
+        server = "filer.example.com"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
 }
 
 load_balancer {

@@ -21,6 +21,16 @@ control_plane {
     zone    = "rack1"
   }
 }
+etcd {
+  backup {
+    destination {
+      nfs {
+        server = "10.0.0.5"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
+}
 load_balancer {
   mode = "colocated"
   vip  = "10.0.0.10"

@@ -195,7 +195,7 @@ func (k *Kubelets) sync(ctx context.Context, nodeIPs map[string]string) error {
 			}
 			nodeIPs[p.Spec.NodeName] = hostIP
 		}
-		if err := k.c.Patch(ctx, base+"/status", runningStatus(p, hostIP, k.podIP(p, hostIP))); err != nil && !IsNotFound(err) {
+		if err := k.c.Patch(ctx, base+"/status", RunningStatus(p, hostIP, k.podIP(p, hostIP))); err != nil && !IsNotFound(err) {
 			return fmt.Errorf("reporting pod %s/%s running: %w", p.Namespace, p.Name, err)
 		}
 	}
@@ -215,7 +215,9 @@ func (k *Kubelets) podIP(p corev1.Pod, hostIP string) string {
 	return "100." + strconv.Itoa(64+n>>16&63) + "." + strconv.Itoa(n>>8&255) + "." + strconv.Itoa(n&255)
 }
 
-func runningStatus(p corev1.Pod, hostIP, podIP string) map[string]any {
+// RunningStatus is the status patch a kubelet sends for a pod whose
+// containers all run: phase Running, every condition true, the addresses.
+func RunningStatus(p corev1.Pod, hostIP, podIP string) map[string]any {
 	now := metav1.Now().UTC().Format(time.RFC3339)
 	cond := func(t corev1.PodConditionType) map[string]any {
 		return map[string]any{"type": t, "status": "True", "lastTransitionTime": now}

@@ -30,6 +30,11 @@ type Mount struct {
 	Source   string // on the host
 	Target   string // in the container
 	ReadOnly bool
+	// Type is the hostPath type: DirectoryOrCreate and FileOrCreate make
+	// Source if missing, Directory, File, Socket, CharDevice and
+	// BlockDevice require it to be one, "" makes a missing Source a folder
+	// (as container runtimes do).
+	Type string
 }
 
 // containerSpec is the whole description handed to the re-run program.
@@ -134,6 +139,9 @@ func lookPath(name string, env []string) (string, error) {
 // bindMount makes Source visible at Target, creating the mount point (a
 // folder or an empty file, like Source) when it is missing.
 func bindMount(m Mount) error {
+	if err := hostPathType(m.Source, m.Type); err != nil {
+		return err
+	}
 	src, err := os.Stat(m.Source)
 	if err != nil {
 		return err
@@ -164,6 +172,45 @@ func bindMount(m Mount) error {
 	}
 	if m.ReadOnly {
 		return unix.Mount("", m.Target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, "")
+	}
+	return nil
+}
+
+// hostPathType applies a hostPath volume's type to its path, as the
+// kubelet does before it starts the container.
+func hostPathType(path, typ string) error {
+	info, err := os.Stat(path)
+	missing := errors.Is(err, os.ErrNotExist)
+	if err != nil && !missing {
+		return err
+	}
+	switch typ {
+	case "", "DirectoryOrCreate":
+		if missing {
+			return os.MkdirAll(path, 0o755)
+		}
+	case "FileOrCreate":
+		if missing {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			return f.Close()
+		}
+	case "Directory", "File", "Socket", "CharDevice", "BlockDevice":
+		if missing {
+			return fmt.Errorf("hostPath type check failed: %s does not exist", path)
+		}
+		want := map[string]os.FileMode{"Directory": os.ModeDir, "File": 0, "Socket": os.ModeSocket,
+			"CharDevice": os.ModeDevice | os.ModeCharDevice, "BlockDevice": os.ModeDevice}[typ]
+		if info.Mode().Type() != want {
+			return fmt.Errorf("hostPath type check failed: %s is not a %s", path, typ)
+		}
+	default:
+		return fmt.Errorf("unknown hostPath type %q", typ)
 	}
 	return nil
 }

@@ -36,12 +36,12 @@ func TestInventoryMatchesManifests(t *testing.T) {
 		// Each row of the component table names its workload and opens its
 		// Pods cell with the count.
 		rows := map[string]string{
-			"| Prometheus |":         "prometheus",
-			"| Alertmanager |":       "alertmanager",
-			"| Grafana |":            "grafana",
-			"| kube-state-metrics |": "kube-state-metrics",
-			"| metrics-server |":     "metrics-server",
-			"| Cluster Autoscaler":   "cluster-autoscaler",
+			"| Prometheus |":           "prometheus",
+			"| Alertmanager |":         "alertmanager",
+			"| Grafana |":              "grafana",
+			"| kube-state-metrics |":   "kube-state-metrics",
+			"| metrics-server |":       "metrics-server",
+			"| kubelet-csr-approver |": "kubelet-csr-approver",
 		}
 		checked := 0
 		for _, line := range strings.Split(doc, "\n") {

@@ -50,7 +50,7 @@ func run(t *testing.T, name string, args ...string) string {
 func kubeadmFiles(tree render.Tree) []string {
 	var ps []string
 	for _, p := range tree.Paths() {
-		if strings.HasPrefix(p, "kubeadm/init/") || strings.HasPrefix(p, "kubeadm/join-") || strings.HasPrefix(p, "kubeadm/etcd/") {
+		if strings.HasSuffix(p, ".yaml") && (strings.HasPrefix(p, "kubeadm/init/") || strings.HasPrefix(p, "kubeadm/join-") || strings.HasPrefix(p, "kubeadm/etcd/")) {
 			ps = append(ps, p)
 		}
 	}

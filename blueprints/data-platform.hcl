@@ -91,6 +91,18 @@ node_pool "spark" {
   }
 }
 
+# etcd snapshots every six hours on each master, copied to the NFS filer.
+etcd {
+  backup {
+    destination {
+      nfs {
+        server = "filer.dataplane.example.com"
+        path   = "/exports/etcd-backups"
+      }
+    }
+  }
+}
+
 # Local NVMe through TopoLVM: a volume is carved on the node the pod is
 # scheduled to, so data stays in the pod's zone. Kafka's and HDFS's volumes
 # outlive their claims (Retain): a claim deleted by mistake, or a namespace

@@ -39,6 +39,16 @@ control_plane {
 etcd {
   topology = "external"
 
+  # Snapshots are taken from the masters (which hold the API server's etcd
+  # client certificate) twice a day, and copied to a CephFS volume.
+  backup {
+    schedule = "17 5,17 * * *"
+    retain   = 14
+    destination {
+      claim = "etcd-backups"
+    }
+  }
+
   dynamic "member" {
     for_each = range(5)
     labels   = [format("etcd%d", member.value + 1)]
@@ -77,6 +87,23 @@ node_pool "spark" {
 # Cluster services: a namespace for Spark jobs, one storage class, access
 # for the analytics team, and Flux to apply it all from Git.
 namespace "spark-jobs" {}
+
+storage_class "shared" {
+  provisioner    = "rook-ceph.cephfs.csi.ceph.com"
+  reclaim_policy = "Retain"
+  parameters = {
+    clusterID = "rook-ceph"
+    fsName    = "backups"
+  }
+}
+
+# The etcd snapshots' destination: a shared file system every master mounts.
+persistent_volume_claim "etcd-backups" {
+  namespace     = "etcd-backup"
+  storage       = "50Gi"
+  access_modes  = ["ReadWriteMany"]
+  storage_class = "shared"
+}
 
 storage_class "ssd" {
   provisioner = "rook-ceph.rbd.csi.ceph.com"

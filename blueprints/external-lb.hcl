@@ -46,29 +46,49 @@ node_pool "kafka" {
   }
 }
 
-# Stream processors: one node per zone to start, grown by the Cluster
-# Autoscaler up to four per zone when pods are pending.
+# Stream processors: two nodes per zone. No Cluster Autoscaler: blueprint's
+# kubeadm nodes have fixed names and no cloud provider, so a cloud node
+# group's new instances could not join (see the README); grow the pool by
+# raising count_per_zone and joining the new nodes.
 node_pool "apps" {
   zones          = local.zones
-  count_per_zone = 1
+  count_per_zone = 2
   cpu            = 8
   memory         = "32Gi"
-  autoscale {
-    min        = 3
-    max        = 12
-    node_group = "streaming-apps"
-  }
 }
 
-autoscaling {
-  cluster_autoscaler {
-    provider = "aws"
-  }
-}
+# metrics-server, for HPAs and kubectl top.
+autoscaling {}
 
 # Cluster services: a namespace for the streaming team, storage on the
 # cloud's block volumes, and Argo CD.
 namespace "streaming" {}
+
+# etcd snapshots every six hours on each master, copied to EFS.
+etcd {
+  backup {
+    destination {
+      claim = "etcd-backups"
+    }
+  }
+}
+
+storage_class "efs" {
+  provisioner         = "efs.csi.aws.com"
+  reclaim_policy      = "Retain"
+  parameters = {
+    provisioningMode = "efs-ap"
+    fileSystemId     = "fs-0123456789abcdef0"
+    directoryPerms   = "700"
+  }
+}
+
+persistent_volume_claim "etcd-backups" {
+  namespace     = "etcd-backup"
+  storage       = "20Gi"
+  access_modes  = ["ReadWriteMany"]
+  storage_class = "efs"
+}
 
 storage_class "gp3" {
   provisioner = "ebs.csi.aws.com"

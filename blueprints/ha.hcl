@@ -50,8 +50,21 @@ control_plane {
   }
 }
 
+# etcd is snapshotted on every master every six hours (the default); each
+# master keeps its newest eight snapshots and copies each one to the
+# backup NFS export, off the masters.
 etcd {
   topology = "stacked"
+  backup {
+    schedule = "17 */6 * * *"
+    retain   = 8
+    destination {
+      nfs {
+        server = "nfs.dataplat.example.com"
+        path   = "/exports/etcd-backups/dataplat"
+      }
+    }
+  }
 }
 
 # HAProxy and keepalived run as static pods on the masters; the VIP moves to
@@ -203,4 +216,20 @@ autoscaling {}
 break_glass "platform-oncall" {
   groups = ["platform-oncall"]
   reason = "Incident response when the GitOps pipeline itself is broken; every use is reviewed."
+}
+
+# People sign in through the company's OpenID Connect provider. The role
+# bindings above name its users and groups as it writes them (no prefix);
+# the provider must keep preferred_username unique and unchangeable.
+# Anonymous access is limited to health checks and kubeadm's discovery
+# whether or not an issuer is configured.
+authentication {
+  oidc {
+    issuer          = "https://sso.example.com/realms/platform"
+    client_id       = "kubernetes"
+    username_claim  = "preferred_username"
+    username_prefix = ""
+    groups_claim    = "groups"
+    groups_prefix   = ""
+  }
 }

@@ -2,6 +2,12 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,8 +29,7 @@ import (
 // search cluster, Kafka and HDFS call no Kubernetes API; Argo CD and Flux
 // run nothing blueprint renders (their objects in gitops/ are dry-run
 // against their CRDs instead, see gitops_test.go); the Cluster Autoscaler
-// and the kubelet serving-certificate approver are not covered yet (see the
-// README).
+// is refused by validate, so nothing renders it.
 
 // contractsFor returns the contracts of the components r renders.
 func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contract {
@@ -33,6 +38,7 @@ func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contra
 	out = append(out, sparkContracts(t, r)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
+		csrApproverContract,
 	} {
 		if c, ok := f(t, r, objs); ok {
 			out = append(out, c)
@@ -563,4 +569,70 @@ func deploymentArgs(o controlplane.Object) []string {
 		return nil
 	}
 	return slices.Clone(d.Spec.Template.Spec.Containers[0].Args)
+}
+
+// csrApproverContract: kubelet-csr-approver v1.2.14, with leader election as
+// the rendered Deployment turns it on. Its controller-runtime manager lists
+// and watches CSRs, gets each one it reconciles, and writes the decision
+// through the approval subresource, which the API server authorizes as
+// approve on the request's signer.
+func csrApproverContract(t *testing.T, r rendered, objs []controlplane.Object) (Contract, bool) {
+	ns, sa, _, ok := account(objs, "Deployment", "kubelet-csr-approver")
+	if !ok {
+		return Contract{}, false
+	}
+	const mod = "github.com/postfinance/kubelet-csr-approver@v1.2.14 "
+	csr := controlplane.Object{"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+		"metadata": map[string]any{"name": "contract-kubelet-serving"},
+		"spec": map[string]any{"request": contractCSR(t), "signerName": "kubernetes.io/kubelet-serving",
+			"usages": []any{"digital signature", "server auth"}}}
+	approved := map[string]any{"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+		"metadata": csr["metadata"], "spec": csr["spec"],
+		"status": map[string]any{"conditions": []any{map[string]any{"type": "Approved", "status": "True",
+			"reason": "kubelet-serving cert validated", "message": "contract"}}}}
+	c := Contract{
+		Component: "kubelet-csr-approver", Version: "kubelet-csr-approver v1.2.14",
+		Sources:   []string{mod + "internal/cmd/cmd.go", mod + "internal/controller/csr_controller.go"},
+		Namespace: ns, ServiceAccount: sa,
+		Setup: []controlplane.Object{csr},
+	}
+	const le = "cmd.go: ctrl.NewManager with LeaderElection, LeaderElectionID kubelet-csr-approver (controller-runtime's Lease lock)"
+	c.Requests = append(c.Requests,
+		Request{Verb: "create", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns,
+			Body: map[string]any{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+				"metadata": map[string]any{"name": "kubelet-csr-approver", "namespace": ns}, "spec": map[string]any{"holderIdentity": "contract"}},
+			Source: le + " (Create, first start)"},
+		Request{Verb: "get", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns, Name: "kubelet-csr-approver", Source: le + " (Get)"},
+		Request{Verb: "update", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns, Name: "kubelet-csr-approver", Source: le + " (Update, every renewal)"},
+		Request{Verb: "create", Version: "v1", Resource: "events", Namespace: ns,
+			Body: map[string]any{"apiVersion": "v1", "kind": "Event", "metadata": map[string]any{"name": "contract.leader", "namespace": ns},
+				"involvedObject": map[string]any{"kind": "Lease", "namespace": ns, "name": "kubelet-csr-approver"}, "reason": "LeaderElection", "message": "contract"},
+			Source: le + ": the leader election's event recorder"},
+	)
+	c.Requests = append(c.Requests, listWatch("certificates.k8s.io", "v1", "certificatesigningrequests", "", "", "",
+		"csr_controller.go: SetupWithManager, For(&CertificateSigningRequest{})")...)
+	c.Requests = append(c.Requests,
+		Request{Verb: "get", Group: "certificates.k8s.io", Version: "v1", Resource: "certificatesigningrequests", Name: "contract-kubelet-serving",
+			Source: "csr_controller.go: Reconcile, r.Client.Get (from the informer's cache; a cache miss reads the API)"},
+		Request{Verb: "update", Group: "certificates.k8s.io", Version: "v1", Resource: "certificatesigningrequests", Subresource: "approval",
+			Name: "contract-kubelet-serving", Body: approved,
+			Source: "csr_controller.go: Reconcile, ClientSet.CertificatesV1().CertificateSigningRequests().UpdateApproval"},
+	)
+	return c, true
+}
+
+// contractCSR is a PEM certificate request of a kubelet's serving
+// certificate, for a CSR object the approver's contract decides on.
+func contractCSR(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject: pkix.Name{CommonName: "system:node:contract", Organization: []string{"system:nodes"}}, DNSNames: []string{"contract"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
 }

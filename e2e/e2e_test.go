@@ -24,6 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/internal/platformcrds"
@@ -172,7 +173,35 @@ func apiServerArgs(t *testing.T, dir string) []string {
 		}
 		args = append(args, "--encryption-provider-config="+p)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "kubeadm", "authentication-config.yaml")); err == nil {
+		args = append(args, "--authentication-config="+localAuthentication(t, b))
+	}
 	return args
+}
+
+// localAuthentication writes a copy of a rendered AuthenticationConfiguration
+// without its OIDC issuers, whose discovery the API server would fetch from
+// hosts outside this machine; the anonymous limits stay as rendered.
+// TestAuthentication proves the issuers' part with an issuer of its own.
+func localAuthentication(t *testing.T, rendered []byte) string {
+	t.Helper()
+	var cfg map[string]any
+	if err := yaml.UnmarshalStrict(rendered, &cfg); err != nil {
+		t.Fatalf("authentication-config.yaml: %v", err)
+	}
+	if jwt, _ := cfg["jwt"].([]any); len(jwt) > 0 {
+		t.Logf("authentication-config.yaml: %d OIDC issuer(s) left out here (their discovery is not on this machine)", len(jwt))
+	}
+	cfg["jwt"] = []any{}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "authentication-config.yaml")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // nodeSpecs turns the machines of a plan that run a kubelet into the Nodes

@@ -66,6 +66,8 @@ type Plan struct {
 	Workers      []Node
 	CertSANs     []string
 
+	Authentication Authentication
+
 	Failures   []Failure
 	ZoneGroups []ZoneGroup
 
@@ -157,6 +159,10 @@ type Etcd struct {
 	Endpoints      []string
 	InitialCluster string // name=https://addr:2380,… for external members
 	Quorum         int
+	// Recipe is how external members are set up (empty when stacked).
+	Recipe []Step
+	// Backup is the periodic snapshot; nil when turned off.
+	Backup *EtcdBackup
 }
 
 // LoadBalancer describes HAProxy and keepalived, or an external balancer.
@@ -254,6 +260,9 @@ func Build(s *spec.Spec) *Plan {
 	}
 	p.Etcd.InitialCluster = strings.Join(initial, ",")
 	p.Etcd.Quorum = len(p.Etcd.Members)/2 + 1
+	if p.Etcd.External {
+		p.Etcd.Recipe = externalEtcdRecipe(p)
+	}
 
 	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
 	switch lb.Mode {
@@ -278,6 +287,7 @@ func Build(s *spec.Spec) *Plan {
 	p.describeLB()
 	p.groupZones()
 	p.CertSANs = certSANs(p)
+	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
 	return p

@@ -25,6 +25,10 @@ type Services struct {
 	Expose         *Expose
 	GitOps         *GitOps
 	Images         []Image // every image the tree runs
+	// Backup is the plan's Etcd.Backup, for the manifests it renders.
+	Backup *EtcdBackup
+	// CSRApprover approves the kubelets' serving certificates.
+	CSRApprover *CSRApprover
 
 	workloads *Workloads // the plan's, for Components
 }
@@ -33,7 +37,7 @@ type Services struct {
 // whether render writes a manifests/ tree.
 func (s *Services) Enabled() bool {
 	return len(s.Namespaces)+len(s.StorageClasses)+len(s.Volumes)+len(s.Claims)+len(s.Roles)+len(s.Bindings) > 0 ||
-		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil
+		s.Monitoring != nil || s.Logging != nil || s.Autoscaling != nil || s.Backup != nil || s.CSRApprover != nil
 }
 
 // Namespace is a namespace blueprint creates, with its Pod Security level.
@@ -213,19 +217,10 @@ type Logging struct {
 	APIServerPorts []int
 }
 
-// Autoscaling is metrics-server and, with a cloud provider, the Cluster
-// Autoscaler.
+// Autoscaling is metrics-server and, if asked, the VPA recommender. (The
+// Cluster Autoscaler is refused by validate: see its autoscaling rule.)
 type Autoscaling struct {
-	Provider   string // empty: no Cluster Autoscaler
-	NodeGroups []NodeGroup
-	VPA        *VerticalPodAutoscaler // nil: no vertical_pod_autoscaler block
-}
-
-// NodeGroup is a pool's size range.
-type NodeGroup struct {
-	Pool     string
-	Name     string // the provider's name of the group
-	Min, Max int
+	VPA *VerticalPodAutoscaler // nil: no vertical_pod_autoscaler block
 }
 
 // GatewayNamespace holds the dashboards' Gateway and the certificate its
@@ -370,6 +365,14 @@ func buildServices(p *Plan, s *spec.Spec) {
 		sv.Claims = append(sv.Claims, cl)
 	}
 	buildAccess(sv, s)
+	sv.CSRApprover = buildCSRApprover(p)
+	images = append(images, "kubelet-csr-approver")
+	if b := buildEtcdBackup(p, s); b != nil {
+		p.Etcd.Backup, sv.Backup = b, b
+		sv.addNamespace(Namespace{Name: b.Namespace, PodSecurity: "privileged",
+			Reason: "the etcd backup jobs run on the control-plane nodes with the host network and read etcd's client certificate from the host"})
+		images = append(images, "etcd", "busybox")
+	}
 
 	if m := s.Monitoring; m != nil {
 		mon := &Monitoring{
@@ -465,22 +468,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		}
 	}
 	if a := s.Autoscaling; a != nil {
-		as := &Autoscaling{}
-		if a.ClusterAutoscaler != nil {
-			as.Provider = a.ClusterAutoscaler.Provider
-			for _, np := range s.NodePools {
-				if np.Autoscale == nil {
-					continue
-				}
-				name := p.Name + "-" + np.Name
-				if np.Autoscale.NodeGroup != nil {
-					name = *np.Autoscale.NodeGroup
-				}
-				as.NodeGroups = append(as.NodeGroups, NodeGroup{Pool: np.Name, Name: name, Min: np.Autoscale.Min, Max: np.Autoscale.Max})
-			}
-			images = append(images, "cluster-autoscaler")
-		}
-		sv.Autoscaling = as
+		sv.Autoscaling = &Autoscaling{}
 		images = append(images, "metrics-server")
 	}
 	if e := s.Expose; e != nil {
@@ -706,6 +694,8 @@ func (s *Services) Components() []Component {
 		{Component{"rbac", 1}, len(s.Roles)+len(s.Bindings) > 0},
 		{Component{"policies", 1}, len(s.Namespaces) > 0},
 		{Component{"gateway", 1}, s.Expose != nil && s.Expose.Gateway != ""},
+		{Component{"etcd-backup", 1}, s.Backup != nil},
+		{Component{"csr-approver", 1}, s.CSRApprover != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

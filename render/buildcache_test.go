@@ -4,6 +4,7 @@ package render
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -75,7 +76,7 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 
 	// A change inside one component rebuilds it and every folder that
 	// holds it (manifests/ and manifests/rbac/), nothing else.
-	changed := maps(tree)
+	changed := maps.Clone(tree)
 	changed["manifests/rbac/extra.yaml"] = []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: default\n")
 	k := changed["manifests/rbac/kustomization.yaml"]
 	changed["manifests/rbac/kustomization.yaml"] = append(slices.Clip(k), []byte("- extra.yaml\n")...)
@@ -103,15 +104,6 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 	}
 }
 
-// maps copies a tree.
-func maps(t Tree) Tree {
-	c := Tree{}
-	for p, b := range t {
-		c[p] = b
-	}
-	return c
-}
-
 // A cache full of entries for the tree as it was must not let a broken
 // tree through: the broken input has another key.
 func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
@@ -121,7 +113,7 @@ func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
 	if _, _, err := buildEach(tree, dirs, false, cache); err != nil {
 		t.Fatal(err)
 	}
-	broken := maps(tree)
+	broken := maps.Clone(tree)
 	k := broken["manifests/rbac/kustomization.yaml"]
 	broken["manifests/rbac/kustomization.yaml"] = append(slices.Clip(k), []byte("- missing.yaml\n")...)
 	_, _, err := buildEach(broken, dirs, false, cache)
@@ -342,5 +334,41 @@ func TestUserBuildCache(t *testing.T) {
 	t.Setenv("HOME", home)
 	if c := UserBuildCache(); c != nil && !strings.HasPrefix(c.Dir(), home) {
 		t.Errorf("default cache outside the user's cache folder: %s", c.Dir())
+	}
+}
+
+// A cache folder that is a symbolic link is neither read nor written: the
+// builds run as without a cache.
+func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
+	tree := exampleTree(t, "ha.hcl")
+	dirs := KustomizationDirs(tree)
+	target := t.TempDir()
+	link := filepath.Join(t.TempDir(), "cache")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	// Entries that would answer every lookup, placed in the link's target.
+	real := NewBuildCache(target)
+	if _, _, err := buildEach(tree, dirs, false, real); err != nil {
+		t.Fatal(err)
+	}
+	// Creating, renaming or removing an entry moves the folder's mtime.
+	before, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stats, err := buildEach(tree, dirs, false, NewBuildCache(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.cached != 0 || stats.built != len(dirs) {
+		t.Errorf("through a linked cache folder: %+v, want every folder built", stats)
+	}
+	after, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Error("entries were written through the link")
 	}
 }

@@ -16,8 +16,7 @@ var manifestTemplates = templates.ParseManifests()
 
 // subcomponents are optional folders inside a component.
 var subcomponents = map[string]func(*plan.Services) bool{
-	"autoscaling/cluster-autoscaler": func(s *plan.Services) bool { return s.Autoscaling.Provider != "" },
-	"autoscaling/vpa":                func(s *plan.Services) bool { return s.Autoscaling.VPA != nil },
+	"autoscaling/vpa": func(s *plan.Services) bool { return s.Autoscaling.VPA != nil },
 }
 
 // manifests renders the manifests/ tree and the gitops/ folder.

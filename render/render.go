@@ -47,9 +47,12 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 		for _, n := range p.Etcd.Members {
 			r.file("kubeadm/etcd/"+n.Name+".yaml", "etcd.yaml.tmpl", plan.NodeView{Plan: p, Node: n})
 		}
+		r.file(plan.EtcdKubeletConfig, "etcd-kubelet.conf.tmpl", p)
+		r.file(plan.EtcdDropIn, "etcd-dropin.conf.tmpl", p)
 	}
 	r.file("kubeadm/audit-policy.yaml", "audit-policy.yaml.tmpl", p)
 	r.file("kubeadm/encryption-config.yaml", "encryption-config.yaml.tmpl", p)
+	r.file("kubeadm/authentication-config.yaml", "authentication-config.yaml.tmpl", p)
 	if p.LB.Managed {
 		r.file("loadbalancer/haproxy.cfg", "haproxy.cfg.tmpl", p)
 		r.file("loadbalancer/check_apiserver.sh", "check_apiserver.sh.tmpl", p)

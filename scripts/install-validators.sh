@@ -21,6 +21,8 @@ commands=("$@")
 missing=()
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v keepalived >/dev/null || [ -x /usr/sbin/keepalived ] || missing+=(keepalived)
+# systemd-analyze checks the external etcd hosts' kubelet drop-in.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 # BusyBox's sh and awk, as in Alpine-based images (Kafka's): the tests run
 # the rendered probe scripts under them.
 command -v busybox >/dev/null || missing+=(busybox)

@@ -21,6 +21,8 @@ type Spec struct {
 	LoadBalancer *LoadBalancer `hcl:"load_balancer,block"`
 	NodePools    []*NodePool   `hcl:"node_pool,block"`
 
+	Authentication *Authentication `hcl:"authentication,block"`
+
 	Images         *Images                  `hcl:"images,block"`
 	Namespaces     []*Namespace             `hcl:"namespace,block"`
 	StorageClasses []*StorageClass          `hcl:"storage_class,block"`
@@ -101,12 +103,13 @@ type ControlPlane struct {
 	DeclRange hcl.Range `hcl:",def_range"`
 }
 
-// Etcd chooses where etcd runs.
+// Etcd chooses where etcd runs, and how it is backed up.
 type Etcd struct {
-	Topology      *string   `hcl:"topology,optional"`
-	TopologyRange hcl.Range `hcl:"topology,attr_value_range"`
-	Members       []*Host   `hcl:"member,block"`
-	DeclRange     hcl.Range `hcl:",def_range"`
+	Topology      *string     `hcl:"topology,optional"`
+	TopologyRange hcl.Range   `hcl:"topology,attr_value_range"`
+	Members       []*Host     `hcl:"member,block"`
+	Backup        *EtcdBackup `hcl:"backup,block"`
+	DeclRange     hcl.Range   `hcl:",def_range"`
 }
 
 // LoadBalancer describes how clients reach the API servers.

@@ -250,9 +250,9 @@ type Logging struct {
 	DeclRange          hcl.Range `hcl:",def_range"`
 }
 
-// Autoscaling turns on metrics-server and, with a cloud provider, the
-// Cluster Autoscaler; with vertical_pod_autoscaler, resource
-// recommendations for blueprint's workloads.
+// Autoscaling turns on metrics-server; with vertical_pod_autoscaler,
+// resource recommendations for blueprint's workloads. cluster_autoscaler is
+// decoded only so that validate can refuse it where it is written.
 type Autoscaling struct {
 	ClusterAutoscaler     *ClusterAutoscaler     `hcl:"cluster_autoscaler,block"`
 	VerticalPodAutoscaler *VerticalPodAutoscaler `hcl:"vertical_pod_autoscaler,block"`
@@ -267,14 +267,16 @@ type VerticalPodAutoscaler struct {
 	DeclRange hcl.Range `hcl:",def_range"`
 }
 
-// ClusterAutoscaler names the cloud provider whose node groups it resizes.
+// ClusterAutoscaler would name the cloud provider whose node groups the
+// Cluster Autoscaler resizes; validate refuses it (see README).
 type ClusterAutoscaler struct {
 	Provider      string    `hcl:"provider,attr"`
 	ProviderRange hcl.Range `hcl:"provider,attr_value_range"`
 	DeclRange     hcl.Range `hcl:",def_range"`
 }
 
-// PoolAutoscale is a node pool's size range for the Cluster Autoscaler.
+// PoolAutoscale would be a node pool's size range for the Cluster
+// Autoscaler; validate refuses it with cluster_autoscaler.
 type PoolAutoscale struct {
 	Min            int       `hcl:"min,attr"`
 	MinRange       hcl.Range `hcl:"min,attr_value_range"`
@@ -445,7 +447,8 @@ func (g *GitOps) RevisionOrDefault() string { return or(g.Revision, DefaultGitOp
 // an images { overrides = { NAME = "…" } } entry uses.
 var DefaultImages = map[string]string{
 	"alertmanager":          "quay.io/prometheus/alertmanager:v0.35.0",
-	"cluster-autoscaler":    "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
+	"busybox":               "docker.io/library/busybox:1.37.0",
+	"etcd":                  "registry.k8s.io/etcd:3.7.0-0",
 	"elasticsearch":         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
 	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
 	"grafana":               "docker.io/grafana/grafana:12.2.1",
@@ -456,6 +459,7 @@ var DefaultImages = map[string]string{
 	"keepalived":            "docker.io/osixia/keepalived:2.0.20",
 	"kibana":                "docker.elastic.co/kibana/kibana:8.19.7",
 	"kube-state-metrics":    "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0",
+	"kubelet-csr-approver":  "ghcr.io/postfinance/kubelet-csr-approver:v1.2.14",
 	"metrics-server":        "registry.k8s.io/metrics-server/metrics-server:v0.8.0",
 	"node-exporter":         "quay.io/prometheus/node-exporter:v1.12.1",
 	"opensearch":            "docker.io/opensearchproject/opensearch:3.1.0",

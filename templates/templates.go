@@ -104,6 +104,8 @@ var funcs = template.FuncMap{
 		return "[" + strings.Join(q, ", ") + "]"
 	},
 	"hostport": plan.HostPort,
+	// inc numbers a list from 1.
+	"inc": func(i int) int { return i + 1 },
 }
 
 // yamlString writes s as a double-quoted scalar that YAML reads back
@@ -111,6 +113,21 @@ var funcs = template.FuncMap{
 // leaves raw but YAML refuses (DEL, C1 controls) or a reviewer cannot see
 // (bidirectional controls, zero-width characters, byte-order marks).
 func yamlString(s string) string {
+	if plainJSON(s) {
+		return `"` + s + `"` // what json.Marshal writes, without its reflection
+	}
 	b, _ := json.Marshal(s)
 	return escape.Hidden(string(b))
+}
+
+// plainJSON reports whether json.Marshal writes s between quotes as it
+// is: printable ASCII without a quote, a backslash, or the <, > and & it
+// escapes for HTML.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }

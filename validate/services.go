@@ -24,7 +24,6 @@ var (
 	bindingModes      = []string{"WaitForFirstConsumer", "Immediate"}
 	accessModes       = []string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}
 	loggingBackends   = []string{"elasticsearch", "opensearch"}
-	cloudProviders    = []string{"aws", "gce", "azure"}
 	gitopsTools       = []string{"argocd", "flux"}
 	promDuration      = regexp.MustCompile(`^([0-9]+(ms|s|m|h|d|w|y))+$`)
 	jvmHeap           = regexp.MustCompile(`^[1-9][0-9]*[mg]$`)
@@ -82,6 +81,9 @@ func (v *validator) declaredNamespaces() []string {
 	}
 	if m := v.s.Monitoring; m != nil {
 		ns = append(ns, m.NamespaceOrDefault())
+	}
+	if v.s.Etcd.BackupOrDefault().EnabledOrDefault() {
+		ns = append(ns, spec.BackupNamespace)
 	}
 	if l := v.s.Logging; l != nil {
 		ns = append(ns, l.NamespaceOrDefault())
@@ -422,39 +424,27 @@ func (v *validator) logging() {
 	}
 }
 
+// autoscaling refuses the Cluster Autoscaler. It resizes a cloud node
+// group, whose new instances must join with a provider ID, a cloud
+// controller manager to set it, and a name and join credential of their
+// own: blueprint renders none of that (fixed node names, no cloud provider
+// on the kubelets, a bootstrap token valid for hours), so a scaled-up
+// instance could never become a Node the autoscaler recognises.
 func (v *validator) autoscaling() {
-	a := v.s.Autoscaling
-	var ca *spec.ClusterAutoscaler
-	if a != nil {
-		ca = a.ClusterAutoscaler
-	}
-	if ca != nil {
-		if ca.Provider == "none" || ca.Provider == "baremetal" || ca.Provider == "bare-metal" {
-			v.errorf(ca.ProviderRange, &ca.DeclRange, "No cloud to scale",
-				"The Cluster Autoscaler adds and removes machines through a cloud provider's API. On bare metal there is none, so it could only fail. Remove the cluster_autoscaler block and size pools with count_per_zone; metrics-server and HPAs still work.")
-		} else {
-			v.oneOf(ca.Provider, cloudProviders, ca.ProviderRange, &ca.DeclRange, "cloud provider")
+	const why = "blueprint renders kubeadm nodes with fixed names, no provider ID and no cloud controller manager, and joins them with a bootstrap token that expires within hours; instances a cloud node group launches could not join as Nodes the Cluster Autoscaler recognises, so it would only ever fail. Size pools with count_per_zone or node blocks; metrics-server, HPAs and the VPA still work."
+	if a := v.s.Autoscaling; a != nil {
+		if ca := a.ClusterAutoscaler; ca != nil {
+			v.errorf(ca.DeclRange, &a.DeclRange, "Cluster Autoscaler not supported",
+				"Remove the cluster_autoscaler block: %s", why)
 		}
-	}
-	if a != nil && a.VerticalPodAutoscaler != nil {
-		v.verticalPodAutoscaler(a.VerticalPodAutoscaler)
+		if a.VerticalPodAutoscaler != nil {
+			v.verticalPodAutoscaler(a.VerticalPodAutoscaler)
+		}
 	}
 	for _, p := range v.s.NodePools {
-		as := p.Autoscale
-		if as == nil {
-			continue
-		}
-		if ca == nil {
-			v.errorf(as.DeclRange, &p.DeclRange, "Autoscaling without an autoscaler",
-				"Pool %q has an autoscale block, but nothing would resize it. Add autoscaling { cluster_autoscaler { provider = \"aws\" } } on a cloud, or remove the block on bare metal.", p.Name)
-		}
-		if as.Min < 0 || as.Max < 1 || as.Min > as.Max || as.Max > 1000 {
-			v.errorf(as.MaxRange, &as.DeclRange, "Invalid pool size range", "Pool %q: need 0 ≤ min ≤ max, 1 ≤ max ≤ 1000; got min %d, max %d.", p.Name, as.Min, as.Max)
-		}
-		if as.NodeGroup != nil {
-			if errs := validation.IsQualifiedName(*as.NodeGroup); len(errs) > 0 && !regexp.MustCompile(`^[A-Za-z0-9:/._-]{1,255}$`).MatchString(*as.NodeGroup) {
-				v.errorf(as.NodeGroupRange, &as.DeclRange, "Invalid node group", "node_group %q should be the provider's name of the group (letters, digits, . _ - : /).", *as.NodeGroup)
-			}
+		if as := p.Autoscale; as != nil {
+			v.errorf(as.DeclRange, &p.DeclRange, "Pool autoscaling not supported",
+				"Remove the autoscale block of pool %q: %s", p.Name, why)
 		}
 	}
 }

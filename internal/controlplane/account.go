@@ -33,6 +33,12 @@ func (c *Client) As(token string) *Client {
 	return &Client{base: c.base, token: token, http: c.http}
 }
 
+// Impersonate returns a client that sends its requests as user, in groups
+// (the administrator may impersonate anyone), such as a node's identity.
+func (c *Client) Impersonate(user string, groups ...string) *Client {
+	return &Client{base: c.base, token: c.token, http: c.http, asUser: user, asGroups: groups}
+}
+
 // Watch starts a watch at path (a collection URL with its query, without
 // watch=true) and stops it as soon as the API server has answered: nil
 // means the server accepted it and began streaming events.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,11 +29,17 @@ type Client struct {
 	token string
 	http  *http.Client
 
+	// asUser and asGroups, if set, are sent as Impersonate-User and
+	// Impersonate-Group headers.
+	asUser   string
+	asGroups []string
+
 	mu      sync.Mutex
 	mapping map[string]map[string]Mapping // apiVersion → kind → mapping
 }
 
-// Client returns an administrator's client of the API server.
+// Client returns an administrator's client of the API server. Its As("")
+// sends requests without credentials.
 func (cp *ControlPlane) Client() *Client {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(cp.CACert)
@@ -69,19 +76,49 @@ func IsNotFound(err error) bool {
 	return ok && e.Code == http.StatusNotFound
 }
 
+// maxRetries bounds how often Do repeats a request the API server answered
+// 429 (Too Many Requests), as client-go's REST client does (10 times,
+// waiting as its Retry-After says): a list of a resource whose watch cache
+// is still initializing gets "storage is (re)initializing" for a moment,
+// which every real client waits out.
+const maxRetries = 10
+
 // Do sends one request; body, if not nil, is sent with contentType. A
-// status other than 2xx is returned as an *APIError.
+// status other than 2xx is returned as an *APIError, after up to
+// maxRetries retries of a 429 answer.
 func (c *Client) Do(ctx context.Context, method, path, contentType string, body []byte) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		out, wait, err := c.do(ctx, method, path, contentType, body)
+		if wait == 0 || attempt == maxRetries {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// do sends a request once; wait is how long to wait before repeating it,
+// 0 unless the answer was 429.
+func (c *Client) do(ctx context.Context, method, path, contentType string, body []byte) ([]byte, time.Duration, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.asUser != "" {
+		req.Header.Set("Impersonate-User", c.asUser)
+		for _, g := range c.asGroups {
+			req.Header.Add("Impersonate-Group", g)
+		}
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -89,17 +126,24 @@ func (c *Client) Do(ctx context.Context, method, path, contentType string, body 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, apiError(resp.StatusCode, out)
+		var wait time.Duration
+		if resp.StatusCode == http.StatusTooManyRequests {
+			wait = time.Second
+			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 && s < 10 {
+				wait = time.Duration(s) * time.Second
+			}
+		}
+		return nil, wait, apiError(resp.StatusCode, out)
 	}
-	return out, nil
+	return out, 0, nil
 }
 
 // apiError is the error of an answer with status code and body: the

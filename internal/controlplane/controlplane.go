@@ -67,6 +67,10 @@ type Options struct {
 	// APIServerArgs are appended to kube-apiserver's flags, such as an audit
 	// policy or encryption configuration to load.
 	APIServerArgs []string
+	// ControllerManagerArgs are appended to kube-controller-manager's flags;
+	// a repeated --controllers adds to the list (bootstrapsigner and
+	// tokencleaner, which kubeadm turns on, are off by default).
+	ControllerManagerArgs []string
 	// Timeout bounds start-up; zero means 2 minutes.
 	Timeout time.Duration
 	// Env, if not nil, is the servers' whole environment instead of this
@@ -305,13 +309,13 @@ func start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	}
 	var waits []func() error
 	if opts.ControllerManager {
-		if err := component(ControllerManager, cmConfig, ports[3],
+		if err := component(ControllerManager, cmConfig, ports[3], append([]string{
 			"--controllers=*,-nodelifecycle",
 			"--use-service-account-credentials=true",
-			"--service-account-private-key-file="+saKey,
-			"--root-ca-file="+caCert,
-			"--cluster-signing-cert-file="+caCert, "--cluster-signing-key-file="+caKey,
-		); err != nil {
+			"--service-account-private-key-file=" + saKey,
+			"--root-ca-file=" + caCert,
+			"--cluster-signing-cert-file=" + caCert, "--cluster-signing-key-file=" + caKey,
+		}, opts.ControllerManagerArgs...)...); err != nil {
 			return cp, err
 		}
 		waits = append(waits, func() error {

@@ -106,6 +106,9 @@ var Mermaid = func() func(string) string {
 // Hidden writes every control and format character of s as a \u or
 // \U escape, which YAML decodes and a Markdown reader sees.
 func Hidden(s string) string {
+	if printableASCII(s) {
+		return s // nearly every string: thousands per large rendering
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -118,4 +121,15 @@ func Hidden(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// printableASCII reports whether s holds only bytes from space to tilde,
+// none of which Hidden escapes.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

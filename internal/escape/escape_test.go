@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -99,6 +100,34 @@ func TestMermaidLabelStaysQuoted(t *testing.T) {
 				break
 			}
 			m = m[i+end:]
+		}
+	}
+}
+
+// Hidden's fast path keeps printable ASCII as it is: none of it is a
+// control or format character, and everything around it still is escaped.
+func TestHiddenKeepsPrintableASCII(t *testing.T) {
+	var ascii []byte
+	for c := byte(' '); c <= '~'; c++ {
+		r := rune(c)
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			t.Fatalf("%q is printable ASCII but a control or format character", r)
+		}
+		ascii = append(ascii, c)
+	}
+	if got := Hidden(string(ascii)); got != string(ascii) {
+		t.Errorf("Hidden changed printable ASCII: %q", got)
+	}
+	for in, want := range map[string]string{
+		"a\x7fb":      `a\u007fb`,
+		"a\tb":        `a\u0009b`,
+		"x\u200by":    `x\u200by`,
+		"caf\u00e9":   "caf\u00e9",
+		"a\u2028b":    `a\u2028b`,
+		"\U000e0001z": `\U000e0001z`,
+	} {
+		if got := Hidden(in); got != want {
+			t.Errorf("Hidden(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

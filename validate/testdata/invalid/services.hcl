@@ -30,6 +30,10 @@ node_pool "general" {
   count_per_zone = 1
   cpu            = 4
   memory         = "16Gi"
+  autoscale { # ERROR: Pool autoscaling not supported
+    min = 3
+    max = 6
+  }
 }
 namespace "kube-system" {} # ERROR: Built-in namespace
 namespace "agents" {
@@ -101,8 +105,8 @@ logging {
 }
 
 autoscaling {
-  cluster_autoscaler {
-    provider = "baremetal" # ERROR: No cloud to scale
+  cluster_autoscaler { # ERROR: Cluster Autoscaler not supported
+    provider = "aws"
   }
 }
 

@@ -33,6 +33,7 @@ const (
 	CheckScriptPath    = "/etc/keepalived/check_apiserver.sh"
 	HAProxyConfigPath  = "/etc/haproxy/haproxy.cfg"
 	KeepalivedConfPath = "/etc/keepalived/keepalived.conf"
+	ManifestsDir       = "/etc/kubernetes/manifests" // the kubelet's static pods
 )
 
 // Placeholders stand where install-time secrets go; ARCHITECTURE.md says
@@ -69,6 +70,8 @@ type Plan struct {
 	Authentication Authentication
 
 	Failures   []Failure
+	// Install is the install order ARCHITECTURE.md gives.
+	Install []InstallStep
 	ZoneGroups []ZoneGroup
 
 	Services  Services
@@ -290,6 +293,7 @@ func Build(s *spec.Spec) *Plan {
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
+	p.Install = buildInstall(p)
 	return p
 }
 

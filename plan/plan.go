@@ -69,9 +69,9 @@ type Plan struct {
 
 	Authentication Authentication
 
-	Failures   []Failure
+	Failures []Failure
 	// Install is the install order ARCHITECTURE.md gives.
-	Install []InstallStep
+	Install    []InstallStep
 	ZoneGroups []ZoneGroup
 
 	Services  Services

@@ -1,5 +1,7 @@
 package plan
 
+import "fmt"
+
 // failures answers, for the loss of each zone and of each single
 // control-plane, etcd or load-balancer machine, whether etcd keeps quorum
 // and whether the API stays reachable through the endpoint.
@@ -28,6 +30,17 @@ func failures(p *Plan) []Failure {
 
 func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 	f := Failure{Lost: what}
+	seen := map[string]bool{}
+	machines := append(append(append([]Node{}, p.ControlPlane...), p.Etcd.Members...), p.Workers...)
+	for _, peer := range p.LB.Peers {
+		machines = append(machines, peer.Node)
+	}
+	for _, m := range machines {
+		if lost(m) && !seen[m.Name] {
+			seen[m.Name] = true
+			f.Machines = append(f.Machines, m.Name)
+		}
+	}
 	for _, m := range p.Etcd.Members {
 		if !lost(m) {
 			f.EtcdLeft++
@@ -59,4 +72,37 @@ func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 	}
 	f.APIReachable = f.EtcdQuorum && f.APIServers > 0 && lbUp
 	return f
+}
+
+// ComponentFailure is what the design promises when one program of the
+// host holding the VIP stops and stays down.
+type ComponentFailure struct {
+	Component    string // the program, as its static pod or unit names it: "haproxy", "kube-apiserver"
+	VIPMoves     bool
+	APIReachable bool
+	Why          string
+}
+
+// TakeoverBound is how long after the check starts failing a healthy peer
+// holds the VIP at the latest: the failures that lower the priority, then
+// one advert carrying the lower priority.
+func (lb *LoadBalancer) TakeoverBound() int {
+	return lb.CheckInterval*lb.CheckFall + lb.AdvertInterval
+}
+
+// componentFailures: keepalived's check asks the local HAProxy for the
+// API, so a stopped HAProxy fails it and the VIP moves; a stopped API
+// server on that host does not, since its HAProxy still reaches the
+// others and takes the stopped one out of rotation.
+func componentFailures(p *Plan) []ComponentFailure {
+	if !p.LB.Managed {
+		return nil
+	}
+	out := []ComponentFailure{{Component: "haproxy", VIPMoves: true, APIReachable: true,
+		Why: fmt.Sprintf("the check fails and lowers the host's priority by %d, below every healthy peer", p.LB.CheckWeight)}}
+	if p.LB.Colocated {
+		out = append(out, ComponentFailure{Component: "kube-apiserver", VIPMoves: false, APIReachable: true,
+			Why: "the check passes through the local HAProxy, which sends requests to the other API servers once its own check marks this one down"})
+	}
+	return out
 }

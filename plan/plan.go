@@ -24,6 +24,10 @@ const (
 	ControllerMgrPort  = 10257
 	KubeProxyMetrics   = 10249
 	CheckWeight        = 20 // keepalived lowers a failing host's priority by this much
+	CheckInterval      = 3  // seconds between two runs of keepalived's check
+	CheckFall          = 2  // failed checks in a row before the priority drops
+	CheckRise          = 2  // passed checks in a row before it is restored
+	AdvertInterval     = 1  // seconds between two VRRP adverts
 	PriorityStep       = 2  // priority gap between consecutive keepalived peers
 	BasePriority       = 100
 	AuditPolicyDir     = "/etc/kubernetes/audit"
@@ -181,6 +185,13 @@ type LoadBalancer struct {
 	Peers        []Peer
 	Backends     []Node
 	CheckWeight  int
+	// keepalived's check runs every CheckInterval seconds; CheckFall
+	// failures lower the priority, CheckRise passes restore it; adverts go
+	// every AdvertInterval seconds.
+	CheckInterval, CheckFall, CheckRise, AdvertInterval int
+	// ComponentFailures says what happens when one program of the host
+	// holding the VIP stops and stays down.
+	ComponentFailures []ComponentFailure
 
 	Description    string // one line for the architecture document
 	Short          string // a few words for the diagram
@@ -200,7 +211,8 @@ type Peer struct {
 
 // Failure is one row of the failure-domain table.
 type Failure struct {
-	Lost         string // "zone az1" or "node kmaster1"
+	Lost         string   // "zone az1" or "node kmaster1"
+	Machines     []string // the machines lost, by name
 	EtcdLeft     int
 	EtcdQuorum   bool
 	APIServers   int
@@ -267,7 +279,8 @@ func Build(s *spec.Spec) *Plan {
 		p.Etcd.Recipe = externalEtcdRecipe(p)
 	}
 
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
+	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight,
+		CheckInterval: CheckInterval, CheckFall: CheckFall, CheckRise: CheckRise, AdvertInterval: AdvertInterval}
 	switch lb.Mode {
 	case spec.LBExternal:
 		host, port := splitEndpoint(*lb.Endpoint)
@@ -293,6 +306,7 @@ func Build(s *spec.Spec) *Plan {
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.Failures = failures(p)
+	p.LB.ComponentFailures = componentFailures(p)
 	p.Install = buildInstall(p)
 	return p
 }

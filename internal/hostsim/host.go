@@ -295,10 +295,12 @@ func (h *Host) PowerOff() error {
 	if m := groupMembers(hold.pid); len(m) > 0 {
 		errs = append(errs, fmt.Errorf("host %s: processes %v still alive after power-off", h.Spec.Name, m))
 	}
-	// The bridge's end of the link goes with the namespace; wait for it so
-	// that a boot can reuse its name.
-	for i := 0; i < 200 && h.lab.bridgeIP("link", "show", h.port) == nil; i++ {
-		time.Sleep(20 * time.Millisecond)
+	// The link would go with the namespace, which the kernel tears down in
+	// the background: delete it now, so that a boot can reuse its name.
+	if h.lab.bridgeIP("link", "show", h.port) == nil {
+		if err := h.lab.bridgeIP("link", "del", h.port); err != nil && h.lab.bridgeIP("link", "show", h.port) == nil {
+			errs = append(errs, err)
+		}
 	}
 	h.lab.logf("host %s off", h.Spec.Name)
 	return errors.Join(errs...)
@@ -362,6 +364,8 @@ type Exec struct {
 	Args []string // without the program
 	Env  []string // the whole environment; nil means a minimal one
 	Dir  string   // working folder on the host; empty means /
+	// Stdin is its standard input; nil means none.
+	Stdin io.Reader
 	// Stdout and Stderr receive what it prints; nil discards it.
 	Stdout, Stderr io.Writer
 	// Container, if not nil, runs the program in a mount namespace of its
@@ -393,7 +397,7 @@ func (h *Host) Start(e Exec) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = e.Stdout, e.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
 	if err := h.lab.start(cmd); err != nil {
 		return nil, fmt.Errorf("host %s: starting %s: %w", h.Spec.Name, e.Name, err)
 	}
@@ -434,7 +438,10 @@ type Result struct {
 func (h *Host) Run(ctx context.Context, e Exec) Result {
 	var out bytes.Buffer
 	w := &lockedWriter{w: &out}
-	e.Stdout, e.Stderr = w, w
+	if e.Stdout == nil {
+		e.Stdout = w
+	}
+	e.Stderr = w
 	if e.Name == "" {
 		e.Name = e.Path
 	}

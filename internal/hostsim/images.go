@@ -3,6 +3,7 @@ package hostsim
 import (
 	"fmt"
 	"os/exec"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -74,10 +75,45 @@ func (im *Images) Resolve(image string) (*Program, error) {
 			return nil, err
 		}
 		p.Version = strings.TrimSpace(strings.TrimPrefix(strings.SplitN(p.Version, "\n", 2)[0], "etcd Version:"))
-		if want := strings.SplitN(tag, "-", 2)[0]; p.Version != want {
+		want := strings.SplitN(tag, "-", 2)[0]
+		if minor(p.Version) != minor(want) {
 			return nil, fmt.Errorf("image %s needs etcd %s; this machine has %s at %s (scripts/install-etcd.sh builds it)", image, want, p.Version, p.Path)
 		}
-		p.argv = named("etcd", p.Path)
+		if p.Version != want {
+			p.Note = fmt.Sprintf("etcd %s of this machine instead of the image's %s (same minor release)", p.Version, want)
+		}
+		// The image holds etcd, etcdctl and etcdutl in /usr/local/bin.
+		p.argv = func(command, args []string) ([]string, error) {
+			if len(command) == 0 {
+				return nil, fmt.Errorf("image %s: a container without a command", image)
+			}
+			switch base := path.Base(command[0]); base {
+			case "etcd":
+				return append(append([]string{p.Path}, command[1:]...), args...), nil
+			case "etcdctl", "etcdutl":
+				tool, err := controlplane.FindTool(base, im.ToolDirs...)
+				if err != nil {
+					return nil, fmt.Errorf("%s is not installed (scripts/install-etcd.sh)", base)
+				}
+				return append(append([]string{tool}, command[1:]...), args...), nil
+			default:
+				return nil, fmt.Errorf("image %s: the container runs %q, which the stand-in for the image does not have", image, command[0])
+			}
+		}
+	case "busybox":
+		if p.Path, p.Version, err = im.program("busybox", "--help"); err != nil {
+			return nil, err
+		}
+		p.Version = strings.TrimPrefix(field(p.Version, 1), "v") // "BusyBox v1.35.0 (…)"
+		p.Note = fmt.Sprintf("BusyBox %s of this machine instead of the image's %s", p.Version, tag)
+		p.argv = func(command, args []string) ([]string, error) {
+			argv := append(append([]string{}, command...), args...)
+			if len(argv) == 0 {
+				argv = []string{"sh"}
+			}
+			// Every program of the image is an applet of busybox.
+			return append([]string{p.Path, path.Base(argv[0])}, argv[1:]...), nil
+		}
 	case "haproxy":
 		if p.Path, p.Version, err = im.program("haproxy", "-v"); err != nil {
 			return nil, err
@@ -121,7 +157,7 @@ func (im *Images) Resolve(image string) (*Program, error) {
 			return []string{p.Path, "-f", "/usr/local/etc/keepalived/keepalived.conf", "--dont-fork", "--log-console", "--log-detail", "--dump-conf"}, nil
 		}
 	default:
-		return nil, fmt.Errorf("image %s: no program of this machine stands in for it (known: kube-apiserver, kube-controller-manager, kube-scheduler, etcd, haproxy, keepalived)", image)
+		return nil, fmt.Errorf("image %s: no program of this machine stands in for it (known: kube-apiserver, kube-controller-manager, kube-scheduler, etcd, haproxy, keepalived, busybox)", image)
 	}
 	return p, nil
 }
@@ -145,7 +181,7 @@ func (im *Images) program(name, versionFlag string) (string, string, error) {
 		switch name {
 		case "etcd":
 			how = "scripts/install-etcd.sh"
-		case "haproxy", "keepalived":
+		case "haproxy", "keepalived", "busybox":
 			how = "apt-get install " + name
 		}
 		return "", "", fmt.Errorf("%s is not installed (%s)", name, how)
@@ -173,4 +209,13 @@ func field(s string, n int) string {
 		return f[n]
 	}
 	return "?"
+}
+
+// minor is "3.7" of "3.7.3".
+func minor(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return v
+	}
+	return parts[0] + "." + parts[1]
 }

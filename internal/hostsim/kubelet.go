@@ -165,6 +165,34 @@ func (k *Kubelet) Release(pod string) {
 	k.logf("%s released", pod)
 }
 
+// Restart stops the named container of every pod and starts it again at
+// once, as removing it from the runtime (crictl rm) makes the kubelet do.
+func (k *Kubelet) Restart(name string) {
+	k.mu.Lock()
+	var stop []*Process
+	var ctrs []*container
+	for _, p := range k.pods {
+		for _, c := range p.containers {
+			if c.name == name {
+				ctrs = append(ctrs, c)
+				if c.proc != nil {
+					stop = append(stop, c.proc)
+				}
+			}
+		}
+	}
+	k.mu.Unlock()
+	for _, p := range stop {
+		p.Stop(30 * time.Second)
+	}
+	k.mu.Lock()
+	for _, c := range ctrs {
+		c.next, c.backoff = time.Now(), 0
+	}
+	k.mu.Unlock()
+	k.logf("container %s restarted", name)
+}
+
 // Refusals lists the static pods the kubelet does not run, and why.
 func (k *Kubelet) Refusals() []string {
 	k.mu.Lock()
@@ -355,18 +383,29 @@ func (k *Kubelet) preparePod(file, hash string, b []byte) (*staticPod, error) {
 	if pod.Kind != "Pod" || pod.Name == "" {
 		return nil, fmt.Errorf("not a Pod with a name (kind %q)", pod.Kind)
 	}
+	if len(pod.Spec.InitContainers) > 0 {
+		return nil, fmt.Errorf("pod %s has init containers, which the stand-in does not run in static pods", pod.Name)
+	}
+	cs, err := k.prepareContainers(pod, pod.Spec.Containers)
+	if err != nil {
+		return nil, err
+	}
+	return &staticPod{file: file, hash: hash, pod: pod, containers: cs}, nil
+}
+
+// prepareContainers turns a pod's containers into processes of the host:
+// the program that stands in for each image, with the container's command,
+// arguments, environment, host-path mounts and user.
+func (k *Kubelet) prepareContainers(pod corev1.Pod, containers []corev1.Container) ([]*container, error) {
 	if !pod.Spec.HostNetwork {
 		return nil, fmt.Errorf("pod %s is not on the host network, and there is no pod network here", pod.Name)
-	}
-	if len(pod.Spec.InitContainers) > 0 {
-		return nil, fmt.Errorf("pod %s has init containers, which the stand-in does not run", pod.Name)
 	}
 	volumes := map[string]corev1.Volume{}
 	for _, v := range pod.Spec.Volumes {
 		volumes[v.Name] = v
 	}
-	p := &staticPod{file: file, hash: hash, pod: pod}
-	for _, c := range pod.Spec.Containers {
+	var out []*container
+	for _, c := range containers {
 		prog, err := k.opts.Images.Resolve(c.Image)
 		if err != nil {
 			return nil, err
@@ -402,10 +441,8 @@ func (k *Kubelet) preparePod(file, hash string, b []byte) (*staticPod, error) {
 			}
 			spec.Mounts = append(spec.Mounts, Mount{Source: src, Target: m.MountPath, ReadOnly: m.ReadOnly, Type: typ})
 		}
-		for _, sc := range []*corev1.SecurityContext{c.SecurityContext} {
-			if sc != nil {
-				spec.UID, spec.GID = sc.RunAsUser, sc.RunAsGroup
-			}
+		if sc := c.SecurityContext; sc != nil {
+			spec.UID, spec.GID = sc.RunAsUser, sc.RunAsGroup
 		}
 		if ps := pod.Spec.SecurityContext; ps != nil {
 			if spec.UID == nil {
@@ -415,14 +452,35 @@ func (k *Kubelet) preparePod(file, hash string, b []byte) (*staticPod, error) {
 				spec.GID = ps.RunAsGroup
 			}
 		}
-		p.containers = append(p.containers, &container{
+		out = append(out, &container{
 			name:    c.Name,
 			program: prog,
 			exec: Exec{Name: pod.Name + "/" + c.Name, Path: argv[0], Args: argv[1:], Env: env, Dir: c.WorkingDir,
 				Container: spec},
 		})
 	}
-	return p, nil
+	return out, nil
+}
+
+// RunPod runs a pod bound to this kubelet's node to its end, as a Job's
+// pod (restartPolicy Never): its init containers one after the other, then
+// its containers; the first that fails ends it. Its volumes must be
+// hostPath ones. It returns what the containers printed.
+func (k *Kubelet) RunPod(ctx context.Context, pod corev1.Pod) (string, error) {
+	all := append(slices.Clone(pod.Spec.InitContainers), pod.Spec.Containers...)
+	cs, err := k.prepareContainers(pod, all)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for _, c := range cs {
+		r := k.host.Run(ctx, c.exec)
+		fmt.Fprintf(&out, "---- %s\n%s", c.exec.Name, r.Output)
+		if r.Err != nil {
+			return out.String(), fmt.Errorf("container %s: %w", c.exec.Name, r.Err)
+		}
+	}
+	return out.String(), nil
 }
 
 // seenByHosts reports whether a simulated host sees a file of the real

@@ -2,7 +2,7 @@
 # quorum), three masters, and HAProxy + keepalived on two dedicated hosts.
 
 cluster "analytics" {
-  kubernetes_version = "1.36.4"
+  kubernetes_version = "1.37.2"
 }
 
 network {

@@ -73,6 +73,6 @@ and keepalived configuration and an architecture document.`,
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
-	root.AddCommand(newVerifyCommand(s, nil))
+	root.AddCommand(newVerifyCommand(s, nil), newRehearseCommand(s, nil))
 	return root
 }

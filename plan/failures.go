@@ -83,11 +83,25 @@ type ComponentFailure struct {
 	Why          string
 }
 
-// TakeoverBound is how long after the check starts failing a healthy peer
-// holds the VIP at the latest: the failures that lower the priority, then
-// one advert carrying the lower priority.
-func (lb *LoadBalancer) TakeoverBound() int {
-	return lb.CheckInterval*lb.CheckFall + lb.AdvertInterval
+// MasterDown is how long, in seconds, the backup that takes over waits
+// without an advert it accepts before it takes the VIP: three advert
+// intervals plus a skew of (256 - its priority) / 256 s (keepalived's
+// VRRP_MS_DOWN_TIMER). A lower-priority advert does not shorten the wait:
+// keepalived 2.2.7 discards it (vrrp.c, "received lower priority advert -
+// discarding").
+func (lb *LoadBalancer) MasterDown() float64 {
+	next := 0
+	for _, p := range lb.Peers[1:] {
+		next = max(next, p.Priority)
+	}
+	return 3*float64(lb.AdvertInterval) + float64(256-next)/256
+}
+
+// TakeoverBound is how long, in seconds, after the holder's check starts
+// failing a healthy peer holds the VIP at the latest: the failed checks
+// that lower the holder's priority, then the backup's master-down wait.
+func (lb *LoadBalancer) TakeoverBound() float64 {
+	return float64(lb.CheckInterval*lb.CheckFall) + lb.MasterDown()
 }
 
 // componentFailures: keepalived's check asks the local HAProxy for the

@@ -37,6 +37,10 @@ type DrillReport struct {
 	VIPBefore     string        `json:"vipBefore,omitempty"`
 	VIP           []string      `json:"vip,omitempty"` // hosts holding it at the end
 	Takeover      time.Duration `json:"takeoverNanoseconds,omitempty"`
+	// VIPPath lists the hosts that held the VIP after VIPBefore, in turn.
+	VIPPath []string `json:"vipPath,omitempty"`
+	// TakeoverBound is the plan's bound for this takeover, when it has one.
+	TakeoverBound time.Duration `json:"takeoverBoundNanoseconds,omitempty"`
 	APIReachable  bool          `json:"apiReachable"`
 	Writes        bool          `json:"writes"`
 	LongestGap    time.Duration `json:"longestGapNanoseconds"`
@@ -225,10 +229,12 @@ func (e *engine) drills(ctx context.Context) error {
 			return fmt.Errorf("before scenario %q: %w", sc.name, err)
 		}
 		e.progress("drill %d/%d: %s", i+1, len(scs), sc.name)
-		d := e.runScenario(ctx, i, sc, pr)
+		d := e.runScenario(ctx, i, &sc, pr)
 		e.mu.Lock()
 		e.report.Drills = append(e.report.Drills, d)
 		e.mu.Unlock()
+		e.progress("  measured: etcd %d answering, quorum %v; %d API servers; VIP %s → %s (takeover %s, %s); API reachable %v; writes %v; longest gap %s; %d of %d probes failed%s",
+			d.EtcdAnswering, d.EtcdQuorum, d.APIServers, dash(d.VIPBefore), dash(strings.Join(d.VIP, ",")), d.Takeover, dash(strings.Join(d.VIPPath, "→")), d.APIReachable, d.Writes, d.LongestGap, d.FailedProbes, d.Probes, noteSuffix(d.Note))
 		for _, r := range d.Rows {
 			if r.Agrees {
 				e.progress("  agrees with %s", r.Row)
@@ -244,7 +250,7 @@ func (e *engine) drills(ctx context.Context) error {
 }
 
 // runScenario breaks the design, watches it, and measures.
-func (e *engine) runScenario(ctx context.Context, idx int, sc scenario, pr *prober) DrillReport {
+func (e *engine) runScenario(ctx context.Context, idx int, sc *scenario, pr *prober) DrillReport {
 	d := DrillReport{Scenario: sc.name}
 	before := e.vipHolders()
 	if len(before) > 0 {
@@ -262,20 +268,24 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc scenario, pr *prob
 	for _, h := range sc.hosts {
 		d.Hosts = append(d.Hosts, h.node.Name)
 	}
-	// Watch where the VIP is, to time a takeover.
-	wctx, wcancel := context.WithCancel(ctx)
-	var takeover time.Duration
+	// Watch where the VIP is, from the moment the failure starts: the
+	// holders in turn, and when each took it.
+	type holding struct {
+		host string
+		at   time.Duration
+	}
+	var path []holding
 	var wmu sync.Mutex
 	t0 := time.Now()
+	wctx, wcancel := context.WithCancel(ctx)
 	wdone := make(chan struct{})
 	go func() {
 		defer close(wdone)
 		for wctx.Err() == nil {
-			hs := e.majorityHolders(sc)
-			if len(hs) > 0 && d.VIPBefore != "" && !slices.Contains(hs, d.VIPBefore) {
+			if hs := e.majorityHolders(*sc); len(hs) == 1 {
 				wmu.Lock()
-				if takeover == 0 {
-					takeover = time.Since(t0)
+				if len(path) == 0 || path[len(path)-1].host != hs[0] {
+					path = append(path, holding{hs[0], time.Since(t0)})
 				}
 				wmu.Unlock()
 			}
@@ -285,17 +295,13 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc scenario, pr *prob
 			}
 		}
 	}()
-	if err := e.breakDesign(ctx, sc); err != nil {
+	if err := e.breakDesign(ctx, *sc); err != nil {
 		wcancel()
 		<-wdone
 		d.Note = "could not break the design: " + err.Error()
 		d.Rows = []RowResult{{Row: sc.name, Disagrees: []string{d.Note}}}
 		return d
 	}
-	t0 = time.Now()
-	wmu.Lock()
-	takeover = 0
-	wmu.Unlock()
 	// Watch: at least observeMin, then until the API answered for settle.
 	end := t0.Add(observeMin)
 	for time.Now().Before(t0.Add(observeMax)) && ctx.Err() == nil {
@@ -305,7 +311,7 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc scenario, pr *prob
 			if len(recent) > 0 && allOK(recent) {
 				break
 			}
-			if !e.expectReachable(sc) && now.After(t0.Add(observeMin)) {
+			if !e.expectReachable(*sc) {
 				break
 			}
 		}
@@ -314,7 +320,23 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc scenario, pr *prob
 	t1 := time.Now()
 	wcancel()
 	<-wdone
-	d.Takeover = takeover.Round(time.Millisecond)
+	for i, hd := range path {
+		if i == 0 && hd.host == d.VIPBefore {
+			continue
+		}
+		d.VIPPath = append(d.VIPPath, hd.host)
+	}
+	if n := len(path); n > 0 && path[n-1].host != d.VIPBefore {
+		d.Takeover = path[n-1].at.Round(time.Millisecond)
+		bound := e.p.LB.MasterDown()
+		if sc.component != nil {
+			bound = e.p.LB.TakeoverBound()
+		}
+		d.TakeoverBound = time.Duration(bound * float64(time.Second)).Round(time.Millisecond)
+	}
+	if len(d.VIPPath) > 1 || len(d.VIPPath) == 1 && d.VIPPath[0] == d.VIPBefore {
+		d.Note = "the VIP moved " + strings.Join(append([]string{d.VIPBefore}, d.VIPPath...), " → ") + " during the scenario"
+	}
 	ps := pr.window(t0, t1)
 	d.Probes = len(ps)
 	for _, p := range ps {
@@ -333,19 +355,19 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc scenario, pr *prob
 	d.LongestGap = longestGap(ps, lastOK, t1).Round(time.Millisecond)
 	recent := pr.window(t1.Add(-settle), t1)
 	d.APIReachable = len(recent) > 0 && allOK(recent)
-	d.VIP = e.majorityHolders(sc)
-	if v := e.vantage(sc); v != nil {
+	d.VIP = e.majorityHolders(*sc)
+	if v := e.vantage(*sc); v != nil {
 		st := e.etcdState(ctx, v)
 		d.EtcdAnswering, d.EtcdQuorum = st.Answering, st.Quorum
 	}
 	for _, n := range e.p.ControlPlane {
 		h := e.byName[n.Name]
-		if h.h.Up() && !e.cutOff(sc, h) && e.apiReady(ctx, n.Address, "/livez") == nil {
+		if h.h.Up() && !e.cutOff(*sc, h) && e.apiReady(ctx, n.Address, "/livez") == nil {
 			d.APIServers++
 		}
 	}
 	d.Writes = e.write(ctx, fmt.Sprintf("rehearse-drill-%d", idx))
-	d.Rows = e.compare(sc, &d)
+	d.Rows = e.compare(*sc, &d)
 	return d
 }
 
@@ -481,8 +503,10 @@ func (e *engine) waitHealthy(ctx context.Context) error {
 			}
 		}
 		if last == "" && e.p.LB.Managed {
-			if hs := e.vipHolders(); len(hs) != 1 {
-				last = fmt.Sprintf("VIP held by %d hosts (%s)", len(hs), strings.Join(hs, ", "))
+			// Back where keepalived's priorities put it, so that the next
+			// scenario starts from the design's own state.
+			if hs := e.vipHolders(); len(hs) != 1 || hs[0] != e.preferredHolder() {
+				last = fmt.Sprintf("VIP held by %s, not (only) by %s, the peer of highest priority", dash(strings.Join(hs, ", ")), e.preferredHolder())
 			}
 		}
 		if last == "" {
@@ -494,6 +518,17 @@ func (e *engine) waitHealthy(ctx context.Context) error {
 		time.Sleep(time.Second)
 	}
 	return fmt.Errorf("the design did not become healthy within 6 minutes: %s", last)
+}
+
+// preferredHolder is the running keepalived peer of highest priority.
+func (e *engine) preferredHolder() string {
+	best, name := -1, ""
+	for _, p := range e.p.LB.Peers {
+		if h := e.byName[p.Name]; h != nil && h.h.Up() && p.Priority > best {
+			best, name = p.Priority, p.Name
+		}
+	}
+	return name
 }
 
 // compare checks the measurement against each plan row of the scenario.

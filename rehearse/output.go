@@ -57,23 +57,26 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(r.Drills) > 0 {
 		fmt.Fprintln(w, "\nDrills (the API probed through the endpoint every 100 ms from a client on the bridge):")
 		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SCENARIO\tETCD\tQUORUM\tAPI SERVERS\tVIP\tAPI\tWRITES\tLONGEST GAP\tTAKEOVER\tPLAN ROW\tAGREES")
+		fmt.Fprintln(tw, "SCENARIO\tETCD\tQUORUM\tAPI SERVERS\tVIP\tAPI\tWRITES\tLONGEST GAP\tFAILED PROBES\tTAKEOVER\tPLAN ROW\tAGREES")
 		for _, d := range r.Drills {
-			vip := strings.Join(d.VIP, ",")
-			if d.VIPBefore != "" && vip != d.VIPBefore {
-				vip = d.VIPBefore + "→" + dash(vip)
+			vip := strings.Join(append([]string{d.VIPBefore}, d.VIPPath...), "→")
+			if len(d.VIP) != 1 || (len(d.VIPPath) > 0 && d.VIP[0] != d.VIPPath[len(d.VIPPath)-1]) {
+				vip += " (now " + dash(strings.Join(d.VIP, ",")) + ")"
 			}
 			take := "-"
 			if d.Takeover > 0 {
-				take = d.Takeover.String()
+				take = d.Takeover.String() + " (≤" + d.TakeoverBound.String() + ")"
 			}
 			for _, row := range d.Rows {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(d.Scenario), d.EtcdAnswering, kept(d.EtcdQuorum), d.APIServers,
-					dash(show(vip)), yes(d.APIReachable), yes(d.Writes), d.LongestGap, take, show(row.Row), yes(row.Agrees))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", show(d.Scenario), d.EtcdAnswering, kept(d.EtcdQuorum), d.APIServers,
+					dash(show(vip)), yes(d.APIReachable), yes(d.Writes), d.LongestGap, d.FailedProbes, d.Probes, take, show(row.Row), yes(row.Agrees))
 			}
 		}
 		tw.Flush()
 		for _, d := range r.Drills {
+			if d.Note != "" {
+				fmt.Fprintf(w, "  note, %s: %s\n", show(d.Scenario), show(d.Note))
+			}
 			for _, row := range d.Rows {
 				for _, dis := range row.Disagrees {
 					fmt.Fprintf(w, "  DISAGREES %s / %s: %s\n", show(d.Scenario), show(row.Row), show(dis))

@@ -224,7 +224,7 @@ func (e *engine) run(ctx context.Context) (err error) {
 	}
 	lab, err := hostsim.New(hostsim.Options{WorkDir: e.opts.WorkDir, Log: func(s string) { e.progress("  lab: %s", s) }})
 	if err != nil {
-		return err
+		return &LabError{err}
 	}
 	e.lab = lab
 	if e.opts.Keep {
@@ -244,7 +244,7 @@ func (e *engine) run(ctx context.Context) (err error) {
 			cerr = lab.Close()
 		}
 		if cerr != nil {
-			err = errors.Join(err, fmt.Errorf("cleaning up: %w", cerr))
+			err = errors.Join(err, &LabError{fmt.Errorf("cleaning up: %w", cerr)})
 		} else {
 			e.progress("every host powered off, its namespaces and links gone%s", map[bool]string{true: "; work folder kept: " + lab.Dir(), false: ""}[e.opts.Keep])
 		}
@@ -268,6 +268,13 @@ func (e *engine) run(ctx context.Context) (err error) {
 	}
 	return nil
 }
+
+// LabError is a failure of the simulation itself (making or removing the
+// simulated hosts), not of the design.
+type LabError struct{ Err error }
+
+func (l *LabError) Error() string { return l.Err.Error() }
+func (l *LabError) Unwrap() error { return l.Err }
 
 // MissingError is a rehearsal that could not start for lack of something
 // on this machine.

@@ -73,3 +73,26 @@ func TestRehearseBringUp(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRehearseDev(t *testing.T) {
+	if os.Getenv("BLUEPRINT_REHEARSE_DEV") == "" {
+		t.Skip("development run")
+	}
+	spec := os.Getenv("BLUEPRINT_REHEARSE_DEV_SPEC")
+	if spec == "" {
+		spec = "ha.hcl"
+	}
+	p, tree := load(t, spec)
+	needRehearse(t, p)
+	var drills []string
+	if d := os.Getenv("BLUEPRINT_REHEARSE_DEV_DRILLS"); d != "" {
+		drills = strings.Split(d, ",")
+	}
+	r, err := Run(context.Background(), p, tree, Options{Progress: &logWriter{t: t}, Drills: drills, NoRestore: os.Getenv("BLUEPRINT_REHEARSE_DEV_NORESTORE") != "", Keep: true})
+	var out bytes.Buffer
+	r.WriteText(&out)
+	t.Log(out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+}

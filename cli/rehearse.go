@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/rehearse"
+	"github.com/blueprint-dev/blueprint/render"
 )
 
 type rehearseOptions struct {

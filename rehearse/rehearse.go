@@ -171,8 +171,8 @@ type engine struct {
 	p         *plan.Plan
 	treeFiles render.Tree
 	opts      Options
-	began  time.Time
-	images *hostsim.Images
+	began     time.Time
+	images    *hostsim.Images
 
 	lab    *hostsim.Lab
 	hosts  []*simHost

@@ -66,6 +66,9 @@ type Report struct {
 	// behaved as the plan says.
 	Failures []string `json:"failures"`
 	WorkDir  string   `json:"workDir,omitempty"`
+
+	pgids   []int  // every process group of the hosts, for tests
+	workDir string // the lab's work folder, kept or not
 }
 
 // HostReport is one simulated host.
@@ -227,10 +230,12 @@ func (e *engine) run(ctx context.Context) (err error) {
 		return &LabError{err}
 	}
 	e.lab = lab
+	e.report.workDir = lab.Dir()
 	if e.opts.Keep {
 		e.report.WorkDir = lab.Dir()
 	}
 	defer func() {
+		defer func() { e.report.pgids = lab.ProcessGroups() }()
 		if e.workers != nil {
 			e.workers.stop()
 		}

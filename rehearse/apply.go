@@ -3,7 +3,6 @@ package rehearse
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -123,7 +122,7 @@ func (e *engine) registerWorkers(ctx context.Context) error {
 					defer wg.Done()
 					rctx, cancel := context.WithTimeout(lctx, 5*time.Second)
 					defer cancel()
-					renewLease(rctx, c, n)
+					_ = c.RenewLease(rctx, n) // the API may be down during a drill
 				}()
 			}
 			wg.Wait()
@@ -136,16 +135,3 @@ func (e *engine) registerWorkers(ctx context.Context) error {
 	return nil
 }
 
-// renewLease renews a node's lease as its kubelet would.
-func renewLease(ctx context.Context, c *controlplane.Client, name string) {
-	now := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
-	path := "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/"
-	err := c.Patch(ctx, path+url.PathEscape(name), map[string]any{"spec": map[string]any{"renewTime": now, "holderIdentity": name}})
-	if controlplane.IsNotFound(err) {
-		_ = c.Post(ctx, path, map[string]any{
-			"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-			"metadata": map[string]any{"name": name, "namespace": "kube-node-lease"},
-			"spec":     map[string]any{"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": now},
-		}, nil)
-	}
-}

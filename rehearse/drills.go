@@ -420,20 +420,25 @@ func (e *engine) vantage(sc scenario) *simHost {
 	return nil
 }
 
-// write creates a ConfigMap through the endpoint.
+// write creates a ConfigMap through the endpoint, as a client would: up to
+// three tries of 5 s, since a request the load balancer sends to a server
+// it has not yet marked down fails (the failed probes count those).
 func (e *engine) write(ctx context.Context, name string) bool {
 	c, err := e.adminClient(5 * time.Second)
 	if err != nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	err = c.Post(ctx, "/api/v1/namespaces/default/configmaps", map[string]any{
-		"apiVersion": "v1", "kind": "ConfigMap",
-		"metadata": map[string]any{"name": name + "-" + fmt.Sprint(time.Now().UnixNano())},
-		"data":     map[string]any{"written-by": "blueprint rehearse"},
-	}, nil)
-	return err == nil
+	for try := 0; try < 3 && ctx.Err() == nil; try++ {
+		err = c.Post(ctx, "/api/v1/namespaces/default/configmaps", map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": fmt.Sprintf("%s-%d", name, try)},
+			"data":     map[string]any{"written-by": "blueprint rehearse"},
+		}, nil)
+		if err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // breakDesign applies the scenario's failure.

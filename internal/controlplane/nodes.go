@@ -260,3 +260,20 @@ func RunningStatus(p corev1.Pod, hostIP, podIP string) map[string]any {
 	}
 	return map[string]any{"status": status}
 }
+
+// RenewLease renews a node's lease in kube-node-lease, creating it if it
+// does not exist, as the node's kubelet does every 10 s; the node
+// lifecycle controller marks a node whose lease lapses (40 s) NotReady.
+func (c *Client) RenewLease(ctx context.Context, node string) error {
+	now := metav1.NowMicro().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	path := "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/"
+	err := c.Patch(ctx, path+url.PathEscape(node), map[string]any{"spec": map[string]any{"renewTime": now, "holderIdentity": node}})
+	if IsNotFound(err) {
+		err = c.Post(ctx, path, map[string]any{
+			"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+			"metadata": map[string]any{"name": node, "namespace": "kube-node-lease"},
+			"spec":     map[string]any{"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now},
+		}, nil)
+	}
+	return err
+}

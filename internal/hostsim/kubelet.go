@@ -720,16 +720,7 @@ func (k *Kubelet) renewLease(ctx context.Context, c *controlplane.Client) error 
 		return nil
 	}
 	name := k.opts.Node.Name
-	now := metav1.NowMicro().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
-	path := "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/"
-	err := c.Patch(ctx, path+url.PathEscape(name), map[string]any{"spec": map[string]any{"renewTime": now, "holderIdentity": name}})
-	if controlplane.IsNotFound(err) {
-		err = c.Post(ctx, path, map[string]any{
-			"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-			"metadata": map[string]any{"name": name, "namespace": "kube-node-lease"},
-			"spec":     map[string]any{"holderIdentity": name, "leaseDurationSeconds": 40, "renewTime": now},
-		}, nil)
-	}
+	err := c.RenewLease(ctx, name)
 	if err != nil {
 		return fmt.Errorf("lease of %s: %w", name, err)
 	}

@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // hostileCase is one spec of testdata/hostile: a file, or a folder whose
@@ -137,10 +139,11 @@ func marksIn(file string, src []byte) []hostileMark {
 	return marks
 }
 
-// parseMarks reads "# ERROR: a | WARNING: b" from the end of a line.
+// parseMarks reads "# ERROR: a | WARNING: b" from the end of a line;
+// "FILE ERROR: c" is about the file as a whole (line 0).
 func parseMarks(file string, line int, text string) []hostileMark {
 	at := -1
-	for _, kw := range []string{"# ERROR: ", "# WARNING: "} {
+	for _, kw := range []string{"# ERROR: ", "# WARNING: ", "# FILE ERROR: ", "# FILE WARNING: "} {
 		if i := strings.Index(text, kw); i >= 0 && (at < 0 || i < at) {
 			at = i + 2
 		}
@@ -151,6 +154,10 @@ func parseMarks(file string, line int, text string) []hostileMark {
 	var marks []hostileMark
 	for _, item := range strings.Split(text[at:], " | ") {
 		kind, want, ok := strings.Cut(strings.TrimSpace(item), ": ")
+		at := line
+		if k, whole := strings.CutPrefix(kind, "FILE "); whole {
+			kind, at = k, 0
+		}
 		if !ok || (kind != "ERROR" && kind != "WARNING") {
 			continue
 		}
@@ -158,7 +165,7 @@ func parseMarks(file string, line int, text string) []hostileMark {
 		if kind == "WARNING" {
 			sev = hcl.DiagWarning
 		}
-		marks = append(marks, hostileMark{file: file, line: line, sev: sev, text: strings.TrimSpace(want)})
+		marks = append(marks, hostileMark{file: file, line: at, sev: sev, text: strings.TrimSpace(want)})
 	}
 	return marks
 }
@@ -185,11 +192,13 @@ func checkDiagnostics(t *testing.T, c *hostileCase, diags hcl.Diagnostics) {
 			continue
 		}
 		lines := strings.Split(string(src), "\n")
-		if d.Subject.Start.Line < 1 || d.Subject.Start.Line > len(lines) {
+		switch {
+		case spec.IsFileRange(*d.Subject):
+			// About the file as a whole: no line to check.
+		case d.Subject.Start.Line < 1 || d.Subject.Start.Line > len(lines):
 			t.Errorf("%q points at line %d of a %d-line file", d.Summary, d.Subject.Start.Line, len(lines))
 			continue
-		}
-		if strings.TrimSpace(lines[d.Subject.Start.Line-1]) == "" && len(bytes.TrimSpace(src)) > 0 {
+		case strings.TrimSpace(lines[d.Subject.Start.Line-1]) == "" && len(bytes.TrimSpace(src)) > 0:
 			t.Errorf("%q points at blank line %d: no snippet to show", d.Summary, d.Subject.Start.Line)
 		}
 		if strings.TrimSpace(d.Detail) == "" {

@@ -1,5 +1,8 @@
 # Five external etcd members over three zones (2+2+1: losing any zone leaves
 # quorum), three masters, and HAProxy + keepalived on two dedicated hosts.
+#
+#   blueprint validate blueprints/external-etcd.hcl
+#   blueprint render   blueprints/external-etcd.hcl -o out/external-etcd
 
 cluster "analytics" {
   kubernetes_version = "1.37.2"

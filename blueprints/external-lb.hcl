@@ -1,5 +1,8 @@
 # Five stacked masters over three zones (2+2+1: any zone can fail and etcd
 # keeps 3 of 5), behind an existing hardware or cloud load balancer.
+#
+#   blueprint validate blueprints/external-lb.hcl
+#   blueprint render   blueprints/external-lb.hcl -o out/external-lb
 
 locals {
   zones = ["rack1", "rack2", "rack3"]
@@ -74,8 +77,8 @@ etcd {
 }
 
 storage_class "efs" {
-  provisioner         = "efs.csi.aws.com"
-  reclaim_policy      = "Retain"
+  provisioner    = "efs.csi.aws.com"
+  reclaim_policy = "Retain"
   parameters = {
     provisioningMode = "efs-ap"
     fileSystemId     = "fs-0123456789abcdef0"

@@ -36,6 +36,22 @@ load_balancer {
 }
 `
 
+// threeMasters is the broken spec mended: m1 and m2 in az1, m3 in zone
+// third.
+func threeMasters(third string) string {
+	src := strings.Replace(broken, `zone    = "az9"`, `zone    = "az1"`, 1)
+	return strings.Replace(src, "control_plane {\n", `control_plane {
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az1"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "`+third+`"
+  }
+`, 1)
+}
+
 func TestInitValidateRender(t *testing.T) {
 	dir := t.TempDir()
 	specPath := filepath.Join(dir, "ha.hcl")
@@ -79,7 +95,7 @@ func TestErrorsAreReportedAndNothingIsWritten(t *testing.T) {
 	if code != cli.ExitSpecError {
 		t.Fatalf("render of a broken spec: exit %d, want %d", code, cli.ExitSpecError)
 	}
-	for _, want := range []string{"bad.hcl line 11", `zone    = "az9"`, "Undeclared zone", "Too few control-plane nodes"} {
+	for _, want := range []string{"bad.hcl:11:15", `zone    = "az9"`, "Undeclared zone", "Too few control-plane nodes"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
@@ -117,17 +133,7 @@ func TestUsageErrors(t *testing.T) {
 func TestStrictFailsOnWarnings(t *testing.T) {
 	dir := t.TempDir()
 	specPath := filepath.Join(dir, "w.hcl")
-	src := strings.Replace(broken, `zone    = "az9"`, `zone    = "az1"`, 1)
-	src = strings.Replace(src, "control_plane {\n", `control_plane {
-  node "m2" {
-    address = "10.0.0.12"
-    zone    = "az1"
-  }
-  node "m3" {
-    address = "10.0.0.13"
-    zone    = "az2"
-  }
-`, 1)
+	src := threeMasters("az2")
 	src = strings.Replace(src, `zone "az1" {}`, "zone \"az1\" {}\nzone \"az2\" {}", 1)
 	if err := os.WriteFile(specPath, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -137,6 +143,51 @@ func TestStrictFailsOnWarnings(t *testing.T) {
 	}
 	if code, _, _ := runCLI("validate", "--strict", specPath); code != cli.ExitSpecError {
 		t.Fatalf("--strict must fail on warnings, got %d", code)
+	}
+}
+
+// TestAcceptedWarningPassesStrict: the quorum warning of a one-zone
+// design, acknowledged by an accept block, no longer fails --strict; the
+// text output says it was accepted and why, --json lists it under accepted
+// with its code, and the warning's code is in --json without the block.
+func TestAcceptedWarningPassesStrict(t *testing.T) {
+	dir := t.TempDir()
+	src := threeMasters("az1")
+	plain := filepath.Join(dir, "plain.hcl")
+	accepted := filepath.Join(dir, "accepted.hcl")
+	if err := os.WriteFile(plain, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src += "accept \"etcd-zone-quorum\" {\n  reason = \"Lab in one rack.\"\n}\n"
+	if err := os.WriteFile(accepted, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type report struct {
+		Diagnostics []struct{ Code, Severity string }
+		Accepted    []struct {
+			Code, Reason string
+			Warnings     []struct{ Code string }
+		}
+	}
+	if code, out, _ := runCLI("validate", "--json", plain); code != cli.ExitOK || !strings.Contains(out, `"code": "etcd-zone-quorum"`) {
+		t.Fatalf("--json must name the warning's code: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI("validate", "--strict", plain); code != cli.ExitSpecError {
+		t.Fatalf("--strict must fail on the warning, got %d", code)
+	}
+	code, out, errs := runCLI("validate", "--strict", accepted)
+	if code != cli.ExitOK || strings.Contains(errs, "Zone failure") || !strings.Contains(out, "Accepted etcd-zone-quorum at") ||
+		!strings.Contains(out, "Reason: Lab in one rack.") || !strings.Contains(out, "(0 warnings, 1 accepted)") {
+		t.Fatalf("an accepted warning must pass --strict and be listed: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI("validate", "--json", "--strict", accepted)
+	var r report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != cli.ExitOK {
+		t.Fatalf("exit %d, %v\n%s", code, err, out)
+	}
+	if len(r.Diagnostics) != 0 || len(r.Accepted) != 1 || r.Accepted[0].Code != "etcd-zone-quorum" || r.Accepted[0].Reason != "Lab in one rack." ||
+		len(r.Accepted[0].Warnings) != 1 || r.Accepted[0].Warnings[0].Code != "etcd-zone-quorum" {
+		t.Errorf("--json report: %+v", r)
 	}
 }
 

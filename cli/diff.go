@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +27,7 @@ const exitWouldChange = ExitOK
 type diffOptions struct {
 	specOptions
 	Output string
+	JSON   bool
 }
 
 func newDiffCommand(s Streams) *cobra.Command {
@@ -36,10 +38,18 @@ func newDiffCommand(s Streams) *cobra.Command {
 		Long: `diff renders SPEC in memory and prints, on standard output, the change render
 would make to the files blueprint wrote in the output folder, as a patch that
 git apply takes; messages go to standard error. It reads nothing outside the
-folder and follows no link. Exit code 0 whether or not there are changes; 1 if
-the spec has errors; 3 if render would refuse to write the folder (a file it did
-not write, or a link, where it would write; another render at work).`,
-		Args: cobra.ExactArgs(1),
+folder and follows no link. --json prints instead one JSON report: each file
+that would be created, updated or deleted, the files left unchanged, and the
+patch.
+
+Exit code 0 whether or not there are changes; 1 if the spec has errors; 3 if
+the spec cannot be read or render would refuse to write the folder (a file it
+did not write, or a link, where it would write; another render at work).`,
+		Example: `  blueprint diff cluster.hcl -o out
+  blueprint diff cluster.hcl -o out > change.patch && git -C out apply ../change.patch
+  blueprint diff cluster.hcl -o out --json | jq -r '.changes[].path'`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
 			return diffRun(o, s)
@@ -48,14 +58,54 @@ not write, or a link, where it would write; another render at work).`,
 	o.addFlags(cmd)
 	o.addRenderFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder to compare with")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the changes as JSON")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeDirFlag)
 	return cmd
 }
 
+// diffReport is diff's --json output.
+type diffReport struct {
+	Output      string           `json:"output"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Changes     []diffChange     `json:"changes"`
+	Unchanged   []string         `json:"unchanged"`
+	Warnings    []string         `json:"warnings"`
+	// Patch is what diff prints without --json.
+	Patch string `json:"patch"`
+	jsonFailure
+}
+
+// diffChange is one file render would change.
+type diffChange struct {
+	Path   string `json:"path"`
+	Action string `json:"action"` // create, update or delete
+}
+
 func diffRun(o *diffOptions, s Streams) error {
+	if !o.JSON {
+		return diffInto(o, s, s.Out, nil)
+	}
+	rep := &diffReport{Output: o.Output, Diagnostics: []jsonDiagnostic{}, Changes: []diffChange{}, Unchanged: []string{}, Warnings: []string{}}
+	var patch strings.Builder
+	err := diffInto(o, s, &patch, rep)
+	rep.Patch = patch.String()
+	return finishJSON(s.Out, rep, &rep.jsonFailure, err)
+}
+
+// diffInto writes the patch to w; with rep (--json), it fills rep instead
+// of printing messages.
+func diffInto(o *diffOptions, s Streams, w io.Writer, rep *diffReport) error {
 	if o.Output == "" {
 		return &exitError{code: ExitUsage, err: errors.New("the output folder is empty: give -o DIR")}
 	}
-	tree, err := renderSpec(o.specOptions, s)
+	l, tree, err := renderSpec(o.specOptions, s)
+	if l != nil {
+		if rep != nil {
+			rep.Diagnostics = jsonDiagnostics(l.diags, l.files)
+		} else {
+			l.printDiagnostics(s)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -64,28 +114,47 @@ func diffRun(o *diffOptions, s Streams) error {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	defer c.Close()
-	if c.Target.Link != "" {
-		fmt.Fprintf(s.Err, "%s is a link to %s: comparing with %s.\n", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
+	if rep != nil {
+		rep.Warnings = append(rep.Warnings, c.Warnings...)
+		for _, p := range c.Written {
+			action := "create"
+			if _, ok := c.Mode(p); ok {
+				action = "update"
+			}
+			rep.Changes = append(rep.Changes, diffChange{Path: p, Action: action})
+		}
+		for _, p := range c.Removed {
+			rep.Changes = append(rep.Changes, diffChange{Path: p, Action: "delete"})
+		}
+		slices.SortFunc(rep.Changes, func(a, b diffChange) int { return strings.Compare(a.Path, b.Path) })
+		rep.Unchanged = append(rep.Unchanged, c.Unchanged...)
+		s = Streams{In: s.In, Out: s.Out, Err: io.Discard, opts: s.opts}
 	}
-	printWarnings(s.Err, c.Warnings)
-	escaped, err := writePatch(s.Out, c, tree)
+	if c.Target.Link != "" {
+		s.note("%s is a link to %s: comparing with %s.", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
+	}
+	printWarnings(s, c.Warnings)
+	escaped, err := writePatch(w, c, tree)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
 	for _, p := range escaped {
-		fmt.Fprintf(s.Err, "Warning: %s holds control characters, shown escaped; that part of the patch does not apply.\n", safefs.Show(p))
+		if rep != nil {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s holds control characters, shown escaped; that part of the patch does not apply.", safefs.Show(p)))
+		}
+		s.note("Warning: %s holds control characters, shown escaped; that part of the patch does not apply.", safefs.Show(p))
 	}
 	if err := c.Err(); err != nil {
 		return &exitError{code: ExitFailure, err: fmt.Errorf("render would fail: %w", err)}
 	}
 	if n := len(c.Written) + len(c.Removed); n > 0 {
-		fmt.Fprintf(s.Err, "%s would change in %s.\n", count(n, "file"), safefs.Show(o.Output))
+		s.note("%s would change in %s.", count(n, "file"), safefs.Show(o.Output))
 		if exitWouldChange != ExitOK {
 			return &exitError{code: exitWouldChange}
 		}
 		return nil
 	}
-	fmt.Fprintln(s.Err, summary(c, o.Output))
+	s.note("%s", summary(c, o.Output))
 	return nil
 }
 

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -11,34 +14,57 @@ import (
 	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
 
+// defaultSpecFile is what init writes without an argument.
+const defaultSpecFile = "blueprint.hcl"
+
 type initOptions struct {
-	Path  string
-	Force bool
+	Path    string
+	Example string
+	Force   bool
 }
 
 func newInitCommand(s Streams) *cobra.Command {
 	o := &initOptions{}
+	names := blueprint.ExampleNames()
 	cmd := &cobra.Command{
-		Use:   "init FILE",
+		Use:   "init [FILE]",
 		Short: "Write a commented, working example spec",
-		Long: `init writes an example spec for a three-zone HA cluster to FILE. Edit it,
-then run blueprint validate and blueprint render. It refuses to overwrite an
-existing file unless --force is given, and never writes through a symbolic
-link.`,
-		Args: cobra.ExactArgs(1),
+		Long: fmt.Sprintf(`init writes an example spec to FILE (default %s): with --example ha (the
+default) a three-zone HA cluster; the others are the examples of the
+repository's blueprints/ folder (%s). Edit it, then run blueprint validate and
+blueprint render. It refuses to overwrite an existing file unless --force is
+given, and never writes through a symbolic link.`, defaultSpecFile, strings.Join(names, ", ")),
+		Example: `  blueprint init
+  blueprint init clusters/prod.hcl --example data-platform`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeSpecs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = args[0]
+			o.Path = defaultSpecFile
+			if len(args) > 0 {
+				o.Path = args[0]
+			}
 			return initRun(o, s)
 		},
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "overwrite FILE if it exists")
+	cmd.Flags().StringVar(&o.Example, "example", blueprint.DefaultExample, "which example: "+strings.Join(names, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("example", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
 func initRun(o *initOptions, s Streams) error {
+	src, ok := blueprint.Example(o.Example)
+	if !ok {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("there is no example %q: choose %s", o.Example, strings.Join(blueprint.ExampleNames(), ", "))}
+	}
+	if fi, err := os.Stat(o.Path); err == nil && fi.IsDir() {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%s is a folder: give the file to write, such as %s", safefs.Show(o.Path), safefs.Show(filepath.Join(o.Path, defaultSpecFile)))}
+	}
 	// Never through a link: a dangling one would create its target
 	// wherever it points.
-	err := safefs.WriteFile(o.Path, blueprint.ExampleSpec, 0o644, o.Force)
+	err := safefs.WriteFile(o.Path, retitle(src, o.Example, o.Path), 0o644, o.Force)
 	switch {
 	case errors.Is(err, fs.ErrExist):
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%s exists; use --force to overwrite it", safefs.Show(o.Path))}
@@ -47,6 +73,22 @@ func initRun(o *initOptions, s Streams) error {
 	case err != nil:
 		return &exitError{code: ExitFailure, err: err}
 	}
-	fmt.Fprintf(s.Out, "Wrote %s. Next: blueprint validate %s\n", safefs.Show(o.Path), safefs.Show(o.Path))
+	s.say("Wrote %s. Next: blueprint validate %s", safefs.Show(o.Path), safefs.Show(o.Path))
 	return nil
+}
+
+// retitle makes the example's header comment name the file written, and
+// the output folder render uses by default, instead of the repository's
+// blueprints/NAME.hcl and out/NAME. Only the comment lines at the top are
+// touched.
+func retitle(src []byte, name, path string) []byte {
+	lines := strings.SplitAfter(string(src), "\n")
+	r := strings.NewReplacer("blueprints/"+name+".hcl", safefs.Show(path), " -o out/"+name, "")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "#") {
+			break
+		}
+		lines[i] = r.Replace(l)
+	}
+	return []byte(strings.Join(lines, ""))
 }

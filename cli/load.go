@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"io"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
@@ -23,9 +21,10 @@ type specOptions struct {
 }
 
 func (o *specOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&o.Vars, "var", nil, "set a variable: -var name=value (repeatable)")
-	cmd.Flags().StringArrayVar(&o.VarFiles, "var-file", nil, "read variable values from an HCL file (repeatable)")
+	cmd.Flags().StringArrayVar(&o.Vars, "var", nil, "set a variable: --var name=value (repeatable; -var works too)")
+	cmd.Flags().StringArrayVar(&o.VarFiles, "var-file", nil, "read variable values from an HCL file of name = value lines (repeatable)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "treat warnings as errors")
+	_ = cmd.RegisterFlagCompletionFunc("var-file", completeHCLFlag)
 }
 
 // addRenderFlags adds the flags of commands that render.
@@ -38,7 +37,9 @@ func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
 type loaded struct {
 	spec  *spec.Spec
 	diags hcl.Diagnostics
-	files map[string]*hcl.File
+	// accepted are the warnings the spec's accept blocks acknowledge.
+	accepted []validate.Accepted
+	files    map[string]*hcl.File
 }
 
 // failed reports whether the spec cannot be rendered.
@@ -52,31 +53,58 @@ func (l *loaded) failed(strict bool) bool {
 func loadSpec(o specOptions) *loaded {
 	loader := spec.NewLoader()
 	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
-	diags = validate.Check(s, diags)
-	return &loaded{spec: s, diags: diags, files: loader.Files()}
+	r := validate.Run(s, diags)
+	return &loaded{spec: s, diags: r.Diagnostics, accepted: r.Accepted, files: loader.Files()}
 }
 
 // renderSpec loads a spec, prints its diagnostics, and renders it in memory
 // unless it failed.
-func renderSpec(o specOptions, s Streams) (render.Tree, error) {
+func renderSpec(o specOptions, s Streams) (*loaded, render.Tree, error) {
 	l := loadSpec(o)
-	l.printDiagnostics(s.Err)
 	if l.failed(o.Strict) {
-		return nil, specError()
+		return l, nil, l.failure()
 	}
 	tree, err := render.RenderWith(plan.Build(l.spec), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
 	if err != nil {
-		return nil, &exitError{code: ExitFailure, err: err}
+		return l, nil, &exitError{code: ExitFailure, err: err}
 	}
-	return tree, nil
+	return l, tree, nil
 }
 
-func (l *loaded) printDiagnostics(w io.Writer) {
-	if len(l.diags) == 0 {
+// printDiagnostics writes the diagnostics as text on standard error; with
+// -q, only the errors.
+func (l *loaded) printDiagnostics(s Streams) {
+	diags := l.diags
+	if s.quiet() {
+		diags = onlyErrors(diags)
+	}
+	if len(diags) == 0 {
 		return
 	}
-	tw := hcl.NewDiagnosticTextWriter(w, l.files, 100, false)
-	_ = tw.WriteDiagnostics(l.diags)
+	p := &diagPrinter{w: s.Err, files: l.files, width: s.width(), color: s.color()}
+	_ = p.write(diags)
+}
+
+// failure is the exit of a spec that failed: 3 when it could not be read
+// at all (a missing or unreadable file), else 1.
+func (l *loaded) failure() error {
+	for _, d := range l.diags {
+		if spec.IsInputProblem(d) {
+			return &exitError{code: ExitFailure}
+		}
+	}
+	return specError()
 }
 
 func specError() error { return &exitError{code: ExitSpecError} }
+
+// onlyErrors drops the warnings.
+func onlyErrors(diags hcl.Diagnostics) hcl.Diagnostics {
+	var errs hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d)
+		}
+	}
+	return errs
+}

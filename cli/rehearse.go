@@ -88,7 +88,7 @@ step failed; 2: usage; 3: this machine cannot rehearse (or cleanup failed).`,
 
 func rehearseRun(ctx context.Context, o *rehearseOptions, s Streams) error {
 	l := loadSpec(o.specOptions)
-	l.printDiagnostics(s.Err)
+	l.printDiagnostics(s)
 	if l.failed(o.Strict) {
 		return specError()
 	}

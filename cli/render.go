@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +18,7 @@ type renderOptions struct {
 	specOptions
 	Output      string
 	LockTimeout time.Duration
+	JSON        bool
 }
 
 func newRenderCommand(s Streams) *cobra.Command {
@@ -26,14 +26,26 @@ func newRenderCommand(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "render SPEC",
 		Short: "Write the cluster's configuration tree",
-		Long: `render validates SPEC and writes kubeadm configs, HAProxy and keepalived
-configs, manifests and ARCHITECTURE.md into the output folder. The folder is
-replaced in one atomic step; files in it that blueprint did not write are kept,
-and files whose bytes did not change are left alone. If the spec has errors, or
-render refuses the folder (a file it did not write, or a link, where it would
-write), nothing is written. Renders of one folder take turns: a second one
-waits up to --lock-timeout for the first.`,
-		Args: cobra.ExactArgs(1),
+		Long: `render validates SPEC and writes into the output folder:
+
+` + renderedTree + `  flat/                with --flatten: each manifests/ component built into one file
+
+The folder is replaced in one atomic step; files in it that blueprint did not
+write are kept, and files whose bytes did not change are left alone. If the
+spec has errors, or render refuses the folder (a file it did not write, or a
+link, where it would write), nothing is written. Renders of one folder take
+turns: a second one waits up to --lock-timeout for the first.
+
+--json prints, on standard output, the files written, unchanged and removed
+(or the spec's diagnostics).
+
+Exit code 0: written; 1: the spec has errors; 2: usage; 3: the spec cannot be
+read, or the folder cannot be written.`,
+		Example: `  blueprint render cluster.hcl                 # into out/
+  blueprint render cluster.hcl -o clusters/prod --var workers_per_zone=3
+  blueprint render specs/ -o out --json        # a folder's *.hcl files form one spec`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
 			return renderRun(o, s)
@@ -43,14 +55,52 @@ waits up to --lock-timeout for the first.`,
 	o.addRenderFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder")
 	cmd.Flags().DurationVar(&o.LockTimeout, "lock-timeout", render.DefaultLockTimeout, "how long to wait while another render writes the same folder (0: fail at once)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print what was written as JSON")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeDirFlag)
 	return cmd
 }
 
+// renderReport is render's --json output.
+type renderReport struct {
+	Output      string           `json:"output"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Written     []string         `json:"written"`
+	Unchanged   []string         `json:"unchanged"`
+	Removed     []string         `json:"removed"`
+	Warnings    []string         `json:"warnings"`
+	jsonFailure
+}
+
 func renderRun(o *renderOptions, s Streams) error {
+	rep := &renderReport{Output: o.Output, Diagnostics: []jsonDiagnostic{}, Written: []string{}, Unchanged: []string{}, Removed: []string{}, Warnings: []string{}}
+	err := renderInto(o, s, rep)
+	if !o.JSON {
+		return err
+	}
+	return finishJSON(s.Out, rep, &rep.jsonFailure, err)
+}
+
+// renderedTree is what render writes, for the help texts.
+const renderedTree = `  kubeadm/             kubeadm init and join configs, one per node
+  loadbalancer/        HAProxy and keepalived configs and static pods
+  manifests/           a kustomize tree of the cluster services and workloads
+  gitops/              Argo CD or Flux wiring, when the spec asks for it
+  images.txt           every container image the cluster pulls
+  ARCHITECTURE.md      the design, for review before anything is deployed
+`
+
+func renderInto(o *renderOptions, s Streams, rep *renderReport) error {
 	if o.Output == "" {
 		return &exitError{code: ExitUsage, err: errors.New("the output folder is empty: give -o DIR")}
 	}
-	tree, err := renderSpec(o.specOptions, s)
+	l, tree, err := renderSpec(o.specOptions, s)
+	if l != nil {
+		if o.JSON {
+			rep.Diagnostics = jsonDiagnostics(l.diags, l.files)
+		} else {
+			l.printDiagnostics(s)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -58,11 +108,14 @@ func renderRun(o *renderOptions, s Streams) error {
 	c, err := render.WriteWith(o.Output, tree, render.WriteOptions{
 		LockTimeout: o.LockTimeout,
 		Waiting: func(dir string) {
-			fmt.Fprintf(s.Err, "Another render is writing %s; waiting for it (up to %v, --lock-timeout).\n", safefs.Show(dir), o.LockTimeout)
+			s.note("Another render is writing %s; waiting for it (up to %v, --lock-timeout).", safefs.Show(dir), o.LockTimeout)
 		},
 	})
 	if c != nil {
-		printWarnings(s.Err, c.Warnings)
+		rep.Warnings = append(rep.Warnings, c.Warnings...)
+		if !o.JSON {
+			printWarnings(s, c.Warnings)
+		}
 	}
 	var busy *render.BusyError
 	switch {
@@ -71,12 +124,18 @@ func renderRun(o *renderOptions, s Streams) error {
 	case err != nil:
 		return &exitError{code: ExitFailure, err: fmt.Errorf("writing %s: %w", safefs.Show(o.Output), err)}
 	}
-	if c.Target.Link != "" {
-		fmt.Fprintf(s.Out, "%s is a link to %s: wrote into %s and left the link as it is.\n", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
+	rep.Written = append(rep.Written, c.Written...)
+	rep.Unchanged = append(rep.Unchanged, c.Unchanged...)
+	rep.Removed = append(rep.Removed, c.Removed...)
+	if o.JSON {
+		return nil
 	}
-	fmt.Fprintln(s.Out, summary(c, o.Output))
+	if c.Target.Link != "" {
+		s.say("%s is a link to %s: wrote into %s and left the link as it is.", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
+	}
+	s.say("%s", summary(c, o.Output))
 	if !c.None() && inside(cwd, c.Target.Dir) {
-		fmt.Fprintf(s.Out, "Note: %s was replaced by a new folder and your working directory was in it: run cd \"$PWD\" to see the new files.\n", safefs.Show(o.Output))
+		s.say("Note: %s was replaced by a new folder and your working directory was in it: run cd \"$PWD\" to see the new files.", safefs.Show(o.Output))
 	}
 	return nil
 }
@@ -99,9 +158,10 @@ func count(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func printWarnings(w io.Writer, warnings []string) {
+// printWarnings prints render's warnings about the output folder, unless -q.
+func printWarnings(s Streams, warnings []string) {
 	for _, m := range warnings {
-		fmt.Fprintln(w, "Warning:", m)
+		s.note("%s %s", style(s.color(), ansiBold+ansiYellow, "Warning:"), textLines(m))
 	}
 }
 

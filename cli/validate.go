@@ -1,55 +1,142 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+
+	"github.com/blueprint-dev/blueprint/internal/safefs"
+	"github.com/blueprint-dev/blueprint/validate"
 )
 
 type validateOptions struct {
 	specOptions
-	JSON bool
+	Paths  []string
+	Format string
 }
+
+// Output formats of validate.
+const (
+	formatText  = "text"
+	formatJSON  = "json"
+	formatSARIF = "sarif"
+)
 
 func newValidateCommand(s Streams) *cobra.Command {
 	o := &validateOptions{}
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "validate SPEC",
-		Short: "Check a spec and report every problem at once",
-		Long: `validate loads SPEC (an .hcl file, or a folder whose *.hcl files form one
-spec) and reports every problem with its file, line, column, source snippet and
-a hint. Exit code 0: valid; 1: errors (or warnings with --strict); 2: usage.`,
-		Args: cobra.ExactArgs(1),
+		Use:   "validate SPEC...",
+		Short: "Check specs and report every problem at once",
+		Long: `validate loads each SPEC (an .hcl file, or a folder whose *.hcl files form one
+spec) on its own and reports every problem with its file:line:column, source
+snippet and a hint. Several specs are checked one by one, as terraform validate
+checks each module: blueprint validate blueprints/*.hcl.
+
+--format json (or --json) prints one JSON report on standard output; --format
+sarif prints a SARIF 2.1.0 log, which CI systems read to annotate the lines of
+a pull request.
+
+Exit code 0: valid; 1: errors (or warnings with --strict); 2: usage; 3: a spec
+cannot be read (missing, unreadable). With several specs, the highest.`,
+		Example: `  blueprint validate cluster.hcl
+  blueprint validate blueprints/*.hcl --strict
+  blueprint validate cluster.hcl --var workers_per_zone=3
+  blueprint validate cluster.hcl --format sarif > blueprint.sarif`,
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeSpecs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Path = args[0]
+			o.Paths = args
+			if asJSON {
+				if cmd.Flags().Changed("format") && o.Format != formatJSON {
+					return &exitError{code: ExitUsage, err: fmt.Errorf("--json and --format %s ask for two formats: give one", o.Format)}
+				}
+				o.Format = formatJSON
+			}
+			switch o.Format {
+			case formatText, formatJSON, formatSARIF:
+			default:
+				return &exitError{code: ExitUsage, err: fmt.Errorf("--format %q: give text, json or sarif", o.Format)}
+			}
 			return validateRun(o, s)
 		},
 	}
 	o.addFlags(cmd)
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print diagnostics as JSON, for CI")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (the same as --format json)")
+	cmd.Flags().StringVar(&o.Format, "format", formatText, "report format: text, json or sarif")
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{formatText, formatJSON, formatSARIF}, cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
 func validateRun(o *validateOptions, s Streams) error {
-	l := loadSpec(o.specOptions)
-	if o.JSON {
-		if err := writeJSON(s.Out, l); err != nil {
-			return &exitError{code: ExitFailure, err: err}
+	var loads []*loaded
+	worst := error(nil)
+	for _, p := range o.Paths {
+		so := o.specOptions
+		so.Path = p
+		l := loadSpec(so)
+		explainFolderDuplicates(l, p)
+		loads = append(loads, l)
+		if o.Format == formatText {
+			l.printDiagnostics(s)
+			printAccepted(s, l.accepted)
+			if !l.failed(o.Strict) {
+				s.say("%s is valid (%s%s).", safefs.Show(p), countWarnings(l.diags), countAccepted(l.accepted))
+			}
 		}
-	} else {
-		l.printDiagnostics(s.Err)
-		if !l.failed(o.Strict) {
-			fmt.Fprintf(s.Out, "%s is valid (%s).\n", o.Path, countWarnings(l.diags))
+		if l.failed(o.Strict) {
+			worst = worse(worst, l.failure())
 		}
 	}
-	if l.failed(o.Strict) {
-		return specError()
+	var err error
+	switch o.Format {
+	case formatJSON:
+		err = writeJSONTo(s.Out, validateReport(o, loads))
+	case formatSARIF:
+		err = writeSARIF(s.Out, loads, readVersion().Version)
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	return worst
+}
+
+// worse returns the failure with the higher exit code.
+func worse(a, b error) error {
+	ea, _ := a.(*exitError)
+	eb, _ := b.(*exitError)
+	if ea == nil || (eb != nil && eb.code > ea.code) {
+		return b
+	}
+	return a
+}
+
+// explainFolderDuplicates adds, to a duplicate that a folder's files
+// declare between them, that a folder's files form one spec: the user may
+// have meant to validate each file (validate folder/*.hcl).
+func explainFolderDuplicates(l *loaded, path string) {
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		return
+	}
+	for _, d := range l.diags {
+		if d.Subject == nil || !strings.HasPrefix(strings.ToLower(d.Summary), "duplicate") {
+			continue
+		}
+		here := d.Subject.Filename
+		for name := range l.files {
+			if name != here && filepath.Dir(name) == filepath.Dir(here) && strings.Contains(d.Detail, name) {
+				d.Detail += fmt.Sprintf("\n\nThe *.hcl files of a folder form one spec, so what %s and %s declare must not clash. To check each file as a spec of its own, name the files: blueprint validate %s.",
+					safefs.Show(filepath.Base(here)), safefs.Show(filepath.Base(name)), safefs.Show(filepath.Join(path, "*.hcl")))
+				break
+			}
+		}
+	}
 }
 
 func countWarnings(d hcl.Diagnostics) string {
@@ -59,74 +146,84 @@ func countWarnings(d hcl.Diagnostics) string {
 			n++
 		}
 	}
-	if n == 1 {
-		return "1 warning"
+	return count(n, "warning")
+}
+
+// printAccepted lists the warnings the spec's accept blocks acknowledge,
+// one line each, with the block's reason.
+func printAccepted(s Streams, accepted []validate.Accepted) {
+	for _, a := range accepted {
+		scope := ""
+		if sc := validate.AcceptScope(a.Accept).String(); sc != "" {
+			scope = " (" + sc + ")"
+		}
+		for _, d := range a.Warnings {
+			s.say("Accepted %s%s at %s:%d: %s. Reason: %s", a.Accept.Code, scope, safefs.Show(d.Subject.Filename), d.Subject.Start.Line, oneLine(d.Summary), oneLine(strings.Join(strings.Fields(a.Accept.Reason), " ")))
+		}
 	}
-	return fmt.Sprintf("%d warnings", n)
 }
 
-// jsonDiagnostic is the --json form of one diagnostic.
-type jsonDiagnostic struct {
-	Severity string     `json:"severity"`
-	Summary  string     `json:"summary"`
-	Detail   string     `json:"detail,omitempty"`
-	Range    *jsonRange `json:"range,omitempty"`
-	Snippet  string     `json:"snippet,omitempty"`
+// countAccepted says how many warnings accept blocks acknowledge, if any.
+func countAccepted(accepted []validate.Accepted) string {
+	n := 0
+	for _, a := range accepted {
+		n += len(a.Warnings)
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d accepted", n)
 }
 
-type jsonRange struct {
-	Filename string  `json:"filename"`
-	Start    jsonPos `json:"start"`
-	End      jsonPos `json:"end"`
-}
-
-type jsonPos struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
-	Byte   int `json:"byte"`
-}
-
+// jsonReport is validate's --json output. With several specs, Valid and
+// the counts sum them up and Specs has one entry each.
 type jsonReport struct {
 	Valid        bool             `json:"valid"`
 	ErrorCount   int              `json:"error_count"`
 	WarningCount int              `json:"warning_count"`
 	Diagnostics  []jsonDiagnostic `json:"diagnostics"`
+	Specs        []jsonSpec       `json:"specs"`
+	// Accepted lists the accept blocks and the warnings each acknowledges.
+	Accepted []jsonAccepted `json:"accepted"`
 }
 
-func writeJSON(w io.Writer, l *loaded) error {
-	r := jsonReport{Valid: !l.diags.HasErrors() && l.spec != nil, Diagnostics: []jsonDiagnostic{}}
-	for _, d := range l.diags {
-		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "warning"}
-		if d.Severity == hcl.DiagError {
-			jd.Severity = "error"
-			r.ErrorCount++
-		} else {
-			r.WarningCount++
-		}
-		if d.Subject != nil {
-			jd.Range = &jsonRange{
-				Filename: d.Subject.Filename,
-				Start:    jsonPos{d.Subject.Start.Line, d.Subject.Start.Column, d.Subject.Start.Byte},
-				End:      jsonPos{d.Subject.End.Line, d.Subject.End.Column, d.Subject.End.Byte},
+// jsonAccepted is the --json form of one accept block.
+type jsonAccepted struct {
+	Code     string           `json:"code"`
+	Scope    string           `json:"scope,omitempty"`
+	Reason   string           `json:"reason"`
+	Range    *jsonRange       `json:"range,omitempty"`
+	Warnings []jsonDiagnostic `json:"warnings"`
+}
+
+// jsonSpec is one spec's verdict.
+type jsonSpec struct {
+	Path         string `json:"path"`
+	Valid        bool   `json:"valid"`
+	ErrorCount   int    `json:"error_count"`
+	WarningCount int    `json:"warning_count"`
+}
+
+func validateReport(o *validateOptions, loads []*loaded) jsonReport {
+	r := jsonReport{Valid: true, Diagnostics: []jsonDiagnostic{}, Specs: []jsonSpec{}, Accepted: []jsonAccepted{}}
+	for i, l := range loads {
+		js := jsonSpec{Path: o.Paths[i], Valid: !l.failed(o.Strict)}
+		for _, d := range l.diags {
+			if d.Severity == hcl.DiagError {
+				js.ErrorCount++
+			} else {
+				js.WarningCount++
 			}
-			jd.Snippet = snippet(l.files[d.Subject.Filename], *d.Subject)
 		}
-		r.Diagnostics = append(r.Diagnostics, jd)
+		r.Valid = r.Valid && js.Valid
+		r.ErrorCount += js.ErrorCount
+		r.WarningCount += js.WarningCount
+		r.Diagnostics = append(r.Diagnostics, jsonDiagnostics(l.diags, l.files)...)
+		r.Specs = append(r.Specs, js)
+		for _, a := range l.accepted {
+			r.Accepted = append(r.Accepted, jsonAccepted{Code: a.Accept.Code, Scope: validate.AcceptScope(a.Accept).String(), Reason: a.Accept.Reason,
+				Range: jsonRangeOf(a.Accept.DeclRange), Warnings: jsonDiagnostics(a.Warnings, l.files)})
+		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
-
-// snippet returns the source lines a range covers.
-func snippet(f *hcl.File, r hcl.Range) string {
-	if f == nil {
-		return ""
-	}
-	lines := strings.Split(string(f.Bytes), "\n")
-	if r.Start.Line < 1 || r.Start.Line > len(lines) {
-		return ""
-	}
-	end := min(max(r.End.Line, r.Start.Line), len(lines))
-	return strings.Join(lines[r.Start.Line-1:end], "\n")
+	return r
 }

@@ -51,7 +51,10 @@ promtool in a network namespace of their own. See the README.
 Exit code 0: every check that ran passed; 1: a check failed (or, with
 --require-all, could not run); 2: usage, or DIR is not one rendered tree;
 3: other failure.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  blueprint render cluster.hcl -o out && blueprint verify out
+  blueprint verify out --require-all --json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = args[0]
 			if !cmd.Flags().Changed("tools") {
@@ -70,11 +73,22 @@ Exit code 0: every check that ran passed; 1: a check failed (or, with
 	cmd.Flags().StringVar(&o.Interface, "interface", "", "network interface keepalived's check uses instead of the configs' (default: this machine's first non-loopback one)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.RequireAll, "require-all", false, "fail when a check cannot run because its program is missing")
+	_ = cmd.RegisterFlagCompletionFunc("tools", completeDirFlag)
 	return cmd
 }
 
 func verifyRun(ctx context.Context, o *verifyOptions, s Streams) error {
-	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface})
+	var p *progress
+	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface,
+		Progress: func(n, total int, what string) {
+			if p == nil {
+				p = s.progress(total)
+			}
+			p.step("%s", what)
+		}})
+	if p != nil {
+		p.done()
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, verify.ErrNotATree):
 		return &exitError{code: ExitUsage, err: err}

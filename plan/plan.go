@@ -78,6 +78,9 @@ type Plan struct {
 	Install    []InstallStep
 	ZoneGroups []ZoneGroup
 
+	// Risks are the warnings the spec's accept blocks acknowledge.
+	Risks []Risk
+
 	Services  Services
 	Workloads Workloads
 	imageRefs map[string]string
@@ -308,6 +311,7 @@ func Build(s *spec.Spec) *Plan {
 	p.Failures = failures(p)
 	p.LB.ComponentFailures = componentFailures(p)
 	p.Install = buildInstall(p)
+	p.Risks = risks(s)
 	return p
 }
 

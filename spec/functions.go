@@ -169,6 +169,11 @@ func allKnown(args []cty.Value) bool {
 // budget has already counted.
 var estimates = map[string]estimate{
 	"range": func(args []cty.Value) (int64, int64, error) {
+		for i, a := range args {
+			if n, whole, ok := wholeNumber(a); ok && !whole {
+				return 0, 0, function.NewArgErrorf(i, "a spec counts with range, so its arguments must be whole numbers; got %s, and a fraction would silently add one more (range(7.5) has 8 elements)", n.Text('g', -1))
+			}
+		}
 		if n, ok := rangeLength(args); ok && n > MaxRange {
 			return 0, 0, fmt.Errorf("range would have %.0f elements; a spec may build at most %d", n, MaxRange)
 		}

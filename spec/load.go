@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -33,10 +34,22 @@ const MaxInputFiles = 256
 // Options are the inputs to a spec besides its files: values for its
 // variables, as given on the command line.
 type Options struct {
-	// Vars are -var name=value arguments, in the order given.
+	// Vars are --var name=value arguments, in the order given.
 	Vars []string
-	// VarFiles are -var-file paths, in the order given.
+	// VarFiles are --var-file paths, in the order given.
 	VarFiles []string
+}
+
+// InputProblem marks, as a diagnostic's Extra, a spec or variables file
+// that cannot be read at all (missing, unreadable, not a regular file) or
+// a folder that holds no spec: a problem of the input, not of what a spec
+// says. The command line exits with 3 for it, and 1 for the others.
+type InputProblem struct{}
+
+// IsInputProblem reports whether d is about reading the input.
+func IsInputProblem(d *hcl.Diagnostic) bool {
+	_, ok := hcl.DiagnosticExtra[InputProblem](d)
+	return ok
 }
 
 // Loader reads specs and remembers every file it parsed, so diagnostics can
@@ -89,10 +102,15 @@ func (l *Loader) LoadSource(name string, src []byte, opts Options) (*Spec, hcl.D
 func specFiles(path string) ([]string, hcl.Diagnostics) {
 	info, err := os.Stat(path)
 	if err != nil {
+		detail := fmt.Sprintf("%s.", err)
+		if errors.Is(err, fs.ErrNotExist) {
+			detail = fmt.Sprintf("%s does not exist.", safefs.Show(path))
+		}
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read spec",
-			Detail:   fmt.Sprintf("%s. Give the path of an .hcl file or of a folder that holds them.", err),
+			Detail:   detail + " Give the path of an .hcl file or of a folder that holds them; blueprint init writes one.",
+			Extra:    InputProblem{},
 		}}
 	}
 	if !info.IsDir() {
@@ -104,7 +122,8 @@ func specFiles(path string) ([]string, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No spec files",
-			Detail:   fmt.Sprintf("The folder %s holds no *.hcl files. Create one with \"blueprint init %s\".", path, filepath.Join(path, "cluster.hcl")),
+			Detail:   fmt.Sprintf("The folder %s holds no *.hcl files. Create one with \"blueprint init %s\".", safefs.Show(path), safefs.Show(filepath.Join(path, "blueprint.hcl"))),
+			Extra:    InputProblem{},
 		}}
 	}
 	return paths, nil
@@ -123,9 +142,14 @@ func (l *Loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
 // end), of at most MaxFileSize bytes, while the load has read at most
 // MaxInputFiles files and MaxInputSize bytes.
 func (l *Loader) readInput(path, summary, hint string) ([]byte, hcl.Diagnostics) {
-	at := &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}
+	at := FileRange(path).Ptr()
 	fail := func(summary, detail string) hcl.Diagnostics {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: at}}
+	}
+	unreadable := func(summary, detail string) hcl.Diagnostics {
+		d := fail(summary, detail)
+		d[0].Extra = InputProblem{}
+		return d
 	}
 	if l.files >= MaxInputFiles {
 		return nil, fail("Too many input files", fmt.Sprintf("%s would be input file number %d; one spec reads at most %d spec and variable files. Merge some of them.", path, l.files+1, MaxInputFiles))
@@ -138,7 +162,7 @@ func (l *Loader) readInput(path, summary, hint string) ([]byte, hcl.Diagnostics)
 	case errors.As(err, &size):
 		return nil, fail("Spec input too large", fmt.Sprintf("With %s, the spec's files and variable files hold more than %d MiB together; a cluster spec needs far less. Pass fewer or smaller files.", path, MaxInputSize>>20))
 	case err != nil:
-		return nil, fail(summary, fmt.Sprintf("%s. %s", err, hint))
+		return nil, unreadable(summary, fmt.Sprintf("%s. %s", err, hint))
 	}
 	l.files++
 	l.read += int64(len(src))
@@ -187,7 +211,7 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 			localBlocks = append(localBlocks, b)
 		}
 	}
-	vars, vd := l.variables(varBlocks, opts, g)
+	vars, vd := l.variables(varBlocks, opts, g, countVariables(files))
 	diags = append(diags, vd...)
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)},
@@ -358,7 +382,7 @@ func localRefs(expr hcl.Expression) ([]localRef, hcl.Diagnostics) {
 	return names, diags
 }
 
-// splitVar splits a -var argument at its first '='.
+// splitVar splits a --var argument at its first '='.
 func splitVar(arg string) (name, value string, ok bool) {
 	name, value, ok = strings.Cut(arg, "=")
 	return strings.TrimSpace(name), value, ok && strings.TrimSpace(name) != ""

@@ -63,7 +63,10 @@ func TestVariableProblems(t *testing.T) {
 	}{
 		"missing value":  {spec.Options{}, `Variable "zone" has no default`},
 		"undeclared var": {spec.Options{Vars: []string{"zone=a", "cuont=4"}}, `Did you mean "count"?`},
-		"wrong type":     {spec.Options{Vars: []string{"zone=a", "count=many"}}, "Variables not allowed"},
+		// Before: "Variables not allowed … (source code not available)".
+		"wrong type": {spec.Options{Vars: []string{"zone=a", "count=many"}}, `count: a whole number is required, got "many" (from --var)`},
+		// Before: accepted, and range(2.5) made 3 nodes.
+		"fractional count": {spec.Options{Vars: []string{"zone=a", "count=2.5"}}, `count: a whole number is required, got 2.5 (from --var)`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -42,6 +42,8 @@ type Spec struct {
 	HDFS  []*HDFS  `hcl:"hdfs,block"`
 	Spark []*Spark `hcl:"spark,block"`
 
+	Accepts []*Accept `hcl:"accept,block"`
+
 	// Files holds the parsed sources, for printing diagnostics with snippets.
 	Files map[string]*hcl.File
 	// DeclRange is the start of the first file, the subject of diagnostics

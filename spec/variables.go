@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -14,15 +15,25 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
 
 // variable is a declared input of a spec.
 type variable struct {
 	name      string
 	typ       cty.Type
-	value     cty.Value // the default until a var file or -var overrides it
+	value     cty.Value // the default until a var file or --var overrides it
 	set       bool
 	declRange hcl.Range
+	// from says where the value came from, for messages: "its default",
+	// "--var", "the variables file x.hcl".
+	from string
+	// valueRange is where the value is written, if in a file.
+	valueRange *hcl.Range
+	// count is where the spec uses the variable as a count, if it does:
+	// its value must then be a whole number.
+	count *countUse
 }
 
 var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
@@ -30,14 +41,18 @@ var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 }}
 
 // variables decodes the variable blocks and applies, in increasing
-// precedence, their defaults, the -var-file files and the -var arguments.
-// Values from var files and -var arguments are charged to g's budget like
+// precedence, their defaults, the --var-file files and the --var arguments.
+// Values from var files and --var arguments are charged to g's budget like
 // the spec's own.
-func (l *Loader) variables(blocks []*hcl.Block, opts Options, g *guard) (map[string]cty.Value, hcl.Diagnostics) {
+func (l *Loader) variables(blocks []*hcl.Block, opts Options, g *guard, counts map[string]countUse) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	decl := map[string]*variable{}
 	for _, b := range blocks {
-		v, vd := decodeVariable(b)
+		var count *countUse
+		if use, ok := counts[b.Labels[0]]; ok {
+			count = &use
+		}
+		v, vd := decodeVariable(b, count)
 		diags = append(diags, vd...)
 		if v == nil {
 			continue
@@ -68,19 +83,21 @@ func (l *Loader) variables(blocks []*hcl.Block, opts Options, g *guard) (map[str
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "No value for required variable",
-				Detail:   fmt.Sprintf("Variable %q has no default. Give it one, or pass -var '%s=…' or a -var-file that sets it.", name, name),
+				Detail:   fmt.Sprintf("Variable %q has no default. Give it one, or pass --var '%s=…' or a --var-file that sets it.", name, name),
 				Subject:  v.declRange.Ptr(),
 			})
 			v.value = cty.UnknownVal(v.typ)
+		} else if d := v.checkWhole(); d != nil {
+			diags = append(diags, d)
 		}
 		vals[name] = v.value
 	}
 	return vals, diags
 }
 
-func decodeVariable(b *hcl.Block) (*variable, hcl.Diagnostics) {
+func decodeVariable(b *hcl.Block, count *countUse) (*variable, hcl.Diagnostics) {
 	content, diags := b.Body.Content(variableSchema)
-	v := &variable{name: b.Labels[0], typ: cty.DynamicPseudoType, declRange: b.DefRange}
+	v := &variable{name: b.Labels[0], typ: cty.DynamicPseudoType, declRange: b.DefRange, count: count}
 	if !hclsyntax.ValidIdentifier(v.name) {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
@@ -101,16 +118,15 @@ func decodeVariable(b *hcl.Block) (*variable, hcl.Diagnostics) {
 		val, dd := a.Expr.Value(nil)
 		diags = append(diags, dd...)
 		if !dd.HasErrors() {
-			conv, err := convert.Convert(val, v.typ)
-			if err != nil {
+			if _, err := convert.Convert(val, v.typ); err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Default does not match the variable's type",
-					Detail:   fmt.Sprintf("The default of %q is not a %s: %s.", v.name, v.typ.FriendlyName(), err),
+					Detail:   fmt.Sprintf("The default of %s.", v.mismatch(val)),
 					Subject:  a.Expr.Range().Ptr(),
 				})
 			} else {
-				v.value, v.set = conv, true
+				diags = append(diags, v.assign(val, a.Expr.Range().Ptr(), "its default")...)
 			}
 		}
 	}
@@ -118,7 +134,7 @@ func decodeVariable(b *hcl.Block) (*variable, hcl.Diagnostics) {
 }
 
 func (l *Loader) applyVarFile(path string, decl map[string]*variable, g *guard) hcl.Diagnostics {
-	src, diags := l.readInput(path, "Cannot read variables file", "Give -var-file a regular file of name = value lines.")
+	src, diags := l.readInput(path, "Cannot read variables file", "Give --var-file a regular file of name = value lines.")
 	if diags.HasErrors() {
 		return diags
 	}
@@ -146,7 +162,7 @@ func (l *Loader) applyVarFile(path string, decl map[string]*variable, g *guard) 
 		val, vd := a.Expr.Value(nil)
 		diags = append(diags, vd...)
 		if !vd.HasErrors() {
-			diags = append(diags, v.assign(val, a.Expr.Range().Ptr())...)
+			diags = append(diags, v.assign(val, a.Expr.Range().Ptr(), "the variables file "+safefs.Show(path))...)
 		}
 	}
 	return diags
@@ -180,57 +196,158 @@ func lastOccurrences(paths []string) []string {
 	return kept
 }
 
-// applyVarArg applies one -var argument. A string variable takes the text as
-// it is; any other type parses it as an HCL expression, as Terraform does.
+// applyVarArg applies one --var argument. A variable of a primitive type
+// (string, number, bool) or of no declared type takes the text as it is,
+// converted to its type; any other type reads it as an HCL expression, as
+// Terraform does.
 func applyVarArg(arg string, decl map[string]*variable, g *guard) hcl.Diagnostics {
 	name, raw, ok := splitVar(arg)
 	if !ok {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid -var argument", Detail: fmt.Sprintf("%q is not of the form name=value.", arg)}}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid --var argument", Detail: fmt.Sprintf("%q is not of the form name=value: write --var 'name=value'.", arg)}}
 	}
 	v, ok := decl[name]
 	if !ok {
 		return hcl.Diagnostics{undeclared(name, decl, nil)}
 	}
-	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
+	if v.typ.IsPrimitiveType() || v.typ == cty.DynamicPseudoType {
 		val := cty.StringVal(raw)
 		if d := g.b.charge(val, hcl.Range{}); d != nil {
-			d.Detail = fmt.Sprintf("The value of -var %s: %s", name, d.Detail)
+			d.Detail = fmt.Sprintf("The value of --var %s: %s", name, d.Detail)
 			return hcl.Diagnostics{d}
 		}
-		return v.assign(val, nil)
+		if diags := v.assign(val, nil, "--var"); diags.HasErrors() {
+			return diags
+		}
+		if d := g.b.charge(v.value, hcl.Range{}); d != nil {
+			d.Detail = fmt.Sprintf("The value of --var %s: %s", name, d.Detail)
+			return hcl.Diagnostics{d}
+		}
+		return nil
 	}
 	src, filename := []byte(raw), "<value for var."+name+">"
 	if diags := checkSource(src, filename, true); diags.HasErrors() {
 		return diags
 	}
 	expr, diags := hclsyntax.ParseExpression(src, filename, hcl.InitialPos)
-	if diags.HasErrors() {
-		return diags
+	if !diags.HasErrors() {
+		expr = g.expr(expr)
+		if g.diags.HasErrors() {
+			diags, g.diags = append(diags, g.diags...), nil
+			return diags
+		}
+		var val cty.Value
+		if val, diags = expr.Value(nil); !diags.HasErrors() {
+			return v.assign(val, nil, "--var")
+		}
 	}
-	expr = g.expr(expr)
-	if g.diags.HasErrors() {
-		diags, g.diags = append(diags, g.diags...), nil
-		return diags
-	}
-	val, vd := expr.Value(nil)
-	if vd.HasErrors() {
-		return append(diags, vd...)
-	}
-	return v.assign(val, nil)
+	// The value is not an expression: say what is expected, not what the
+	// parser met (a bare word reads as a variable, which --var values may
+	// not refer to).
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid value for variable",
+		Detail: fmt.Sprintf("%s: %s is required, got %q, which is not an HCL value. Write it in HCL syntax, quoting strings, for example --var '%s=%s'.",
+			name, ctyWords(v.typ), raw, name, exampleOf(v.typ)),
+	}}
 }
 
-func (v *variable) assign(val cty.Value, subject *hcl.Range) hcl.Diagnostics {
+// assign sets the variable to val, converted to its type; from and
+// subject say where the value comes from.
+func (v *variable) assign(val cty.Value, subject *hcl.Range, from string) hcl.Diagnostics {
 	conv, err := convert.Convert(val, v.typ)
+	if err == nil && v.count != nil && (v.typ == cty.Number || v.typ == cty.DynamicPseudoType) {
+		if _, _, isNum := wholeNumber(val); !isNum {
+			err = errors.New("not a number")
+		}
+	}
 	if err != nil {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid value for variable",
-			Detail:   fmt.Sprintf("Variable %q wants a %s: %s.", v.name, v.typ.FriendlyName(), err),
+			Detail:   fmt.Sprintf("%s (from %s).", v.mismatch(val), from),
 			Subject:  subject,
 		}}
 	}
-	v.value, v.set = conv, true
+	v.value, v.set, v.from, v.valueRange = conv, true, from, subject
 	return nil
+}
+
+// mismatch says what the variable takes and what it was given:
+// `workers_per_zone: a whole number is required, got "three"`.
+func (v *variable) mismatch(val cty.Value) string {
+	want := ctyWords(v.typ)
+	if v.count != nil && (v.typ == cty.Number || v.typ == cty.DynamicPseudoType) {
+		want = "a whole number"
+	}
+	return fmt.Sprintf("%s: %s is required, got %s", v.name, want, valueWords(val))
+}
+
+// checkWhole refuses a fractional value for a variable the spec counts
+// with, at the place it counts.
+func (v *variable) checkWhole() *hcl.Diagnostic {
+	if v.count == nil {
+		return nil
+	}
+	n, whole, ok := wholeNumber(v.value)
+	if !ok || whole {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid value for variable",
+		Detail: fmt.Sprintf("%s: a whole number is required, got %s (from %s). The spec counts with it in %s here, and a count has no fractions: range(7.5), say, would silently make 8 of something.",
+			v.name, n.Text('g', -1), v.from, v.count.what),
+		Subject: v.count.rng.Ptr(),
+	}
+}
+
+// ctyWords names an HCL type with its article: "a number", "a list of
+// string".
+func ctyWords(t cty.Type) string {
+	switch {
+	case t == cty.DynamicPseudoType:
+		return "a value"
+	case t == cty.Bool:
+		return "a bool (true or false)"
+	}
+	name := t.FriendlyNameForConstraint()
+	if strings.HasPrefix(name, "object") {
+		return "an object"
+	}
+	return "a " + name
+}
+
+// valueWords shows a value in a message: a string quoted, a number or
+// bool as written, a collection by its type.
+func valueWords(v cty.Value) string {
+	switch {
+	case v.IsNull():
+		return "null"
+	case !v.IsKnown():
+		return "an unknown value"
+	case v.Type() == cty.String:
+		s := v.AsString()
+		if len(s) > 60 {
+			s = s[:60] + "…"
+		}
+		return fmt.Sprintf("%q", s)
+	case v.Type() == cty.Number:
+		return v.AsBigFloat().Text('g', -1)
+	case v.Type() == cty.Bool:
+		return fmt.Sprint(v.True())
+	}
+	return "a " + v.Type().FriendlyName()
+}
+
+// exampleOf is a value of type t as --var takes it.
+func exampleOf(t cty.Type) string {
+	switch {
+	case t.IsListType() || t.IsSetType() || t.IsTupleType():
+		return `["a", "b"]`
+	case t.IsMapType() || t.IsObjectType():
+		return `{ key = "value" }`
+	}
+	return "value"
 }
 
 func undeclared(name string, decl map[string]*variable, subject *hcl.Range) *hcl.Diagnostic {

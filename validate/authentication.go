@@ -131,12 +131,12 @@ func (v *validator) subjectsAuthenticated(a *spec.Authentication) {
 	check := func(s spec.Subjects, ctx *hcl.Range, what string) {
 		for _, u := range s.Users {
 			if !fromOIDC(u, false) {
-				v.warnf(s.UsersRange, ctx, "User no issuer names", "%s names user %q, but every OIDC user name starts with its issuer's username_prefix; only a client certificate could carry this name. Write the name as the API server sees it (prefix included).", what, u)
+				v.warnf(CodeUserNoIssuer, s.UsersRange, ctx, "User no issuer names", "%s names user %q, but every OIDC user name starts with its issuer's username_prefix; only a client certificate could carry this name. Write the name as the API server sees it (prefix included).", what, u)
 			}
 		}
 		for _, g := range s.Groups {
 			if !fromOIDC(g, true) {
-				v.warnf(s.GroupsRange, ctx, "Group no issuer names", "%s names group %q, which no oidc block maps (a groups_claim, and a name starting with its groups_prefix); only a client certificate could carry it.", what, g)
+				v.warnf(CodeGroupNoIssuer, s.GroupsRange, ctx, "Group no issuer names", "%s names group %q, which no oidc block maps (a groups_claim, and a name starting with its groups_prefix); only a client certificate could carry it.", what, g)
 			}
 		}
 	}

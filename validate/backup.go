@@ -31,7 +31,7 @@ func (v *validator) etcdBackup() {
 		return
 	}
 	if !b.EnabledOrDefault() {
-		v.warnf(b.EnabledRange, &b.DeclRange, "No etcd backups",
+		v.warnf(CodeEtcdBackupOff, b.EnabledRange, &b.DeclRange, "No etcd backups",
 			"Without snapshots, losing etcd's quorum loses the cluster's whole state. Turn this off only if something else snapshots etcd.")
 		return
 	}
@@ -42,7 +42,7 @@ func (v *validator) etcdBackup() {
 		} else if gap, err := cronsched.MaxGap(s); err != nil {
 			v.errorf(b.ScheduleRange, &b.DeclRange, "Invalid schedule", "%q is not a cron schedule the CronJob controller accepts (minute hour day-of-month month day-of-week, such as \"17 */6 * * *\", or @daily): %v.", s, err)
 		} else if gap > maxBackupGap {
-			v.warnf(b.ScheduleRange, &b.DeclRange, "Infrequent snapshots", "Schedule %q leaves up to %s between snapshots: a restore may lose that much of the cluster's changes.", s, gap)
+			v.warnf(CodeEtcdBackupInfrequent, b.ScheduleRange, &b.DeclRange, "Infrequent snapshots", "Schedule %q leaves up to %s between snapshots: a restore may lose that much of the cluster's changes.", s, gap)
 		}
 	}
 	if b.Retain != nil && (*b.Retain < 1 || *b.Retain > 1000) {
@@ -50,7 +50,7 @@ func (v *validator) etcdBackup() {
 	}
 	d := b.Destination
 	if d == nil {
-		v.warnf(b.DeclRange, nil, "Snapshots not off-host",
+		v.warnf(CodeEtcdBackupOnHost, b.DeclRange, nil, "Snapshots not off-host",
 			"The snapshots stay on the control-plane nodes, which a disaster may take with them. Add destination { nfs { server = \"…\", path = \"…\" } } or destination { claim = \"…\" }.")
 		return
 	}

@@ -57,7 +57,7 @@ func (v *validator) cluster() {
 		// A typo such as 1.37.99 would otherwise reach kubeadm, which
 		// fails to pull images that do not exist, on the first master.
 		newest, _ := spec.NewestPatch(minor)
-		v.warnf(c.KubernetesVersionRange, &c.DeclRange, "Unknown Kubernetes patch release",
+		v.warnf(CodeUnknownPatch, c.KubernetesVersionRange, &c.DeclRange, "Unknown Kubernetes patch release",
 			"Kubernetes %s is not a release blueprint knows: the newest 1.%d patch in its table (spec/versions.go) is 1.%d.%d. Use 1.%d.%d, or, if a newer patch has been released since, update the table.", c.KubernetesVersion, minor, minor, newest, minor, newest)
 	}
 	if c.DNSDomain != nil {
@@ -132,6 +132,10 @@ func (v *validator) checkZone(name string, m spec.Machine) bool {
 func (v *validator) undeclaredZone(name, what string, subject hcl.Range, context *hcl.Range) bool {
 	if v.zoneDeclared(name) {
 		return true
+	}
+	if len(v.s.Zones) == 0 {
+		// "Missing zone block" says it once for the whole spec.
+		return false
 	}
 	detail := what
 	declared := v.zoneNames()

@@ -68,7 +68,7 @@ func (v *validator) loadBalancer() {
 		case len(hosts) == 0:
 			v.errorf(lb.DeclRange, nil, "No load-balancer hosts", "Dedicated mode needs host blocks for the machines that run HAProxy and keepalived; give at least two so the VIP can move.")
 		case len(hosts) == 1:
-			v.warnf(lb.DeclRange, nil, "Single load-balancer host", "One load-balancer host is a single point of failure for the whole API. Add a second host block.")
+			v.warnf(CodeLBSingleHost, lb.DeclRange, nil, "Single load-balancer host", "One load-balancer host is a single point of failure for the whole API. Add a second host block.")
 		case len(hosts) > maxLBHosts:
 			v.errorf(lb.DeclRange, nil, "Too many load-balancer hosts", "keepalived priorities are spaced so a failing health check always moves the VIP; that holds for up to %d hosts, and this design has %d.", maxLBHosts, len(hosts))
 		}

@@ -197,8 +197,12 @@ func (v *validator) controlPlane() {
 	}
 	n := len(cp.Nodes)
 	if n < 3 {
+		tolerance := ""
+		if v.s.Etcd.TopologyOrDefault() == spec.EtcdStacked && n > 0 {
+			tolerance = " With stacked etcd each runs an etcd member, and " + tolerates(n) + "."
+		}
 		v.errorf(cp.DeclRange, nil, "Too few control-plane nodes",
-			"A highly available control plane needs at least 3 nodes; this one has %d. Add node blocks, ideally one per zone.", n)
+			"A highly available control plane needs at least 3 nodes; this one has %d.%s Add node blocks, ideally one per zone.", n, tolerance)
 	}
 	if v.s.Etcd.TopologyOrDefault() == spec.EtcdStacked && n >= 3 && n%2 == 0 {
 		v.errorf(cp.DeclRange, nil, "Even number of stacked etcd members",
@@ -207,7 +211,7 @@ func (v *validator) controlPlane() {
 	v.zoneSpread(v.hostsOf(spec.RoleControlPlane), "control-plane nodes", cp.DeclRange)
 	if v.s.Etcd.TopologyOrDefault() == spec.EtcdStacked {
 		if n > maxEtcdMembers && n%2 == 1 {
-			v.warnf(cp.DeclRange, nil, "Large etcd cluster", "With stacked etcd each of the %d control-plane nodes runs an etcd member, and %d members slow every write for no gain in practice; etcd recommends 3, 5 or 7. Use fewer control-plane nodes, or topology = \"external\".", n, n)
+			v.warnf(CodeEtcdLarge, cp.DeclRange, nil, "Large etcd cluster", "With stacked etcd each of the %d control-plane nodes runs an etcd member, and %d members slow every write for no gain in practice; etcd recommends 3, 5 or 7. Use fewer control-plane nodes, or topology = \"external\".", n, n)
 		}
 		v.quorum(v.hostsOf(spec.RoleControlPlane), cp.DeclRange)
 	}
@@ -224,13 +228,15 @@ func (v *validator) zoneSpread(ms []spec.Machine, what string, subject hcl.Range
 			return
 		}
 	}
-	v.warnf(subject, nil, "Single zone", "All %s are in zone %q; losing that zone takes them all down. Spread them over the %d declared zones.", what, ms[0].Zone, len(v.s.Zones))
+	v.warnIn(Scope{Zone: ms[0].Zone}, CodeSingleZone, subject, nil, "Single zone", "All %s are in zone %q; losing that zone takes them all down. Spread them over the %d declared zones.", what, ms[0].Zone, len(v.s.Zones))
 }
 
-// quorum warns, naming the zone, when losing one zone would lose etcd quorum.
+// quorum warns, naming the zone, when losing one zone would lose etcd
+// quorum. Fewer than 3 members are refused already, with the reason: they
+// survive no failure, wherever they are.
 func (v *validator) quorum(members []spec.Machine, subject hcl.Range) {
 	n := len(members)
-	if n == 0 {
+	if n < 3 {
 		return
 	}
 	need := n/2 + 1
@@ -240,8 +246,8 @@ func (v *validator) quorum(members []spec.Machine, subject hcl.Range) {
 	}
 	for _, z := range v.zoneNames() {
 		if lost := perZone[z]; lost > 0 && n-lost < need {
-			v.warnf(subject, nil, "Zone failure loses etcd quorum",
-				"Zone %q holds %d of the %d etcd members; losing it leaves %d, short of the quorum of %d, and the whole control plane stops. Place the members so that no zone holds %d or more (for example 3 members in 3 zones, or 5 in 3 zones as 2+2+1).", z, lost, n, n-lost, need, n-need+1)
+			v.warnIn(Scope{Zone: z}, CodeEtcdZoneQuorum, subject, nil, "Zone failure loses etcd quorum",
+				"Zone %q holds %d of the %d etcd members; losing it leaves %d, short of the quorum of %d, and the whole control plane stops. %s", z, lost, n, n-lost, need, quorumAdvice(n, len(v.s.Zones)))
 		}
 	}
 }
@@ -264,11 +270,71 @@ func (v *validator) etcd() {
 	n := len(e.Members)
 	switch {
 	case n < 3:
-		v.errorf(e.DeclRange, nil, "Too few etcd members", "An external etcd cluster needs at least 3 members to survive the loss of one; this one has %d. Add member blocks.", n)
+		tolerance := ""
+		if n > 0 {
+			tolerance = " " + upperFirst(tolerates(n)) + "."
+		}
+		v.errorf(e.DeclRange, nil, "Too few etcd members", "An external etcd cluster needs at least 3 members to survive the loss of one; this one has %d.%s Add member blocks.", n, tolerance)
 	case n%2 == 0:
 		v.errorf(e.DeclRange, nil, "Even number of etcd members", "%d etcd members tolerate no more failures than %d. Use an odd number: 3, 5 or 7.", n, n-1)
 	case n > maxEtcdMembers:
-		v.warnf(e.DeclRange, nil, "Large etcd cluster", "%d etcd members slow every write for no gain in practice; etcd recommends 3, 5 or 7.", n)
+		v.warnf(CodeEtcdLarge, e.DeclRange, nil, "Large etcd cluster", "%d etcd members slow every write for no gain in practice; etcd recommends 3, 5 or 7.", n)
 	}
 	v.quorum(v.hostsOf(spec.RoleEtcd), e.DeclRange)
+}
+
+// tolerates says how many failures n etcd members survive, for n of 1 or 2:
+// none, since a quorum is more than half of them.
+func tolerates(n int) string {
+	if n == 1 {
+		return "a single member tolerates no failure: losing it stops the control plane"
+	}
+	return fmt.Sprintf("%d members tolerate no failure: a quorum of %d needs every one, so losing either stops the control plane", n, n/2+1)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// quorumAdvice says how n etcd members (n >= 3) can be spread over the
+// zones so that losing any one zone leaves a quorum, or why they cannot
+// and what would.
+func quorumAdvice(n, zones int) string {
+	most := (n - 1) / 2 // a zone may hold this many: the rest is a quorum
+	needed := (n + most - 1) / most
+	if zones >= needed {
+		return fmt.Sprintf("Place the members so that no zone holds more than %d of them: for example %s over %d zones.", most, layout(n, min(zones, n)), min(zones, n))
+	}
+	advice := fmt.Sprintf("With %s no placement of %d members survives the loss of a zone: one zone would hold more than %d of them.", count(zones, "zone"), n, most)
+	switch {
+	case zones < 3 && needed <= 3:
+		return advice + fmt.Sprintf(" Add a third zone (it may hold as little as one etcd member) and spread them %s.", layout(n, 3))
+	case n%2 == 0:
+		return advice + fmt.Sprintf(" Use %d or %d members over at least 3 zones: an even number tolerates no more failures than the odd number below it.", n-1, n+1)
+	}
+	return advice + fmt.Sprintf(" Spread them over %d zones.", needed)
+}
+
+// layout spreads n members as evenly as possible over z zones: "2+2+1".
+func layout(n, z int) string {
+	parts := make([]string, z)
+	for i := range z {
+		c := n / z
+		if i < n%z {
+			c++
+		}
+		parts[i] = fmt.Sprint(c)
+	}
+	return strings.Join(parts, "+")
+}
+
+// count says "1 zone", "2 zones".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -63,7 +63,10 @@ func (v *validator) poolSize(p *spec.NodePool) {
 		if len(p.Nodes) > 0 {
 			v.errorf(p.CountPerZoneRange, &p.DeclRange, "Both counted and listed nodes", "Pool %q has count_per_zone and node blocks. Use one: count_per_zone for interchangeable nodes, node blocks (or a dynamic \"node\" block) for nodes with fixed names and addresses.", p.Name)
 		}
-	} else if len(p.Nodes) == 0 {
+	} else if len(p.Nodes) == 0 && p.CountPerZoneRange.Filename == "" {
+		// (A count_per_zone that did not decode, such as "one", has its
+		// range but no value: decoding reported it, and the pool is not
+		// empty as written.)
 		v.errorf(p.DeclRange, nil, "Empty node pool", "Pool %q has no nodes. Add count_per_zone with zones, or node blocks.", p.Name)
 	}
 	if len(p.Zones) > 0 {
@@ -84,6 +87,8 @@ func (v *validator) poolCapacity(p *spec.NodePool) {
 		v.errorf(p.MemoryRange, &p.DeclRange, "Invalid memory size", "memory %q is not a Kubernetes quantity such as \"64Gi\".", p.Memory)
 	} else if q.Cmp(resource.MustParse("1Gi")) < 0 {
 		v.errorf(p.MemoryRange, &p.DeclRange, "Too little memory", "memory %s is below the 1Gi a kubelet and its system pods need.%s", p.Memory, memoryHint(p.Memory))
+	} else {
+		v.bytesInRange(q, p.Memory, maxMemory, p.MemoryRange, &p.DeclRange, "memory")
 	}
 }
 

@@ -153,12 +153,49 @@ func (v *validator) objectLabel(k, val string, rng hcl.Range, ctx *hcl.Range) {
 	}
 }
 
-// quantity checks a size such as "50Gi".
+// quantity checks a size such as "50Gi": memory (what is "memory") or
+// storage (anything else).
 func (v *validator) quantity(s string, rng hcl.Range, ctx *hcl.Range, what string) {
 	q, err := resource.ParseQuantity(s)
 	if err != nil || q.Sign() <= 0 {
 		v.errorf(rng, ctx, "Invalid "+what, "%q is not a positive Kubernetes quantity such as \"10Gi\".", s)
+		return
 	}
+	most := maxStorage
+	if what == "memory" {
+		most = maxMemory
+	}
+	v.bytesInRange(q, s, most, rng, ctx, what)
+}
+
+// The largest sizes blueprint takes. Kubernetes keeps a size in bytes in
+// an int64 (at most 8Ei) and a quantity parses far beyond that, so the API
+// server accepts a PersistentVolumeClaim of 99999999999999999999Ei; no
+// volume, node or container comes near these, so a larger value is a typo.
+var (
+	maxStorage = resource.MustParse("1Pi")  // one volume
+	maxMemory  = resource.MustParse("64Ti") // one node or one container
+	maxCPU     = resource.MustParse("1024") // cores of one node or container
+)
+
+// bytesInRange checks that a positive quantity of bytes is whole and at
+// most most.
+func (v *validator) bytesInRange(q resource.Quantity, s string, most resource.Quantity, rng hcl.Range, ctx *hcl.Range, what string) {
+	if q.Cmp(most) > 0 {
+		v.errorf(rng, ctx, "Invalid "+what, "%s %q is larger than %s, the most blueprint takes for one %s: is a unit wrong?", what, s, most.String(), sizeOf(what))
+		return
+	}
+	if whole := q.DeepCopy(); !whole.RoundUp(0) {
+		v.errorf(rng, ctx, "Invalid "+what, "%s %q is not a whole number of bytes (the suffix m means thousandths, not mega: write M or Mi).", what, s)
+	}
+}
+
+// sizeOf names what a size measures, for messages.
+func sizeOf(what string) string {
+	if what == "memory" {
+		return "node or container"
+	}
+	return "volume"
 }
 
 func (v *validator) storageClassRef(name string, rng hcl.Range, ctx *hcl.Range) {
@@ -201,7 +238,7 @@ func (v *validator) storage() {
 		}
 		v.oneOf(c.ReclaimPolicyOrDefault(), reclaimPolicies, c.ReclaimPolicyRange, &c.DeclRange, "reclaim policy")
 		if v.oneOf(c.BindingModeOrDefault(), bindingModes, c.BindingModeRange, &c.DeclRange, "volume binding mode") && c.BindingModeOrDefault() == "Immediate" {
-			v.warnf(c.BindingModeRange, &c.DeclRange, "Volumes bound before scheduling",
+			v.warnf(CodeImmediateBinding, c.BindingModeRange, &c.DeclRange, "Volumes bound before scheduling",
 				"With Immediate binding a volume is created before its pod is scheduled, possibly in a zone where the pod cannot run. WaitForFirstConsumer creates it where the pod lands.")
 		}
 		for _, z := range c.Zones {
@@ -469,7 +506,7 @@ func (v *validator) verticalPodAutoscaler(vpa *spec.VerticalPodAutoscaler) {
 		v.oneOf(mode, []string{"Off"}, vpa.ModeRange, ctx, "VPA update mode")
 	}
 	if v.s.Monitoring == nil && v.s.Logging == nil && len(v.s.Kafka)+len(v.s.HDFS) == 0 {
-		v.warnf(vpa.DeclRange, ctx, "Nothing for the VPA to size",
+		v.warnf(CodeVPANothing, vpa.DeclRange, ctx, "Nothing for the VPA to size",
 			"The VPA recommends requests for blueprint's monitoring, logging, Kafka and HDFS workloads, and this spec has none of them: the recommender would run for nothing. Remove the vertical_pod_autoscaler block, or turn on one of those services.")
 	}
 }
@@ -500,7 +537,7 @@ func (v *validator) expose() {
 		class, rng = e.GatewayClass, e.GatewayClassRange
 	}
 	if class != nil && *class == "cilium" && v.s.Network != nil && v.s.Network.CNIOrDefault() == "cilium" {
-		v.warnf(rng, ctx, "NetworkPolicies block Cilium's proxy",
+		v.warnf(CodeCiliumIngress, rng, ctx, "NetworkPolicies block Cilium's proxy",
 			"Cilium serves its Gateway and Ingress classes from the Envoy on each node, and that traffic reaches the dashboards with Cilium's reserved ingress identity, which no Kubernetes NetworkPolicy can allow: the dashboards' policies would drop it. Add a CiliumNetworkPolicy that lets fromEntities [ingress] reach them, or use an implementation that proxies from pods (such as Envoy Gateway or ingress-nginx).")
 	}
 	hosts := map[string]string{}

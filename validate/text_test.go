@@ -187,7 +187,7 @@ func TestEveryStringFieldRefusesControlCharacters(t *testing.T) {
 		})
 	}
 	// PEM text of CA certificates spans lines by its format.
-	want := []string{"Spec.Namespaces.Reason", "Spec.BreakGlass.Reason", "Spec.Authentication.OIDC.CertificateAuthority"}
+	want := []string{"Spec.Namespaces.Reason", "Spec.BreakGlass.Reason", "Spec.Accepts.Reason", "Spec.Authentication.OIDC.CertificateAuthority"}
 	slices.Sort(multiline)
 	slices.Sort(want)
 	if !slices.Equal(multiline, want) {

@@ -16,8 +16,11 @@ import (
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
-// Spec runs every rule and returns the diagnostics sorted by file and position.
-func Spec(s *spec.Spec) hcl.Diagnostics {
+// Spec runs every rule and returns the diagnostics sorted by file and
+// position, without the warnings the spec's accept blocks acknowledge.
+func Spec(s *spec.Spec) hcl.Diagnostics { return Run(s, nil).Diagnostics }
+
+func newValidator(s *spec.Spec) *validator {
 	v := &validator{s: s}
 	// Count before listing: a hostile count_per_zone over thousands of
 	// zones would otherwise build millions of machines just to refuse them.
@@ -27,6 +30,12 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	} else {
 		v.all = s.Machines()
 	}
+	return v
+}
+
+// run runs every rule.
+func (v *validator) run() {
+	s := v.s
 	v.cluster()
 	v.network()
 	v.zones()
@@ -38,9 +47,8 @@ func Spec(s *spec.Spec) hcl.Diagnostics {
 	v.nodePools()
 	v.authentication()
 	v.services()
+	v.accepts()
 	v.text(reflect.ValueOf(s).Elem(), hcl.Range{}, false)
-	Sort(v.diags)
-	return v.diags
 }
 
 type validator struct {
@@ -54,32 +62,47 @@ func (v *validator) errorf(subject hcl.Range, context *hcl.Range, summary, detai
 	v.add(hcl.DiagError, subject, context, summary, detail, args...)
 }
 
-func (v *validator) warnf(subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
-	v.add(hcl.DiagWarning, subject, context, summary, detail, args...)
+// warnf reports a warning about the design as a whole; code is how an
+// accept block acknowledges it.
+func (v *validator) warnf(code Code, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+	v.warnIn(Scope{}, code, subject, context, summary, detail, args...)
 }
 
-func (v *validator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+// warnIn reports a warning about one zone, node, pool or workload, which
+// an accept block may acknowledge for that scope alone.
+func (v *validator) warnIn(scope Scope, code Code, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+	if d := v.add(hcl.DiagWarning, subject, context, summary, detail, args...); d != nil {
+		w := Warning{Code: code, Scope: scope, Detail: d.Detail}
+		d.Extra = w
+		d.Detail += acceptHint(w)
+	}
+}
+
+func (v *validator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) *hcl.Diagnostic {
 	if subject.Filename == "" {
 		// The attribute is absent: decoding already reported it as a missing
 		// required argument, and its zero value would only repeat that.
-		return
+		return nil
 	}
 	d := &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject.Ptr()}
 	if context != nil && context.Filename != "" {
 		d.Context = context
 	}
 	v.diags = append(v.diags, d)
+	return d
 }
 
-// missing reports a required block that is absent, at the top of the spec.
-// A block that is in the source but did not decode (a duplicate, a missing
-// label) was already reported where it stands, so it is not called missing.
+// missing reports a required block that is absent. It names the file (the
+// first of a folder's) rather than a line of it, since no line is wrong:
+// the first one may well be a comment. A block that is in the source but
+// did not decode (a duplicate, a missing label) was already reported where
+// it stands, so it is not called missing.
 func (v *validator) missing(block, example string) {
 	if v.declared(block) {
 		return
 	}
-	v.errorf(v.s.DeclRange, nil, fmt.Sprintf("Missing %s block", block),
-		"A spec needs a %s block, for example:\n\n%s", block, example)
+	v.errorf(spec.FileRange(v.s.DeclRange.Filename), nil, fmt.Sprintf("Missing %s block", block),
+		"The spec has no %s block, which it needs. Add one (to any of its files, when it is a folder), for example:\n\n%s", block, example)
 }
 
 // declared reports whether any file of the spec holds a block of that type,
@@ -266,20 +289,12 @@ func (v *validator) textString(s string, rng hcl.Range, multiline bool) bool {
 }
 
 // Check runs every rule on a spec that loaded with loadDiags, and returns
-// both sets sorted. A value that failed to decode reaches the rules as its
-// zero value; a rule's complaint about that same source range would only
-// repeat the decode error, so it is dropped.
+// both sets sorted, without the warnings the spec's accept blocks
+// acknowledge (Run returns those too). A value that failed to decode
+// reaches the rules as its zero value; a rule's complaint about that same
+// source range would only repeat the decode error, so it is dropped.
 func Check(s *spec.Spec, loadDiags hcl.Diagnostics) hcl.Diagnostics {
-	diags := append(hcl.Diagnostics{}, loadDiags...)
-	if s != nil {
-		for _, d := range Spec(s) {
-			if !overlapsError(d, loadDiags) {
-				diags = append(diags, d)
-			}
-		}
-	}
-	Sort(diags)
-	return diags
+	return Run(s, loadDiags).Diagnostics
 }
 
 func overlapsError(d *hcl.Diagnostic, others hcl.Diagnostics) bool {

@@ -23,7 +23,8 @@ func check(t *testing.T, path string) hcl.Diagnostics {
 
 // expectations reads the "# ERROR: summary" and "# WARNING: summary" markers
 // (several joined by " | ") that each invalid fixture puts on the line where
-// the problem must be reported.
+// the problem must be reported; "# FILE ERROR: summary" is a problem of the
+// file as a whole (line 0), such as a block it lacks.
 func expectations(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -35,12 +36,16 @@ func expectations(t *testing.T, path string) []string {
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		_, marks, ok := strings.Cut(sc.Text(), "# ")
-		if !ok || !(strings.HasPrefix(marks, "ERROR: ") || strings.HasPrefix(marks, "WARNING: ")) {
+		if !ok || !(strings.HasPrefix(marks, "ERROR: ") || strings.HasPrefix(marks, "WARNING: ") || strings.HasPrefix(marks, "FILE ")) {
 			continue
 		}
 		for _, m := range strings.Split(marks, " | ") {
 			sev, summary, _ := strings.Cut(m, ": ")
-			want = append(want, fmt.Sprintf("%s:%d: %s: %s", filepath.Base(path), line, strings.ToLower(sev), strings.TrimSpace(summary)))
+			at := line
+			if s, whole := strings.CutPrefix(sev, "FILE "); whole {
+				sev, at = s, 0
+			}
+			want = append(want, fmt.Sprintf("%s:%d: %s: %s", filepath.Base(path), at, strings.ToLower(sev), strings.TrimSpace(summary)))
 		}
 	}
 	return want

@@ -130,7 +130,7 @@ func (v *validator) kafka() {
 			v.errorf(k.PartitionsRange, ctx, "Invalid partition count", "default_partitions must be 1 to 10000.")
 		}
 		v.storageClassRef(k.StorageClass, k.StorageClassRange, ctx)
-		v.dataVolumesRetained(k.StorageClass, k.StorageClassRange, ctx, "Kafka")
+		v.dataVolumesRetained(k.StorageClass, k.StorageClassRange, ctx, "Kafka", k.Name)
 		if k.VolumeSize != nil {
 			v.quantity(*k.VolumeSize, k.VolumeSizeRange, ctx, "volume size")
 		}
@@ -150,14 +150,14 @@ func (v *validator) kafka() {
 		if perZone != nil && rf <= brokers && isr < rf && len(perZone) > 0 {
 			// Rack awareness spreads each partition's replicas over zones.
 			if lost := LossPerZone(rf, min(len(perZone), rf)); rf-lost < isr {
-				v.warnf(rangeOr(k.MinInsyncReplicasRange, k.NodePoolRange), ctx, "Losing one zone stops writes",
+				v.warnIn(Scope{Workload: k.Name}, CodeKafkaZoneWrites, rangeOr(k.MinInsyncReplicasRange, k.NodePoolRange), ctx, "Losing one zone stops writes",
 					"Pool %q spans %d zone(s): losing one takes %d of each partition's %d replicas, leaving %d, below min_insync_replicas %d, so acks=all producers stop. Spread the pool over more zones or lower min_insync_replicas.",
 					k.NodePool, len(perZone), lost, rf, rf-lost, isr)
 			}
 		}
 		if cZones != nil && len(cZones) > 0 {
 			if lost := LossPerZone(controllers, len(cZones)); controllers-lost < controllers/2+1 {
-				v.warnf(rangeOr(k.ControllersRange, k.NodePoolRange), ctx, "Losing one zone loses the KRaft quorum",
+				v.warnIn(Scope{Workload: k.Name}, CodeKafkaZoneQuorum, rangeOr(k.ControllersRange, k.NodePoolRange), ctx, "Losing one zone loses the KRaft quorum",
 					"%d controllers over %d zone(s): one zone holds %d, and the %d left are not a majority. Spread the controllers' pool over at least three zones.",
 					controllers, len(cZones), lost, controllers-lost)
 			}
@@ -170,6 +170,8 @@ func (v *validator) resources(cpu *string, cpuRange hcl.Range, mem *string, memR
 	if cpu != nil {
 		if q, err := resource.ParseQuantity(*cpu); err != nil || q.Sign() <= 0 {
 			v.errorf(cpuRange, ctx, "Invalid CPU", "cpu %q should be a Kubernetes quantity such as \"2\" or \"500m\".", *cpu)
+		} else if q.Cmp(maxCPU) > 0 {
+			v.errorf(cpuRange, ctx, "Invalid CPU", "cpu %q is more than the %s cores blueprint takes for one container: is a unit wrong (500m is half a core)?", *cpu, maxCPU.String())
 		}
 	}
 	if mem != nil {
@@ -201,7 +203,7 @@ func (v *validator) hdfs() {
 			v.errorf(h.BlockSizeRange, ctx, "Invalid block size", "block_size %q should be a size such as \"128m\" or \"256m\".", *h.BlockSize)
 		}
 		v.storageClassRef(h.StorageClass, h.StorageClassRange, ctx)
-		v.dataVolumesRetained(h.StorageClass, h.StorageClassRange, ctx, "HDFS")
+		v.dataVolumesRetained(h.StorageClass, h.StorageClassRange, ctx, "HDFS", h.Name)
 		if h.DataVolumeSize != nil {
 			v.quantity(*h.DataVolumeSize, h.DataVolumeSizeRange, ctx, "volume size")
 		}
@@ -218,7 +220,7 @@ func (v *validator) hdfs() {
 		}
 		if perZone != nil && len(perZone) > 0 && repl <= dn {
 			if lost := LossPerZone(repl, min(len(perZone), repl)); lost >= repl {
-				v.warnf(rangeOr(h.ReplicationRange, h.NodePoolRange), ctx, "Losing one zone loses data",
+				v.warnIn(Scope{Workload: h.Name}, CodeHDFSZoneData, rangeOr(h.ReplicationRange, h.NodePoolRange), ctx, "Losing one zone loses data",
 					"Pool %q spans one zone, so every replica of a block is in it; losing the zone makes the data unavailable.", h.NodePool)
 			}
 		}
@@ -288,12 +290,12 @@ func sparkBytes(s string) int64 {
 // class that deletes a volume with its claim: a namespace removed from the
 // spec and pruned by GitOps, or one kubectl delete pvc, then destroys the
 // data. Statically provisioned volumes carry their own policy.
-func (v *validator) dataVolumesRetained(class string, rng hcl.Range, ctx *hcl.Range, what string) {
+func (v *validator) dataVolumesRetained(class string, rng hcl.Range, ctx *hcl.Range, what, workload string) {
 	for _, c := range v.s.StorageClasses {
 		if c.Name != class || c.Provisioner == noProvisioner || c.ReclaimPolicyOrDefault() != "Delete" {
 			continue
 		}
-		v.warnf(rng, ctx, "Data volumes deleted with their claims",
+		v.warnIn(Scope{Workload: workload}, CodeVolumesDeleted, rng, ctx, "Data volumes deleted with their claims",
 			"Storage class %q has reclaim_policy %q (the default), so deleting a claim of %s's volumes (a removed namespace, kubectl delete pvc) deletes the volume and its data. Set reclaim_policy = \"Retain\" on the class; a StorageClass cannot change in place, so an existing one is deleted and created again (its volumes stay).",
 			c.Name, c.ReclaimPolicyOrDefault(), what)
 	}

@@ -107,6 +107,9 @@ type Options struct {
 	Interface string
 	// Timeout bounds each program run; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Progress, if set, is told before each group of checks runs, with
+	// the group's number (from 1), how many there are, and what it runs.
+	Progress func(n, total int, what string)
 }
 
 // Result is the outcome of one check.
@@ -208,8 +211,21 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		v.opts.Timeout = DefaultTimeout
 	}
 	rep := Report{Dir: opts.Dir, Tools: []Tool{}, Checks: []Check{}, Notes: t.notes}
-	for _, c := range []checker{checkKubeadm, checkHAProxy, checkKeepalived, checkPromtool, checkAPIServer} {
-		checks, note, err := c(ctx, v)
+	groups := []struct {
+		what  string
+		check checker
+	}{
+		{"kubeadm config validate, kubeadm init --dry-run", checkKubeadm},
+		{"haproxy -c", checkHAProxy},
+		{"keepalived -t", checkKeepalived},
+		{"promtool check config, check rules", checkPromtool},
+		{"kube-apiserver dry run of manifests/ and gitops/", checkAPIServer},
+	}
+	for i, g := range groups {
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(groups), g.what)
+		}
+		checks, note, err := g.check(ctx, v)
 		if err != nil {
 			return Report{}, err
 		}

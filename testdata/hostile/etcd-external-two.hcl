@@ -23,7 +23,7 @@ control_plane {
     zone    = "az3"
   }
 }
-etcd {  # ERROR: Too few etcd members | WARNING: Zone failure loses etcd quorum
+etcd {  # ERROR: Too few etcd members
   topology = "external"
   member "e1" {
     address = "10.0.0.21"

@@ -1,4 +1,4 @@
-# EXPECT: error # ERROR: Missing cluster block | ERROR: Missing network block | ERROR: Missing zone block | ERROR: Missing control_plane block | ERROR: Missing load_balancer block
+# EXPECT: error # FILE ERROR: Missing cluster block | FILE ERROR: Missing network block | FILE ERROR: Missing zone block | FILE ERROR: Missing control_plane block | FILE ERROR: Missing load_balancer block
 # Variables and locals but no blocks: nothing to render.
 variable "x" {
   default = 1

@@ -1,4 +1,4 @@
-# EXPECT: error # ERROR: Missing cluster block
+# EXPECT: error # FILE ERROR: Missing cluster block
 # No cluster block.
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -1,4 +1,4 @@
-# EXPECT: error # ERROR: Missing control_plane block
+# EXPECT: error # FILE ERROR: Missing control_plane block
 # No control_plane block.
 cluster "hostile" {
   kubernetes_version = "1.37.2"

@@ -1,4 +1,4 @@
-# EXPECT: error # ERROR: Missing load_balancer block
+# EXPECT: error # FILE ERROR: Missing load_balancer block
 # No load_balancer block.
 cluster "hostile" {
   kubernetes_version = "1.37.2"

@@ -1,5 +1,5 @@
-# EXPECT: error # ERROR: Missing zone block
-# No zone blocks: every reference to a zone is undeclared too.
+# EXPECT: error # FILE ERROR: Missing zone block
+# No zone blocks: said once for the file, not again at every reference to a zone.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
@@ -9,15 +9,15 @@ network {
 control_plane {
   node "m1" {
     address = "10.0.0.11"
-    zone    = "az1"  # ERROR: Undeclared zone
+    zone    = "az1"
   }
   node "m2" {
     address = "10.0.0.12"
-    zone    = "az2"  # ERROR: Undeclared zone
+    zone    = "az2"
   }
   node "m3" {
     address = "10.0.0.13"
-    zone    = "az3"  # ERROR: Undeclared zone
+    zone    = "az3"
   }
 }
 load_balancer {
@@ -25,7 +25,7 @@ load_balancer {
   vip  = "10.0.0.10"
 }
 node_pool "general" {
-  zones          = ["az1", "az2", "az3"]  # ERROR: Undeclared zone
+  zones          = ["az1", "az2", "az3"]
   count_per_zone = 1
   cpu            = 4
   memory         = "16Gi"

@@ -1,4 +1,4 @@
-# EXPECT: error # ERROR: Missing network block
+# EXPECT: error # FILE ERROR: Missing network block
 # network written as an argument instead of a block.
 cluster "hostile" {
   kubernetes_version = "1.37.2"

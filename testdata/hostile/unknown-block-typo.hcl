@@ -1,4 +1,4 @@
-# EXPECT: error # ERROR: Missing cluster block
+# EXPECT: error # FILE ERROR: Missing cluster block
 # "clster" for cluster: the cluster is then missing too.
 clster "hostile" {  # ERROR: Unsupported block type
   kubernetes_version = "1.37.2"

@@ -2,6 +2,7 @@ package hostsim
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -200,5 +201,58 @@ func TestLab(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Errorf("work folder %s is still there", dir)
+	}
+}
+
+// TestHostsDieWithTheirParent makes a lab in a child process (this test
+// binary again), starts a program on a host that leaves a grandchild
+// behind, kills the child with SIGKILL (so no cleanup of its own runs), and
+// checks that the kernel and the host's holder ended every process of the
+// host.
+func TestHostsDieWithTheirParent(t *testing.T) {
+	if dir := os.Getenv("BLUEPRINT_HOSTSIM_CHILD"); dir != "" {
+		lab, err := New(Options{WorkDir: dir})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		h, err := lab.AddHost(HostSpec{Name: "h", Address: "10.97.0.1", Prefix: netip.MustParsePrefix("10.97.0.0/24")})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		if _, err := h.Start(Exec{Name: "sleepers", Path: "/bin/sh", Args: []string{"-c", "sleep 600 & exec sleep 600"}}); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		time.Sleep(300 * time.Millisecond)
+		fmt.Println(h.PGID(), len(groupMembers(h.PGID())))
+		time.Sleep(time.Minute) // until the parent kills us
+		os.Exit(1)
+	}
+	needLab(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHostsDieWithTheirParent$")
+	cmd.Env = append(os.Environ(), "BLUEPRINT_HOSTSIM_CHILD="+filepath.Join(t.TempDir(), "lab"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pgid, members int
+	if _, err := fmt.Fscan(out, &pgid, &members); err != nil || members < 3 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the child did not report its host (%v): group %d with %d processes", err, pgid, members)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(groupMembers(pgid)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if m := groupMembers(pgid); len(m) > 0 {
+		t.Errorf("processes %v of the host outlived the process that made it", m)
 	}
 }

@@ -220,17 +220,22 @@ type holder struct {
 	done chan struct{}
 }
 
-// newHolder starts `sleep infinity` in new namespaces: network always,
-// mount and UTS too for a host. It leads a new process group and dies with
-// this process.
+// holderScript waits forever; told to end (SIGTERM, which the kernel sends
+// when this process dies), it kills its whole process group: every process
+// of the host, grandchildren that a parent-death signal would miss included.
+const holderScript = `trap 'kill -KILL 0' TERM; sleep infinity & wait`
+
+// newHolder starts the holder in new namespaces: network always, mount and
+// UTS too for a host. It leads a new process group and takes that group
+// down with it when this process dies.
 func (l *Lab) newHolder(host bool) (*holder, error) {
 	args := []string{"--net"}
 	if host {
 		args = append(args, "--mount", "--uts", "--propagation", "private")
 	}
-	args = append(args, "--", "sleep", "infinity")
+	args = append(args, "--", "sh", "-c", holderScript)
 	cmd := exec.Command("unshare", args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := l.start(cmd); err != nil {
@@ -242,15 +247,14 @@ func (l *Lab) newHolder(host bool) (*holder, error) {
 	l.mu.Unlock()
 	go func() { _ = cmd.Wait(); close(h.done) }()
 	// unshare has made the namespaces once /proc/PID/ns/net differs from
-	// ours; it then execs sleep.
+	// ours, and set them up once it has exec'd the shell (whose trap is
+	// set once its child, sleep, runs).
 	self, _ := os.Readlink("/proc/self/ns/net")
 	deadline := time.Now().Add(10 * time.Second)
 	for i := 0; i < 1000; i++ {
 		ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", h.pid))
-		if err == nil && ns != self {
-			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", h.pid)); strings.HasSuffix(exe, "/sleep") {
-				return h, nil
-			}
+		if err == nil && ns != self && len(groupMembers(h.pid)) > 1 {
+			return h, nil
 		}
 		select {
 		case <-h.done:

@@ -3,6 +3,7 @@ package rehearse
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,5 +282,40 @@ func TestRehearseDev(t *testing.T) {
 	t.Log(out.String())
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReportOutput writes a report as text and JSON: the tables name every
+// drill row and its verdict, disagreements and notes are listed, and a
+// control character from a name cannot reach the terminal.
+func TestReportOutput(t *testing.T) {
+	r := &Report{Cluster: "c\x1b[2J", Version: "v1.37.2",
+		Hosts: []HostReport{{Name: "m1", Roles: []string{"control plane"}, Zone: "a", Address: "10.0.0.1", Interface: "eth0"}},
+		Steps: []StepReport{{Number: "1.1", Host: "every host", Kind: "manual", Purpose: "packages", Disposition: Assumed, Note: "not here"}},
+		Drills: []DrillReport{{Scenario: "power off node m1", VIPBefore: "m1", VIPPath: []string{"m2"}, VIP: []string{"m2"}, EtcdAnswering: 2, EtcdQuorum: true,
+			APIServers: 2, APIReachable: true, Writes: true, LongestGap: 2 * time.Second, Takeover: 3 * time.Second, TakeoverBound: 3600 * time.Millisecond,
+			Rows: []RowResult{{Row: "failure table: node m1", Agrees: false, Disagrees: []string{"etcd quorum: measured false, the plan says true"}}}}},
+		Failures: []string{"drill disagrees"}}
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	for _, want := range []string{"Rehearsal of cluster c\\u001b[2J", "1.1", "assumed", "power off node m1", "m1→m2", "3s (≤3.6s)",
+		"failure table: node m1", "DISAGREES power off node m1", "FAILED: 1 problems"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the text report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Error("the text report passes a control character through")
+	}
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Drills[0].Rows[0].Row != "failure table: node m1" || back.Drills[0].Takeover != 3*time.Second {
+		t.Errorf("the JSON report does not read back: %v %+v", err, back.Drills)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/internal/hostsim"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -249,7 +250,7 @@ func (e *engine) checkInstalled(ctx context.Context) error {
 	sort.Strings(e.report.Programs)
 	e.report.Programs = append(e.report.Programs,
 		"the stand-in kubelet (internal/hostsim) runs static pods' containers as processes with their commands, environment and host-path mounts; it runs no probes",
-		"systemd units (haproxy, keepalived on load-balancer hosts) run as their Debian unit files' ExecStart")
+		fmt.Sprintf("systemd units (haproxy and keepalived on load-balancer hosts) run as their Debian unit files' ExecStart (HAProxy with -n %d), once; nothing restarts a unit that exits", hostsim.HAProxyConnLimit))
 	members := e.etcdMembers()
 	var v etcdView
 	for i := 0; i < 30 && ctx.Err() == nil; i++ {

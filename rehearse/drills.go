@@ -326,8 +326,15 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc *scenario, pr *pro
 		}
 		d.VIPPath = append(d.VIPPath, hd.host)
 	}
+	// The takeover is the first move away from the holder of before; the
+	// path shows any move after it.
 	if n := len(path); n > 0 && path[n-1].host != d.VIPBefore {
-		d.Takeover = path[n-1].at.Round(time.Millisecond)
+		for _, hd := range path {
+			if hd.host != d.VIPBefore {
+				d.Takeover = hd.at.Round(time.Millisecond)
+				break
+			}
+		}
 		bound := e.p.LB.MasterDown()
 		if sc.component != nil {
 			bound = e.p.LB.TakeoverBound()

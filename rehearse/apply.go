@@ -134,4 +134,3 @@ func (e *engine) registerWorkers(ctx context.Context) error {
 	}()
 	return nil
 }
-

@@ -26,12 +26,15 @@ func TestImagesBlockRewritesEveryImage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src = append(src, []byte(`
-images {
-  registry  = "`+mirror+`"
-  overrides = { grafana = "`+grafana+`" }
-}
-`)...)
+		mirrorAttrs := `
+  registry  = "` + mirror + `"
+  overrides = { grafana = "` + grafana + `" }
+`
+		if bytes.Contains(src, []byte("\nimages {")) {
+			src = bytes.Replace(src, []byte("\nimages {"), []byte("\nimages {"+mirrorAttrs), 1)
+		} else {
+			src = append(src, []byte("\nimages {"+mirrorAttrs+"}\n")...)
+		}
 		_, tree, diags, err := renderLoaded(spec.NewLoader().LoadSource(ex.path, src, spec.Options{}))
 		if diags.HasErrors() {
 			t.Fatalf("%s with an images block: %v", ex.name, diags)

@@ -217,6 +217,13 @@ break_glass "sre" {
   reason = "Recovering the platform when Flux or the API's RBAC is broken; every use is reviewed."
 }
 
+# The images policy in audit mode, for a first rollout: a pod it would
+# refuse is admitted with a warning and recorded in the audit log.
+images {
+  admission     = "audit"
+  extra_allowed = ["quay.io/cilium/"]
+}
+
 gitops {
   tool     = "flux"
   repo_url = "ssh://git@git.example.com/platform/clusters.git"

@@ -203,6 +203,18 @@ expose {
   kibana        = "logs.dataplat.example.com"
 }
 
+# Only approved images run: pods of the namespaces above and of the
+# services pull from the registries of blueprint's own images (or
+# allowed_registries), name a version, and kube-system runs only the
+# control-plane and add-on images blueprint knows, plus Calico's, which is
+# installed apart from this tree. See "Image supply chain" in
+# ARCHITECTURE.md.
+images {
+  admission          = "enforce"
+  allowed_registries = ["harbor.dataplat.example.com/analytics"]
+  extra_allowed      = ["quay.io/calico/"]
+}
+
 gitops {
   tool     = "argocd"
   repo_url = "https://git.example.com/platform/clusters.git"

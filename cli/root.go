@@ -46,7 +46,8 @@ type Streams struct {
 
 // Main runs blueprint with args and returns the process exit code.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
-	s := Streams{In: in, Out: out, Err: errw}
+	// The flags' values are shared with Main, which prints the error.
+	s := Streams{In: in, Out: out, Err: errw, opts: &globalOptions{}}
 	root := NewRootCommand(s)
 	root.SetArgs(normalizeArgs(root, args))
 	err := root.Execute()
@@ -104,6 +105,7 @@ repository. Exit codes: 0 ok, 1 the spec has errors, 2 usage, 3 other failure
 	root.PersistentFlags().BoolVarP(&s.opts.Quiet, "quiet", "q", false, "print only errors and the data asked for (JSON, a patch): for scripts")
 	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
 	root.AddCommand(newVerifyCommand(s, nil), newFmtCommand(s), newVersionCommand(s), newRehearseCommand(s, nil))
+	root.AddCommand(newImagesCommand(s))
 	return root
 }
 

@@ -19,6 +19,7 @@ type verifyOptions struct {
 	Interface  string
 	JSON       bool
 	RequireAll bool
+	Images     bool
 }
 
 // newVerifyCommand builds "blueprint verify"; run, if not nil, replaces
@@ -73,13 +74,14 @@ Exit code 0: every check that ran passed; 1: a check failed (or, with
 	cmd.Flags().StringVar(&o.Interface, "interface", "", "network interface keepalived's check uses instead of the configs' (default: this machine's first non-loopback one)")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.RequireAll, "require-all", false, "fail when a check cannot run because its program is missing")
+	cmd.Flags().BoolVar(&o.Images, "images", false, "also scan every image of the tree with trivy (reaches the network; only images from the spec's allowed registries)")
 	_ = cmd.RegisterFlagCompletionFunc("tools", completeDirFlag)
 	return cmd
 }
 
 func verifyRun(ctx context.Context, o *verifyOptions, s Streams) error {
 	var p *progress
-	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface,
+	rep, err := verify.Run(ctx, verify.Options{Dir: o.Dir, ToolDirs: o.ToolDirs, Interface: o.Interface, Images: o.Images,
 		Progress: func(n, total int, what string) {
 			if p == nil {
 				p = s.progress(total)

@@ -24,9 +24,7 @@ import (
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
-	"github.com/blueprint-dev/blueprint/validate"
 )
 
 // TestAuthentication starts the API server with the AuthenticationConfiguration
@@ -47,24 +45,9 @@ func TestAuthentication(t *testing.T) {
 	kubeadm := needTool(t, "kubeadm")
 	issuer := startIssuer(t)
 
-	s, diags := spec.NewLoader().Load("testdata/authentication.hcl", spec.Options{Vars: []string{
+	p, dir := renderFile(t, "testdata/authentication.hcl", spec.Options{Vars: []string{
 		"issuer=" + issuer.url, "issuer_ca=" + issuer.caPEM,
 	}})
-	if s != nil {
-		diags = append(diags, validate.Spec(s)...)
-	}
-	if diags.HasErrors() || len(diags) > 0 {
-		t.Fatalf("testdata/authentication.hcl: %v", diags)
-	}
-	p := plan.Build(s)
-	tree, err := render.Render(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "out")
-	if err := render.Write(dir, tree); err != nil {
-		t.Fatal(err)
-	}
 
 	opts.WorkDir = t.TempDir()
 	opts.APIServerArgs = []string{

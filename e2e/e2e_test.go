@@ -268,6 +268,16 @@ func TestSpecs(t *testing.T) {
 				t.Logf("the tree uses %s objects: installing its CRDs from %s first, as %s does", s.Name, s.Origin(), s.Provider)
 				line += ", " + s.Name + " CRDs installed"
 			}
+			if policies := controlplane.Select(objs, isAdmissionPolicy); len(policies) > 0 {
+				// The images policies are in force for everything below:
+				// the dry run and the workloads applied for real.
+				for _, r := range c.ApplyAll(ctx, controlplane.Select(objs, controlplane.IsFoundation), false) {
+					t.Fatalf("rejected: %s", r)
+				}
+				a := r.plan.ImageSupply.Admission
+				installPolicies(t, c, policies, a.Namespaces[0], a.Mode)
+				line += ", images policies in force (" + a.Mode + ")"
+			}
 			res := verifyManifests(t, c, append(crds, objs...))
 			line += ", " + res.String()
 			if n, requests := checkContracts(t, c, r, objs); n > 0 {

@@ -13,31 +13,25 @@ type Image struct {
 	Ref  string // what the manifests use
 }
 
-// resolveImages applies the images block: an override replaces an image
-// outright, otherwise a registry mirror replaces the registry host.
+// resolveImages applies the images block to every image of
+// spec.DefaultImages (spec.Images.ResolveImage), then the lock file's
+// digests.
 func resolveImages(s *spec.Images) map[string]string {
 	out := make(map[string]string, len(spec.DefaultImages))
-	for name, ref := range spec.DefaultImages {
-		switch {
-		case s == nil:
-			out[name] = ref
-		case s.Overrides[name] != "":
-			out[name] = s.Overrides[name]
-		case s.Registry != nil && *s.Registry != "":
-			out[name] = strings.TrimSuffix(*s.Registry, "/") + "/" + stripRegistry(ref)
-		default:
-			out[name] = ref
-		}
+	for name := range spec.DefaultImages {
+		out[name] = Pin(s.ResolveImage(name), s.Lock())
 	}
 	return out
 }
 
-// stripRegistry drops the registry host of an image reference, keeping the
-// repository path and tag: quay.io/prometheus/prometheus:v3 → prometheus/prometheus:v3.
-func stripRegistry(ref string) string {
-	first, rest, ok := strings.Cut(ref, "/")
-	if ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		return rest
+// Pin returns ref as name:tag@digest when the lock holds its digest, and
+// unchanged otherwise (no lock, or ref already carries a digest).
+func Pin(ref string, lock *spec.ImageLock) string {
+	if strings.Contains(ref, "@") {
+		return ref
+	}
+	if d, ok := lock.Digest(ref); ok {
+		return ref + "@" + d
 	}
 	return ref
 }

@@ -109,7 +109,23 @@ func buildInstall(p *Plan) []InstallStep {
 	manual := func(host, purpose string) Step { return Step{Kind: StepManual, Host: host, Purpose: purpose} }
 
 	add(PhasePackages, manual("every host", fmt.Sprintf("container runtime, kubelet, kubeadm and kubectl %s; swap off; etcdctl and etcdutl on etcd members", p.KubernetesVersion)))
-	add(PhaseEtcd, p.Etcd.Recipe...)
+	// The image patches go where the kubeadm configs name them before
+	// kubeadm writes a static pod: on external etcd members before the
+	// recipe, on control-plane nodes with their other files.
+	patches := ""
+	if ps := p.ImageSupply.Patches; len(ps) > 0 {
+		patches = "install -D -m 0644 -t " + p.ImageSupply.PatchesDir
+		for _, kp := range ps {
+			patches += " kubeadm/patches/" + kp.File
+		}
+	}
+	var etcd []Step
+	if patches != "" && p.Etcd.External {
+		for _, m := range p.Etcd.Members {
+			etcd = append(etcd, run(m.Name, patches, "the patches that pin etcd's image by digest"))
+		}
+	}
+	add(PhaseEtcd, append(etcd, p.Etcd.Recipe...)...)
 
 	var lb []Step
 	files := func(host string) string {
@@ -144,6 +160,9 @@ func buildInstall(p *Plan) []InstallStep {
 				" && envsubst '${"+EncryptionKeyVar+"}' < kubeadm/encryption-config.yaml > "+EncryptionDir+"/config.yaml"+
 				" && chmod 0600 "+EncryptionDir+"/config.yaml",
 			"the API server's audit policy, authentication and encryption configuration"))
+		if patches != "" {
+			configs = append(configs, run(n.Name, patches, "the patches that pin the images kubeadm writes by digest"))
+		}
 	}
 	add(PhaseConfigs, configs...)
 

@@ -84,6 +84,9 @@ type Plan struct {
 	Services  Services
 	Workloads Workloads
 	imageRefs map[string]string
+	// ImageSupply is where images come from, how they are pinned and what
+	// the admission policy lets run.
+	ImageSupply ImageSupply
 
 	HAProxyImage    string
 	KeepalivedImage string
@@ -308,6 +311,7 @@ func Build(s *spec.Spec) *Plan {
 	p.CertSANs = certSANs(p)
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
+	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
 	p.LB.ComponentFailures = componentFailures(p)
 	p.Install = buildInstall(p)

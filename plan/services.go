@@ -29,6 +29,9 @@ type Services struct {
 	Backup *EtcdBackup
 	// CSRApprover approves the kubelets' serving certificates.
 	CSRApprover *CSRApprover
+	// ImageAdmission is the images admission policy (the plan's
+	// ImageSupply.Admission); nil when off.
+	ImageAdmission *Admission
 
 	workloads *Workloads // the plan's, for Components
 }
@@ -326,11 +329,6 @@ func buildServices(p *Plan, s *spec.Spec) {
 		np := pools[*pool]
 		return Placement{Pool: np.Name, NodeSelector: []Label{{spec.PoolLabel, np.Name}}, Tolerations: poolTaints(np)}
 	}
-	var images []string
-	if p.LB.Colocated {
-		images = append(images, "haproxy", "keepalived")
-	}
-
 	for _, n := range s.Namespaces {
 		ns := Namespace{Name: n.Name, PodSecurity: n.PodSecurityOrDefault(), Labels: sortedLabels(n.Labels)}
 		if n.Reason != nil {
@@ -366,12 +364,10 @@ func buildServices(p *Plan, s *spec.Spec) {
 	}
 	buildAccess(sv, s)
 	sv.CSRApprover = buildCSRApprover(p)
-	images = append(images, "kubelet-csr-approver")
 	if b := buildEtcdBackup(p, s); b != nil {
 		p.Etcd.Backup, sv.Backup = b, b
 		sv.addNamespace(Namespace{Name: b.Namespace, PodSecurity: "privileged",
 			Reason: "the etcd backup jobs run on the control-plane nodes with the host network and read etcd's client certificate from the host"})
-		images = append(images, "etcd", "busybox")
 	}
 
 	if m := s.Monitoring; m != nil {
@@ -407,7 +403,6 @@ func buildServices(p *Plan, s *spec.Spec) {
 		sv.Monitoring = mon
 		sv.addNamespace(Namespace{Name: mon.Namespace, PodSecurity: "privileged",
 			Reason: "node-exporter reads the host's /proc, /sys and root filesystem with hostNetwork and hostPID"})
-		images = append(images, "prometheus", "alertmanager", "grafana", "node-exporter", "kube-state-metrics")
 	}
 	if l := s.Logging; l != nil {
 		lg := &Logging{
@@ -461,15 +456,9 @@ func buildServices(p *Plan, s *spec.Spec) {
 		sv.Logging = lg
 		sv.addNamespace(Namespace{Name: lg.Namespace, PodSecurity: "privileged",
 			Reason: "fluent-bit reads container logs from the host's /var/log on every node"})
-		if lg.OpenSearch {
-			images = append(images, "opensearch", "opensearch-dashboards", "fluent-bit")
-		} else {
-			images = append(images, "elasticsearch", "kibana", "fluent-bit")
-		}
 	}
 	if a := s.Autoscaling; a != nil {
 		sv.Autoscaling = &Autoscaling{}
-		images = append(images, "metrics-server")
 	}
 	if e := s.Expose; e != nil {
 		sv.Expose = buildExpose(p.Name, sv, e)
@@ -483,22 +472,9 @@ func buildServices(p *Plan, s *spec.Spec) {
 	}
 	buildWorkloads(p, s, placement, pools)
 	sv.workloads = &p.Workloads
-	if w := p.Workloads; w.Kafka != nil {
-		images = append(images, "kafka")
-		if sv.Monitoring != nil {
-			images = append(images, "kafka-exporter")
-		}
-	}
-	if p.Workloads.HDFS != nil {
-		images = append(images, "hadoop")
-	}
-	if p.Workloads.Spark != nil {
-		images = append(images, "spark")
-	}
 	// After the workloads: the VPA objects name theirs.
 	if a := s.Autoscaling; a != nil && a.VerticalPodAutoscaler != nil {
 		sv.Autoscaling.VPA = buildVPA(p, a.VerticalPodAutoscaler)
-		images = append(images, "vpa-recommender")
 	}
 	if sv.Monitoring != nil {
 		for i := range sv.Namespaces {
@@ -506,7 +482,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		}
 	}
 	sort.Slice(sv.Namespaces, func(i, j int) bool { return sv.Namespaces[i].Name < sv.Namespaces[j].Name })
-	sv.Images = imageList(p.imageRefs, images)
+	sv.Images = imageList(p.imageRefs, s.ImageNames())
 }
 
 // buildExpose lists the exposed dashboards and, for Gateway API, names the
@@ -693,6 +669,7 @@ func (s *Services) Components() []Component {
 		{Component{"storage", 1}, len(s.StorageClasses)+len(s.Volumes)+len(s.Claims) > 0},
 		{Component{"rbac", 1}, len(s.Roles)+len(s.Bindings) > 0},
 		{Component{"policies", 1}, len(s.Namespaces) > 0},
+		{Component{"admission", 1}, s.ImageAdmission != nil},
 		{Component{"gateway", 1}, s.Expose != nil && s.Expose.Gateway != ""},
 		{Component{"etcd-backup", 1}, s.Backup != nil},
 		{Component{"csr-approver", 1}, s.CSRApprover != nil},

@@ -93,12 +93,18 @@ func (r *renderer) images(p *plan.Plan) {
 	}
 }
 
+// AllowedRegistriesPrefix starts the comment line of images.txt that lists
+// the registries the spec allows (plan.ImageSupply.AllowedRegistries).
+const AllowedRegistriesPrefix = "allowed registries: "
+
 // imageList writes every image the tree runs, one per line, for mirroring
 // into an air-gapped registry.
 func imageList(p *plan.Plan) []byte {
 	var b strings.Builder
 	b.WriteString("# Images the rendered manifests and static pods run, after the images block.\n")
 	b.WriteString("# kubeadm's own images: kubeadm config images list --config kubeadm/init/<node>.yaml\n")
+	// blueprint verify --images scans only images from these registries.
+	b.WriteString("# " + AllowedRegistriesPrefix + strings.Join(p.ImageSupply.AllowedRegistries, " ") + "\n")
 	for _, img := range p.Services.Images {
 		b.WriteString(img.Ref + "\n")
 	}

@@ -50,6 +50,9 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 		r.file(plan.EtcdKubeletConfig, "etcd-kubelet.conf.tmpl", p)
 		r.file(plan.EtcdDropIn, "etcd-dropin.conf.tmpl", p)
 	}
+	for _, kp := range p.ImageSupply.Patches {
+		r.file("kubeadm/patches/"+kp.File, "kubeadm-patch", kp)
+	}
 	r.file("kubeadm/audit-policy.yaml", "audit-policy.yaml.tmpl", p)
 	r.file("kubeadm/encryption-config.yaml", "encryption-config.yaml.tmpl", p)
 	r.file("kubeadm/authentication-config.yaml", "authentication-config.yaml.tmpl", p)

@@ -6,13 +6,29 @@ import "github.com/hashicorp/hcl/v2"
 // renders as a kustomize tree under manifests/: namespaces, storage, access
 // control, monitoring, logging, autoscaling, exposure and GitOps wiring.
 
-// Images rewrites every image blueprint writes, for air-gapped sites.
+// Images rewrites every image blueprint writes, for air-gapped sites, pins
+// them by digest from a lock file, and says which images the cluster's
+// admission policy lets pods run (see images.go).
 type Images struct {
 	Registry       *string           `hcl:"registry,optional"`
 	RegistryRange  hcl.Range         `hcl:"registry,attr_value_range"`
 	Overrides      map[string]string `hcl:"overrides,optional"`
 	OverridesRange hcl.Range         `hcl:"overrides,attr_value_range"`
-	DeclRange      hcl.Range         `hcl:",def_range"`
+
+	LockFile               *string   `hcl:"lock_file,optional"`
+	LockFileRange          hcl.Range `hcl:"lock_file,attr_value_range"`
+	RequireDigest          *bool     `hcl:"require_digest,optional"`
+	RequireDigestRange     hcl.Range `hcl:"require_digest,attr_value_range"`
+	Admission              *string   `hcl:"admission,optional"`
+	AdmissionRange         hcl.Range `hcl:"admission,attr_value_range"`
+	AllowedRegistries      []string  `hcl:"allowed_registries,optional"`
+	AllowedRegistriesRange hcl.Range `hcl:"allowed_registries,attr_value_range"`
+	ExtraAllowed           []string  `hcl:"extra_allowed,optional"`
+	ExtraAllowedRange      hcl.Range `hcl:"extra_allowed,attr_value_range"`
+	DeclRange              hcl.Range `hcl:",def_range"`
+
+	// lock is the lock file as the loader read it; nil without lock_file.
+	lock *ImageLock
 }
 
 // Namespace is a namespace that blueprint creates for the user's workloads.

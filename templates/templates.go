@@ -104,6 +104,8 @@ var funcs = template.FuncMap{
 		return "[" + strings.Join(q, ", ") + "]"
 	},
 	"hostport": plan.HostPort,
+	// cel writes strings as a CEL list literal of single-quoted strings.
+	"cel": celList,
 	// inc numbers a list from 1.
 	"inc": func(i int) int { return i + 1 },
 }
@@ -130,4 +132,15 @@ func plainJSON(s string) bool {
 		}
 	}
 	return true
+}
+
+// celList writes ss as a CEL list of string literals, escaping what would
+// end or change a literal.
+func celList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`)
+		q[i] = "'" + r.Replace(s) + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }

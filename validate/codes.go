@@ -34,6 +34,9 @@ const (
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
 	CodeAcceptUnused         Code = "accept-unused"
+	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
+	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
+	CodeUpgradeUnpinned      Code = "images-upgrade-unpinned"
 )
 
 // CodeInfo documents one warning code.
@@ -68,6 +71,9 @@ var codes = []CodeInfo{
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
+	{CodeCNINotAdmitted, "the images admission policy would refuse the CNI's pods in kube-system", nil, true},
+	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},
+	{CodeUpgradeUnpinned, "the lock file lacks the next minor's images, which an upgrade needs", nil, true},
 }
 
 // Codes returns every warning code with its documentation, in the order the

@@ -35,6 +35,7 @@ var (
 // services checks the blocks that render the manifests tree.
 func (v *validator) services() {
 	v.images()
+	v.supplyChain()
 	v.namespaces()
 	v.storage()
 	v.access()

@@ -1,10 +1,15 @@
 package verify
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/plan"
 )
@@ -62,6 +67,20 @@ func checkKubeadm(ctx context.Context, v *verifier) ([]Check, string, error) {
 	t := v.tool(ctx, kubeadmProgram)
 	var checks []Check
 	var first string // the first init config, for the dry run
+	// blueprint's patches (kubeadm/patches/) go with every config that
+	// names them, into each run's private folder; one that is not what
+	// blueprint writes stops every kubeadm run.
+	patches := map[string][]byte{}
+	var patchRefusals []string
+	for _, p := range v.matching(func(p string) bool { return strings.HasPrefix(p, treePatches) }) {
+		b, err := v.read(p)
+		if err != nil {
+			patchRefusals = append(patchRefusals, fmt.Sprintf("%s: %v", p, err))
+			continue
+		}
+		patchRefusals = append(patchRefusals, checkKubeadmPatch(p, b)...)
+		patches[strings.TrimPrefix(p, treePatches)] = b
+	}
 	for _, p := range files {
 		isInit := first == "" && strings.HasPrefix(p, "kubeadm/init/")
 		b, err := v.read(p)
@@ -70,7 +89,11 @@ func checkKubeadm(ctx context.Context, v *verifier) ([]Check, string, error) {
 			continue
 		}
 		filled := Fill(b)
-		if why := checkKubeadmConfig(p, filled); len(why) > 0 {
+		why := checkKubeadmConfig(p, filled)
+		if len(why) == 0 && len(patchRefusals) > 0 && strings.Contains(string(filled), "patches:") {
+			why = patchRefusals
+		}
+		if len(why) > 0 {
 			checks = append(checks, refused(t, p, validate, why))
 			if isInit {
 				checks = append(checks, refused(t, p, dryRun, why))
@@ -90,14 +113,18 @@ func checkKubeadm(ctx context.Context, v *verifier) ([]Check, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		copyPath, err := put(dir, p, filled, 0o600)
+		confined, err := confinePatches(filled, dir, patches)
+		if err != nil {
+			return nil, "", err
+		}
+		copyPath, err := put(dir, p, confined, 0o600)
 		if err != nil {
 			return nil, "", err
 		}
 		checks = append(checks, v.run(ctx, t, dir, p, validate, nil, nil, "config", "validate", "--config", copyPath))
 		if isInit {
 			first = p
-			c, err := v.kubeadmDryRun(ctx, t, p, filled)
+			c, err := v.kubeadmDryRun(ctx, t, p, filled, patches)
 			if err != nil {
 				return nil, "", err
 			}
@@ -110,7 +137,7 @@ func checkKubeadm(ctx context.Context, v *verifier) ([]Check, string, error) {
 // kubeadmDryRun runs `kubeadm init --dry-run` on a copy of a filled init
 // config confined to a private folder (confineDryRun), which is also where
 // kubeadm writes what it would install.
-func (v *verifier) kubeadmDryRun(ctx context.Context, t *Tool, artifact string, filled []byte) (Check, error) {
+func (v *verifier) kubeadmDryRun(ctx context.Context, t *Tool, artifact string, filled []byte, patches map[string][]byte) (Check, error) {
 	const name = "kubeadm init --dry-run"
 	dir, err := v.private()
 	if err != nil {
@@ -120,10 +147,55 @@ func (v *verifier) kubeadmDryRun(ctx context.Context, t *Tool, artifact string, 
 	if err != nil {
 		return Check{}, err
 	}
+	if err := writePatches(dir, confined, patches); err != nil {
+		return Check{}, err
+	}
 	copyPath, err := put(dir, artifact, confined, 0o600)
 	if err != nil {
 		return Check{}, err
 	}
 	return v.run(ctx, t, dir, artifact, name, []string{"KUBEADM_INIT_DRYRUN_DIR=" + filepath.Join(dir, "dry-run")}, nil,
 		"init", "--dry-run", "--config", copyPath, "--ignore-preflight-errors=all"), nil
+}
+
+// confinePatches returns a config whose patches directory (if it names
+// one) is dir/patches, holding copies of the tree's patches, which
+// checkKubeadmPatch accepted.
+func confinePatches(config []byte, dir string, patches map[string][]byte) ([]byte, error) {
+	if !strings.Contains(string(config), "patches:") {
+		return config, nil
+	}
+	docs, err := parseKubeadmConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for _, d := range docs {
+		if (d.kind == "InitConfiguration" || d.kind == "JoinConfiguration") && len(lookup(d.obj, "patches")) > 0 {
+			set(d.obj, filepath.Join(dir, "patches"), "patches", "directory")
+		}
+		b, err := yaml.Marshal(d.obj)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return bytes.Join(out, []byte("---\n")), writePatches(dir, config, patches)
+}
+
+// writePatches copies the tree's patches into dir/patches when config
+// uses them.
+func writePatches(dir string, config []byte, patches map[string][]byte) error {
+	if !strings.Contains(string(config), "patches:") {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "patches"), 0o700); err != nil {
+		return err
+	}
+	for name, b := range patches {
+		if _, err := put(dir, "patches/"+name, b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }

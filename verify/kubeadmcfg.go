@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"net/url"
 	"path"
@@ -49,6 +50,10 @@ const (
 	externalEtcdCA = pkiDir + "/etcd/ca.crt"
 	etcdClientCert = pkiDir + "/apiserver-etcd-client.crt"
 	etcdClientKey  = pkiDir + "/apiserver-etcd-client.key"
+	// patchesDir is where blueprint's kubeadm patches go on a node
+	// (plan.PatchesDir); the tree carries them in kubeadm/patches/.
+	patchesDir  = "/etc/kubernetes/patches"
+	treePatches = "kubeadm/patches/"
 )
 
 // criSocketRE is the form validate accepts for cri_socket.
@@ -126,7 +131,13 @@ func checkKubeadmConfig(artifact string, data []byte) []string {
 					refuse(d.kind, "nodeRegistration.criSocket", v, "blueprint writes a unix:///PATH.sock URL here")
 				}
 			}
-			never(d, "patches", "patches, whose files kubeadm would read")
+			for _, v := range lookup(d.obj, "patches") {
+				m, _ := v.(map[string]any)
+				dir, _ := m["directory"].(string)
+				if len(m) != 1 || dir != patchesDir {
+					refuse(d.kind, "patches", v, "blueprint writes only directory: "+patchesDir+" here, for its own patches in "+treePatches)
+				}
+			}
 			exactly(d, "caCertPath", clusterCACert)
 			never(d, "discovery.file", "file discovery, whose kubeconfig kubeadm would read or fetch")
 		case "ClusterConfiguration":
@@ -235,6 +246,12 @@ func confineDryRun(data []byte, dir string) ([]byte, error) {
 	var out [][]byte
 	for _, d := range docs {
 		switch d.kind {
+		case "InitConfiguration", "JoinConfiguration":
+			if len(lookup(d.obj, "patches")) > 0 {
+				set(d.obj, path.Join(dir, "patches"), "patches", "directory")
+			}
+		}
+		switch d.kind {
 		case "InitConfiguration":
 			set(d.obj, "unix://"+path.Join(dir, "cri.sock"), "nodeRegistration", "criSocket")
 		case "ClusterConfiguration":
@@ -263,4 +280,64 @@ func set(obj map[string]any, value any, field ...string) {
 		obj = next
 	}
 	obj[field[len(field)-1]] = value
+}
+
+// kubeadmPatchTargets are the patch files blueprint writes, by name, with
+// whether the container sits in a pod template and its name.
+var kubeadmPatchTargets = map[string]struct {
+	template  bool
+	container string
+}{
+	"kube-apiserver+strategic.yaml":          {false, "kube-apiserver"},
+	"kube-controller-manager+strategic.yaml": {false, "kube-controller-manager"},
+	"kube-scheduler+strategic.yaml":          {false, "kube-scheduler"},
+	"etcd+strategic.yaml":                    {false, "etcd"},
+	"corednsdeployment+strategic.yaml":       {true, "coredns"},
+	"kubeproxydaemonset+strategic.yaml":      {true, "kube-proxy"},
+}
+
+// pinnedImageRE is an image reference pinned by digest, as the lock file
+// makes them.
+var pinnedImageRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[a-f0-9]{64}$`)
+
+// checkKubeadmPatch returns why a file of kubeadm/patches/ is not one
+// blueprint writes: a strategic merge patch that sets exactly one
+// container's image, pinned by digest, for a target kubeadm knows.
+// kubeadm applies patches to the static pods it writes, so anything else
+// (a command, a host path, a privileged flag) would change what the dry
+// run, and a node, runs.
+func checkKubeadmPatch(artifact string, data []byte) []string {
+	name := strings.TrimPrefix(artifact, treePatches)
+	want, ok := kubeadmPatchTargets[name]
+	if !ok || strings.Contains(name, "/") {
+		return []string{fmt.Sprintf("%s: not a patch file blueprint writes (its names are <target>+strategic.yaml for %s)", artifact, strings.Join(slices.Sorted(maps.Keys(kubeadmPatchTargets)), ", "))}
+	}
+	var obj map[string]any
+	if err := yaml.UnmarshalStrict(data, &obj); err != nil {
+		return []string{fmt.Sprintf("%s: does not parse as YAML: %v", artifact, err)}
+	}
+	fail := []string{fmt.Sprintf("%s: blueprint's patches hold only spec%s.containers[0].name %q and its image, pinned by digest", artifact, map[bool]string{true: ".template.spec", false: ""}[want.template], want.container)}
+	spec, _ := only(obj, "spec").(map[string]any)
+	if want.template {
+		tmpl, _ := only(spec, "template").(map[string]any)
+		spec, _ = only(tmpl, "spec").(map[string]any)
+	}
+	list, _ := only(spec, "containers").([]any)
+	if len(list) != 1 {
+		return fail
+	}
+	c, _ := list[0].(map[string]any)
+	image, _ := c["image"].(string)
+	if len(c) != 2 || c["name"] != want.container || !pinnedImageRE.MatchString(image) {
+		return fail
+	}
+	return nil
+}
+
+// only returns m's value at key when key is m's one key, else nil.
+func only(m map[string]any, key string) any {
+	if len(m) != 1 {
+		return nil
+	}
+	return m[key]
 }

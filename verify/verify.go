@@ -107,6 +107,9 @@ type Options struct {
 	Interface string
 	// Timeout bounds each program run; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Images scans every image of the tree with trivy (see images.go):
+	// the one check that reaches the network, so it is asked for.
+	Images bool
 	// Progress, if set, is told before each group of checks runs, with
 	// the group's number (from 1), how many there are, and what it runs.
 	Progress func(n, total int, what string)
@@ -220,6 +223,12 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		{"keepalived -t", checkKeepalived},
 		{"promtool check config, check rules", checkPromtool},
 		{"kube-apiserver dry run of manifests/ and gitops/", checkAPIServer},
+	}
+	if opts.Images {
+		groups = append(groups, struct {
+			what  string
+			check checker
+		}{"trivy image on each image", checkImages})
 	}
 	for i, g := range groups {
 		if opts.Progress != nil {

@@ -39,6 +39,13 @@ func (c *Client) Impersonate(user string, groups ...string) *Client {
 	return &Client{base: c.base, token: c.token, http: c.http, asUser: user, asGroups: groups}
 }
 
+// WithWarnings returns a client of the administrator that hands every
+// Warning header the API server answers with (a ValidatingAdmissionPolicy's
+// Warn action, a deprecation) to fn.
+func (c *Client) WithWarnings(fn func(string)) *Client {
+	return &Client{base: c.base, token: c.token, http: c.http, warnings: fn}
+}
+
 // Watch starts a watch at path (a collection URL with its query, without
 // watch=true) and stops it as soon as the API server has answered: nil
 // means the server accepted it and began streaming events.

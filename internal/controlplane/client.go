@@ -34,6 +34,9 @@ type Client struct {
 	asUser   string
 	asGroups []string
 
+	// warnings, if set, receives each Warning header of an answer.
+	warnings func(string)
+
 	mu      sync.Mutex
 	mapping map[string]map[string]Mapping // apiVersion → kind → mapping
 }
@@ -129,6 +132,11 @@ func (c *Client) do(ctx context.Context, method, path, contentType string, body 
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
+	if c.warnings != nil {
+		for _, w := range resp.Header.Values("Warning") {
+			c.warnings(w)
+		}
+	}
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, 0, err

@@ -225,7 +225,7 @@ func (e *engine) run(ctx context.Context) (err error) {
 	if m := Missing(e.p, e.opts.ToolDirs); len(m) > 0 {
 		return &MissingError{Missing: m}
 	}
-	lab, err := hostsim.New(hostsim.Options{WorkDir: e.opts.WorkDir, Log: func(s string) { e.progress("  lab: %s", s) }})
+	lab, err := hostsim.New(hostsim.Options{WorkDir: e.opts.WorkDir, Keep: e.opts.Keep, Log: func(s string) { e.progress("  lab: %s", s) }})
 	if err != nil {
 		return &LabError{err}
 	}

@@ -139,7 +139,7 @@ func (h *Host) Boot() (err error) {
 	}
 	h.mu.Unlock()
 	l := h.lab
-	hold, err := l.newHolder(!h.Spec.NoDisk)
+	hold, err := l.newHolder(!h.Spec.NoDisk, "")
 	if err != nil {
 		return fmt.Errorf("host %s: %w", h.Spec.Name, err)
 	}

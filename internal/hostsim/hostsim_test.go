@@ -208,7 +208,7 @@ func TestLab(t *testing.T) {
 // binary again), starts a program on a host that leaves a grandchild
 // behind, kills the child with SIGKILL (so no cleanup of its own runs), and
 // checks that the kernel and the host's holder ended every process of the
-// host.
+// host, and that the bridge's holder removed the work folder.
 func TestHostsDieWithTheirParent(t *testing.T) {
 	if dir := os.Getenv("BLUEPRINT_HOSTSIM_CHILD"); dir != "" {
 		lab, err := New(Options{WorkDir: dir})
@@ -232,7 +232,8 @@ func TestHostsDieWithTheirParent(t *testing.T) {
 	}
 	needLab(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHostsDieWithTheirParent$")
-	cmd.Env = append(os.Environ(), "BLUEPRINT_HOSTSIM_CHILD="+filepath.Join(t.TempDir(), "lab"))
+	dir := filepath.Join(t.TempDir(), "lab")
+	cmd.Env = append(os.Environ(), "BLUEPRINT_HOSTSIM_CHILD="+dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -249,10 +250,14 @@ func TestHostsDieWithTheirParent(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(groupMembers(pgid)) > 0 && time.Now().Before(deadline) {
+	gone := func() bool { _, err := os.Stat(dir); return os.IsNotExist(err) }
+	for (len(groupMembers(pgid)) > 0 || !gone()) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if m := groupMembers(pgid); len(m) > 0 {
 		t.Errorf("processes %v of the host outlived the process that made it", m)
+	}
+	if !gone() {
+		t.Errorf("work folder %s outlived the process that made it", dir)
 	}
 }

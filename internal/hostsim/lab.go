@@ -52,6 +52,10 @@ type Options struct {
 	// Log, if not nil, receives one line per action on the real machine's
 	// namespaces and links.
 	Log func(string)
+	// Keep keeps the work folder when the process that made the lab dies
+	// without closing it (killed, or a test binary's timeout); otherwise
+	// the bridge's holder removes it then.
+	Keep bool
 }
 
 // Lab is a set of simulated hosts on one bridge.
@@ -167,7 +171,11 @@ func New(opts Options) (*Lab, error) {
 		}
 	}
 	l.dir = abs
-	b, err := l.newHolder(false)
+	removeOnDeath := l.dir
+	if opts.Keep {
+		removeOnDeath = ""
+	}
+	b, err := l.newHolder(false, removeOnDeath)
 	if err != nil {
 		return nil, fmt.Errorf("bridge namespace: %w", err)
 	}
@@ -225,15 +233,26 @@ type holder struct {
 // of the host, grandchildren that a parent-death signal would miss included.
 const holderScript = `trap 'kill -KILL 0' TERM; sleep infinity & wait`
 
+// bridgeHolderScript is holderScript that first removes the work folder
+// ($1): the bridge's holder shares this machine's mounts, and the hosts'
+// processes, killed by their own holders at the same moment, are given a
+// second to go before the folder is removed (twice, for a straggler's
+// last writes).
+const bridgeHolderScript = `trap 'sleep 1; rm -rf -- "$1"; sleep 1; rm -rf -- "$1"; kill -KILL 0' TERM; sleep infinity & wait`
+
 // newHolder starts the holder in new namespaces: network always, mount and
 // UTS too for a host. It leads a new process group and takes that group
-// down with it when this process dies.
-func (l *Lab) newHolder(host bool) (*holder, error) {
+// down with it when this process dies, removing removeOnDeath first if set.
+func (l *Lab) newHolder(host bool, removeOnDeath string) (*holder, error) {
 	args := []string{"--net"}
 	if host {
 		args = append(args, "--mount", "--uts", "--propagation", "private")
 	}
-	args = append(args, "--", "sh", "-c", holderScript)
+	if removeOnDeath != "" {
+		args = append(args, "--", "sh", "-c", bridgeHolderScript, "sh", removeOnDeath)
+	} else {
+		args = append(args, "--", "sh", "-c", holderScript)
+	}
 	cmd := exec.Command("unshare", args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	var stderr bytes.Buffer

@@ -319,3 +319,19 @@ func TestReportOutput(t *testing.T) {
 		t.Errorf("the JSON report does not read back: %v %+v", err, back.Drills)
 	}
 }
+
+// TestMissingOtherVersion checks that a design of a Kubernetes version this
+// machine has no binaries of is reported as not rehearsable, naming the
+// version, while the same design at the installed version lacks nothing of
+// that kind.
+func TestMissingOtherVersion(t *testing.T) {
+	p, _ := load(t, "ha.hcl")
+	needRehearse(t, p)
+	p.KubernetesVersion = "v1.36.4"
+	m := strings.Join(Missing(p, nil), "\n")
+	for _, want := range []string{"kube-apiserver v1.36.4", "kube-scheduler v1.36.4", "kubeadm v1.36.4", "not rehearsable"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("a design of v1.36.4 is not reported as lacking %q:\n%s", want, m)
+		}
+	}
+}

@@ -111,9 +111,17 @@ func TestLab(t *testing.T) {
 	if err := dial(); err != nil {
 		t.Fatalf("alpha cannot reach beta: %v", err)
 	}
+	// The dial returns once the kernel has made the connection, before the
+	// listener's goroutine counts it: wait for the count.
+	for i := 0; i < 200 && accepted.Load() == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	// (This machine's own network may answer any address, so count what
 	// the host's listener accepted instead of trusting the dial.)
 	n := accepted.Load()
+	if n == 0 {
+		t.Fatal("beta's listener never accepted alpha's connection")
+	}
 	if c, err := net.DialTimeout("tcp", "10.99.0.2:7000", time.Second); err == nil {
 		c.SetReadDeadline(time.Now().Add(time.Second))
 		c.Read(make([]byte, 2))

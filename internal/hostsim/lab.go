@@ -398,6 +398,27 @@ func groupMembers(pgid int) []int {
 	return out
 }
 
+// Remain is a process in one of a lab's process groups.
+type Remain struct {
+	PID, PPID, PGID int
+	// Zombie is set for a process that has ended and waits for its parent
+	// (PPID) to collect its exit status: it runs nothing and holds nothing
+	// but its process ID.
+	Zombie bool
+}
+
+// Remains lists the processes, running or ended and not yet collected, in
+// any of the process groups pgids (Report's, or a Lab's).
+func Remains(pgids []int) []Remain {
+	var out []Remain
+	for _, p := range processes() {
+		if slices.Contains(pgids, p.pgid) {
+			out = append(out, Remain{PID: p.pid, PPID: p.ppid, PGID: p.pgid, Zombie: p.state == "Z"})
+		}
+	}
+	return out
+}
+
 // procInfo is a process as /proc/PID/stat describes it.
 type procInfo struct {
 	pid, ppid, pgid int

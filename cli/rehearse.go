@@ -57,7 +57,11 @@ leaves unproven.
 
 Exit code 0: the design behaved as the plan says; 1: a drill disagreed, or a
 step failed; 2: usage; 3: this machine cannot rehearse (or cleanup failed).`,
-		Args: cobra.ExactArgs(1),
+		Example: `  sudo blueprint rehearse blueprints/ha.hcl
+  sudo blueprint rehearse blueprints/ha.hcl --no-drills --keep
+  sudo blueprint rehearse cluster.hcl --drill kmaster1 --drill partition --no-restore --json > report.json`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
 			if !cmd.Flags().Changed("tools") {

@@ -30,6 +30,9 @@ const (
 // InstallStep is one numbered step of the install order.
 type InstallStep struct {
 	Phase InstallPhase
+	// Text is the step's wording in the document when the phase's own
+	// wording does not say it (each step of the services phase), Markdown.
+	Text string `markdown:"blueprint"`
 	// Steps carry the phase out, in order. Manual steps are the document's
 	// prose only; the others are also listed with their commands.
 	Steps []Step
@@ -147,7 +150,7 @@ func buildInstall(p *Plan) []InstallStep {
 					Purpose: "HAProxy and keepalived start, now and at every boot", Service: &Service{Units: []string{"haproxy", "keepalived"}}})
 		}
 	default:
-		lb = append(lb, manual("the external load balancer", fmt.Sprintf("forward %s to port %d of every control-plane node, checking `/healthz` over HTTPS", p.Endpoint, APIServerPort)))
+		lb = append(lb, manual("the external load balancer", fmt.Sprintf("forward %s to port %d of every control-plane node, checking `%s` over HTTPS", p.Endpoint, APIServerPort, p.LB.HealthPath)))
 	}
 	add(PhaseLoadBalancer, lb...)
 
@@ -191,21 +194,30 @@ func buildInstall(p *Plan) []InstallStep {
 	}
 	add(PhaseJoinMasters, masters...)
 
-	var workers []string
-	for _, w := range p.Workers {
-		workers = append(workers, w.Name)
+	// Each pool's workers put its kubelet patch where their join config
+	// names it, then join.
+	var workers []Step
+	for _, pool := range p.Pools {
+		var names []string
+		for _, w := range p.Workers {
+			if w.Pool == pool.Name {
+				names = append(names, w.Name)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		join := KubeadmRun{Verb: "join", Config: JoinConfig}
+		workers = append(workers, Step{Kind: StepRun, Host: "every worker of pool " + pool.Name, Each: names,
+			Command: "install -D -m 0644 -t " + KubeletPatchDir + " " + KubeletPatchTree + pool.Name + "/" + KubeletPatchFile +
+				" && " + envsubst(false) + " < kubeadm/join-worker/" + nodeVar + ".yaml > " + JoinConfig + " && " + join.String(), Kubeadm: &join,
+			Purpose: "the pool's kubelet reservations, then join as a worker, in any order"})
 	}
 	if len(workers) > 0 {
-		join := KubeadmRun{Verb: "join", Config: JoinConfig}
-		add(PhaseJoinWorkers, Step{Kind: StepRun, Host: "every worker", Each: workers,
-			Command: envsubst(false) + " < kubeadm/join-worker/" + nodeVar + ".yaml > " + JoinConfig + " && " + join.String(), Kubeadm: &join,
-			Purpose: "join as a worker, in any order"})
+		add(PhaseJoinWorkers, workers...)
 	}
 	add(PhaseServingCerts, manual("", "each kubelet's serving certificate is approved"))
-	if p.Services.Enabled() {
-		add(PhaseServices, manual("", "create the Secrets the services refer to"),
-			Step{Kind: StepManual, Purpose: "apply manifests/", Apply: "manifests"})
-	}
+	out = append(out, p.Services.InstallSteps()...)
 	return out
 }
 

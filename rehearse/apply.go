@@ -3,6 +3,7 @@ package rehearse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,26 +16,30 @@ import (
 )
 
 // applyManifests stands in for the GitOps tool (or kubectl): it builds
-// manifests/ with kustomize and applies every object server-side, for
-// real, through the endpoint: Namespaces and CRDs first, then the rest.
-// Objects that hand requests to a server that does not run here (webhook
-// configurations, APIServices) are only dry-run. Every refusal fails.
-func (e *engine) applyManifests(ctx context.Context) (int, error) {
-	if _, ok := e.treeFiles["manifests/kustomization.yaml"]; !ok {
+// folder (manifests/ or one of its folders) with kustomize and applies every
+// object server-side, for real, through the endpoint: Namespaces and CRDs
+// first, then the rest. Objects that hand requests to a server that does
+// not run here (webhook configurations, APIServices) are only dry-run.
+// Every refusal fails.
+func (e *engine) applyManifests(ctx context.Context, folder string) (int, error) {
+	if _, ok := e.treeFiles[folder+"/kustomization.yaml"]; !ok {
 		return 0, nil
 	}
-	built, err := render.BuildKustomizations(e.treeFiles, []string{"manifests"})
+	built, err := render.BuildKustomizations(e.treeFiles, []string{folder})
 	if err != nil {
 		return 0, err
 	}
-	objs, err := controlplane.ParseObjects(built["manifests"])
+	objs, err := controlplane.ParseObjects(built[folder])
 	if err != nil {
 		return 0, err
 	}
-	e.objects = objs
-	for _, o := range objs {
-		if o.Kind() == "Namespace" {
-			e.namespaces = append(e.namespaces, o.Name())
+	if folder == "manifests" {
+		e.objects = objs
+		e.namespaces = nil
+		for _, o := range objs {
+			if o.Kind() == "Namespace" {
+				e.namespaces = append(e.namespaces, o.Name())
+			}
 		}
 	}
 	crds, _, err := platformcrds.Needed(objs)
@@ -65,7 +70,7 @@ func (e *engine) applyManifests(ctx context.Context) (int, error) {
 		problems = append(problems, r.String()+" (dry run)")
 	}
 	if len(problems) > 0 {
-		return 0, fmt.Errorf("the API server refused %d objects of manifests/: %s", len(problems), strings.Join(problems, "; "))
+		return 0, fmt.Errorf("the API server refused %d objects of %s/: %s", len(problems), folder, strings.Join(problems, "; "))
 	}
 	e.progress("  applied %d objects (%d Namespaces and CRDs first, %d dry-run only: webhook configurations and APIServices whose servers do not run here)",
 		len(foundation)+len(rest), len(foundation), len(dry))
@@ -77,6 +82,8 @@ func (e *engine) applyManifests(ctx context.Context) (int, error) {
 type workerNodes struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	mu     sync.Mutex
+	names  []string
 }
 
 func (w *workerNodes) stop() {
@@ -84,15 +91,20 @@ func (w *workerNodes) stop() {
 	<-w.done
 }
 
-// registerWorkers registers a Node per worker of the plan and renews their
-// leases every 10 s through the endpoint, while the API answers.
-func (e *engine) registerWorkers(ctx context.Context) error {
+// registerWorkers registers a Node for each of the plan's workers named
+// (one pool's join step) and, from then on, renews the leases of every
+// worker registered so far every 10 s through the endpoint, while the API
+// answers.
+func (e *engine) registerWorkers(ctx context.Context, names []string) error {
 	c, err := e.adminClient(30 * time.Second)
 	if err != nil {
 		return err
 	}
-	var names []string
+	var registered []string
 	for _, n := range e.p.Workers {
+		if !slices.Contains(names, n.Name) {
+			continue
+		}
 		ns := controlplane.NodeSpec{Name: n.Name, Address: n.Address, Labels: map[string]string{}, CPU: itoa(n.CPU), Memory: n.Memory}
 		for _, l := range n.Labels {
 			ns.Labels[l.Key] = l.Value
@@ -107,14 +119,23 @@ func (e *engine) registerWorkers(ctx context.Context) error {
 		if err := c.Post(ctx, "/api/v1/nodes", obj, nil); err != nil {
 			return fmt.Errorf("registering worker %s: %w", n.Name, err)
 		}
-		names = append(names, n.Name)
+		registered = append(registered, n.Name)
+	}
+	if e.workers != nil {
+		e.workers.mu.Lock()
+		e.workers.names = append(e.workers.names, registered...)
+		e.workers.mu.Unlock()
+		return nil
 	}
 	lctx, cancel := context.WithCancel(context.Background())
-	w := &workerNodes{cancel: cancel, done: make(chan struct{})}
+	w := &workerNodes{cancel: cancel, done: make(chan struct{}), names: registered}
 	e.workers = w
 	go func() {
 		defer close(w.done)
 		for lctx.Err() == nil {
+			w.mu.Lock()
+			names := slices.Clone(w.names)
+			w.mu.Unlock()
 			var wg sync.WaitGroup
 			for _, n := range names {
 				wg.Add(1)

@@ -61,17 +61,19 @@ func (e *engine) step(ctx context.Context, phase plan.InstallPhase, s plan.Step)
 	case s.Kind == plan.StepManual && phase == plan.PhaseLoadBalancer && !e.p.LB.Managed:
 		return StandIn, "HAProxy on host external-lb (" + e.extLB.node.Address + ") stands in for the external load balancer, forwarding to every API server with an HTTPS check of /readyz; it was started at boot"
 	case s.Kind == plan.StepManual && s.Apply != "":
-		n, err := e.applyManifests(ctx)
+		n, err := e.applyManifests(ctx, s.Apply)
 		if err != nil {
 			return Failed, err.Error()
 		}
 		return StandIn, fmt.Sprintf("rehearse applied the %d objects of %s/ with server-side apply in GitOps' order (Namespaces and CRDs first), as the admin", n, s.Apply)
+	case s.Kind == plan.StepManual && phase == plan.PhaseServices && strings.HasPrefix(s.Purpose, "install "):
+		return Assumed, "the GitOps tool is not installed here (its manifests come from the internet, and no pod runs): rehearse applies manifests/ itself, as the tool would"
 	case s.Kind == plan.StepManual:
 		return Assumed, manualNote(phase)
 	}
 	if s.Each != nil {
 		if phase == plan.PhaseJoinWorkers {
-			if err := e.registerWorkers(ctx); err != nil {
+			if err := e.registerWorkers(ctx, s.Each); err != nil {
 				return Failed, err.Error()
 			}
 			return StandIn, fmt.Sprintf("no kubelet runs on workers here: rehearse registered their %d Nodes (labels, taints, capacity) and renews their leases", len(s.Each))

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -137,6 +138,15 @@ func buildInstall(p *Plan) []InstallStep {
 			" && install -D -m 0755 loadbalancer/check_apiserver.sh " + CheckScriptPath
 	}
 	switch {
+	case p.LB.KubeVIP, p.LB.LocalProxy:
+		// Placed by the steps of the init, the joins and the workers
+		// (LoadBalancer.Steps).
+	case p.LB.Managed && !p.LB.Keepalived:
+		h := p.LB.Hosts[0].Name
+		lb = append(lb, manual(h, "install haproxy"),
+			run(h, "install -D -m 0644 loadbalancer/haproxy.cfg "+HAProxyConfigPath, "the load balancer's configuration"),
+			Step{Kind: StepService, Host: h, Command: "systemctl enable --now haproxy",
+				Purpose: "HAProxy starts, now and at every boot", Service: &Service{Units: []string{"haproxy"}}})
 	case p.LB.Colocated:
 		for _, n := range p.ControlPlane {
 			lb = append(lb, run(n.Name, files(n.Name)+" && install -D -m 0644 -t "+ManifestsDir+" loadbalancer/static-pods/haproxy.yaml loadbalancer/static-pods/keepalived.yaml",
@@ -171,26 +181,30 @@ func buildInstall(p *Plan) []InstallStep {
 
 	first := p.ControlPlane[0]
 	init := KubeadmRun{Verb: "init", Config: p.InitConfig(), Flags: []string{"--upload-certs"}}
-	if p.LB.Colocated {
+	if p.LB.StaticPodsFirst {
 		init.Flags = append(init.Flags, skipManifestsCheck)
 	}
 	purpose := "certificates, etcd, the control plane's static pods, the cluster's configuration"
 	if p.Etcd.External {
 		purpose = "certificates, the control plane's static pods, the cluster's configuration"
 	}
-	add(PhaseInit, Step{Kind: StepRun, Host: first.Name, Command: init.String(), Kubeadm: &init, Purpose: purpose})
+	initSteps := append(append(slices.Clone(p.LB.Steps.BeforeInit),
+		Step{Kind: StepRun, Host: first.Name, Command: init.String(), Kubeadm: &init, Purpose: purpose}), p.LB.Steps.AfterInit...)
+	add(PhaseInit, initSteps...)
 	add(PhaseCNI, manual("", fmt.Sprintf("the CNI (%s) with pod CIDR %s", p.CNI, p.PodSubnet)))
 
 	var masters []Step
 	for _, n := range p.ControlPlane[1:] {
 		join := KubeadmRun{Verb: "join", Config: JoinConfig, ControlPlane: true}
-		if p.LB.Colocated {
+		if p.LB.StaticPodsFirst {
 			join.Flags = []string{skipManifestsCheck}
 		}
+		masters = append(masters, onHost(p.LB.Steps.BeforeJoin, n.Name)...)
 		masters = append(masters,
 			run(n.Name, envsubst(true)+" < kubeadm/join-control-plane/"+n.Name+".yaml > "+JoinConfig, "fill in the join secrets"),
 			Step{Kind: StepRun, Host: n.Name, Command: join.String(), Kubeadm: &join,
 				Purpose: "join as a control-plane node" + map[bool]string{true: "", false: " and an etcd member"}[p.Etcd.External]})
+		masters = append(masters, onHost(p.LB.Steps.AfterJoin, n.Name)...)
 	}
 	add(PhaseJoinMasters, masters...)
 
@@ -214,10 +228,28 @@ func buildInstall(p *Plan) []InstallStep {
 			Purpose: "the pool's kubelet reservations, then join as a worker, in any order"})
 	}
 	if len(workers) > 0 {
-		add(PhaseJoinWorkers, workers...)
+		var all []string
+		for _, w := range p.Workers {
+			all = append(all, w.Name)
+		}
+		for _, st := range p.LB.Steps.Worker {
+			st.Each = all
+			workers = append(workers, st)
+		}
+		add(PhaseJoinWorkers, append(workers, p.LB.Steps.AllJoined...)...)
 	}
 	add(PhaseServingCerts, manual("", "each kubelet's serving certificate is approved"))
 	out = append(out, p.Services.InstallSteps()...)
+	return out
+}
+
+// onHost returns steps (of LoadBalancer.Steps, whose host is a group of
+// hosts in words) as run on one host.
+func onHost(steps []Step, host string) []Step {
+	out := slices.Clone(steps)
+	for i := range out {
+		out[i].Host = host
+	}
 	return out
 }
 

@@ -159,6 +159,14 @@ func Missing(p *plan.Plan, toolDirs []string) []string {
 			out = append(out, err.Error())
 		}
 	}
+	switch {
+	case p.LB.KubeVIP:
+		out = append(out, "a stand-in for kube-vip (load_balancer mode kube-vip is not rehearsable: the stand-in kubelet has no program for its image)")
+	case p.LB.LocalProxy:
+		out = append(out, "workers as simulated hosts (load_balancer mode local-proxy is not rehearsable: its HAProxy runs on the workers, which rehearse only registers as Nodes)")
+	case p.LB.Managed && !p.LB.Keepalived:
+		out = append(out, "drills without a VIP (a dedicated load balancer without keepalived is not rehearsable yet: the drills follow the VIP)")
+	}
 	if v, err := kubeadmVersion(toolDirs); err == nil && v != p.KubernetesVersion {
 		out = append(out, fmt.Sprintf("kubeadm %s (this machine has %s; the design is not rehearsable with it: render it with kubernetes_version = %q, or build kubeadm %s)", p.KubernetesVersion, v, strings.TrimPrefix(v, "v"), p.KubernetesVersion))
 	}

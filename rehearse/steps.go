@@ -72,7 +72,7 @@ func (e *engine) step(ctx context.Context, phase plan.InstallPhase, s plan.Step)
 		return Assumed, manualNote(phase)
 	}
 	if s.Each != nil {
-		if phase == plan.PhaseJoinWorkers {
+		if phase == plan.PhaseJoinWorkers && s.Kubeadm != nil {
 			if err := e.registerWorkers(ctx, s.Each); err != nil {
 				return Failed, err.Error()
 			}

@@ -218,3 +218,41 @@ func lockFileLine(t *testing.T, src []byte) int {
 	t.Fatal("the spec sets no lock_file")
 	return 0
 }
+
+// TestInstallOrderCopiesPatches checks that the install order (plan data,
+// which ARCHITECTURE.md renders and blueprint rehearse runs) puts every
+// kubeadm patch of the tree in place on every control-plane node before
+// kubeadm writes a static pod; without that step kubeadm fails on the
+// missing patches folder its config names.
+func TestInstallOrderCopiesPatches(t *testing.T) {
+	p, tree := renderPinned(t)
+	if len(p.ImageSupply.Patches) == 0 {
+		t.Fatal("the pinned spec has no kubeadm patches")
+	}
+	copied := map[string]bool{}
+	for _, is := range p.Install {
+		if is.Phase == plan.PhaseInit || is.Phase == plan.PhaseJoinMasters {
+			break
+		}
+		for _, s := range is.Steps {
+			if s.Kind == plan.StepRun && strings.Contains(s.Command, "-t "+plan.PatchesDir+" ") {
+				for _, kp := range p.ImageSupply.Patches {
+					f := "kubeadm/patches/" + kp.File
+					if _, ok := tree[f]; !ok {
+						t.Errorf("the install order copies %s, which the tree lacks", f)
+					}
+					if strings.Contains(s.Command, " "+f) {
+						copied[s.Host+" "+f] = true
+					}
+				}
+			}
+		}
+	}
+	for _, n := range p.ControlPlane {
+		for _, kp := range p.ImageSupply.Patches {
+			if !copied[n.Name+" kubeadm/patches/"+kp.File] {
+				t.Errorf("no install step before kubeadm puts kubeadm/patches/%s on %s", kp.File, n.Name)
+			}
+		}
+	}
+}

@@ -5,7 +5,7 @@
 #   blueprint render   blueprints/external-etcd.hcl -o out/external-etcd
 
 cluster "analytics" {
-  kubernetes_version = "1.36.4"
+  kubernetes_version = "1.37.2"
 }
 
 network {

@@ -104,7 +104,7 @@ repository. Exit codes: 0 ok, 1 the spec has errors, 2 usage, 3 other failure
 	root.PersistentFlags().BoolVar(&s.opts.NoColor, "no-color", false, "print without colour (also when NO_COLOR is set or standard error is not a terminal)")
 	root.PersistentFlags().BoolVarP(&s.opts.Quiet, "quiet", "q", false, "print only errors and the data asked for (JSON, a patch): for scripts")
 	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
-	root.AddCommand(newVerifyCommand(s, nil), newFmtCommand(s), newVersionCommand(s))
+	root.AddCommand(newVerifyCommand(s, nil), newFmtCommand(s), newVersionCommand(s), newRehearseCommand(s, nil))
 	root.AddCommand(newImagesCommand(s), newPlanCommand(s), newImportCommand(s))
 	return root
 }

@@ -141,7 +141,7 @@ func restoreRunbook(p *Plan, b *EtcdBackup) []Step {
 		steps = append(steps, Step{Kind: kind, Host: host, Command: command, Purpose: purpose})
 	}
 	source := p.ControlPlane[0]
-	manifests, paused := "/etc/kubernetes/manifests", "/etc/kubernetes/restore-paused"
+	manifests, paused := ManifestsDir, "/etc/kubernetes/restore-paused"
 	for _, n := range p.ControlPlane {
 		add(StepRun, n.Name, "mkdir -p "+paused+" && mv "+manifests+"/kube-apiserver.yaml "+paused+"/",
 			"the kubelet stops this API server: nothing writes to etcd during the restore")
@@ -179,8 +179,9 @@ func restoreRunbook(p *Plan, b *EtcdBackup) []Step {
 		add(StepRun, n.Name, "mv "+paused+"/kube-apiserver.yaml "+manifests+"/", "the kubelet starts this API server again")
 	}
 	for _, n := range p.ControlPlane {
-		add(StepService, n.Name, "crictl ps -q --name 'kube-controller-manager|kube-scheduler' | xargs -r crictl rm -f && systemctl restart kubelet",
-			"the controller-manager, scheduler and kubelet reload their caches from the restored state; restart the kubelet on every worker too")
+		steps = append(steps, Step{Kind: StepService, Host: n.Name, Command: "crictl ps -q --name 'kube-controller-manager|kube-scheduler' | xargs -r crictl rm -f && systemctl restart kubelet",
+			Purpose: "the controller-manager, scheduler and kubelet reload their caches from the restored state; restart the kubelet on every worker too",
+			Service: &Service{Units: []string{"kubelet"}, Containers: []string{"kube-controller-manager", "kube-scheduler"}}})
 	}
 	return steps
 }

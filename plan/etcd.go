@@ -48,8 +48,8 @@ func externalEtcdRecipe(p *Plan) []Step {
 			"the kubelet's configuration as etcd's service manager: local only, no API server")
 		add(StepRun, m.Name, "install -D -m 0644 "+EtcdDropIn+" "+KubeletDropInDir+"/20-etcd-service-manager.conf",
 			"start the kubelet with that configuration instead of kubeadm's")
-		add(StepService, m.Name, "systemctl daemon-reload && systemctl restart kubelet",
-			"the kubelet now waits for etcd's static pod")
+		steps = append(steps, Step{Kind: StepService, Host: m.Name, Command: "systemctl daemon-reload && systemctl restart kubelet",
+			Purpose: "the kubelet now waits for etcd's static pod", Service: &Service{Units: []string{"kubelet"}}})
 	}
 	add(StepRun, first, "kubeadm init phase certs etcd-ca", "the etcd CA; its key stays on "+first)
 	order := append(append([]Node{}, members[1:]...), members[0])

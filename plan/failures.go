@@ -1,5 +1,7 @@
 package plan
 
+import "fmt"
+
 // failures answers, for the loss of each zone and of each single
 // control-plane, etcd or load-balancer machine, whether etcd keeps quorum
 // and whether the API stays reachable through the endpoint.
@@ -33,6 +35,17 @@ func (p *Plan) FailureOf(what string, lost func(Node) bool) Failure { return p.f
 
 func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 	f := Failure{Lost: what}
+	seen := map[string]bool{}
+	machines := append(append(append([]Node{}, p.ControlPlane...), p.Etcd.Members...), p.Workers...)
+	for _, peer := range p.LB.Peers {
+		machines = append(machines, peer.Node)
+	}
+	for _, m := range machines {
+		if lost(m) && !seen[m.Name] {
+			seen[m.Name] = true
+			f.Machines = append(f.Machines, m.Name)
+		}
+	}
 	for _, m := range p.Etcd.Members {
 		if !lost(m) {
 			f.EtcdLeft++
@@ -85,4 +98,51 @@ func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 	}
 	f.APIReachable = f.EtcdQuorum && f.APIServers > 0 && lbUp
 	return f
+}
+
+// ComponentFailure is what the design promises when one program of the
+// host holding the VIP stops and stays down.
+type ComponentFailure struct {
+	Component    string // the program, as its static pod or unit names it: "haproxy", "kube-apiserver"
+	VIPMoves     bool
+	APIReachable bool
+	Why          string
+}
+
+// MasterDown is how long, in seconds, the backup that takes over waits
+// without an advert it accepts before it takes the VIP: three advert
+// intervals plus a skew of (256 - its priority) / 256 s (keepalived's
+// VRRP_MS_DOWN_TIMER). A lower-priority advert does not shorten the wait:
+// keepalived 2.2.7 discards it (vrrp.c, "received lower priority advert -
+// discarding").
+func (lb *LoadBalancer) MasterDown() float64 {
+	next := 0
+	for _, p := range lb.Peers[1:] {
+		next = max(next, p.Priority)
+	}
+	return 3*float64(lb.AdvertInterval) + float64(256-next)/256
+}
+
+// TakeoverBound is how long, in seconds, after the holder's check starts
+// failing a healthy peer holds the VIP at the latest: the failed checks
+// that lower the holder's priority, then the backup's master-down wait.
+func (lb *LoadBalancer) TakeoverBound() float64 {
+	return float64(lb.CheckInterval*lb.CheckFall) + lb.MasterDown()
+}
+
+// componentFailures: keepalived's check asks the local HAProxy for the
+// API, so a stopped HAProxy fails it and the VIP moves; a stopped API
+// server on that host does not, since its HAProxy still reaches the
+// others and takes the stopped one out of rotation.
+func componentFailures(p *Plan) []ComponentFailure {
+	if !p.LB.Managed {
+		return nil
+	}
+	out := []ComponentFailure{{Component: "haproxy", VIPMoves: true, APIReachable: true,
+		Why: fmt.Sprintf("the check fails and lowers the host's priority by %d, below every healthy peer", p.LB.CheckWeight)}}
+	if p.LB.Colocated {
+		out = append(out, ComponentFailure{Component: "kube-apiserver", VIPMoves: false, APIReachable: true,
+			Why: "the check passes through the local HAProxy, which sends requests to the other API servers once its own check marks this one down"})
+	}
+	return out
 }

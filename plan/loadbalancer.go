@@ -36,7 +36,8 @@ var kubeVIPTimings = KubeVIPTimings{LeaseDuration: 5, RenewDeadline: 3, RetryPer
 // lbHosts are the dedicated hosts.
 func buildLB(p *Plan, s *spec.Spec, lbHosts []Node) {
 	lb, n := s.LoadBalancer, s.Network
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath}
+	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath,
+		CheckInterval: CheckInterval, CheckFall: CheckFall, CheckRise: CheckRise, AdvertInterval: AdvertInterval}
 	if lb.VIP != nil {
 		p.LB.VIP = *lb.VIP
 		p.LB.VIPPrefixLen = prefixLen(n.NodeSubnets, *lb.VIP)

@@ -24,6 +24,10 @@ const (
 	ControllerMgrPort  = 10257
 	KubeProxyMetrics   = 10249
 	CheckWeight        = 20 // keepalived lowers a failing host's priority by this much
+	CheckInterval      = 3  // seconds between two runs of keepalived's check
+	CheckFall          = 2  // failed checks in a row before the priority drops
+	CheckRise          = 2  // passed checks in a row before it is restored
+	AdvertInterval     = 1  // seconds between two VRRP adverts
 	PriorityStep       = 2  // priority gap between consecutive keepalived peers
 	BasePriority       = 100
 	AuditPolicyDir     = "/etc/kubernetes/audit"
@@ -33,6 +37,7 @@ const (
 	CheckScriptPath    = "/etc/keepalived/check_apiserver.sh"
 	HAProxyConfigPath  = "/etc/haproxy/haproxy.cfg"
 	KeepalivedConfPath = "/etc/keepalived/keepalived.conf"
+	ManifestsDir       = "/etc/kubernetes/manifests" // the kubelet's static pods
 	// APIServerHealthPath is what the load balancer and keepalived's check
 	// ask the API servers: /readyz turns 503 while a server shuts down or
 	// has lost etcd, where the deprecated /healthz still answers ok.
@@ -86,7 +91,9 @@ type Plan struct {
 
 	Authentication Authentication
 
-	Failures   []Failure
+	Failures []Failure
+	// Install is the install order ARCHITECTURE.md gives.
+	Install    []InstallStep
 	ZoneGroups []ZoneGroup
 
 	// Risks are the warnings the spec's accept blocks acknowledge.
@@ -292,6 +299,13 @@ type LoadBalancer struct {
 	// BackendNames: some backends are DNS names, which HAProxy resolves.
 	BackendNames bool
 	CheckWeight  int
+	// keepalived's check runs every CheckInterval seconds; CheckFall
+	// failures lower the priority, CheckRise passes restore it; adverts go
+	// every AdvertInterval seconds.
+	CheckInterval, CheckFall, CheckRise, AdvertInterval int
+	// ComponentFailures says what happens when one program of the host
+	// holding the VIP stops and stays down.
+	ComponentFailures []ComponentFailure
 
 	Description    string // one line for the architecture document
 	Short          string // a few words for the diagram
@@ -312,7 +326,8 @@ type Peer struct {
 
 // Failure is one row of the failure-domain table.
 type Failure struct {
-	Lost         string // "zone az1" or "node kmaster1"
+	Lost         string   // "zone az1" or "node kmaster1"
+	Machines     []string // the machines lost, by name
 	EtcdLeft     int
 	EtcdQuorum   bool
 	APIServers   int
@@ -399,6 +414,8 @@ func Build(s *spec.Spec) *Plan {
 	buildServices(p, s)
 	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
+	p.LB.ComponentFailures = componentFailures(p)
+	p.Install = buildInstall(p)
 	p.scale(s)
 	p.Risks = risks(s)
 	return p

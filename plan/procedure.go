@@ -34,6 +34,29 @@ type Step struct {
 	Copy *Copy
 	// Purpose says why, in a few words.
 	Purpose string
+	// Each, when set, runs the step on each of these hosts (Host then
+	// names them in words, such as "every worker"), with "<node>" in
+	// Command standing for the host's name (see ForHost).
+	Each []string
+	// Kubeadm is set when Command is a kubeadm init or join.
+	Kubeadm *KubeadmRun
+	// Service is set for StepService: what the step (re)starts.
+	Service *Service
+	// Apply names the folder of this tree whose objects the step applies
+	// to the cluster, directly or through GitOps.
+	Apply string
+}
+
+// Listed returns the steps the document lists with their commands: all
+// but the manual ones, which its prose states.
+func (i InstallStep) Listed() []Step {
+	var out []Step
+	for _, s := range i.Steps {
+		if s.Kind != StepManual {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Copy is a transfer of one file or folder between hosts.

@@ -793,53 +793,48 @@ func (s *Services) Components() []Component {
 	return out
 }
 
-// InstallStep is one numbered step of ARCHITECTURE.md's install order, as
-// Markdown.
-type InstallStep struct {
-	N    int
-	Text string
-}
-
-// InstallSteps are the steps that bring the cluster services up, numbered
-// from first: the GitOps tool, then the namespaces, then the Secrets that
-// live in them, then everything else, so that no step needs what a later
-// one creates.
-func (s *Services) InstallSteps(first int) []InstallStep {
+// InstallSteps are the steps of the install order that bring the cluster
+// services up, one numbered step each, in words (Text) and as data: the
+// GitOps tool, then the namespaces, then the Secrets that live in them,
+// then everything else, so that no step needs what a later one creates.
+func (s *Services) InstallSteps() []InstallStep {
 	if !s.Enabled() {
 		return nil
 	}
-	var texts []string
+	var out []InstallStep
+	add := func(text string, step Step) {
+		out = append(out, InstallStep{Phase: PhaseServices, Text: text, Steps: []Step{step}})
+	}
 	g := s.GitOps
 	if g != nil {
-		texts = append(texts, fmt.Sprintf("Install %s %s: `%s`.", g.ToolTitle(), g.ToolVersion(), g.InstallCommand()))
+		add(fmt.Sprintf("Install %s %s: `%s`.", g.ToolTitle(), g.ToolVersion(), g.InstallCommand()),
+			Step{Kind: StepManual, Purpose: "install " + g.ToolTitle() + " " + g.ToolVersion()})
 	}
 	if len(s.Namespaces) > 0 {
 		t := "Create the namespaces first, so that the Secrets have somewhere to go:\n   `kubectl apply -k manifests/namespaces/`"
 		if g != nil {
 			t += " (" + g.ToolTitle() + " adopts them when it syncs)"
 		}
-		texts = append(texts, t+".")
+		add(t+".", Step{Kind: StepManual, Purpose: "create the namespaces", Apply: "manifests/namespaces"})
 	}
 	if len(s.Secrets()) > 0 {
-		texts = append(texts, "Create the Secrets the services refer to (table below) in their namespaces.")
+		add("Create the Secrets the services refer to (table below) in their namespaces.",
+			Step{Kind: StepManual, Purpose: "create the Secrets the services refer to"})
 	}
+	apply := Step{Kind: StepManual, Purpose: "apply manifests/", Apply: "manifests"}
 	switch {
 	case g != nil && g.Tool == "argocd":
-		texts = append(texts, "Apply `gitops/` once (`kubectl apply -k gitops/`) and let Argo CD apply `manifests/`: its Applications sync at once, and one that finds its namespace or CRDs missing retries until they exist.")
+		add("Apply `gitops/` once (`kubectl apply -k gitops/`) and let Argo CD apply `manifests/`: its Applications sync at once, and one that finds its namespace or CRDs missing retries until they exist.", apply)
 	case g != nil:
-		texts = append(texts, "Apply `gitops/` once (`kubectl apply -k gitops/`) and let Flux apply `manifests/` in order.")
+		add("Apply `gitops/` once (`kubectl apply -k gitops/`) and let Flux apply `manifests/` in order.", apply)
 	default:
 		t := "Apply the services:"
 		if a := s.Autoscaling; a != nil && a.VPA != nil {
 			t += " first the VPA CRDs, `kubectl apply -f manifests/autoscaling/vpa/crds.yaml`\n   and `kubectl wait --for condition=Established -f manifests/autoscaling/vpa/crds.yaml`, then"
 		}
-		texts = append(texts, t+" `kubectl apply -k manifests/` (or `kubectl apply -f flat/` after `blueprint render --flatten`).")
+		add(t+" `kubectl apply -k manifests/` (or `kubectl apply -f flat/` after `blueprint render --flatten`).", apply)
 	}
-	steps := make([]InstallStep, len(texts))
-	for i, t := range texts {
-		steps[i] = InstallStep{N: first + i, Text: t}
-	}
-	return steps
+	return out
 }
 
 // SecretRef is a Secret the manifests refer to and the operator creates:

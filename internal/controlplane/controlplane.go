@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/blueprint-dev/blueprint/internal/spawn"
 )
 
 // Names of the server programs Start runs.
@@ -157,7 +159,7 @@ type ControlPlane struct {
 
 	token   string
 	procs   []*proc
-	spawn   chan spawnRequest
+	spawn   *spawn.Spawner
 	stopped sync.Once
 	stopErr error
 }
@@ -201,8 +203,7 @@ func start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
-	cp = &ControlPlane{Dir: dir, Ready: map[string]time.Duration{}, token: randomToken(), spawn: make(chan spawnRequest)}
-	go spawner(cp.spawn)
+	cp = &ControlPlane{Dir: dir, Ready: map[string]time.Duration{}, token: randomToken(), spawn: spawn.New()}
 	defer func() {
 		if err != nil {
 			cp.Stop()
@@ -350,7 +351,7 @@ func (cp *ControlPlane) Stop() error {
 		for i := len(cp.procs) - 1; i >= 0; i-- {
 			cp.procs[i].stop()
 		}
-		close(cp.spawn)
+		cp.spawn.Close()
 		cp.stopErr = os.RemoveAll(cp.Dir)
 	})
 	return cp.stopErr
@@ -405,22 +406,6 @@ func (p *proc) stop() {
 	p.log.Close()
 }
 
-// spawnRequest asks the spawner to start a command.
-type spawnRequest struct {
-	cmd   *exec.Cmd
-	reply chan error
-}
-
-// spawner starts every server of one control plane from one OS thread that
-// stays alive until Stop: Linux delivers Pdeathsig when the thread that
-// forked a child exits, not only when the whole process does.
-func spawner(reqs chan spawnRequest) {
-	runtime.LockOSThread()
-	for r := range reqs {
-		r.reply <- r.cmd.Start()
-	}
-}
-
 func (cp *ControlPlane) run(opts Options, name string, args ...string) error {
 	path, err := opts.path(name)
 	if err != nil {
@@ -439,9 +424,7 @@ func (cp *ControlPlane) run(opts Options, name string, args ...string) error {
 		env = os.Environ()
 	}
 	cmd.Env = append(slices.Clip(env), "ETCD_UNSUPPORTED_ARCH="+runtime.GOARCH)
-	reply := make(chan error)
-	cp.spawn <- spawnRequest{cmd, reply}
-	if err := <-reply; err != nil {
+	if err := cp.spawn.Start(cmd); err != nil {
 		log.Close()
 		return fmt.Errorf("starting %s: %w", name, err)
 	}

@@ -209,7 +209,7 @@ func (k *Kubelets) sync(ctx context.Context, nodeIPs map[string]string) error {
 			}
 			nodeIPs[p.Spec.NodeName] = hostIP
 		}
-		if err := k.c.Patch(ctx, base+"/status", runningStatus(p, hostIP, k.podIP(p, hostIP))); err != nil && !IsNotFound(err) {
+		if err := k.c.Patch(ctx, base+"/status", RunningStatus(p, hostIP, k.podIP(p, hostIP))); err != nil && !IsNotFound(err) {
 			return fmt.Errorf("reporting pod %s/%s running: %w", p.Namespace, p.Name, err)
 		}
 	}
@@ -229,7 +229,9 @@ func (k *Kubelets) podIP(p corev1.Pod, hostIP string) string {
 	return "100." + strconv.Itoa(64+n>>16&63) + "." + strconv.Itoa(n>>8&255) + "." + strconv.Itoa(n&255)
 }
 
-func runningStatus(p corev1.Pod, hostIP, podIP string) map[string]any {
+// RunningStatus is the status patch a kubelet sends for a pod whose
+// containers all run: phase Running, every condition true, the addresses.
+func RunningStatus(p corev1.Pod, hostIP, podIP string) map[string]any {
 	now := metav1.Now().UTC().Format(time.RFC3339)
 	cond := func(t corev1.PodConditionType) map[string]any {
 		return map[string]any{"type": t, "status": "True", "lastTransitionTime": now}
@@ -271,4 +273,21 @@ func runningStatus(p corev1.Pod, hostIP, podIP string) map[string]any {
 		status["initContainerStatuses"] = inits
 	}
 	return map[string]any{"status": status}
+}
+
+// RenewLease renews a node's lease in kube-node-lease, creating it if it
+// does not exist, as the node's kubelet does every 10 s; the node
+// lifecycle controller marks a node whose lease lapses (40 s) NotReady.
+func (c *Client) RenewLease(ctx context.Context, node string) error {
+	now := metav1.NowMicro().UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+	path := "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/"
+	err := c.Patch(ctx, path+url.PathEscape(node), map[string]any{"spec": map[string]any{"renewTime": now, "holderIdentity": node}})
+	if IsNotFound(err) {
+		err = c.Post(ctx, path, map[string]any{
+			"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+			"metadata": map[string]any{"name": node, "namespace": "kube-node-lease"},
+			"spec":     map[string]any{"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now},
+		}, nil)
+	}
+	return err
 }

@@ -170,6 +170,8 @@ func splitPath(p string) (string, string) {
 // occurs says how often a block may appear, in words.
 func occurs(e spec.Entry) string {
 	switch {
+	case e.Block.Repeated && e.Single:
+		return "at most one"
 	case e.Block.Repeated && e.Required:
 		return "at least one"
 	case e.Block.Repeated:
@@ -379,7 +381,7 @@ func explainRun(o *explainOptions, s Streams) error {
 	var b strings.Builder
 	if e.Block != nil {
 		fmt.Fprintf(&b, "%s  (block, %s", heading(e), occurs(e))
-		if e.Block.Repeated {
+		if e.Block.Repeated && !e.Single {
 			b.WriteString(", repeated")
 		}
 	} else {

@@ -665,7 +665,7 @@ zone "az3" {}
 		Text:    "The branch or tag the tool follows.",
 		Default: q(DefaultGitOpsRevision)},
 
-	"kafka": {
+	"kafka": {Single: true,
 		Text: "A Kafka cluster in KRaft mode (`manifests/kafka/`), one broker per node spread evenly over the pool's zones; each broker's `broker.rack` is its zone.",
 		Example: `kafka "events" {
   node_pool          = "kafka"
@@ -715,7 +715,7 @@ zone "az3" {}
 		Text:    "Each broker's memory, within the pool's machines.",
 		Default: q(DefaultKafkaMemory)},
 
-	"hdfs": {
+	"hdfs": {Single: true,
 		Text: "An HDFS cluster (`manifests/hdfs/`): block copies placed with the rack-fault-tolerant policy, one rack per zone.",
 		Example: `hdfs "lake" {
   node_pool     = "hdfs"
@@ -754,7 +754,7 @@ zone "az3" {}
 		Text:    "Also publish the NameNode's RPC and HTTP ports on a NodePort.",
 		Default: "false"},
 
-	"spark": {
+	"spark": {Single: true,
 		Text: "Spark on Kubernetes (`manifests/spark/`): the driver ServiceAccount, its Role and `spark-defaults` for jobs submitted in cluster mode, with dynamic allocation and shuffle tracking.",
 		Example: `spark "jobs" {
   node_pool       = "spark"

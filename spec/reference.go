@@ -34,6 +34,9 @@ type Doc struct {
 	Allowed []string
 	// Required, for a block, says validate requires at least one.
 	Required bool
+	// Single, for a block the model may decode several times, says
+	// validate allows at most one.
+	Single bool
 	// Example is, for a block, a snippet that shows it (for a top-level
 	// block, one that decodes on its own); for an attribute, an HCL expression to show it with, when its
 	// block's example does not set it (the first allowed value or a literal

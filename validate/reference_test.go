@@ -239,3 +239,48 @@ func TestReferenceRequiredBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceSingleBlocks repeats, in an example that has it, each
+// top-level block the reference says may appear once (under another
+// label): validate must refuse the second.
+func TestReferenceSingleBlocks(t *testing.T) {
+	examples := exampleSpecs(t)
+	checked := 0
+	for _, e := range spec.Reference() {
+		if e.Block == nil || !e.Single {
+			continue
+		}
+		found := false
+		for _, n := range slices.Sorted(maps.Keys(examples)) {
+			f, diags := hclwrite.ParseConfig(examples[n], n, hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			b := findBlock(f.Body(), []string{e.Path})
+			if b == nil {
+				continue
+			}
+			found = true
+			second := f.Body().AppendBlock(hclwrite.NewBlock(b.Type(), []string{"second"}))
+			for name, a := range b.Body().Attributes() {
+				second.Body().SetAttributeRaw(name, a.Expr().BuildTokens(nil))
+			}
+			s, ld := spec.NewLoader().LoadSource(n, f.Bytes(), spec.Options{})
+			refused := false
+			for _, d := range validate.Check(s, ld) {
+				refused = refused || d.Severity == hcl.DiagError && strings.HasPrefix(d.Summary, "More than one")
+			}
+			if !refused {
+				t.Errorf("%s: spec/docs.go says a spec holds at most one, and validate does not refuse two in %s", e.Path, n)
+			}
+			checked++
+			break
+		}
+		if !found {
+			t.Errorf("%s: no example in blueprints/ has the block", e.Path)
+		}
+	}
+	if checked == 0 {
+		t.Error("no block checked")
+	}
+}

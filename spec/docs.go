@@ -17,7 +17,8 @@ var docs = map[string]Doc{
 }
 `},
 	"cluster.kubernetes_version": {
-		Text:    "Full Kubernetes release, `1.33.0` to `1.37.x`, all on `kubeadm.k8s.io/v1beta4`. A patch release blueprint does not know (such as `1.37.99`) warns, naming the newest it knows of that minor (`spec/versions.go`).",
+		Text:    "A release, `1.33.0` to `1.37.x`, all on `kubeadm.k8s.io/v1beta4` (a patch release blueprint does not know, such as `1.37.99`, warns, naming the newest it knows of that minor); or a minor, `\"1.37\"`, `\"v1.37\"` or kubeadm's `\"stable-1.37\"`, which is the newest patch of it that blueprint knows; or `\"stable\"`, `\"stable-1\"` or `\"\"`, the newest minor blueprint supports at its newest known patch. `\"latest\"` (a channel with pre-releases) is refused. blueprint says which release it chose.",
+		Default: `"stable"`,
 		Example: `"1.37.2"`},
 	"cluster.dns_domain": {
 		Text:    "Cluster DNS domain.",
@@ -42,14 +43,18 @@ var docs = map[string]Doc{
 		Text: "Subnets that hold every machine address."},
 	"network.pod_cidrs": {
 		Text:    "Pod ranges: one, or one IPv4 and one IPv6 for dual-stack.",
-		Default: "the CNI's: `192.168.0.0/16` for calico, `10.244.0.0/16` for cilium (whose own default overlaps the default service range)"},
+		Default: "the CNI's: `192.168.0.0/16` for calico, `10.244.0.0/16` for cilium (whose own default overlaps the default service range) and flannel; required with `cni = \"none\"`"},
 	"network.service_cidrs": {
 		Text:    "Service ranges, of the same families as `pod_cidrs`.",
 		Default: `["` + DefaultServiceCIDR + `"]`},
 	"network.cni": {
-		Text:    "The CNI plugin.",
+		Text:    "The CNI plugin. `flannel` warns that it enforces no NetworkPolicy; `none` leaves the CNI to the operator (`pod_cidrs` required).",
 		Default: q(DefaultCNI),
-		Allowed: []string{"calico", "cilium"}},
+		Allowed: []string{"calico", "cilium", "flannel", CNINone}},
+	"network.proxy_mode": {
+		Text:    "kube-proxy's mode: `nftables` is generally available from Kubernetes 1.33 (needs Linux 5.13 or newer), `ipvs` deprecated from 1.35 (a warning).",
+		Default: q(DefaultProxyMode),
+		Allowed: []string{"iptables", "nftables", "ipvs"}},
 
 	"zone": {Required: true,
 		Text: "An availability zone: a failure domain that can be lost as a whole. Becomes the nodes' `topology.kubernetes.io/zone` label.",
@@ -78,10 +83,20 @@ zone "az3" {}
 	"control_plane.node": {Required: true,
 		Text: "One control-plane node. Its name is a DNS-1123 subdomain of at most 63 characters (`kmaster1.example.com` is fine)."},
 	"control_plane.node.address": {
-		Text: "The node's address, of the same IP family as the first service range; `\"\"` is refused."},
+		Text: "The node's IPv4 or IPv6 address (of the first service range's family, in a node subnet) or DNS name (a DNS-1123 subdomain; a last label of digits only is refused as a mistyped address); `\"\"` is refused."},
 	"control_plane.node.zone": {
 		Text: "The zone the node is in; a `zone` block must declare it."},
 
+	"control_plane.node.ssh_address": {
+		Text:    "Where an operator reaches the machine when that differs from `address` (a public address, a bastion's forward): an address or DNS name, listed in ARCHITECTURE.md's Nodes table and used by the steps that copy files between hosts.",
+		Example: `"203.0.113.11"`},
+	"control_plane.schedulable": {
+		Text:    "`true` leaves off kubeadm's `node-role.kubernetes.io/control-plane:NoSchedule` taint: any pod may run on these nodes, and the checks that place services without a `node_pool` count them (their size unchecked).",
+		Default: "false"},
+	"control_plane.extra_sans": {
+		Text:    "More names and addresses for the API server's certificate (IP addresses, DNS names, `*.` wildcards), besides the endpoint, every control-plane node's name and address, `127.0.0.1` and `localhost`.",
+		Default: "[]",
+		Example: `["api.example.com"]`},
 	"control_plane.cpu": {
 		Text:    "Cores of each control-plane machine, for its kubelet's reservations (kubeadm's preflight wants at least 2).",
 		Default: strconv.Itoa(DefaultControlPlaneCPU)},
@@ -134,6 +149,9 @@ zone "az3" {}
 		Text: "The member's address; `\"\"` is refused."},
 	"etcd.member.zone": {
 		Text: "The zone the member is in."},
+	"etcd.member.ssh_address": {
+		Text:    "Where an operator reaches the machine when that differs from `address`.",
+		Example: `"203.0.113.21"`},
 	"etcd.backup": {
 		Text: "Periodic etcd snapshots (`manifests/etcd-backup/`): on for every spec, with or without this block; a block without a destination warns."},
 	"etcd.backup.enabled": {
@@ -168,26 +186,26 @@ zone "az3" {}
 }
 `},
 	"load_balancer.mode": {
-		Text:    "`colocated`: HAProxy and keepalived as static pods on the masters; `dedicated`: on the `host` blocks; `external`: an existing load balancer at `endpoint`.",
-		Allowed: []string{LBDedicated, LBColocated, LBExternal}},
+		Text:    "`colocated`: HAProxy and keepalived as static pods on the masters; `dedicated`: on the `host` blocks (one host without `vip`: HAProxy alone); `kube-vip`: kube-vip static pods on the masters; `local-proxy`: HAProxy on every worker, no VIP; `external`: an existing load balancer at `endpoint`.",
+		Allowed: []string{LBDedicated, LBColocated, LBExternal, LBKubeVIP, LBLocalProxy}},
 	"load_balancer.vip": {
-		Text:    "The virtual IP keepalived holds, in the subnet of every load-balancer host.",
-		Default: "required unless `mode` is `external`",
+		Text:    "The virtual IP keepalived or kube-vip holds, in the subnet of every host that may hold it.",
+		Default: "required for colocated, kube-vip and dedicated with 2 or more hosts",
 		Example: `"10.20.0.10"`},
 	"load_balancer.port": {
-		Text:    "HAProxy's frontend port; colocated cannot use 6443 (the API server's).",
-		Default: strconv.Itoa(DefaultColocatedPort) + " colocated, " + strconv.Itoa(DefaultDedicatedPort) + " dedicated"},
+		Text:    "HAProxy's frontend port; colocated cannot use 6443 (the API server's), kube-vip and local-proxy only 6443.",
+		Default: strconv.Itoa(DefaultColocatedPort) + " colocated, " + strconv.Itoa(DefaultDedicatedPort) + " otherwise"},
 	"load_balancer.interface": {
-		Text:    "The network interface that carries the VIP.",
+		Text:    "The network interface that carries the VIP (keepalived, kube-vip).",
 		Default: q(DefaultInterface)},
 	"load_balancer.virtual_router_id": {
-		Text:    "VRRP router id, 1 to 255, unique on the network.",
+		Text:    "VRRP router id, 1 to 255, unique on the network (keepalived only).",
 		Default: strconv.Itoa(DefaultVirtualRouterID)},
 	"load_balancer.endpoint": {
 		Text:    "External mode only: `host:port` of the existing load balancer.",
 		Example: `"api.example.com:6443"`},
 	"load_balancer.host": {
-		Text: "A dedicated load-balancer host (dedicated mode only): 2 to 9 hosts.",
+		Text: "A dedicated load-balancer host (dedicated mode only): 1 to 9 hosts; one warns (`lb-single-host`).",
 		Example: `load_balancer {
   mode = "dedicated"
   vip  = "10.20.0.10"
@@ -206,6 +224,9 @@ zone "az3" {}
 	"load_balancer.host.zone": {
 		Text: "The zone the host is in."},
 
+	"load_balancer.host.ssh_address": {
+		Text:    "Where an operator reaches the machine when that differs from `address`.",
+		Example: `"203.0.113.31"`},
 	"node_pool": {
 		Text: "A group of worker nodes that share capacity, labels and taints: nodes counted per zone (`count_per_zone`) or listed (`node` blocks, which `dynamic` blocks can generate). Every worker carries the label `blueprint.dev/pool=POOL`, which the services use to select a pool.",
 		Example: `node_pool "kafka" {
@@ -230,10 +251,10 @@ zone "az3" {}
 		Text:    "That many nodes per zone, named `POOL-ZONE-N`.",
 		Example: "2"},
 	"node_pool.cpu": {
-		Text:    "Cores of each node.",
+		Text:    "Cores of each node; without `cpu` and `memory` the pool's capacity is unknown (a warning, `pool-capacity-unknown`) and its kubelets keep the control plane's reservations.",
 		Example: "16"},
 	"node_pool.memory": {
-		Text:    "Memory of each node, a quantity such as `64Gi` (at most `64Ti`).",
+		Text:    "Memory of each node, a quantity such as `64Gi` (at most `64Ti`); optional, as `cpu`.",
 		Example: `"64Gi"`},
 	"node_pool.labels": {
 		Text: "Node labels; `kubernetes.io` and `k8s.io` keys a kubelet may not set are refused."},
@@ -280,6 +301,9 @@ zone "az3" {}
 		Text:    "The zone the node is in.",
 		Example: `"az1"`},
 
+	"node_pool.node.ssh_address": {
+		Text:    "Where an operator reaches the machine when that differs from `address`.",
+		Example: `"203.0.113.101"`},
 	"authentication": {
 		Text: "Who the API server believes, besides client certificates, bootstrap tokens and ServiceAccount tokens. render always writes `kubeadm/authentication-config.yaml`, which also limits anonymous requests to the health endpoints and kubeadm's `cluster-info`.",
 		Example: `authentication {

@@ -97,6 +97,9 @@ zone "az3" {}
 		Text:    "More names and addresses for the API server's certificate (IP addresses, DNS names, `*.` wildcards), besides the endpoint, every control-plane node's name and address, `127.0.0.1` and `localhost`.",
 		Default: "[]",
 		Example: `["api.example.com"]`},
+	"control_plane.max_pods": {
+		Text:    "The cluster-wide KubeletConfiguration's `maxPods`, 1 to 110 (the most Kubernetes is tested with, and at most the 254 addresses of the /24 each node gets from the pod range).",
+		Default: "110"},
 	"control_plane.cpu": {
 		Text:    "Cores of each control-plane machine, for its kubelet's reservations (kubeadm's preflight wants at least 2).",
 		Default: strconv.Itoa(DefaultControlPlaneCPU)},
@@ -258,6 +261,9 @@ zone "az3" {}
 		Example: `"64Gi"`},
 	"node_pool.labels": {
 		Text: "Node labels; `kubernetes.io` and `k8s.io` keys a kubelet may not set are refused."},
+	"node_pool.max_pods": {
+		Text:    "Each node's kubelet `maxPods` (in its pool's kubelet patch): 1 to 110, no more than the node's /24 of the pod range holds.",
+		Default: "110"},
 	"node_pool.system_reserved": {
 		Text:    "Overrides, key by key (`cpu`, `memory`, `ephemeral-storage`, `pid`), the kubelet's reservation for the operating system; validate refuses overrides that leave nothing allocatable.",
 		Default: "100m CPU and 256Mi memory",
@@ -304,6 +310,57 @@ zone "az3" {}
 	"node_pool.node.ssh_address": {
 		Text:    "Where an operator reaches the machine when that differs from `address`.",
 		Example: `"203.0.113.101"`},
+
+	"tuning": {
+		Text: "Overrides the settings blueprint sizes from the number of nodes (machines that run a kubelet), following Kubernetes' large-cluster guidance; ARCHITECTURE.md, \"Large clusters\", explains each and marks a value the spec sets \"(spec)\".",
+		Example: `tuning {
+  max_requests_inflight          = 800
+  max_mutating_requests_inflight = 400
+  etcd_quota                     = "4Gi"
+  coredns_replicas               = 4
+}
+`},
+	"tuning.max_requests_inflight": {
+		Text:    "kube-apiserver's `--max-requests-inflight` (with API Priority and Fairness, on by default, it and the mutating limit add up to the server's concurrency).",
+		Default: "400 up to 500 nodes, 800 above, 1,600 above 1,000, 3,000 above 3,000"},
+	"tuning.max_mutating_requests_inflight": {
+		Text:    "kube-apiserver's `--max-mutating-requests-inflight`.",
+		Default: "200 up to 500 nodes, 400 above, 800 above 1,000, 1,000 above 3,000"},
+	"tuning.etcd_quota": {
+		Text:    "etcd's `--quota-backend-bytes`; above 8Gi is refused.",
+		Default: "2Gi, doubled until it holds twice the pod objects (8 KiB each, nodes × max pods), at most 8Gi",
+		Example: `"4Gi"`},
+	"tuning.events_etcd_servers": {
+		Text:    "Client URLs (`https://host:port`) of an etcd of your own for Events (`--etcd-servers-overrides=/events#…`); from 1,000 nodes ARCHITECTURE.md says to run one.",
+		Default: "none",
+		Example: `["https://10.20.0.41:2379"]`},
+	"tuning.controller_manager_qps": {
+		Text:    "kube-controller-manager's `--kube-api-qps`.",
+		Default: "20 up to 500 nodes, then one per 10 nodes (at most 500)",
+		Example: "50"},
+	"tuning.controller_manager_burst": {
+		Text:    "kube-controller-manager's `--kube-api-burst`.",
+		Default: "30 up to 500 nodes, then twice the QPS",
+		Example: "100"},
+	"tuning.scheduler_qps": {
+		Text:    "kube-scheduler's client QPS.",
+		Default: "50 up to 500 nodes, then one per 10 nodes (at most 500)",
+		Example: "100"},
+	"tuning.scheduler_burst": {
+		Text:    "kube-scheduler's client burst.",
+		Default: "100 up to 500 nodes, then twice the QPS",
+		Example: "200"},
+	"tuning.coredns_replicas": {
+		Text:    "CoreDNS replicas (kubeadm deploys 2: ARCHITECTURE.md gives the `kubectl scale` to run after `kubeadm init`).",
+		Default: "one per 16 nodes, at least 2"},
+	"tuning.prometheus_cpu": {
+		Text:    "Prometheus' CPU request (limit twice that).",
+		Default: "a core per 400,000 series (about 1,500 series per node plus 50,000), at least 500m",
+		Example: `"2"`},
+	"tuning.prometheus_memory": {
+		Text:    "Prometheus' memory request (limit four times that).",
+		Default: "4 KiB a series, at least 2Gi",
+		Example: `"8Gi"`},
 	"authentication": {
 		Text: "Who the API server believes, besides client certificates, bootstrap tokens and ServiceAccount tokens. render always writes `kubeadm/authentication-config.yaml`, which also limits anonymous requests to the health endpoints and kubeadm's `cluster-info`.",
 		Example: `authentication {

@@ -51,17 +51,11 @@ cannot be read (missing, unreadable). With several specs, the highest.`,
 		ValidArgsFunction: completeSpecs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
-			if asJSON {
-				if cmd.Flags().Changed("format") && o.Format != formatJSON {
-					return &exitError{code: ExitUsage, err: fmt.Errorf("--json and --format %s ask for two formats: give one", o.Format)}
-				}
-				o.Format = formatJSON
+			f, err := formatFlag(cmd, asJSON, o.Format, formatText, formatJSON, formatSARIF)
+			if err != nil {
+				return err
 			}
-			switch o.Format {
-			case formatText, formatJSON, formatSARIF:
-			default:
-				return &exitError{code: ExitUsage, err: fmt.Errorf("--format %q: give text, json or sarif", o.Format)}
-			}
+			o.Format = f
 			return validateRun(o, s)
 		},
 	}

@@ -57,6 +57,11 @@ func TestFmt(t *testing.T) {
 	if readFile(t, top) != unformatted {
 		t.Fatal("--check wrote the file")
 	}
+	code, out, _ = runCLI("fmt", "--check", "--json", "--recursive", dir)
+	var rep struct{ Changed []string }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != cli.ExitWouldChange || strings.Join(rep.Changed, " ") != top+" "+sub {
+		t.Fatalf("fmt --check --json: exit %d, %v\n%s", code, err, out)
+	}
 	// Without --recursive, only the folder's own files; they keep their mode.
 	if code, out, errs := runCLI("fmt", dir); code != cli.ExitOK || strings.TrimSpace(out) != top {
 		t.Fatalf("fmt: exit %d, printed %q %s", code, out, errs)

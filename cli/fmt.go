@@ -27,6 +27,7 @@ type fmtOptions struct {
 	Diff      bool
 	Recursive bool
 	Write     bool
+	JSON      bool
 }
 
 func newFmtCommand(s Streams) *cobra.Command {
@@ -63,10 +64,39 @@ Exit code 0: done, or nothing to change; 1: a file does not parse; 2: usage;
 	cmd.Flags().BoolVar(&o.Diff, "diff", false, "print the changes as a unified diff")
 	cmd.Flags().BoolVar(&o.Recursive, "recursive", false, "also format the files of subfolders")
 	cmd.Flags().BoolVar(&o.Write, "write", true, "write the formatted files (false with --check)")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the files changed (or, with --check, to change) as JSON")
 	return cmd
 }
 
+// fmtReport is fmt's --json output.
+type fmtReport struct {
+	// Changed are the files fmt changed, or with --check would change.
+	Changed     []string         `json:"changed"`
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	// Diff is what --diff prints without --json.
+	Diff string `json:"diff,omitempty"`
+	jsonFailure
+}
+
 func fmtRun(o *fmtOptions, s Streams) error {
+	if !o.JSON {
+		return fmtInto(o, s, nil)
+	}
+	if slices.Contains(o.Paths, "-") {
+		return &exitError{code: ExitUsage, err: errors.New("fmt - writes the formatted text on standard output, where --json would go: give one of them")}
+	}
+	rep := &fmtReport{Changed: []string{}, Diagnostics: []jsonDiagnostic{}}
+	var diff strings.Builder
+	// The report is the output: names and diffs go into it.
+	quiet := Streams{In: s.In, Out: &diff, Err: s.Err, opts: &globalOptions{Quiet: true}}
+	err := fmtInto(o, quiet, rep)
+	rep.Diff = diff.String()
+	return finishJSON(s.Out, rep, &rep.jsonFailure, err)
+}
+
+// fmtInto formats the files; with rep (--json), it records what changed
+// and the diagnostics there instead of printing them.
+func fmtInto(o *fmtOptions, s Streams, rep *fmtReport) error {
 	var diags hcl.Diagnostics
 	var failures []string
 	files := map[string]*hcl.File{}
@@ -97,10 +127,15 @@ func fmtRun(o *fmtOptions, s Streams) error {
 			}
 			if c {
 				changed++
+				if rep != nil {
+					rep.Changed = append(rep.Changed, p)
+				}
 			}
 		}
 	}
-	if len(diags) > 0 {
+	if rep != nil {
+		rep.Diagnostics = jsonDiagnostics(diags, files)
+	} else if len(diags) > 0 {
 		p := &diagPrinter{w: s.Err, files: files, width: s.width(), color: s.color()}
 		if err := p.write(diags); err != nil {
 			return &exitError{code: ExitFailure, err: err}

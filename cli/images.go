@@ -36,7 +36,11 @@ prints a skopeo sync YAML file instead. --lock-skeleton FILE writes a lock
 file to fill in with the digests your registry serves (lines already in the
 spec's lock file keep their digests). A lock file that is missing images or
 does not parse does not stop this command.`,
-		Args: cobra.ExactArgs(1),
+		Example: `  blueprint images cluster.hcl > images.txt
+  blueprint images cluster.hcl --format skopeo > sync.yaml
+  blueprint images cluster.hcl --lock-skeleton images.lock`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeOneSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Path = args[0]
 			return imagesRun(o, s)

@@ -46,7 +46,8 @@ type Streams struct {
 
 // Main runs blueprint with args and returns the process exit code.
 func Main(args []string, in io.Reader, out, errw io.Writer) int {
-	s := Streams{In: in, Out: out, Err: errw}
+	// The flags' values are shared with Main, which prints the error.
+	s := Streams{In: in, Out: out, Err: errw, opts: &globalOptions{}}
 	root := NewRootCommand(s)
 	root.SetArgs(normalizeArgs(root, args))
 	err := root.Execute()

@@ -168,6 +168,13 @@ func TestColourOnlyOnATerminal(t *testing.T) {
 	if got := run("validate", "--no-color", spec); strings.Contains(got, ansiSGR) || !strings.Contains(got, "Error:") {
 		t.Errorf("--no-color: %q", got)
 	}
+	// The command's own error line too.
+	if got := run("render", spec, "-o", ""); !strings.Contains(got, ansiBold+ansiRed+"Error:") {
+		t.Errorf("an error on a terminal: %q", got)
+	}
+	if got := run("render", "--no-color", spec, "-o", ""); strings.Contains(got, ansiSGR) || !strings.Contains(got, "Error: the output folder is empty") {
+		t.Errorf("an error with --no-color: %q", got)
+	}
 	t.Setenv("NO_COLOR", "1")
 	if got := run("validate", spec); strings.Contains(got, ansiSGR) || !strings.Contains(got, "= [1]\r\n                            ^") {
 		t.Errorf("NO_COLOR: %q", got)
@@ -217,5 +224,22 @@ func TestFitWidth(t *testing.T) {
 	}
 	if got := fitWidth("abc", 4); got != "abc" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestVerifyShowsProgress checks that verify's checks announce themselves
+// on a terminal, and that the report on standard output stays clean.
+func TestVerifyShowsProgress(t *testing.T) {
+	t.Setenv("BLUEPRINT_TOOLS", "")
+	tree, tools := fakeTree(t, 0)
+	tty, output := openPTY(t)
+	var out bytes.Buffer
+	code := Main([]string{"verify", tree, "--tools", tools}, strings.NewReader(""), &out, tty)
+	got := output()
+	if code != ExitOK || !strings.Contains(got, "[2/5] ") || !strings.Contains(got, "haproxy -c") || !strings.HasSuffix(got, clearLine) {
+		t.Errorf("exit %d, terminal got %q", code, got)
+	}
+	if strings.Contains(out.String(), "[1/5]") || strings.Contains(out.String(), "\x1b") {
+		t.Errorf("the report holds the progress: %q", out.String())
 	}
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/hashicorp/hcl/v2"
@@ -55,20 +56,29 @@ func countVariables(files []*hcl.File) map[string]countUse {
 	return uses
 }
 
-// walkCounts visits the attributes of body that take whole numbers, with
-// dynamic blocks read as the blocks they generate.
+// walkCounts visits the attributes of body that take whole numbers.
 func walkCounts(body *hclsyntax.Body, s *BlockSchema, add func(hclsyntax.Expression, string)) {
+	walkAttributes(body, s, func(a *hclsyntax.Attribute, as *AttributeSchema) {
+		if as.Whole {
+			add(a.Expr, a.Name)
+		}
+	})
+}
+
+// walkAttributes visits every attribute of body that the schema knows,
+// with dynamic blocks read as the blocks they generate.
+func walkAttributes(body *hclsyntax.Body, s *BlockSchema, visit func(*hclsyntax.Attribute, *AttributeSchema)) {
 	if s == nil {
 		return
 	}
 	for _, a := range body.Attributes {
-		if as := s.Attribute(a.Name); as != nil && as.Whole {
-			add(a.Expr, a.Name)
+		if as := s.Attribute(a.Name); as != nil {
+			visit(a, as)
 		}
 	}
 	for _, b := range body.Blocks {
 		if b.Type != "dynamic" {
-			walkCounts(b.Body, s.Block(b.Type), add)
+			walkAttributes(b.Body, s.Block(b.Type), visit)
 			continue
 		}
 		if len(b.Labels) == 0 {
@@ -76,9 +86,52 @@ func walkCounts(body *hclsyntax.Body, s *BlockSchema, add func(hclsyntax.Express
 		}
 		for _, c := range b.Body.Blocks {
 			if c.Type == "content" {
-				walkCounts(c.Body, s.Block(b.Labels[0]), add)
+				walkAttributes(c.Body, s.Block(b.Labels[0]), visit)
 			}
 		}
+	}
+}
+
+// explainTypeErrors rewrites the decoder's "Unsuitable value: a number is
+// required" into what the attribute takes and what it was given, as for
+// variables: `count_per_zone: a whole number is required, got "one"`. The
+// subject becomes the whole value instead of its first token.
+func explainTypeErrors(diags hcl.Diagnostics, files []*hcl.File, ctx *hcl.EvalContext) {
+	type site struct {
+		attr *hclsyntax.Attribute
+		as   *AttributeSchema
+		src  []byte
+	}
+	var index map[hcl.Range]site
+	for _, d := range diags {
+		if d.Summary != "Unsuitable value type" || d.Context == nil {
+			continue
+		}
+		if index == nil {
+			index = map[hcl.Range]site{}
+			for _, f := range files {
+				if body, ok := f.Body.(*hclsyntax.Body); ok {
+					walkAttributes(body, Schema(), func(a *hclsyntax.Attribute, as *AttributeSchema) {
+						index[a.Expr.Range()] = site{a, as, f.Bytes}
+					})
+				}
+			}
+		}
+		at, ok := index[*d.Context]
+		if !ok {
+			continue
+		}
+		got := ""
+		if v, vd := at.attr.Expr.Value(ctx); !vd.HasErrors() && v.IsWhollyKnown() {
+			got = valueWords(v)
+		} else if r := at.attr.Expr.Range(); r.End.Byte <= len(at.src) {
+			got = string(at.src[r.Start.Byte:r.End.Byte])
+			if len(got) > 60 {
+				got = got[:60] + "…"
+			}
+		}
+		d.Detail = fmt.Sprintf("%s: a %s is required, got %s.", at.attr.Name, at.as.Type, got)
+		d.Subject = d.Context
 	}
 }
 

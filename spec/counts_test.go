@@ -106,3 +106,29 @@ func TestSchemaFollowsTheModel(t *testing.T) {
 		t.Errorf("cluster: %+v", c)
 	}
 }
+
+// TestTypeErrorsSayWhatIsRequired checks the decoder's type errors name
+// the attribute, what it takes and what it got, like the variables' own,
+// and underline the whole value. Before: "Unsuitable value: a number is
+// required", at the value's first token.
+func TestTypeErrorsSayWhatIsRequired(t *testing.T) {
+	src := "node_pool \"p\" {\n  cpu    = 4\n  memory = [\"8Gi\"]\n  zones  = [\"a\"]\n  count_per_zone = \"one\"\n}\n"
+	_, diags := spec.NewLoader().LoadSource("t.hcl", []byte(src), spec.Options{})
+	want := map[string]int{
+		`memory: a string is required, got a tuple.`:             3,
+		`count_per_zone: a whole number is required, got "one".`: 5,
+	}
+	for _, d := range diags {
+		line, ok := want[d.Detail]
+		if !ok {
+			continue
+		}
+		delete(want, d.Detail)
+		if d.Subject.Start.Line != line || d.Subject.End.Column-d.Subject.Start.Column < 5 {
+			t.Errorf("%q: subject %v, want the whole value on line %d", d.Detail, d.Subject, line)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not said: %v; got %v", want, diags)
+	}
+}

@@ -230,7 +230,9 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 	if len(files) > 0 {
 		s.DeclRange = hcl.Range{Filename: files[0].Body.MissingItemRange().Filename, Start: hcl.InitialPos, End: hcl.InitialPos}
 	}
-	diags = append(diags, gohcl.DecodeBody(dynblock.Expand(remain, ctx, dynblock.OptCheckForEach(b.checkForEach)), ctx, s)...)
+	decoded := gohcl.DecodeBody(dynblock.Expand(remain, ctx, dynblock.OptCheckForEach(b.checkForEach)), ctx, s)
+	explainTypeErrors(decoded, files, ctx)
+	diags = append(diags, decoded...)
 	if b.spent() {
 		// The values past the limit are unknown: the spec is not one to
 		// check further.

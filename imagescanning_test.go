@@ -161,6 +161,9 @@ func checkImageScanning(t *testing.T, ex example) {
 		ctrSC.Capabilities == nil || !slices.Equal(ctrSC.Capabilities.Drop, []corev1.Capability{"ALL"}) {
 		t.Errorf("the scan jobs do not meet the restricted Pod Security level: %+v %+v", podSC, ctrSC)
 	}
+	if v := ocm["scanJob.automountServiceAccountToken"]; v != "" && v != "false" {
+		t.Errorf("the scan jobs get a ServiceAccount token (scanJob.automountServiceAccountToken %q); they call no API", v)
+	}
 	if ocm["scanJob.podTemplateLabels"] != "app.kubernetes.io/name="+plan.TrivyScanJobName {
 		t.Errorf("the scan jobs' pods are not labelled for their NetworkPolicy: %q", ocm["scanJob.podTemplateLabels"])
 	}
@@ -474,6 +477,11 @@ func TestImageScanningRules(t *testing.T) {
 			alert("20m", "RunningImageCriticalVulnerabilities", critical("3")),
 			alert("33m", "RunningImageCriticalVulnerabilities", critical("3")),
 			alert("50m", "RunningImageCriticalVulnerabilities", critical("3"))),
+		// The image is replaced: its series ends (the new image's has other
+		// labels); the alert lasts until the last finding leaves the hour.
+		test("the image is replaced", healthy("2x30"),
+			alert("80m", "RunningImageCriticalVulnerabilities", critical("2")),
+			alert("95m", "RunningImageCriticalVulnerabilities")),
 		test("both replicas down", []series{{trivyUp(0), "1x5 0x60"}, {trivyUp(1), "1x5 0x60"}},
 			alert("15m", "ImageScanningDown"), alert("25m", "ImageScanningDown", down)),
 		test("the operator not scraped at all", []series{{`up{job="prometheus",instance="10.244.1.3:9090"}`, "1x30"}},

@@ -51,14 +51,22 @@ type ImageScanning struct {
 	RegistryPorts []int
 	// APIServerPorts are where the operator reaches the API server.
 	APIServerPorts []int
-	// ScanJobImage is the image of the scan jobs.
+	// ScanJobImage is the image of the scan jobs, ScanJobUser the user
+	// they run as.
 	ScanJobImage string
+	ScanJobUser  int
+	// ScanJobRequests and ScanJobLimits are each scan job's resources:
+	// cpu, memory and ephemeral-storage.
+	ScanJobRequests, ScanJobLimits ScanJobResources
 	// DBRepository and JavaDBRepository are where the scan jobs download
 	// the vulnerability databases.
 	DBRepository, JavaDBRepository string
 	RescanInterval                 string
 	ConcurrentScans                int
 }
+
+// ScanJobResources are the resources of a scan job's container.
+type ScanJobResources struct{ CPU, Memory, EphemeralStorage string }
 
 // Names and ports of the Trivy Operator's objects, shared by the templates
 // and the tests.
@@ -93,8 +101,9 @@ func buildImageScanning(p *Plan, s *spec.Spec, placement Placement) *ImageScanni
 		CRDs: operatorcrds.TrivyOperator.Names(), PullSecret: deref(is.PullSecret), LeaseName: TrivyLeaseName,
 		ScanJobImage: p.imageRefs["trivy"], DBRepository: is.DBRepositoryOrDefault(s.Images),
 		JavaDBRepository: is.JavaDBRepositoryOrDefault(s.Images), RescanInterval: is.RescanIntervalOrDefault(),
-		ConcurrentScans: is.ConcurrentScansOrDefault(),
-		APIServerPorts:  sortedPorts(map[int]bool{APIServerPort: true, p.Endpoint.Port: p.Endpoint.Port > 0}),
+		ConcurrentScans: is.ConcurrentScansOrDefault(), ScanJobUser: TrivyScanJobUser,
+		ScanJobRequests: ScanJobResources{"100m", "256Mi", "2Gi"}, ScanJobLimits: ScanJobResources{"1", "1Gi", "6Gi"},
+		APIServerPorts: sortedPorts(map[int]bool{APIServerPort: true, p.Endpoint.Port: p.Endpoint.Port > 0}),
 	}
 
 	ports := map[int]bool{trivyDefaultHTTPSPort: true}
@@ -194,12 +203,12 @@ func buildImageScanning(p *Plan, s *spec.Spec, placement Placement) *ImageScanni
 		{"trivy.dbRepositoryInsecure", "false"},
 		{"trivy.skipJavaDBUpdate", "false"},
 		{"trivy.imageScanCacheDir", trivyScanCacheDir},
-		{"trivy.resources.requests.cpu", "100m"},
-		{"trivy.resources.requests.memory", "256Mi"},
-		{"trivy.resources.requests.ephemeral-storage", "2Gi"},
-		{"trivy.resources.limits.cpu", "1"},
-		{"trivy.resources.limits.memory", "1Gi"},
-		{"trivy.resources.limits.ephemeral-storage", "6Gi"},
+		{"trivy.resources.requests.cpu", sc.ScanJobRequests.CPU},
+		{"trivy.resources.requests.memory", sc.ScanJobRequests.Memory},
+		{"trivy.resources.requests.ephemeral-storage", sc.ScanJobRequests.EphemeralStorage},
+		{"trivy.resources.limits.cpu", sc.ScanJobLimits.CPU},
+		{"trivy.resources.limits.memory", sc.ScanJobLimits.Memory},
+		{"trivy.resources.limits.ephemeral-storage", sc.ScanJobLimits.EphemeralStorage},
 	})
 	h := sha256.New()
 	for _, l := range append(append([]Label{}, sc.OperatorConfig...), sc.TrivyConfig...) {

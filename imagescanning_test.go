@@ -3,6 +3,7 @@ package blueprint_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -80,7 +81,8 @@ func TestImageScanning(t *testing.T) {
   registry           = "mirror.example.com:5000"`,
 		`  db_repository      = "harbor.dataplat.example.com/aquasec/trivy-db"
   java_db_repository = "harbor.dataplat.example.com/aquasec/trivy-java-db"`, `  pull_secret        = "registry-creds"
-  concurrent_scans   = 5`)
+  concurrent_scans   = 5
+  node_pool          = "kafka"`)
 	for _, ex := range append(cases, mirrored) {
 		t.Run(ex.name, func(t *testing.T) { checkImageScanning(t, ex) })
 	}
@@ -100,6 +102,18 @@ func TestImageScanning(t *testing.T) {
 	env := operatorEnv(t, mirrored)
 	if env["OPERATOR_PRIVATE_REGISTRY_SCAN_SECRETS_NAMES"] != `{"trivy-system":"registry-creds"}` || env["OPERATOR_CONCURRENT_SCAN_JOBS_LIMIT"] != "5" {
 		t.Errorf("ha-mirrored: the pull secret or concurrent_scans does not reach the operator: %v", env)
+	}
+	// The scan jobs go to node_pool's nodes as the operator does.
+	ocm := configMapData(t, mirrored, plan.TrivyOperatorConfigMap)
+	var sel map[string]string
+	var tols []corev1.Toleration
+	if json.Unmarshal([]byte(ocm["scanJob.nodeSelector"]), &sel) != nil || json.Unmarshal([]byte(ocm["scanJob.tolerations"]), &tols) != nil ||
+		len(sel) == 0 || len(tols) == 0 {
+		t.Errorf("ha-mirrored: the scan jobs are not placed on node pool kafka: %q %q", ocm["scanJob.nodeSelector"], ocm["scanJob.tolerations"])
+	}
+	op := scanObject[*appsv1.Deployment](t, mirrored, "Deployment", "trivy-operator").Spec.Template.Spec
+	if !maps.Equal(op.NodeSelector, sel) || len(op.Tolerations) != len(tols) {
+		t.Errorf("ha-mirrored: the scan jobs' placement %v %v differs from the operator's %v %v", sel, tols, op.NodeSelector, op.Tolerations)
 	}
 	role := scanObject[*rbacv1.Role](t, mirrored, "Role", "trivy-operator")
 	if !roleGrants(role.Rules, "", "secrets", "get", "registry-creds") || !roleGrants(role.Rules, "", "secrets", "update", "any") {

@@ -35,11 +35,14 @@ func gatewayCases(t *testing.T) []example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const ingress = `ingress_class = "nginx"`
-	if !strings.Contains(string(src), ingress) {
-		t.Fatalf("blueprints/ha.hcl no longer has %s to switch to a Gateway", ingress)
+	// Envoy Gateway runs the Gateway's proxies in its own namespace.
+	r := strings.NewReplacer(`ingress_class        = "nginx"`, `gateway_class        = "envoy"`,
+		`controller_namespace = "ingress-nginx"`, `controller_namespace = "envoy-gateway-system"`)
+	gw := r.Replace(string(src))
+	if strings.Contains(gw, "ingress_class") || !strings.Contains(gw, "envoy-gateway-system") {
+		t.Fatal("blueprints/ha.hcl no longer has the ingress_class and controller_namespace lines to switch to a Gateway")
 	}
-	return append(out, renderSpecText(t, "ha+gateway", strings.Replace(string(src), ingress, `gateway_class = "envoy"`, 1)))
+	return append(out, renderSpecText(t, "ha+gateway", gw))
 }
 
 // TestGateway checks the Gateway API path end to end in the built tree:
@@ -88,7 +91,7 @@ func TestGateway(t *testing.T) {
 				checkRoute(t, e, gw, listeners, services, r)
 			}
 			for _, r := range e.Routes {
-				checkProxyReaches(t, objs, services[r.Namespace+"/"+r.Name], r)
+				checkProxyReaches(t, objs, e, services[r.Namespace+"/"+r.Name], r)
 			}
 
 			// The certificate lives beside the Gateway, and only there.
@@ -228,9 +231,11 @@ func checkRoute(t *testing.T, e *plan.Expose, gw *gatewayv1.Gateway, listeners m
 }
 
 // checkProxyReaches wants the dashboard's pods to accept, on the port its
-// Service sends to, connections from pods of any namespace: where Gateway
-// implementations that run proxy pods run them.
-func checkProxyReaches(t *testing.T, objs []manifest.Object, svc *corev1.Service, r plan.Route) {
+// Service sends to, connections from pods of the proxies' namespaces (the
+// Gateway's, and the implementation's or ingress controller's when the spec
+// names it), and from no other namespace, as the NetworkPolicies of the
+// whole tree evaluate.
+func checkProxyReaches(t *testing.T, objs []manifest.Object, e *plan.Expose, svc *corev1.Service, r plan.Route) {
 	t.Helper()
 	if svc == nil {
 		t.Errorf("no Service %s/%s", r.Namespace, r.Name)
@@ -262,28 +267,22 @@ func checkProxyReaches(t *testing.T, objs []manifest.Object, svc *corev1.Service
 		t.Errorf("%s: no pods behind Service %s/%s with its target port %s", r.Name, r.Namespace, r.Name, target.String())
 		return
 	}
-	for _, o := range objs {
-		np, ok := o.Object.(*networkingv1.NetworkPolicy)
-		if !ok || np.Namespace != r.Namespace {
-			continue
-		}
-		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-		if err != nil || !sel.Matches(podLabels) {
-			continue
-		}
-		for _, rule := range np.Spec.Ingress {
-			anyNamespace := slices.ContainsFunc(rule.From, func(p networkingv1.NetworkPolicyPeer) bool {
-				return p.NamespaceSelector != nil && len(p.NamespaceSelector.MatchLabels)+len(p.NamespaceSelector.MatchExpressions) == 0 && p.PodSelector == nil
-			})
-			onPort := len(rule.Ports) == 0 || slices.ContainsFunc(rule.Ports, func(p networkingv1.NetworkPolicyPort) bool {
-				return p.Port != nil && p.Port.IntVal == port
-			})
-			if anyNamespace && onPort {
-				return
-			}
+	policies := networkPolicies(objs)
+	dashboard := netPod{r.Namespace, podLabels}
+	proxy := labels.Set{"app.kubernetes.io/name": "proxy"}
+	if len(e.ProxyNamespaces()) == 0 {
+		t.Errorf("%s: no namespace is admitted to the exposed dashboard", r.Name)
+	}
+	for _, ns := range e.ProxyNamespaces() {
+		if !policyAllows(policies, netPod{ns, proxy}, dashboard, int(port)) {
+			t.Errorf("%s: a proxy in namespace %s cannot reach port %d of its pods", r.Name, ns, port)
 		}
 	}
-	t.Errorf("%s: no NetworkPolicy lets pods of other namespaces (a Gateway's proxy) reach port %d of its pods", r.Name, port)
+	for _, ns := range []string{"default", "tenant-a", "kube-system"} {
+		if policyAllows(policies, netPod{ns, proxy}, dashboard, int(port)) {
+			t.Errorf("%s: a pod of namespace %s reaches port %d of its pods; only the proxies' namespaces %v may", r.Name, ns, port, e.ProxyNamespaces())
+		}
+	}
 }
 
 // objectOf returns the object of a kind, namespace and name, or nil.
@@ -301,7 +300,8 @@ func objectOf[T any](objs []manifest.Object, kind, ns, name string) T {
 
 // TestIngressExposeRendersNoGateway checks the Ingress path: ha.hcl
 // publishes through ingress_class, so its tree has an Ingress per exposed
-// dashboard and no Gateway API object, folder or namespace.
+// dashboard and no Gateway API object, folder or namespace, and each
+// dashboard admits the ingress controller's namespace and no other.
 func TestIngressExposeRendersNoGateway(t *testing.T) {
 	var checked int
 	for _, ex := range examples(t) {
@@ -311,7 +311,11 @@ func TestIngressExposeRendersNoGateway(t *testing.T) {
 		}
 		checked++
 		ingresses := 0
-		for _, o := range rootObjects(t, ex) {
+		objs := rootObjects(t, ex)
+		for _, r := range e.Routes {
+			checkProxyReaches(t, objs, e, objectOf[*corev1.Service](objs, "Service", r.Namespace, r.Name), r)
+		}
+		for _, o := range objs {
 			if o.GVK.Group == gatewayv1.GroupName {
 				t.Errorf("%s publishes through Ingress, yet %s is rendered", ex.name, o)
 			}

@@ -228,8 +228,31 @@ func checkLogging(t *testing.T, c *loggingCase) {
 	checkLogPDB(t, c, l.Dashboards, dep.Spec.Template.Labels)
 	checkLogEnvRefs(t, c, c.files[map[bool]string{false: "kibana.yml", true: "opensearch_dashboards.yml"}[l.OpenSearch]], dep.Spec.Template.Spec.Containers[0])
 	np := logFind[*networkingv1.NetworkPolicy](t, c, "NetworkPolicy", l.Dashboards)
-	if !logAllowsPort(np.Spec.Ingress, 5601) || !logEgressTo(np.Spec.Egress, l.Search, 9200) {
-		t.Errorf("%s: the dashboard must answer on 5601 and reach the search cluster on 9200: %+v", c.name, np.Spec)
+	if !logEgressTo(np.Spec.Egress, l.Search, 9200) {
+		t.Errorf("%s: the dashboard must reach the search cluster on 9200: %+v", c.name, np.Spec)
+	}
+	// Who may open the dashboard, by the NetworkPolicy evaluator: the
+	// proxies in front of it when it is exposed, nobody else (its users
+	// log in through those proxies; an operator without them uses
+	// kubectl port-forward, which no NetworkPolicy sees).
+	policies := networkPolicies(c.objs)
+	dashboard := netPod{l.Namespace, labels.Set(dep.Spec.Template.Labels)}
+	var proxies []string
+	if e := c.plan.Services.Expose; e != nil && e.Route(l.Dashboards) != nil {
+		proxies = e.ProxyNamespaces()
+		if len(proxies) == 0 {
+			t.Errorf("%s: the dashboard is exposed, yet no proxy namespace is admitted", c.name)
+		}
+	}
+	for _, ns := range proxies {
+		if !policyAllows(policies, netPod{ns, labels.Set{"app.kubernetes.io/name": "proxy"}}, dashboard, plan.DashboardsPort) {
+			t.Errorf("%s: a proxy in namespace %s cannot open the exposed dashboard on %d", c.name, ns, plan.DashboardsPort)
+		}
+	}
+	for _, ns := range []string{"default", "tenant-a", l.Namespace} {
+		if policyAllows(policies, netPod{ns, labels.Set{"app.kubernetes.io/name": "debug"}}, dashboard, plan.DashboardsPort) {
+			t.Errorf("%s: a pod of namespace %s opens the dashboard on %d", c.name, ns, plan.DashboardsPort)
+		}
 	}
 }
 

@@ -76,10 +76,12 @@ func monitoringCases(t *testing.T) []example {
 `
 		if ex.plan.Services.Expose == nil {
 			full += `expose {
-  ingress_class = "nginx"
-  tls_secret    = "dashboards-tls"
-  grafana       = "grafana.example.com"
-  alertmanager  = "alertmanager.example.com"
+  ingress_class        = "nginx"
+  controller_namespace = "ingress-nginx"
+  tls_secret           = "dashboards-tls"
+  grafana              = "grafana.example.com"
+  alertmanager         = "alertmanager.example.com"
+  prometheus           = "prometheus.example.com"
 }
 `
 		}
@@ -686,7 +688,8 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 	if expose != nil && expose.Gateway != "" {
 		return
 	}
-	for name, host := range map[string]string{"grafana": exposedHost(expose, "grafana"), "alertmanager": exposedHost(expose, "alertmanager")} {
+	for name, host := range map[string]string{"grafana": exposedHost(expose, "grafana"), "alertmanager": exposedHost(expose, "alertmanager"),
+		"prometheus": exposedHost(expose, "prometheus")} {
 		o, ok := byName["Ingress/"+name]
 		if host == "" {
 			if ok {
@@ -749,6 +752,8 @@ func exposedHost(e *plan.Expose, name string) string {
 		return ""
 	case name == "grafana":
 		return e.Grafana
+	case name == "prometheus":
+		return e.Prometheus
 	default:
 		return e.Alertmanager
 	}

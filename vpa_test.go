@@ -39,7 +39,7 @@ var vpaCRDNames = []string{
 // vpaExempt are the Deployments and StatefulSets that get no
 // VerticalPodAutoscaler: the cluster's own plumbing and exporters, sized by
 // the cluster rather than by their load, and the recommender itself.
-var vpaExempt = []string{"kafka-exporter", "kubelet-csr-approver", "metrics-server", "vpa-recommender"}
+var vpaExempt = []string{"elasticsearch-exporter", "kafka-exporter", "kubelet-csr-approver", "metrics-server", "opensearch-exporter", "vpa-recommender"}
 
 // generatedVPACRDs is what vpaCRDTemplate must hold: the module's
 // deploy/vpa-v1-crd-gen.yaml, at the version go.mod requires, with a header

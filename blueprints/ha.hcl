@@ -196,11 +196,13 @@ logging {
 
 # Dashboards behind the ingress controller, with a wildcard certificate.
 expose {
-  ingress_class = "nginx"
-  tls_secret    = "wildcard-tls"
-  grafana       = "grafana.dataplat.example.com"
-  alertmanager  = "alerts.dataplat.example.com"
-  kibana        = "logs.dataplat.example.com"
+  ingress_class        = "nginx"
+  controller_namespace = "ingress-nginx" # where the ingress controller's pods run
+  tls_secret           = "wildcard-tls"
+  grafana              = "grafana.dataplat.example.com"
+  alertmanager         = "alerts.dataplat.example.com"
+  prometheus           = "prometheus.dataplat.example.com"
+  kibana               = "logs.dataplat.example.com"
 }
 
 # Only approved images run: pods of the namespaces above and of the

@@ -33,6 +33,10 @@ const (
 	CheckScriptPath    = "/etc/keepalived/check_apiserver.sh"
 	HAProxyConfigPath  = "/etc/haproxy/haproxy.cfg"
 	KeepalivedConfPath = "/etc/keepalived/keepalived.conf"
+	// APIServerHealthPath is what the load balancer and keepalived's check
+	// ask the API servers: /readyz turns 503 while a server shuts down or
+	// has lost etcd, where the deprecated /healthz still answers ok.
+	APIServerHealthPath = "/readyz"
 )
 
 // Placeholders stand where install-time secrets go; ARCHITECTURE.md says
@@ -65,6 +69,11 @@ type Plan struct {
 	Pools        []Pool
 	Workers      []Node
 	CertSANs     []string
+	Audit        Audit
+	// ControlPlaneKubelet sizes the cluster-wide KubeletConfiguration
+	// (kubeadm/init/): the control-plane nodes use it as it is, workers
+	// through their pool's patch.
+	ControlPlaneKubelet Kubelet
 
 	Authentication Authentication
 
@@ -83,6 +92,41 @@ type Plan struct {
 
 	HAProxyImage    string
 	KeepalivedImage string
+}
+
+// Audit is the API server's audit logging: how --audit-log-maxage,
+// --audit-log-maxbackup and --audit-log-maxsize rotate the log, which
+// ARCHITECTURE.md turns into the retention it states, and the API groups
+// whose status writes the policy records at Metadata only.
+type Audit struct {
+	MaxAgeDays int // a rotated file older than this is deleted
+	MaxBackups int // rotated files kept beside the live one
+	MaxSizeMB  int // a file is rotated at this size (MiB)
+	// StatusGroups are the API groups, built in or of the CRDs blueprint's
+	// tree installs, that have status subresources.
+	StatusGroups []string
+}
+
+// DefaultAudit keeps 10 rotated files of 100 MiB for at most 30 days.
+var DefaultAudit = Audit{MaxAgeDays: 30, MaxBackups: 10, MaxSizeMB: 100, StatusGroups: []string{
+	"", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "apps",
+	"autoscaling", "autoscaling.k8s.io", "batch", "certificates.k8s.io", "flowcontrol.apiserver.k8s.io",
+	"gateway.networking.k8s.io", "internal.apiserver.k8s.io", "kustomize.toolkit.fluxcd.io",
+	"networking.k8s.io", "policy", "resource.k8s.io", "source.toolkit.fluxcd.io", "storage.k8s.io",
+	"storagemigration.k8s.io",
+}}
+
+// Files is the most audit log files on a node: the live one and the rotated.
+func (a Audit) Files() int { return a.MaxBackups + 1 }
+
+// MaxTotalMB is the most disk the audit log takes on a node, in MiB.
+func (a Audit) MaxTotalMB() int { return a.Files() * a.MaxSizeMB }
+
+// HoursAt is how many hours of audit events the files hold when the API
+// server records perSecond events of kib KiB each; past that, the size
+// limit rotates events out before MaxAgeDays does.
+func (a Audit) HoursAt(perSecond, kib int) float64 {
+	return float64(a.MaxTotalMB()) * 1024 / float64(perSecond*kib) / 3600
 }
 
 // ZoneGroup is the machines of one zone, for the diagram and node table.
@@ -156,6 +200,9 @@ type Pool struct {
 	Labels []Label
 	Taints []Taint
 	Nodes  []Node
+	// Kubelet is what each node's kubelet keeps from pods, rendered as the
+	// patch kubeadm/kubelet-patches/<pool>/ that its join applies.
+	Kubelet Kubelet
 }
 
 // Etcd describes the etcd cluster.
@@ -191,6 +238,7 @@ type LoadBalancer struct {
 	IPv6           bool
 	LocalCheckHost string // loopback host for the keepalived check URL
 	LocalProbeHost string // loopback address for the static pod's probe
+	HealthPath     string // what HAProxy and the check script ask each API server
 }
 
 // Peer is one keepalived instance.
@@ -225,6 +273,7 @@ func Build(s *spec.Spec) *Plan {
 		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
 		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
 		NodeSubnets:       n.NodeSubnets,
+		Audit:             DefaultAudit,
 	}
 	for _, z := range s.Zones {
 		p.Zones = append(p.Zones, z.Name)
@@ -245,8 +294,12 @@ func Build(s *spec.Spec) *Plan {
 			p.Workers = append(p.Workers, workerNode(node, m.Pool))
 		}
 	}
+	cp := s.ControlPlane
+	p.ControlPlaneKubelet = kubelet("control plane", "", cp.CPUOrDefault(), cp.MemoryOrDefault(), cp.Reservations(), nil)
+	p.ControlPlaneKubelet.Assumed = cp.CPU == nil || cp.Memory == nil
 	for _, sp := range s.NodePools {
-		pool := Pool{Name: sp.Name, Zones: sp.Zones, CPU: sp.CPU, Memory: sp.Memory, Labels: poolLabels(sp), Taints: poolTaints(sp)}
+		pool := Pool{Name: sp.Name, Zones: sp.Zones, CPU: sp.CPU, Memory: sp.Memory, Labels: poolLabels(sp), Taints: poolTaints(sp),
+			Kubelet: kubelet(sp.Name, sp.Name, sp.CPU, sp.Memory, sp.Reservations(), &p.ControlPlaneKubelet)}
 		for _, w := range p.Workers {
 			if w.Pool == sp.Name {
 				pool.Nodes = append(pool.Nodes, w)
@@ -270,7 +323,7 @@ func Build(s *spec.Spec) *Plan {
 		p.Etcd.Recipe = externalEtcdRecipe(p)
 	}
 
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight}
+	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath}
 	switch lb.Mode {
 	case spec.LBExternal:
 		host, port := splitEndpoint(*lb.Endpoint)

@@ -153,6 +153,10 @@ type Monitoring struct {
 	Receivers            []Receiver
 	DefaultReceiver      string
 	GrafanaAdminSecret   string
+	// WebAuthSecret holds the basic-auth web configuration Prometheus and
+	// Alertmanager serve with (web-config.yml) and the account Prometheus,
+	// Grafana and the readiness probes log in with (username, password).
+	WebAuthSecret string
 	// EtcdTargets are the etcd members' metrics endpoints (host:2381).
 	EtcdTargets []string
 	// ControlPlaneAddresses are the masters, where kube-scheduler and
@@ -220,7 +224,21 @@ type Logging struct {
 	// APIServerPorts are the ports the shipper reaches the API server on:
 	// 6443 and, if it differs, the load balancer's port.
 	APIServerPorts []int
+	// Exporter names the search cluster's metrics exporter, which runs
+	// when monitoring does (elasticsearch-exporter or opensearch-exporter),
+	// and search.rules.yml alerts on; empty without monitoring. It serves
+	// on ExporterPort and logs in as ExporterUser.
+	Exporter     string
+	ExporterPort int
+	ExporterUser string
 }
+
+// SearchExporterPort is where the search cluster's exporter serves metrics.
+const SearchExporterPort = 9114
+
+// SearchExporterUser is the search cluster user the exporter logs in as,
+// with the metrics_exporter role of roles.yml.
+const SearchExporterUser = "search-exporter"
 
 // Autoscaling is metrics-server and, if asked, the VPA recommender. (The
 // Cluster Autoscaler is refused by validate: see its autoscaling rule.)
@@ -237,6 +255,7 @@ const GatewayNamespace = "gateway"
 // gateway_test.go holds the routes to the rendered Services.
 const (
 	GrafanaPort      = 3000
+	PrometheusPort   = 9090
 	AlertmanagerPort = 9093
 	DashboardsPort   = 5601
 )
@@ -253,22 +272,60 @@ type Expose struct {
 	Grafana                   string // host names; empty ones stay ClusterIP only
 	Kibana                    string
 	Alertmanager              string
-	// Routes are the exposed dashboards: Grafana, Alertmanager, then the
-	// logging dashboard.
+	Prometheus                string
+	// ControllerNamespace is where the ingress controller, or a Gateway
+	// implementation's proxies, run (expose { controller_namespace });
+	// may be empty with a Gateway.
+	ControllerNamespace string
+	// Routes are the exposed dashboards: Grafana, Alertmanager, Prometheus,
+	// then the logging dashboard.
 	Routes []Route
 }
 
 // Route is an exposed dashboard. Name is its Service's name, its Ingress's
 // or HTTPRoute's, and its HTTPS listener's on the Gateway.
 type Route struct {
-	Name      string // grafana, alertmanager, kibana or opensearch-dashboards
-	Title     string // Grafana, Alertmanager, Kibana or OpenSearch Dashboards
+	Name      string // grafana, alertmanager, prometheus, kibana or opensearch-dashboards
+	Title     string // Grafana, Alertmanager, Prometheus, Kibana or OpenSearch Dashboards
 	Host      string
 	Namespace string
 	Port      int // the Service's port
 	// Gateway and GatewayNamespace are Expose's, for the HTTPRoute's
 	// parent; empty with Ingress.
 	Gateway, GatewayNamespace string
+}
+
+// ProxyNamespaces are the namespaces whose pods may open the exposed
+// dashboards: the Gateway's, where some implementations run its proxies,
+// and the ingress controller's or the implementation's own. Nothing else
+// in the cluster reaches a dashboard's port.
+func (e *Expose) ProxyNamespaces() []string {
+	var out []string
+	if e.GatewayNamespace != "" {
+		out = append(out, e.GatewayNamespace)
+	}
+	if e.ControllerNamespace != "" && !slices.Contains(out, e.ControllerNamespace) {
+		out = append(out, e.ControllerNamespace)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ProxyRule is a NetworkPolicy ingress rule that admits the proxies in
+// front of an exposed dashboard, and nothing else, on its port.
+type ProxyRule struct {
+	Namespaces []string
+	Port       int
+	Via        string // who, in words
+}
+
+// ProxyRule returns the rule that admits the proxies to a dashboard's port.
+func (e *Expose) ProxyRule(port int) ProxyRule {
+	via := "the ingress controller (namespace " + e.ControllerNamespace + ")"
+	if e.Gateway != "" {
+		via = "the Gateway's proxies (namespace " + strings.Join(e.ProxyNamespaces(), " or ") + ")"
+	}
+	return ProxyRule{Namespaces: e.ProxyNamespaces(), Port: port, Via: via}
 }
 
 // Route returns the exposed dashboard called name, or nil.
@@ -292,6 +349,39 @@ type GitOps struct {
 	SSH bool
 	// Secret is GitSecret when SSH is set.
 	Secret string
+}
+
+// Versions of the GitOps controllers ARCHITECTURE.md installs.
+const (
+	ArgoCDVersion = "v3.6.1"
+	FluxVersion   = "v2.9.5"
+)
+
+// ToolTitle names the GitOps tool for people.
+func (g *GitOps) ToolTitle() string {
+	if g.Tool == "argocd" {
+		return "Argo CD"
+	}
+	return "Flux"
+}
+
+// ToolVersion is the pinned release of the GitOps tool.
+func (g *GitOps) ToolVersion() string {
+	if g.Tool == "argocd" {
+		return ArgoCDVersion
+	}
+	return FluxVersion
+}
+
+// InstallCommand installs the pinned release of the GitOps tool from its
+// project's release manifests: Argo CD's highly available variant into
+// namespace argocd, where the Applications live, or Flux's controllers into
+// flux-system.
+func (g *GitOps) InstallCommand() string {
+	if g.Tool == "argocd" {
+		return "kubectl create namespace argocd && kubectl apply -n argocd --server-side --force-conflicts -f https://raw.githubusercontent.com/argoproj/argo-cd/" + ArgoCDVersion + "/manifests/ha/install.yaml"
+	}
+	return "kubectl apply -f https://github.com/fluxcd/flux2/releases/download/" + FluxVersion + "/install.yaml"
 }
 
 // KeepAnnotations are what the GitOps tool reads as "never prune this
@@ -395,6 +485,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		} else {
 			mon.GrafanaAdminSecret = "grafana-admin"
 		}
+		mon.WebAuthSecret = m.WebAuthSecretOrDefault()
 		for _, e := range p.Etcd.Members {
 			mon.EtcdTargets = append(mon.EtcdTargets, HostPort(e.Address, EtcdMetricsPort))
 		}
@@ -441,7 +532,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		if lg.OpenSearch {
 			lg.Secrets = []SecretRef{
 				{ns, "logging-search-certs", "`tls.crt`, `tls.key` (PKCS#8), `ca.crt`", certs + "; subject " + escape.MarkdownCode("CN="+search+"."+ns+".svc") + " (plugins.security.nodes_dn)"},
-				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes, log-retention job) and the security plugin's users admin, kibanaserver and fluent-bit with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
+				{ns, "logging-search-credentials", "`password`, `internal_users.yml`", "the admin user's password (readiness probes, log-retention job) and the security plugin's users admin, kibanaserver and fluent-bit (and " + SearchExporterUser + " with monitoring on) with bcrypt hashes (plugins/opensearch-security/tools/hash.sh)"},
 				{ns, "logging-shipper-credentials", "`username`, `password`", "the OpenSearch user fluent-bit writes as (fluent-bit in internal_users.yml)"},
 				{ns, "logging-dashboards-credentials", "`username`, `password`", "kibanaserver, OpenSearch Dashboards' own user"},
 				{ns, "logging-dashboards-keys", "`cookie-password`", "32 or more characters; encrypts the session cookies both dashboard replicas accept"},
@@ -454,6 +545,14 @@ func buildServices(p *Plan, s *spec.Spec) {
 				{ns, "logging-dashboards-credentials", "`token`", "a service account token of elastic/kibana; create it once the cluster is up"},
 				{ns, "logging-dashboards-keys", "`encryption-key`, `saved-objects-key`, `reporting-key`", "32 or more characters each; the Kibana replicas share them"},
 			}
+		}
+		if sv.Monitoring != nil {
+			lg.Exporter, lg.ExporterPort, lg.ExporterUser = lg.Search+"-exporter", SearchExporterPort, SearchExporterUser
+			purpose := "the user the metrics exporter reads cluster health and node statistics as, with role metrics_exporter (search/roles.yml); create it once the cluster is up (manifests/logging/kustomization.yaml)"
+			if lg.OpenSearch {
+				purpose = "the user the metrics exporter reads cluster health and node statistics as (" + SearchExporterUser + " in internal_users.yml, role metrics_exporter)"
+			}
+			lg.Secrets = append(lg.Secrets, SecretRef{ns, "logging-exporter-credentials", "`username`, `password`", purpose})
 		}
 		sv.Logging = lg
 		sv.addNamespace(Namespace{Name: lg.Namespace, PodSecurity: "privileged",
@@ -498,13 +597,17 @@ func buildServices(p *Plan, s *spec.Spec) {
 // Gateway and adds its namespace.
 func buildExpose(cluster string, sv *Services, e *spec.Expose) *Expose {
 	ex := &Expose{IngressClass: deref(e.IngressClass), GatewayClass: deref(e.GatewayClass), TLSSecret: e.TLSSecret,
-		Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager)}
+		Grafana: deref(e.Grafana), Kibana: deref(e.Kibana), Alertmanager: deref(e.Alertmanager), Prometheus: deref(e.Prometheus),
+		ControllerNamespace: deref(e.ControllerNamespace)}
 	if m := sv.Monitoring; m != nil {
 		if ex.Grafana != "" {
 			ex.Routes = append(ex.Routes, Route{Name: "grafana", Title: "Grafana", Host: ex.Grafana, Namespace: m.Namespace, Port: GrafanaPort})
 		}
 		if ex.Alertmanager != "" {
 			ex.Routes = append(ex.Routes, Route{Name: "alertmanager", Title: "Alertmanager", Host: ex.Alertmanager, Namespace: m.Namespace, Port: AlertmanagerPort})
+		}
+		if ex.Prometheus != "" {
+			ex.Routes = append(ex.Routes, Route{Name: "prometheus", Title: "Prometheus", Host: ex.Prometheus, Namespace: m.Namespace, Port: PrometheusPort})
 		}
 	}
 	if l := sv.Logging; l != nil && ex.Kibana != "" {
@@ -699,6 +802,55 @@ func (s *Services) Components() []Component {
 	return out
 }
 
+// InstallStep is one numbered step of ARCHITECTURE.md's install order, as
+// Markdown.
+type InstallStep struct {
+	N    int
+	Text string
+}
+
+// InstallSteps are the steps that bring the cluster services up, numbered
+// from first: the GitOps tool, then the namespaces, then the Secrets that
+// live in them, then everything else, so that no step needs what a later
+// one creates.
+func (s *Services) InstallSteps(first int) []InstallStep {
+	if !s.Enabled() {
+		return nil
+	}
+	var texts []string
+	g := s.GitOps
+	if g != nil {
+		texts = append(texts, fmt.Sprintf("Install %s %s: `%s`.", g.ToolTitle(), g.ToolVersion(), g.InstallCommand()))
+	}
+	if len(s.Namespaces) > 0 {
+		t := "Create the namespaces first, so that the Secrets have somewhere to go:\n   `kubectl apply -k manifests/namespaces/`"
+		if g != nil {
+			t += " (" + g.ToolTitle() + " adopts them when it syncs)"
+		}
+		texts = append(texts, t+".")
+	}
+	if len(s.Secrets()) > 0 {
+		texts = append(texts, "Create the Secrets the services refer to (table below) in their namespaces.")
+	}
+	switch {
+	case g != nil && g.Tool == "argocd":
+		texts = append(texts, "Apply `gitops/` once (`kubectl apply -k gitops/`) and let Argo CD apply `manifests/`: its Applications sync at once, and one that finds its namespace or CRDs missing retries until they exist.")
+	case g != nil:
+		texts = append(texts, "Apply `gitops/` once (`kubectl apply -k gitops/`) and let Flux apply `manifests/` in order.")
+	default:
+		t := "Apply the services:"
+		if a := s.Autoscaling; a != nil && a.VPA != nil {
+			t += " first the VPA CRDs, `kubectl apply -f manifests/autoscaling/vpa/crds.yaml`\n   and `kubectl wait --for condition=Established -f manifests/autoscaling/vpa/crds.yaml`, then"
+		}
+		texts = append(texts, t+" `kubectl apply -k manifests/` (or `kubectl apply -f flat/` after `blueprint render --flatten`).")
+	}
+	steps := make([]InstallStep, len(texts))
+	for i, t := range texts {
+		steps[i] = InstallStep{N: first + i, Text: t}
+	}
+	return steps
+}
+
 // SecretRef is a Secret the manifests refer to and the operator creates:
 // blueprint's output never holds secret material.
 type SecretRef struct {
@@ -714,8 +866,10 @@ func (s *Services) Secrets() []SecretRef {
 	var out []SecretRef
 	if m := s.Monitoring; m != nil {
 		out = append(out, SecretRef{m.Namespace, m.GrafanaAdminSecret, "`admin-user`, `admin-password`", "Grafana's first administrator"})
-		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "") {
-			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the Grafana and Alertmanager ingresses"})
+		out = append(out, SecretRef{m.Namespace, m.WebAuthSecret, "`web-config.yml`, `username`, `password`",
+			"basic authentication of Prometheus and Alertmanager: `web-config.yml` maps each user to a bcrypt hash (`basic_auth_users`), among them `username` with the hash of `password`, the account Prometheus, Grafana and the readiness probes use (see below)"})
+		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "" || e.Prometheus != "") {
+			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the monitoring dashboards' ingresses"})
 		}
 	}
 	if l := s.Logging; l != nil {

@@ -21,6 +21,18 @@ func (v NodeView) NodeLabels() string {
 	return strings.Join(parts, ",")
 }
 
+// KubeletPatchDir is where the node's kubeadm reads its kubelet patch.
+func (v NodeView) KubeletPatchDir() string { return KubeletPatchDir }
+
+// PoolView is the data of a pool's kubelet patch.
+type PoolView struct {
+	*Plan
+	Pool Pool
+}
+
+// KubeletPatchDir is where the pool's nodes keep their kubelet patch.
+func (v PoolView) KubeletPatchDir() string { return KubeletPatchDir }
+
 // HostPort returns the node's address joined with port.
 func (v NodeView) HostPort(port int) string { return HostPort(v.Node.Address, port) }
 

@@ -43,6 +43,9 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	for _, n := range p.Workers {
 		r.file("kubeadm/join-worker/"+n.Name+".yaml", "join-worker.yaml.tmpl", plan.NodeView{Plan: p, Node: n})
 	}
+	for _, pool := range p.Pools {
+		r.file(plan.KubeletPatchTree+pool.Name+"/"+plan.KubeletPatchFile, "kubelet-patch.yaml.tmpl", plan.PoolView{Plan: p, Pool: pool})
+	}
 	if p.Etcd.External {
 		for _, n := range p.Etcd.Members {
 			r.file("kubeadm/etcd/"+n.Name+".yaml", "etcd.yaml.tmpl", plan.NodeView{Plan: p, Node: n})

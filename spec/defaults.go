@@ -19,7 +19,17 @@ const (
 	LBDedicated            = "dedicated"
 	LBColocated            = "colocated"
 	LBExternal             = "external"
+	// The size assumed for each control-plane machine when control_plane
+	// does not give cpu and memory.
+	DefaultControlPlaneCPU    = 4
+	DefaultControlPlaneMemory = "16Gi"
 )
+
+// CPUOrDefault returns the cores of each control-plane machine.
+func (c *ControlPlane) CPUOrDefault() int { return or(c.CPU, DefaultControlPlaneCPU) }
+
+// MemoryOrDefault returns the memory of each control-plane machine.
+func (c *ControlPlane) MemoryOrDefault() string { return or(c.Memory, DefaultControlPlaneMemory) }
 
 // CNIPodCIDR is the pod CIDR each supported CNI uses when not told otherwise.
 var CNIPodCIDR = map[string]string{

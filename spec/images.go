@@ -205,6 +205,9 @@ func (s *Spec) ImageNames() []string {
 		} else {
 			names = append(names, "elasticsearch", "kibana", "fluent-bit")
 		}
+		if s.Monitoring != nil {
+			names = append(names, "elasticsearch-exporter") // it reads OpenSearch too
+		}
 	}
 	if a := s.Autoscaling; a != nil {
 		names = append(names, "metrics-server")

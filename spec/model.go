@@ -102,8 +102,21 @@ type Host struct {
 // ControlPlane lists the nodes that run the API server, scheduler and
 // controller-manager (and etcd, when it is stacked).
 type ControlPlane struct {
-	Nodes     []*Host   `hcl:"node,block"`
-	DeclRange hcl.Range `hcl:",def_range"`
+	Nodes []*Host `hcl:"node,block"`
+	// CPU and Memory size each control-plane machine, for its kubelet's
+	// reservations; they default to DefaultControlPlaneCPU and
+	// DefaultControlPlaneMemory.
+	CPU                 *int              `hcl:"cpu,optional"`
+	CPURange            hcl.Range         `hcl:"cpu,attr_value_range"`
+	Memory              *string           `hcl:"memory,optional"`
+	MemoryRange         hcl.Range         `hcl:"memory,attr_value_range"`
+	SystemReserved      map[string]string `hcl:"system_reserved,optional"`
+	SystemReservedRange hcl.Range         `hcl:"system_reserved,attr_value_range"`
+	KubeReserved        map[string]string `hcl:"kube_reserved,optional"`
+	KubeReservedRange   hcl.Range         `hcl:"kube_reserved,attr_value_range"`
+	EvictionHard        map[string]string `hcl:"eviction_hard,optional"`
+	EvictionHardRange   hcl.Range         `hcl:"eviction_hard,attr_value_range"`
+	DeclRange           hcl.Range         `hcl:",def_range"`
 }
 
 // Etcd chooses where etcd runs, and how it is backed up.
@@ -152,7 +165,33 @@ type NodePool struct {
 	Taints            []*Taint          `hcl:"taint,block"`
 	Autoscale         *PoolAutoscale    `hcl:"autoscale,block"`
 	Nodes             []*PoolNode       `hcl:"node,block"`
-	DeclRange         hcl.Range         `hcl:",def_range"`
+	// The kubelet's reservations on each node of the pool, overriding
+	// plan.DefaultReservations key by key.
+	SystemReserved      map[string]string `hcl:"system_reserved,optional"`
+	SystemReservedRange hcl.Range         `hcl:"system_reserved,attr_value_range"`
+	KubeReserved        map[string]string `hcl:"kube_reserved,optional"`
+	KubeReservedRange   hcl.Range         `hcl:"kube_reserved,attr_value_range"`
+	EvictionHard        map[string]string `hcl:"eviction_hard,optional"`
+	EvictionHardRange   hcl.Range         `hcl:"eviction_hard,attr_value_range"`
+	DeclRange           hcl.Range         `hcl:",def_range"`
+}
+
+// KubeletReservations are what a machine's kubelet keeps from pods, as the
+// spec overrides them: system_reserved, kube_reserved and eviction_hard.
+type KubeletReservations struct {
+	SystemReserved, KubeReserved, EvictionHard                map[string]string
+	SystemReservedRange, KubeReservedRange, EvictionHardRange hcl.Range
+}
+
+// Reservations returns the pool's overrides. gohcl cannot decode embedded
+// structs, so the blocks repeat the attributes.
+func (p *NodePool) Reservations() KubeletReservations {
+	return KubeletReservations{p.SystemReserved, p.KubeReserved, p.EvictionHard, p.SystemReservedRange, p.KubeReservedRange, p.EvictionHardRange}
+}
+
+// Reservations returns the control plane's overrides.
+func (c *ControlPlane) Reservations() KubeletReservations {
+	return KubeletReservations{c.SystemReserved, c.KubeReserved, c.EvictionHard, c.SystemReservedRange, c.KubeReservedRange, c.EvictionHardRange}
 }
 
 // PoolNode is one explicitly listed worker node.

@@ -218,7 +218,11 @@ type Monitoring struct {
 	NodePoolRange             hcl.Range   `hcl:"node_pool,attr_value_range"`
 	Receivers                 []*Receiver `hcl:"receiver,block"`
 	Grafana                   *Grafana    `hcl:"grafana,block"`
-	DeclRange                 hcl.Range   `hcl:",def_range"`
+	// WebAuthSecret names the Secret with Prometheus' and Alertmanager's
+	// basic-auth web configuration and the account their clients use.
+	WebAuthSecret      *string   `hcl:"web_auth_secret,optional"`
+	WebAuthSecretRange hcl.Range `hcl:"web_auth_secret,attr_value_range"`
+	DeclRange          hcl.Range `hcl:",def_range"`
 }
 
 // Receiver is where Alertmanager sends alerts: a webhook, or e-mail through
@@ -320,7 +324,14 @@ type Expose struct {
 	KibanaRange       hcl.Range `hcl:"kibana,attr_value_range"`
 	Alertmanager      *string   `hcl:"alertmanager,optional"`
 	AlertmanagerRange hcl.Range `hcl:"alertmanager,attr_value_range"`
-	DeclRange         hcl.Range `hcl:",def_range"`
+	Prometheus        *string   `hcl:"prometheus,optional"`
+	PrometheusRange   hcl.Range `hcl:"prometheus,attr_value_range"`
+	// ControllerNamespace is where the ingress controller's pods (or, for
+	// implementations that run them there, the Gateway's proxies) run: the
+	// only namespace besides the Gateway's that may reach the dashboards.
+	ControllerNamespace      *string   `hcl:"controller_namespace,optional"`
+	ControllerNamespaceRange hcl.Range `hcl:"controller_namespace,attr_value_range"`
+	DeclRange                hcl.Range `hcl:",def_range"`
 }
 
 // GitOps wires the manifests tree into Argo CD or Flux.
@@ -364,6 +375,7 @@ const (
 	DefaultLoggingVolume        = "100Gi"
 	DefaultLoggingHeap          = "2g"
 	DefaultLoggingRetentionDays = 14
+	DefaultWebAuthSecret        = "monitoring-web-auth"
 	DefaultPodSecurity          = "restricted"
 	DefaultReclaimPolicy        = "Delete"
 	DefaultBindingMode          = "WaitForFirstConsumer"
@@ -432,6 +444,12 @@ func (m *Monitoring) AlertmanagerReplicasOrDefault() int {
 	return or(m.AlertmanagerReplicas, DefaultAlertmanagerReplicas)
 }
 
+// WebAuthSecretOrDefault returns the Secret of Prometheus' and
+// Alertmanager's basic authentication.
+func (m *Monitoring) WebAuthSecretOrDefault() string {
+	return or(m.WebAuthSecret, DefaultWebAuthSecret)
+}
+
 // NamespaceOrDefault returns the logging namespace.
 func (l *Logging) NamespaceOrDefault() string { return or(l.Namespace, DefaultLoggingNamespace) }
 
@@ -462,29 +480,32 @@ func (g *GitOps) RevisionOrDefault() string { return or(g.Revision, DefaultGitOp
 // DefaultImages are the pinned images of the cluster services, by the name
 // an images { overrides = { NAME = "…" } } entry uses.
 var DefaultImages = map[string]string{
-	"alertmanager":          "quay.io/prometheus/alertmanager:v0.35.0",
-	"busybox":               "docker.io/library/busybox:1.37.0",
-	"etcd":                  "registry.k8s.io/etcd:3.7.0-0",
-	"elasticsearch":         "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
-	"fluent-bit":            "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
-	"grafana":               "docker.io/grafana/grafana:12.2.1",
-	"hadoop":                "docker.io/apache/hadoop:3.4.1",
-	"kafka":                 "docker.io/apache/kafka:4.1.1",
-	"kafka-exporter":        "docker.io/danielqsj/kafka-exporter:v1.9.0",
-	"haproxy":               "docker.io/library/haproxy:2.8.16-alpine",
-	"keepalived":            "docker.io/osixia/keepalived:2.0.20",
-	"kibana":                "docker.elastic.co/kibana/kibana:8.19.7",
-	"kube-state-metrics":    "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0",
-	"kubelet-csr-approver":  "ghcr.io/postfinance/kubelet-csr-approver:v1.2.14",
-	"metrics-server":        "registry.k8s.io/metrics-server/metrics-server:v0.8.0",
-	"node-exporter":         "quay.io/prometheus/node-exporter:v1.12.1",
-	"opensearch":            "docker.io/opensearchproject/opensearch:3.1.0",
-	"opensearch-dashboards": "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
-	"prometheus":            "quay.io/prometheus/prometheus:v3.16.0",
-	"spark":                 "docker.io/apache/spark:4.0.0",
-	"trivy":                 "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
-	"trivy-operator":        "docker.io/aquasec/trivy-operator:0.32.0",
-	"vpa-recommender":       "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
+	"alertmanager":  "quay.io/prometheus/alertmanager:v0.35.0",
+	"busybox":       "docker.io/library/busybox:1.37.0",
+	"etcd":          "registry.k8s.io/etcd:3.7.0-0",
+	"elasticsearch": "docker.elastic.co/elasticsearch/elasticsearch:8.19.7",
+	// elasticsearch-exporter reads cluster health and node statistics from
+	// Elasticsearch and OpenSearch alike.
+	"elasticsearch-exporter": "quay.io/prometheuscommunity/elasticsearch-exporter:v1.10.0",
+	"fluent-bit":             "cr.fluentbit.io/fluent/fluent-bit:4.2.0",
+	"grafana":                "docker.io/grafana/grafana:12.2.1",
+	"hadoop":                 "docker.io/apache/hadoop:3.4.1",
+	"kafka":                  "docker.io/apache/kafka:4.1.1",
+	"kafka-exporter":         "docker.io/danielqsj/kafka-exporter:v1.9.0",
+	"haproxy":                "docker.io/library/haproxy:2.8.16-alpine",
+	"keepalived":             "docker.io/osixia/keepalived:2.0.20",
+	"kibana":                 "docker.elastic.co/kibana/kibana:8.19.7",
+	"kube-state-metrics":     "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0",
+	"kubelet-csr-approver":   "ghcr.io/postfinance/kubelet-csr-approver:v1.2.14",
+	"metrics-server":         "registry.k8s.io/metrics-server/metrics-server:v0.8.0",
+	"node-exporter":          "quay.io/prometheus/node-exporter:v1.12.1",
+	"opensearch":             "docker.io/opensearchproject/opensearch:3.1.0",
+	"opensearch-dashboards":  "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
+	"prometheus":             "quay.io/prometheus/prometheus:v3.16.0",
+	"spark":                  "docker.io/apache/spark:4.0.0",
+	"trivy":                  "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
+	"trivy-operator":         "docker.io/aquasec/trivy-operator:0.32.0",
+	"vpa-recommender":        "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
 }
 
 // PoolLabel is the node label every worker carries with its pool's name;

@@ -195,6 +195,7 @@ func (v *validator) controlPlane() {
 		v.missing("control_plane", "  control_plane {\n    node \"kmaster1\" {\n      address = \"10.0.1.11\"\n      zone    = \"az1\"\n    }\n    # … at least three nodes\n  }")
 		return
 	}
+	v.controlPlaneSize(cp)
 	n := len(cp.Nodes)
 	if n < 3 {
 		tolerance := ""

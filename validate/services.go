@@ -390,6 +390,9 @@ func (v *validator) monitoring() {
 	if g := m.Grafana; g != nil {
 		v.objectName(g.AdminSecret, g.AdminSecretRange, &g.DeclRange, "secret")
 	}
+	if m.WebAuthSecret != nil {
+		v.objectName(*m.WebAuthSecret, m.WebAuthSecretRange, ctx, "secret")
+	}
 }
 
 func (v *validator) receiver(r *spec.Receiver, seen map[string]bool) {
@@ -537,6 +540,14 @@ func (v *validator) expose() {
 		v.objectName(*e.GatewayClass, e.GatewayClassRange, ctx, "gateway class")
 	}
 	v.objectName(e.TLSSecret, e.TLSSecretRange, ctx, "secret")
+	if e.ControllerNamespace != nil {
+		if errs := validation.IsDNS1123Label(*e.ControllerNamespace); len(errs) > 0 {
+			v.errorf(e.ControllerNamespaceRange, ctx, "Invalid namespace", "controller_namespace %q is not a namespace name: %s.", *e.ControllerNamespace, strings.Join(errs, "; "))
+		}
+	} else if e.IngressClass != nil && e.GatewayClass == nil {
+		v.errorf(e.IngressClassRange, ctx, "Missing controller_namespace",
+			"The dashboards admit connections only from the ingress controller, so name the namespace its pods run in: controller_namespace = \"ingress-nginx\" for ingress-nginx's own install, for example. A controller on the nodes' host network is not admitted.")
+	}
 	class, rng := e.IngressClass, e.IngressClassRange
 	if e.GatewayClass != nil {
 		class, rng = e.GatewayClass, e.GatewayClassRange
@@ -564,6 +575,7 @@ func (v *validator) expose() {
 	host(e.Grafana, e.GrafanaRange, v.s.Monitoring != nil, "Grafana (monitoring block)")
 	host(e.Alertmanager, e.AlertmanagerRange, v.s.Monitoring != nil, "Alertmanager (monitoring block)")
 	host(e.Kibana, e.KibanaRange, v.s.Logging != nil, "Kibana (logging block)")
+	host(e.Prometheus, e.PrometheusRange, v.s.Monitoring != nil, "Prometheus (monitoring block)")
 }
 
 func (v *validator) gitops() {

@@ -420,7 +420,8 @@ func TestHostileKubeadmConfigsAreRefused(t *testing.T) {
 		{join, criSocket, "  criSocket: tcp://127.0.0.1:1", `JoinConfiguration.nodeRegistration.criSocket "tcp://127.0.0.1:1"`},
 		{join, "kind: JoinConfiguration", "kind: JoinConfiguration\ncaCertPath: /etc/shadow", `JoinConfiguration.caCertPath "/etc/shadow"`},
 		{join, "discovery:", "discovery:\n  file: {kubeConfigPath: 'https://127.0.0.1:1/kubeconfig'}", `JoinConfiguration.discovery.file`},
-		{join, "kind: JoinConfiguration", "kind: JoinConfiguration\npatches: {directory: /root}", `JoinConfiguration.patches`},
+		{join, `  directory: "/etc/kubernetes/patches"`, "  directory: /root", `JoinConfiguration.patches`},
+		{join, `  directory: "/etc/kubernetes/patches"`, "  directory: /etc/kubernetes/patches\n  other: x", `JoinConfiguration.patches`},
 	} {
 		t.Run(tc.new, func(t *testing.T) {
 			tree := "ha"

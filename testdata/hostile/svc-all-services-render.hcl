@@ -61,7 +61,8 @@ logging {
   storage_class = "fast"
 }
 expose {
-  ingress_class = "nginx"
+  ingress_class        = "nginx"
+  controller_namespace = "ingress-nginx"
   tls_secret    = "wildcard-tls"
   grafana       = "grafana.example.com"
   kibana        = "kibana.example.com"

@@ -43,7 +43,8 @@ monitoring {
   alertmanager_replicas = 3
 }
 expose {
-  ingress_class = "nginx"
+  ingress_class        = "nginx"
+  controller_namespace = "ingress-nginx"
   tls_secret    = "wildcard-tls"
   grafana       = "*.example.com"  # ERROR: Invalid host name
   alertmanager  = "https://am.example.com"  # ERROR: Invalid host name

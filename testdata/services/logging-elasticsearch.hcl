@@ -70,7 +70,8 @@ logging {
 }
 
 expose {
-  ingress_class = "nginx"
-  tls_secret    = "logs-tls"
-  kibana        = "logs.example.test"
+  ingress_class        = "nginx"
+  controller_namespace = "ingress-nginx"
+  tls_secret           = "logs-tls"
+  kibana               = "logs.example.test"
 }

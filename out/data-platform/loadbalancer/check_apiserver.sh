@@ -6,7 +6,7 @@
 # bring a request through to a healthy API server, so that keepalived lowers
 # this host's priority and a healthy peer takes the VIP.
 set -eu
-if ! curl --silent --fail --insecure --max-time 2 --output /dev/null "https://127.0.0.1:8443/healthz"; then
+if ! curl --silent --fail --insecure --max-time 2 --output /dev/null "https://127.0.0.1:8443/readyz"; then
     echo "API server not reachable through the local HAProxy on port 8443" >&2
     exit 1
 fi

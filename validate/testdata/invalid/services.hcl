@@ -111,7 +111,8 @@ autoscaling {
 }
 
 expose {
-  ingress_class = "nginx"
+  ingress_class        = "nginx"
+  controller_namespace = "Ingress_NGINX" # ERROR: Invalid namespace
   tls_secret    = "wildcard-tls"
   grafana       = "grafana" # ERROR: Invalid host name
 }

@@ -214,7 +214,7 @@ func buildImageScanning(p *Plan, s *spec.Spec, placement Placement) *ImageScanni
 	for _, l := range append(append([]Label{}, sc.OperatorConfig...), sc.TrivyConfig...) {
 		h.Write([]byte(l.Key + "\x00" + l.Value + "\x00"))
 	}
-	sc.ConfigHash = hex.EncodeToString(h.Sum(nil))
+	sc.ConfigHash = hex.EncodeToString(h.Sum(nil)[:16]) // detects a change; 64 hex digits would read as a kubeadm certificate key
 	return sc
 }
 

@@ -574,15 +574,16 @@ func buildServices(p *Plan, s *spec.Spec) {
 	buildWorkloads(p, s, placement, pools)
 	sv.workloads = &p.Workloads
 	// After the workloads: the VPA objects name theirs.
-	if a := s.Autoscaling; a != nil && a.VerticalPodAutoscaler != nil {
-		sv.Autoscaling.VPA = buildVPA(p, a.VerticalPodAutoscaler)
-	}
+	// Before the VPA, which sizes the operator.
 	if is := s.ImageScanning; is != nil {
 		sv.ImageScanning = buildImageScanning(p, s, placement(is.NodePool))
 		// The operator and its scan jobs meet the restricted level: scan
 		// jobs in Trivy's image mode pull what they scan from the registry
 		// and need no host access or privilege.
 		sv.addNamespace(Namespace{Name: sv.ImageScanning.Namespace, PodSecurity: "restricted"})
+	}
+	if a := s.Autoscaling; a != nil && a.VerticalPodAutoscaler != nil {
+		sv.Autoscaling.VPA = buildVPA(p, a.VerticalPodAutoscaler)
 	}
 	if sv.Monitoring != nil {
 		for i := range sv.Namespaces {

@@ -208,15 +208,34 @@ func checkRenders(t *testing.T, c *hostileCase, s *spec.Spec, tools hostileTools
 		t.Errorf("blueprint render wrote %d files, the tree has %d", written, len(tree))
 	}
 
+	checkTree(t, p, tree, tools)
+}
+
+// checkTree has every validator judge a rendered tree: the output checks,
+// the static pods' strict decoding, the secret scan, kubeadm, haproxy and
+// keepalived, and verify's allow-lists (verify must accept everything
+// blueprint renders, or it would refuse a user's own tree).
+func checkTree(t *testing.T, p *plan.Plan, tree render.Tree, tools hostileTools) {
+	t.Helper()
 	checkOutputText(t, tree)
 	checkStaticPods(t, tree)
 	checkSecrets(t, tree)
 	checkValidators(t, p, tree, tools)
-	// verify must accept everything blueprint renders, or it would refuse a
-	// user's own tree.
 	for _, r := range verify.Refusals(tree) {
 		t.Errorf("verify refuses the rendered tree: %s", r)
 	}
+}
+
+// allTools finds every validator checkTree runs.
+func allTools(t *testing.T) hostileTools {
+	t.Helper()
+	var tools hostileTools
+	tools.kubeadm = findTool(t, "kubeadm")
+	tools.haproxy = findTool(t, "haproxy")
+	if tools.keepalived = findTool(t, "keepalived"); tools.keepalived != "" {
+		tools.iface = hostInterface(t)
+	}
+	return tools
 }
 
 // checkOutputText asserts that every rendered file is UTF-8 without
@@ -297,7 +316,7 @@ func checkValidators(t *testing.T, p *plan.Plan, tree render.Tree, tools hostile
 			t.Errorf("haproxy -c: %v\n%s", err, out)
 		}
 	}
-	if tools.keepalived != "" {
+	if tools.keepalived != "" && p.LB.Keepalived {
 		script := filepath.Join(dir, "loadbalancer/check_apiserver.sh")
 		if err := os.Chmod(script, 0o755); err != nil {
 			t.Fatal(err)

@@ -146,7 +146,7 @@ func TestKeepalivedAcceptsConfigs(t *testing.T) {
 	keepalived := tool(t, "keepalived")
 	iface := hostInterface(t)
 	for _, ex := range examples(t) {
-		if !ex.plan.LB.Managed {
+		if !ex.plan.LB.Keepalived {
 			continue
 		}
 		dir := writeTree(t, ex.tree, nil)

@@ -86,6 +86,9 @@ func validateRun(o *validateOptions, s Streams) error {
 		if o.Format == formatText {
 			l.printDiagnostics(s)
 			printAccepted(s, l.accepted)
+			if ver, ok := l.version(); ok && ver.Resolved {
+				s.say("Kubernetes %s: %s.", ver, ver.Resolution())
+			}
 			if !l.failed(o.Strict) {
 				s.say("%s is valid (%s%s).", safefs.Show(p), countWarnings(l.diags), countAccepted(l.accepted))
 			}
@@ -187,6 +190,21 @@ type jsonReport struct {
 	Accepted []jsonAccepted `json:"accepted"`
 }
 
+// jsonVersion is kubernetes_version as written and as blueprint reads it.
+type jsonVersion struct {
+	Written    string `json:"written"`
+	Release    string `json:"release"`
+	Resolution string `json:"resolution,omitempty"`
+}
+
+// version returns the release a spec without errors runs.
+func (l *loaded) version() (validate.Version, bool) {
+	if l.spec == nil || l.spec.Cluster == nil || l.diags.HasErrors() {
+		return validate.Version{}, false
+	}
+	return validate.KubernetesVersion(l.spec.Cluster.KubernetesVersion)
+}
+
 // jsonAccepted is the --json form of one accept block.
 type jsonAccepted struct {
 	Code     string           `json:"code"`
@@ -202,6 +220,8 @@ type jsonSpec struct {
 	Valid        bool   `json:"valid"`
 	ErrorCount   int    `json:"error_count"`
 	WarningCount int    `json:"warning_count"`
+	// KubernetesVersion is the release the spec runs, once it has no errors.
+	KubernetesVersion *jsonVersion `json:"kubernetes_version,omitempty"`
 }
 
 func validateReport(o *validateOptions, loads []*loaded) jsonReport {
@@ -219,6 +239,9 @@ func validateReport(o *validateOptions, loads []*loaded) jsonReport {
 		r.ErrorCount += js.ErrorCount
 		r.WarningCount += js.WarningCount
 		r.Diagnostics = append(r.Diagnostics, jsonDiagnostics(l.diags, l.files)...)
+		if ver, ok := l.version(); ok {
+			js.KubernetesVersion = &jsonVersion{Written: ver.Written, Release: ver.String(), Resolution: ver.Resolution()}
+		}
 		r.Specs = append(r.Specs, js)
 		for _, a := range l.accepted {
 			r.Accepted = append(r.Accepted, jsonAccepted{Code: a.Accept.Code, Scope: validate.AcceptScope(a.Accept).String(), Reason: a.Accept.Reason,

@@ -209,8 +209,14 @@ func localAuthentication(t *testing.T, rendered []byte) string {
 func nodeSpecs(p *plan.Plan) []controlplane.NodeSpec {
 	var out []controlplane.NodeSpec
 	for _, n := range p.ClusterNodes() {
-		s := controlplane.NodeSpec{Name: n.Name, Address: n.Address, Labels: map[string]string{},
+		// A Node's InternalIP is an address; a machine named by DNS gets
+		// none here, as a kubelet without --node-ip reports what it finds.
+		s := controlplane.NodeSpec{Name: n.Name, Address: n.IP(), Labels: map[string]string{},
 			CPU: strconv.Itoa(n.CPU), Memory: n.Memory}
+		if n.CPU == 0 || n.Memory == "" {
+			// A pool of unknown capacity: the control-plane nodes' size.
+			s.CPU, s.Memory = controlPlaneCPU, controlPlaneMemory
+		}
 		for _, l := range n.Labels {
 			s.Labels[l.Key] = l.Value
 		}

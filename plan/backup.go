@@ -141,7 +141,7 @@ func restoreRunbook(p *Plan, b *EtcdBackup) []Step {
 	for _, m := range p.Etcd.Members {
 		if m.Name != source.Name {
 			steps = append(steps, Step{Kind: StepCopy, Host: source.Name, Purpose: "every member restores the same snapshot",
-				Copy: &Copy{From: RestoreSnapshot, ToHost: m.Name, To: RestoreSnapshot, Address: m.Address}})
+				Copy: &Copy{From: RestoreSnapshot, ToHost: m.Name, To: RestoreSnapshot, Address: m.SSH()}})
 		}
 	}
 	restored, before := EtcdDataDir+".restored", EtcdDataDir+".before-restore"

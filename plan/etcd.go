@@ -36,7 +36,7 @@ func externalEtcdRecipe(p *Plan) []Step {
 	}
 	copyTo := func(from string, to Node, path, purpose string) {
 		steps = append(steps, Step{Kind: StepCopy, Host: first, Purpose: purpose,
-			Copy: &Copy{From: from, ToHost: to.Name, To: path, Address: to.Address}})
+			Copy: &Copy{From: from, ToHost: to.Name, To: path, Address: to.SSH()}})
 	}
 	for _, m := range members {
 		add(StepRun, m.Name, "install -D -m 0644 "+EtcdKubeletConfig+" "+KubeletDropInDir+"/kubelet.conf",

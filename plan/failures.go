@@ -15,6 +15,7 @@ func failures(p *Plan) []Failure {
 	for _, peer := range p.LB.Peers {
 		singles = append(singles, peer.Node)
 	}
+	singles = append(singles, p.LB.Hosts...)
 	for _, n := range singles {
 		if seen[n.Name] {
 			continue
@@ -41,8 +42,29 @@ func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 	}
 	lbUp := true
 	switch {
+	case p.LB.KubeVIP:
+		// The VIP's holder is elected with a Lease in the API.
+		lbUp = f.APIServers > 0 && f.EtcdQuorum
+		switch {
+		case f.APIServers == 0:
+			f.LoadBalancer = "no control-plane node left to hold the VIP"
+		case !f.EtcdQuorum:
+			f.LoadBalancer = "no kube-vip leader: its Lease needs the API"
+		default:
+			f.LoadBalancer = "VIP held by the kube-vip leader among the survivors"
+		}
+	case p.LB.LocalProxy:
+		lbUp = f.APIServers > 0
+		f.LoadBalancer = "each worker's proxy skips the lost API servers"
 	case !p.LB.Managed:
 		f.LoadBalancer = "external, not affected"
+	case !p.LB.Keepalived:
+		lbUp = !lost(p.LB.Hosts[0])
+		if lbUp {
+			f.LoadBalancer = "HAProxy host up"
+		} else {
+			f.LoadBalancer = "the only HAProxy host is lost"
+		}
 	default:
 		left := 0
 		for _, peer := range p.LB.Peers {

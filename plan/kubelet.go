@@ -19,6 +19,10 @@ type Kubelet struct {
 	CPU     int
 	Memory  string
 	Assumed bool // the spec does not size these machines: the defaults apply
+	// Unknown: a pool that does not give cpu and memory; its kubelets keep
+	// the control plane's values (with the pool's overrides), and its
+	// allocatable is not known.
+	Unknown bool
 	capacity.Reservations
 	Allocatable capacity.Allocatable
 	// Patch is the pool's kubeadm patch of the KubeletConfiguration: its
@@ -56,12 +60,19 @@ const KubeletPatchFile = "kubeletconfiguration.yaml"
 // the defaults and the spec's overrides, and their patch against base.
 func kubelet(group, pool string, cpu int, memory string, o spec.KubeletReservations, base *Kubelet) Kubelet {
 	k := Kubelet{Group: group, Pool: pool, CPU: cpu, Memory: memory}
-	q, err := resource.ParseQuantity(memory)
-	if err != nil {
-		return k // validate has reported it
+	if base != nil && (cpu == 0 || memory == "") {
+		// A pool that does not give its machines' size keeps the control
+		// plane's values, with the pool's own overrides.
+		k.Unknown = true
+		k.Reservations = base.Reservations.With(o)
+	} else {
+		q, err := resource.ParseQuantity(memory)
+		if err != nil {
+			return k // validate has reported it
+		}
+		k.Reservations = capacity.Defaults(cpu, q.Value()).With(o)
+		k.Allocatable, _ = k.Reservations.Allocatable(cpu, q.Value())
 	}
-	k.Reservations = capacity.Defaults(cpu, q.Value()).With(o)
-	k.Allocatable, _ = k.Reservations.Allocatable(cpu, q.Value())
 	if base != nil {
 		entries := func(own, base []capacity.Setting) []PatchEntry {
 			var out []PatchEntry

@@ -50,12 +50,19 @@ const (
 
 // Plan is everything the templates print.
 type Plan struct {
-	Name              string
+	Name string
+	// LabelName is Name where a DNS label is needed (LabelSafe); equal
+	// to Name unless Name has dots.
+	LabelName         string
 	KubernetesVersion string // "v1.37.2"
+	// VersionResolution says how a kubernetes_version that names a minor
+	// or a channel became KubernetesVersion; "" for a full release.
+	VersionResolution string
 	DNSDomain         string
 	ImageRepository   string
 	CRISocket         string
-	CNI               string
+	CNI               string // "none": the operator installs one
+	ProxyMode         string // kube-proxy's mode
 	PodSubnet         string // kubeadm form: comma-separated for dual-stack
 	ServiceSubnet     string
 	NodeSubnets       []string
@@ -64,12 +71,14 @@ type Plan struct {
 	Zones    []string
 
 	ControlPlane []Node // the first one runs kubeadm init
-	Etcd         Etcd
-	LB           LoadBalancer
-	Pools        []Pool
-	Workers      []Node
-	CertSANs     []string
-	Audit        Audit
+	// Schedulable: the control-plane nodes carry no taint and take any pod.
+	Schedulable bool
+	Etcd        Etcd
+	LB          LoadBalancer
+	Pools       []Pool
+	Workers     []Node
+	CertSANs    []string
+	Audit       Audit
 	// ControlPlaneKubelet sizes the cluster-wide KubeletConfiguration
 	// (kubeadm/init/): the control-plane nodes use it as it is, workers
 	// through their pool's patch.
@@ -175,14 +184,37 @@ type Node struct {
 	ID      string // stable identifier for diagrams
 	Duties  string // what runs on it, in words
 	Name    string
-	Address string
-	Zone    string
-	Role    spec.Role
-	Pool    string
-	CPU     int
-	Memory  string
-	Labels  []Label // node labels the kubelet registers, sorted by key
-	Taints  []Taint
+	Address string // an IP address or a DNS name; "" when not fixed
+	// SSHAddress is where the operator reaches the machine, when the spec
+	// gives one apart from Address.
+	SSHAddress string
+	Zone       string
+	Role       spec.Role
+	Pool       string
+	CPU        int
+	Memory     string
+	Labels     []Label // node labels the kubelet registers, sorted by key
+	Taints     []Taint
+}
+
+// IP returns the node's address when it is an IP address, and "" when it
+// is a DNS name (or not fixed): where a consumer needs an IP (kubeadm's
+// advertiseAddress, the kubelet's --node-ip, etcd's listen URLs) it is
+// then left for the machine to detect.
+func (n Node) IP() string {
+	if _, err := netip.ParseAddr(n.Address); err == nil {
+		return n.Address
+	}
+	return ""
+}
+
+// SSH returns where the operator reaches the node: its SSH address, or
+// its address.
+func (n Node) SSH() string {
+	if n.SSHAddress != "" {
+		return n.SSHAddress
+	}
+	return n.Address
 }
 
 // Label is one Kubernetes label.
@@ -195,8 +227,8 @@ type Taint struct{ Key, Value, Effect string }
 type Pool struct {
 	Name   string
 	Zones  []string
-	CPU    int
-	Memory string
+	CPU    int    // 0 when the spec does not give it
+	Memory string // "" when the spec does not give it
 	Labels []Label
 	Taints []Taint
 	Nodes  []Node
@@ -218,11 +250,36 @@ type Etcd struct {
 	Backup *EtcdBackup
 }
 
-// LoadBalancer describes HAProxy and keepalived, or an external balancer.
+// LoadBalancer describes how clients reach the API servers: HAProxy and
+// keepalived, kube-vip, a proxy on every worker, or an external balancer.
 type LoadBalancer struct {
-	Mode         string
-	Managed      bool // HAProxy and keepalived are blueprint's to configure
-	Colocated    bool
+	Mode string
+	// Managed: blueprint configures HAProxy (loadbalancer/haproxy.cfg), on
+	// the control-plane nodes, dedicated hosts or every worker.
+	Managed bool
+	// Keepalived: keepalived holds the VIP (Peers, one config each).
+	Keepalived bool
+	Colocated  bool // HAProxy and keepalived as static pods on the control-plane nodes
+	KubeVIP    bool // kube-vip static pods on the control-plane nodes hold the VIP
+	LocalProxy bool // HAProxy static pods on every worker, on 127.0.0.1:6443
+	// Hosts are the dedicated load-balancer hosts.
+	Hosts []Node
+	// ProxyNodes are the workers that run the local proxy.
+	ProxyNodes []Node
+	// LocalEndpoint is where every node reaches the API in local-proxy mode.
+	LocalEndpoint string
+	// StaticPodsFirst: static pods of the load balancer are in
+	// /etc/kubernetes/manifests before kubeadm init and join run there.
+	StaticPodsFirst bool
+	// KubeVIP settings: the image and the lease its instances elect a
+	// leader with.
+	KubeVIPImage   string
+	KubeVIPLease   string
+	KubeVIPTimings KubeVIPTimings
+	// KubeVIPMetricsPort is where kube-vip serves Prometheus metrics.
+	KubeVIPMetricsPort int
+	// Steps are what the install order adds for kube-vip or the local proxy.
+	Steps        LBSteps
 	VIP          string
 	VIPPrefixLen int
 	Port         int
@@ -230,6 +287,8 @@ type LoadBalancer struct {
 	RouterID     int
 	Peers        []Peer
 	Backends     []Node
+	// BackendNames: some backends are DNS names, which HAProxy resolves.
+	BackendNames bool
 	CheckWeight  int
 
 	Description    string // one line for the architecture document
@@ -261,18 +320,22 @@ type Failure struct {
 
 // Build computes the plan of a spec that validated without errors.
 func Build(s *spec.Spec) *Plan {
-	c, n, lb := s.Cluster, s.Network, s.LoadBalancer
-	minor, patch, _ := validate.ParseVersion(c.KubernetesVersion)
+	c, n := s.Cluster, s.Network
+	ver, _ := validate.KubernetesVersion(c.KubernetesVersion)
 	p := &Plan{
 		Name:              c.Name,
-		KubernetesVersion: fmt.Sprintf("v1.%d.%d", minor, patch),
+		LabelName:         LabelSafe(c.Name),
+		KubernetesVersion: "v" + ver.String(),
+		VersionResolution: ver.Resolution(),
 		DNSDomain:         c.DNSDomainOrDefault(),
 		ImageRepository:   c.ImageRepositoryOrDefault(),
 		CRISocket:         c.CRISocketOrDefault(),
 		CNI:               n.CNIOrDefault(),
+		ProxyMode:         n.ProxyModeOrDefault(),
 		PodSubnet:         strings.Join(n.PodCIDRsOrDefault(), ","),
 		ServiceSubnet:     strings.Join(n.ServiceCIDRsOrDefault(), ","),
 		NodeSubnets:       n.NodeSubnets,
+		Schedulable:       s.ControlPlane.SchedulableOrDefault(),
 		Audit:             DefaultAudit,
 	}
 	for _, z := range s.Zones {
@@ -280,11 +343,13 @@ func Build(s *spec.Spec) *Plan {
 	}
 	var lbHosts []Node
 	for _, m := range s.Machines() {
-		node := Node{Name: m.Name, Address: m.Address, Zone: m.Zone, Role: m.Role}
+		node := Node{Name: m.Name, Address: m.Address, SSHAddress: m.SSHAddress, Zone: m.Zone, Role: m.Role}
 		switch m.Role {
 		case spec.RoleControlPlane:
 			node.Labels = []Label{{"topology.kubernetes.io/zone", m.Zone}}
-			node.Taints = []Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}
+			if !s.ControlPlane.SchedulableOrDefault() {
+				node.Taints = []Taint{{Key: ControlPlaneLabel, Effect: "NoSchedule"}}
+			}
 			p.ControlPlane = append(p.ControlPlane, node)
 		case spec.RoleEtcd:
 			p.Etcd.Members = append(p.Etcd.Members, node)
@@ -323,29 +388,11 @@ func Build(s *spec.Spec) *Plan {
 		p.Etcd.Recipe = externalEtcdRecipe(p)
 	}
 
-	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath}
-	switch lb.Mode {
-	case spec.LBExternal:
-		host, port := splitEndpoint(*lb.Endpoint)
-		p.Endpoint = Endpoint{Host: host, Port: port}
-		p.LB.Port = port
-	default:
-		p.LB.Managed = true
-		p.LB.Colocated = lb.Mode == spec.LBColocated
-		p.LB.VIP = *lb.VIP
-		p.LB.VIPPrefixLen = prefixLen(n.NodeSubnets, *lb.VIP)
-		p.LB.Interface = lb.InterfaceOrDefault()
-		p.LB.RouterID = lb.VirtualRouterIDOrDefault()
-		p.LB.Backends = p.ControlPlane
-		p.Endpoint = Endpoint{Host: *lb.VIP, Port: p.LB.Port}
-		if p.LB.Colocated {
-			lbHosts = p.ControlPlane
-		}
-		p.LB.Peers = peers(lbHosts)
-	}
+	buildLB(p, s, lbHosts)
 	p.describeLB()
+	buildLBSteps(p)
 	p.groupZones()
-	p.CertSANs = certSANs(p)
+	p.CertSANs = certSANs(p, s.ControlPlane.ExtraSANs)
 	p.Authentication = buildAuthentication(s)
 	buildServices(p, s)
 	p.ImageSupply = buildImageSupply(p, s)
@@ -353,6 +400,65 @@ func Build(s *spec.Spec) *Plan {
 	p.Risks = risks(s)
 	return p
 }
+
+// HasSSHAddresses reports whether any machine has an SSH address apart
+// from its address, for the Nodes table's SSH column.
+func (p *Plan) HasSSHAddresses() bool {
+	for _, g := range p.ZoneGroups {
+		for _, m := range g.Machines {
+			if m.SSHAddress != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// NamedMachines lists the machines whose address is a DNS name, in the
+// Nodes table's order, for ARCHITECTURE.md's account of what each
+// consumer does with a name.
+func (p *Plan) NamedMachines() []Node {
+	var named []Node
+	for _, g := range p.ZoneGroups {
+		for _, m := range g.Machines {
+			if m.Address != "" && m.IP() == "" {
+				named = append(named, m)
+			}
+		}
+	}
+	return named
+}
+
+// NamedRole reports whether a machine of the role has a DNS name as its
+// address.
+func (p *Plan) NamedRole(r spec.Role) bool {
+	for _, m := range p.NamedMachines() {
+		if m.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// UnknownCapacityPools names the pools whose machines' size the spec does
+// not give (spec.NodePool.CapacityKnown).
+func (p *Plan) UnknownCapacityPools() []string {
+	var out []string
+	for _, pool := range p.Pools {
+		if pool.CPU == 0 || pool.Memory == "" {
+			out = append(out, pool.Name)
+		}
+	}
+	return out
+}
+
+// LabelSafe turns a cluster name, a DNS-1123 subdomain of at most 63
+// characters, into a DNS-1123 label for the places that need one (a
+// Gateway's name, which Gateway implementations turn into Service names):
+// every dot becomes a dash, so "ha.example.com" is "ha-example-com". Two
+// names that differ only in dots and dashes give the same label; nothing
+// that uses it is shared between clusters.
+func LabelSafe(name string) string { return strings.ReplaceAll(name, ".", "-") }
 
 func workerNode(n Node, sp *spec.NodePool) Node {
 	n.Pool = sp.Name
@@ -404,7 +510,7 @@ func peers(hosts []Node) []Peer {
 }
 
 // certSANs lists every name and address clients may use for the API server.
-func certSANs(p *Plan) []string {
+func certSANs(p *Plan, extra []string) []string {
 	seen := map[string]bool{}
 	var sans []string
 	add := func(s string) {
@@ -420,6 +526,12 @@ func certSANs(p *Plan) []string {
 	}
 	add("127.0.0.1")
 	add("localhost")
+	for _, s := range extra {
+		if a, err := netip.ParseAddr(s); err == nil {
+			s = a.String()
+		}
+		add(s)
+	}
 	return sans
 }
 

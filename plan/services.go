@@ -409,6 +409,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 	p.imageRefs = resolveImages(s.Images)
 	p.HAProxyImage = p.imageRefs["haproxy"]
 	p.KeepalivedImage = p.imageRefs["keepalived"]
+	p.LB.KubeVIPImage = p.imageRefs["kube-vip"]
 	sv := &p.Services
 	pools := map[string]*spec.NodePool{}
 	for _, np := range s.NodePools {
@@ -619,7 +620,7 @@ func buildExpose(cluster string, sv *Services, e *spec.Expose) *Expose {
 		ex.Routes = append(ex.Routes, Route{Name: l.Dashboards, Title: title, Host: ex.Kibana, Namespace: l.Namespace, Port: DashboardsPort})
 	}
 	if ex.GatewayClass != "" && len(ex.Routes) > 0 {
-		ex.Gateway, ex.GatewayNamespace = cluster+"-dashboards", GatewayNamespace
+		ex.Gateway, ex.GatewayNamespace = LabelSafe(cluster)+"-dashboards", GatewayNamespace
 		for i := range ex.Routes {
 			ex.Routes[i].Gateway, ex.Routes[i].GatewayNamespace = ex.Gateway, ex.GatewayNamespace
 		}

@@ -83,7 +83,7 @@ type Admission struct {
 }
 
 // kubeSystemAddons are the images blueprint renders into kube-system.
-var kubeSystemAddons = []string{"haproxy", "keepalived", "kubelet-csr-approver", "metrics-server", "vpa-recommender"}
+var kubeSystemAddons = []string{"haproxy", "keepalived", "kube-vip", "kubelet-csr-approver", "metrics-server", "vpa-recommender"}
 
 // Policy names of the two ValidatingAdmissionPolicies.
 const (

@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 )
 
@@ -36,6 +35,16 @@ func (v PoolView) KubeletPatchDir() string { return KubeletPatchDir }
 // HostPort returns the node's address joined with port.
 func (v NodeView) HostPort(port int) string { return HostPort(v.Node.Address, port) }
 
+// ListenHostPort is where a server on the node listens on port: its IP
+// address, or every address when the node's address is a DNS name (a
+// server binds addresses, not names).
+func (v NodeView) ListenHostPort(port int) string {
+	if v.Node.IP() == "" {
+		return HostPort("0.0.0.0", port)
+	}
+	return HostPort(v.Node.Address, port)
+}
+
 // PeerView is the data of one keepalived configuration.
 type PeerView struct {
 	*Plan
@@ -45,27 +54,6 @@ type PeerView struct {
 
 // HostPort joins an address and a port, bracketing IPv6 addresses.
 func HostPort(addr string, port int) string { return Endpoint{Host: addr, Port: port}.String() }
-
-func (p *Plan) describeLB() {
-	lb := &p.LB
-	switch {
-	case !lb.Managed:
-		lb.Description = "an existing external load balancer"
-		lb.Short = "external load balancer"
-		return
-	case lb.Colocated:
-		lb.Description = fmt.Sprintf("VIP held by keepalived, HAProxy on port %d as static pods on the %d control-plane nodes", lb.Port, len(lb.Peers))
-		lb.Short = "VIP"
-	default:
-		lb.Description = fmt.Sprintf("VIP held by keepalived, HAProxy on %d dedicated hosts", len(lb.Peers))
-		lb.Short = "VIP"
-	}
-	if a, err := netip.ParseAddr(lb.VIP); err == nil && a.Is6() {
-		lb.IPv6, lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = true, "::", "[::1]", "::1"
-	} else {
-		lb.BindAddress, lb.LocalCheckHost, lb.LocalProbeHost = "*", "127.0.0.1", "127.0.0.1"
-	}
-}
 
 // groupZones gives every machine an id and its duties, and groups them by zone.
 func (p *Plan) groupZones() {
@@ -94,8 +82,21 @@ func (p *Plan) groupZones() {
 	for _, peer := range p.LB.Peers {
 		note(peer.Node, "HAProxy + keepalived")
 	}
+	if !p.LB.Keepalived {
+		for _, h := range p.LB.Hosts {
+			note(h, "HAProxy")
+		}
+	}
+	if p.LB.KubeVIP {
+		for _, n := range p.ControlPlane {
+			note(n, "kube-vip")
+		}
+	}
 	for _, n := range p.Workers {
 		note(n, "worker")
+		if p.LB.LocalProxy {
+			note(n, "API proxy")
+		}
 	}
 	ids := map[string]string{}
 	for i, n := range order {

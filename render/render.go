@@ -61,14 +61,22 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	r.file("kubeadm/authentication-config.yaml", "authentication-config.yaml.tmpl", p)
 	if p.LB.Managed {
 		r.file("loadbalancer/haproxy.cfg", "haproxy.cfg.tmpl", p)
+	}
+	if p.LB.Keepalived {
 		r.file("loadbalancer/check_apiserver.sh", "check_apiserver.sh.tmpl", p)
 		for _, peer := range p.LB.Peers {
 			r.file("loadbalancer/keepalived/"+peer.Name+".conf", "keepalived.conf.tmpl", plan.PeerView{Plan: p, Peer: peer, CheckScriptPath: plan.CheckScriptPath})
 		}
-		if p.LB.Colocated {
-			r.file("loadbalancer/static-pods/haproxy.yaml", "haproxy-pod", p)
-			r.file("loadbalancer/static-pods/keepalived.yaml", "keepalived-pod", p)
-		}
+	}
+	switch {
+	case p.LB.Colocated:
+		r.file("loadbalancer/static-pods/haproxy.yaml", "haproxy-pod", p)
+		r.file("loadbalancer/static-pods/keepalived.yaml", "keepalived-pod", p)
+	case p.LB.LocalProxy:
+		r.file("loadbalancer/static-pods/haproxy.yaml", "haproxy-pod", p)
+	case p.LB.KubeVIP:
+		r.file(plan.KubeVIPPod, "kube-vip-pod", plan.KubeVIPView{Plan: p, KubeConfig: plan.AdminConf})
+		r.file(plan.KubeVIPInitPod, "kube-vip-pod", plan.KubeVIPView{Plan: p, KubeConfig: plan.SuperAdminConf, ForInit: true})
 	}
 	r.flush()
 	r.manifests(p)

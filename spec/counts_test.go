@@ -96,7 +96,7 @@ func TestSchemaFollowsTheModel(t *testing.T) {
 	if a := pool.Attribute("count_per_zone"); a == nil || !a.Whole || a.Required || a.Type != "whole number" {
 		t.Errorf("count_per_zone: %+v", a)
 	}
-	if a := pool.Attribute("memory"); a == nil || a.Whole || !a.Required || a.Type != "string" {
+	if a := pool.Attribute("memory"); a == nil || a.Whole || a.Required || a.Type != "string" { // optional: unknown capacity
 		t.Errorf("memory: %+v", a)
 	}
 	if n := pool.Block("node"); n == nil || n.Attribute("zone") == nil {

@@ -9,6 +9,8 @@ const (
 	DefaultImageRepository = "registry.k8s.io"
 	DefaultCRISocket       = "unix:///var/run/containerd/containerd.sock"
 	DefaultCNI             = "calico"
+	CNINone                = "none" // the operator installs a CNI blueprint knows nothing of
+	DefaultProxyMode       = "iptables"
 	DefaultServiceCIDR     = "10.96.0.0/12"
 	DefaultInterface       = "eth0"
 	DefaultVirtualRouterID = 51
@@ -19,6 +21,8 @@ const (
 	LBDedicated            = "dedicated"
 	LBColocated            = "colocated"
 	LBExternal             = "external"
+	LBKubeVIP              = "kube-vip"
+	LBLocalProxy           = "local-proxy"
 	// The size assumed for each control-plane machine when control_plane
 	// does not give cpu and memory.
 	DefaultControlPlaneCPU    = 4
@@ -37,6 +41,8 @@ var CNIPodCIDR = map[string]string{
 	// Cilium's own default, 10.0.0.0/8, contains kubeadm's default service
 	// range 10.96.0.0/12; blueprint picks a range that does not.
 	"cilium": "10.244.0.0/16",
+	// Flannel's own default (net-conf.json's Network).
+	"flannel": "10.244.0.0/16",
 }
 
 func or[T any](p *T, def T) T {
@@ -59,6 +65,9 @@ func (c *Cluster) CRISocketOrDefault() string { return or(c.CRISocket, DefaultCR
 
 // CNIOrDefault returns the chosen CNI plugin.
 func (n *Network) CNIOrDefault() string { return or(n.CNI, DefaultCNI) }
+
+// ProxyModeOrDefault returns kube-proxy's mode.
+func (n *Network) ProxyModeOrDefault() string { return or(n.ProxyMode, DefaultProxyMode) }
 
 // PodCIDRsOrDefault returns the pod CIDRs, defaulting to the CNI's own.
 func (n *Network) PodCIDRsOrDefault() []string {

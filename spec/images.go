@@ -189,8 +189,15 @@ func (l *Loader) loadImageLock(s *Spec) hcl.Diagnostics {
 // spec's rendered tree runs, sorted.
 func (s *Spec) ImageNames() []string {
 	var names []string
-	if s.LoadBalancer != nil && s.LoadBalancer.Mode == LBColocated {
-		names = append(names, "haproxy", "keepalived")
+	if s.LoadBalancer != nil {
+		switch s.LoadBalancer.Mode {
+		case LBColocated:
+			names = append(names, "haproxy", "keepalived")
+		case LBLocalProxy:
+			names = append(names, "haproxy")
+		case LBKubeVIP:
+			names = append(names, "kube-vip")
+		}
 	}
 	names = append(names, "kubelet-csr-approver")
 	if s.Etcd.BackupOrDefault().EnabledOrDefault() {

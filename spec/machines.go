@@ -25,14 +25,17 @@ const MaxCountPerZone = 1000
 type Machine struct {
 	Role    Role
 	Name    string
-	Address string // empty for counted pool nodes, which get theirs from DHCP
-	Zone    string
-	Pool    *NodePool // for workers
+	Address string // an IP address or a DNS name; empty for counted pool nodes, which get theirs from DHCP
+	// SSHAddress is where the operator reaches the machine, if not Address.
+	SSHAddress string
+	Zone       string
+	Pool       *NodePool // for workers
 
-	NameRange    hcl.Range
-	AddressRange hcl.Range
-	ZoneRange    hcl.Range
-	DeclRange    hcl.Range
+	NameRange       hcl.Range
+	AddressRange    hcl.Range
+	SSHAddressRange hcl.Range
+	ZoneRange       hcl.Range
+	DeclRange       hcl.Range
 }
 
 // Machines lists every host in declaration order: control-plane nodes,
@@ -41,8 +44,8 @@ type Machine struct {
 func (s *Spec) Machines() []Machine {
 	var ms []Machine
 	host := func(role Role, h *Host) Machine {
-		return Machine{Role: role, Name: h.Name, Address: h.Address, Zone: h.Zone,
-			NameRange: h.NameRange, AddressRange: h.AddressRange, ZoneRange: h.ZoneRange, DeclRange: h.DeclRange}
+		return Machine{Role: role, Name: h.Name, Address: h.Address, SSHAddress: deref(h.SSHAddress), Zone: h.Zone,
+			NameRange: h.NameRange, AddressRange: h.AddressRange, SSHAddressRange: h.SSHAddressRange, ZoneRange: h.ZoneRange, DeclRange: h.DeclRange}
 	}
 	if s.ControlPlane != nil {
 		for _, h := range s.ControlPlane.Nodes {
@@ -61,8 +64,8 @@ func (s *Spec) Machines() []Machine {
 	}
 	for _, p := range s.NodePools {
 		for _, n := range p.Nodes {
-			m := Machine{Role: RoleWorker, Name: n.Name, Zone: n.Zone, Pool: p,
-				NameRange: n.NameRange, AddressRange: n.AddressRange, ZoneRange: n.ZoneRange, DeclRange: n.DeclRange}
+			m := Machine{Role: RoleWorker, Name: n.Name, Zone: n.Zone, Pool: p, SSHAddress: deref(n.SSHAddress),
+				NameRange: n.NameRange, AddressRange: n.AddressRange, SSHAddressRange: n.SSHAddressRange, ZoneRange: n.ZoneRange, DeclRange: n.DeclRange}
 			if n.Address != nil {
 				m.Address = *n.Address
 			}
@@ -79,4 +82,11 @@ func (s *Spec) Machines() []Machine {
 		}
 	}
 	return ms
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

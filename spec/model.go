@@ -56,7 +56,7 @@ type Spec struct {
 type Cluster struct {
 	Name                   string    `hcl:"name,label"`
 	NameRange              hcl.Range `hcl:"name,label_range"`
-	KubernetesVersion      string    `hcl:"kubernetes_version,attr"`
+	KubernetesVersion      string    `hcl:"kubernetes_version,optional"`
 	KubernetesVersionRange hcl.Range `hcl:"kubernetes_version,attr_value_range"`
 	DNSDomain              *string   `hcl:"dns_domain,optional"`
 	DNSDomainRange         hcl.Range `hcl:"dns_domain,attr_value_range"`
@@ -77,6 +77,8 @@ type Network struct {
 	ServiceCIDRsRange hcl.Range `hcl:"service_cidrs,attr_value_range"`
 	CNI               *string   `hcl:"cni,optional"`
 	CNIRange          hcl.Range `hcl:"cni,attr_value_range"`
+	ProxyMode         *string   `hcl:"proxy_mode,optional"`
+	ProxyModeRange    hcl.Range `hcl:"proxy_mode,attr_value_range"`
 	DeclRange         hcl.Range `hcl:",def_range"`
 }
 
@@ -88,21 +90,35 @@ type Zone struct {
 }
 
 // Host is a machine with a fixed address in a zone: a control-plane node, an
-// external etcd member or a load-balancer host.
+// external etcd member or a load-balancer host. The address is an IP
+// address or a DNS name.
 type Host struct {
 	Name         string    `hcl:"name,label"`
 	NameRange    hcl.Range `hcl:"name,label_range"`
 	Address      string    `hcl:"address,attr"`
 	AddressRange hcl.Range `hcl:"address,attr_value_range"`
-	Zone         string    `hcl:"zone,attr"`
-	ZoneRange    hcl.Range `hcl:"zone,attr_value_range"`
-	DeclRange    hcl.Range `hcl:",def_range"`
+	// SSHAddress is where an operator reaches the machine to carry out
+	// ARCHITECTURE.md's steps, when that differs from Address (a bastion's
+	// forward, a public address).
+	SSHAddress      *string   `hcl:"ssh_address,optional"`
+	SSHAddressRange hcl.Range `hcl:"ssh_address,attr_value_range"`
+	Zone            string    `hcl:"zone,attr"`
+	ZoneRange       hcl.Range `hcl:"zone,attr_value_range"`
+	DeclRange       hcl.Range `hcl:",def_range"`
 }
 
 // ControlPlane lists the nodes that run the API server, scheduler and
 // controller-manager (and etcd, when it is stacked).
 type ControlPlane struct {
 	Nodes []*Host `hcl:"node,block"`
+	// Schedulable leaves off the control-plane taint, so that any pod may
+	// run on these nodes.
+	Schedulable      *bool     `hcl:"schedulable,optional"`
+	SchedulableRange hcl.Range `hcl:"schedulable,attr_value_range"`
+	// ExtraSANs are more names and addresses for the API server's
+	// certificate, such as a DNS name of the endpoint.
+	ExtraSANs      []string  `hcl:"extra_sans,optional"`
+	ExtraSANsRange hcl.Range `hcl:"extra_sans,attr_value_range"`
 	// CPU and Memory size each control-plane machine, for its kubelet's
 	// reservations; they default to DefaultControlPlaneCPU and
 	// DefaultControlPlaneMemory.
@@ -118,6 +134,10 @@ type ControlPlane struct {
 	EvictionHardRange   hcl.Range         `hcl:"eviction_hard,attr_value_range"`
 	DeclRange           hcl.Range         `hcl:",def_range"`
 }
+
+// SchedulableOrDefault reports whether the control-plane nodes take
+// ordinary pods (false: they carry kubeadm's control-plane taint).
+func (c *ControlPlane) SchedulableOrDefault() bool { return c != nil && or(c.Schedulable, false) }
 
 // Etcd chooses where etcd runs, and how it is backed up.
 type Etcd struct {
@@ -156,9 +176,9 @@ type NodePool struct {
 	ZonesRange        hcl.Range         `hcl:"zones,attr_value_range"`
 	CountPerZone      *int              `hcl:"count_per_zone,optional"`
 	CountPerZoneRange hcl.Range         `hcl:"count_per_zone,attr_value_range"`
-	CPU               int               `hcl:"cpu,attr"`
+	CPU               int               `hcl:"cpu,optional"` // 0 when not given
 	CPURange          hcl.Range         `hcl:"cpu,attr_value_range"`
-	Memory            string            `hcl:"memory,attr"`
+	Memory            string            `hcl:"memory,optional"` // "" when not given
 	MemoryRange       hcl.Range         `hcl:"memory,attr_value_range"`
 	Labels            map[string]string `hcl:"labels,optional"`
 	LabelsRange       hcl.Range         `hcl:"labels,attr_value_range"`
@@ -194,15 +214,29 @@ func (c *ControlPlane) Reservations() KubeletReservations {
 	return KubeletReservations{c.SystemReserved, c.KubeReserved, c.EvictionHard, c.SystemReservedRange, c.KubeReservedRange, c.EvictionHardRange}
 }
 
+// CPUKnown reports whether the pool states how many cores its machines
+// have. Sources a design is imported from often do not; every check and
+// forecast that needs a machine's size skips (and says so) where this is
+// false.
+func (p *NodePool) CPUKnown() bool { return p.CPURange.Filename != "" }
+
+// MemoryKnown reports whether the pool states its machines' memory.
+func (p *NodePool) MemoryKnown() bool { return p.MemoryRange.Filename != "" }
+
+// CapacityKnown reports whether the pool states both.
+func (p *NodePool) CapacityKnown() bool { return p.CPUKnown() && p.MemoryKnown() }
+
 // PoolNode is one explicitly listed worker node.
 type PoolNode struct {
-	Name         string    `hcl:"name,label"`
-	NameRange    hcl.Range `hcl:"name,label_range"`
-	Address      *string   `hcl:"address,optional"`
-	AddressRange hcl.Range `hcl:"address,attr_value_range"`
-	Zone         string    `hcl:"zone,attr"`
-	ZoneRange    hcl.Range `hcl:"zone,attr_value_range"`
-	DeclRange    hcl.Range `hcl:",def_range"`
+	Name            string    `hcl:"name,label"`
+	NameRange       hcl.Range `hcl:"name,label_range"`
+	Address         *string   `hcl:"address,optional"`
+	AddressRange    hcl.Range `hcl:"address,attr_value_range"`
+	SSHAddress      *string   `hcl:"ssh_address,optional"`
+	SSHAddressRange hcl.Range `hcl:"ssh_address,attr_value_range"`
+	Zone            string    `hcl:"zone,attr"`
+	ZoneRange       hcl.Range `hcl:"zone,attr_value_range"`
+	DeclRange       hcl.Range `hcl:",def_range"`
 }
 
 // Taint keeps pods off a pool unless they tolerate it.

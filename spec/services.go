@@ -495,6 +495,7 @@ var DefaultImages = map[string]string{
 	"haproxy":                "docker.io/library/haproxy:2.8.16-alpine",
 	"keepalived":             "docker.io/osixia/keepalived:2.0.20",
 	"kibana":                 "docker.elastic.co/kibana/kibana:8.19.7",
+	"kube-vip":               "ghcr.io/kube-vip/kube-vip:v1.2.3",
 	"kube-state-metrics":     "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.18.0",
 	"kubelet-csr-approver":   "ghcr.io/postfinance/kubelet-csr-approver:v1.2.14",
 	"metrics-server":         "registry.k8s.io/metrics-server/metrics-server:v0.8.0",

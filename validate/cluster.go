@@ -23,6 +23,10 @@ const (
 // that what the spec says is what the configs say.
 var versionRE = regexp.MustCompile(`^v?1\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$`)
 
+// minorRE matches a minor version ("1.37", "v1.37") or kubeadm's label for
+// the newest stable release of a minor ("stable-1.37").
+var minorRE = regexp.MustCompile(`^(?:v?|stable-)1\.(0|[1-9][0-9]{0,8})$`)
+
 // ParseVersion returns the minor and patch of a supported Kubernetes version
 // written as "1.37.2" or "v1.37.2".
 func ParseVersion(s string) (minor, patch int, ok bool) {
@@ -35,24 +39,82 @@ func ParseVersion(s string) (minor, patch int, ok bool) {
 	return minor, patch, err1 == nil && err2 == nil
 }
 
+// Version is the Kubernetes release a spec runs: what kubernetes_version
+// says, and the release blueprint takes it to mean.
+type Version struct {
+	Written      string // as the spec writes it; "" when absent
+	Minor, Patch int
+	// Resolved is set when Written names a minor or a channel, which
+	// blueprint resolves to the newest patch its table knows.
+	Resolved bool
+}
+
+// String returns the release as "1.37.2".
+func (v Version) String() string { return fmt.Sprintf("1.%d.%d", v.Minor, v.Patch) }
+
+// Resolution says, for a resolved version, how it was found; "" otherwise.
+func (v Version) Resolution() string {
+	if !v.Resolved {
+		return ""
+	}
+	what := fmt.Sprintf("%q", v.Written)
+	if v.Written == "" {
+		what = "no kubernetes_version"
+	}
+	return fmt.Sprintf("the spec says %s, and %s is the newest patch release of 1.%d that blueprint knows (its table in spec/versions.go); a newer blueprint may render a newer patch", what, v, v.Minor)
+}
+
+// KubernetesVersion reads kubernetes_version: a release ("1.37.2"), a
+// minor ("1.37", "stable-1.37"), which means its newest patch blueprint
+// knows, or "stable", "stable-1" or nothing, which mean the newest minor
+// blueprint supports. ok is false when the text is none of these; the
+// minor is not checked against the supported range.
+func KubernetesVersion(written string) (Version, bool) {
+	v := Version{Written: written}
+	if minor, patch, ok := ParseVersion(written); ok {
+		v.Minor, v.Patch = minor, patch
+		return v, true
+	}
+	v.Resolved = true
+	switch written {
+	case "", "stable", "stable-1":
+		v.Minor = MaxMinor
+	default:
+		m := minorRE.FindStringSubmatch(written)
+		if m == nil {
+			return v, false
+		}
+		minor, err := strconv.Atoi(m[1])
+		if err != nil {
+			return v, false
+		}
+		v.Minor = minor
+	}
+	v.Patch, _ = spec.NewestPatch(v.Minor)
+	return v, true
+}
+
 func (v *validator) cluster() {
 	c := v.s.Cluster
 	if c == nil {
 		v.missing("cluster", "  cluster \"prod\" {\n    kubernetes_version = \"1.37.2\"\n  }")
 		return
 	}
-	if errs := validation.IsDNS1123Label(c.Name); len(errs) > 0 {
+	if errs := clusterNameErrors(c.Name); len(errs) > 0 {
 		v.errorf(c.NameRange, &c.DeclRange, "Invalid cluster name",
-			"The cluster name %q names files and Kubernetes objects, so it must be a DNS-1123 label: %s.", c.Name, strings.Join(errs, "; "))
+			"The cluster name %q names files and Kubernetes objects and is copied into labels, so it must be a DNS-1123 subdomain of at most %d characters, such as \"prod\" or \"ha.example.com\": %s.", c.Name, validation.DNS1123LabelMaxLength, strings.Join(errs, "; "))
 	}
-	minor, patch, ok := ParseVersion(c.KubernetesVersion)
+	ver, ok := KubernetesVersion(c.KubernetesVersion)
+	minor, patch := ver.Minor, ver.Patch
 	switch {
 	case !ok:
 		v.errorf(c.KubernetesVersionRange, &c.DeclRange, "Invalid Kubernetes version",
-			"%q is not a full Kubernetes release. Write major.minor.patch, such as \"1.%d.2\"; supported are 1.%d through 1.%d.", c.KubernetesVersion, MaxMinor, MinMinor, MaxMinor)
+			"%q is not a Kubernetes release or minor version. Write a release such as \"1.%d.%d\", a minor such as \"1.%d\" (its newest patch that blueprint knows), or \"stable\" (the newest minor, 1.%d); supported are 1.%d through 1.%d. Channels that include pre-releases (\"latest\") are not accepted.", c.KubernetesVersion, MaxMinor, newestOf(MaxMinor), MaxMinor, MaxMinor, MinMinor, MaxMinor)
 	case minor < MinMinor || minor > MaxMinor:
 		v.errorf(c.KubernetesVersionRange, &c.DeclRange, "Unsupported Kubernetes version",
 			"Kubernetes %s is outside the supported range 1.%d through 1.%d (all configured with kubeadm.k8s.io/v1beta4). Pick a release in that range.", c.KubernetesVersion, MinMinor, MaxMinor)
+	case ver.Resolved:
+		// The newest known patch of a supported minor: known by definition.
 	case !spec.KnownRelease(minor, patch):
 		// A typo such as 1.37.99 would otherwise reach kubeadm, which
 		// fails to pull images that do not exist, on the first master.
@@ -74,6 +136,23 @@ func (v *validator) cluster() {
 		v.errorf(c.CRISocketRange, &c.DeclRange, "Invalid container runtime socket",
 			"cri_socket %q must be a unix socket URL such as %q.", *c.CRISocket, spec.DefaultCRISocket)
 	}
+}
+
+// clusterNameErrors lists what is wrong with a cluster name: a DNS-1123
+// subdomain that fits a label value (Argo CD and Flux copy object names
+// derived from it into labels). Where a DNS label is needed, the plan uses
+// its label-safe form (plan.LabelSafe).
+func clusterNameErrors(name string) []string {
+	errs := validation.IsDNS1123Subdomain(name)
+	if len(errs) == 0 && len(name) > validation.DNS1123LabelMaxLength {
+		errs = append(errs, fmt.Sprintf("it has %d characters", len(name)))
+	}
+	return errs
+}
+
+func newestOf(minor int) int {
+	p, _ := spec.NewestPatch(minor)
+	return p
 }
 
 var (

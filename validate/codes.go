@@ -33,6 +33,10 @@ const (
 	CodeCiliumIngress        Code = "cilium-ingress-policy"
 	CodeUserNoIssuer         Code = "rbac-user-no-issuer"
 	CodeGroupNoIssuer        Code = "rbac-group-no-issuer"
+	CodePoolCapacityUnknown  Code = "pool-capacity-unknown"
+	CodeAdvertiseUnchecked   Code = "advertise-address-unchecked"
+	CodeCNINoPolicies        Code = "cni-no-network-policy"
+	CodeProxyModeDeprecated  Code = "proxy-mode-deprecated"
 	CodeAcceptUnused         Code = "accept-unused"
 	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
 	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
@@ -71,6 +75,10 @@ var codes = []CodeInfo{
 	{CodeCiliumIngress, "Cilium's own Gateway or Ingress is blocked by the dashboards' NetworkPolicies", nil, true},
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
+	{CodePoolCapacityUnknown, "a pool does not give its machines' cpu or memory, so nothing checks what fits on them", []string{"pool"}, true},
+	{CodeCNINoPolicies, "the CNI does not enforce the NetworkPolicies blueprint renders", nil, true},
+	{CodeProxyModeDeprecated, "kube-proxy's mode is deprecated at this Kubernetes version", nil, true},
+	{CodeAdvertiseUnchecked, "a control-plane node's address is a DNS name, so kubeadm picks its advertise address and nothing checks it", []string{"node"}, true},
 	{CodeAcceptUnused, "an accept block acknowledges a warning that does not occur", nil, false},
 	{CodeCNINotAdmitted, "the images admission policy would refuse the CNI's pods in kube-system", nil, true},
 	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},

@@ -125,6 +125,12 @@ func (v *validator) serviceFit(f fit) bool {
 	usable := 0
 	for _, m := range v.all {
 		domains[m.Zone] = true
+		if m.Role == spec.RoleControlPlane && v.s.ControlPlane.SchedulableOrDefault() {
+			// No taint, and no size given: usable, its memory unchecked.
+			capacity[m.Zone]++
+			usable++
+			continue
+		}
 		if m.Role != spec.RoleWorker || m.Pool == nil {
 			continue
 		}
@@ -133,7 +139,7 @@ func (v *validator) serviceFit(f fit) bool {
 			if !slices.Contains(tainted, m.Pool.Name) {
 				tainted = append(tainted, m.Pool.Name)
 			}
-		case f.memory > 0 && memoryBytes(m.Pool.Memory) < f.memory:
+		case f.memory > 0 && m.Pool.MemoryKnown() && memoryBytes(m.Pool.Memory) < f.memory:
 			if !slices.Contains(small, m.Pool.Name) {
 				small = append(small, m.Pool.Name)
 			}
@@ -154,7 +160,7 @@ func (v *validator) serviceFit(f fit) bool {
 		if len(tainted) > 0 {
 			detail += fmt.Sprintf("every pool (%s) taints its nodes against them, as kubeadm does the control-plane nodes.", quoteList(tainted))
 		} else {
-			detail += "the design has no worker, and kubeadm taints the control-plane nodes."
+			detail += "the design has no worker, and kubeadm taints the control-plane nodes (control_plane { schedulable = true } leaves that taint off)."
 		}
 		v.errorf(*f.ctx, nil, "No node without a taint", "%s Set node_pool to the pool they should run on (blueprint then tolerates its taints), or add an untainted pool.", detail)
 		return false

@@ -23,23 +23,28 @@ func (v *validator) loadBalancer() {
 		v.missing("load_balancer", "  load_balancer {\n    mode = \"colocated\" # HAProxy + keepalived on the control-plane nodes\n    vip  = \"10.0.1.10\"\n  }")
 		return
 	}
-	if !v.oneOf(lb.Mode, []string{spec.LBDedicated, spec.LBColocated, spec.LBExternal}, lb.ModeRange, &lb.DeclRange, "load-balancer mode") {
+	if !v.oneOf(lb.Mode, []string{spec.LBDedicated, spec.LBColocated, spec.LBExternal, spec.LBKubeVIP, spec.LBLocalProxy}, lb.ModeRange, &lb.DeclRange, "load-balancer mode") {
 		return
 	}
 	if lb.Port != nil && (*lb.Port < 1 || *lb.Port > 65535) {
 		v.errorf(lb.PortRange, &lb.DeclRange, "Invalid port", "port %d is not a TCP port (1-65535).", *lb.Port)
 	}
-	if lb.Mode == spec.LBExternal {
+	switch lb.Mode {
+	case spec.LBExternal:
 		v.externalLB(lb)
+		return
+	case spec.LBKubeVIP:
+		v.kubeVIP(lb)
+		return
+	case spec.LBLocalProxy:
+		v.localProxy(lb)
 		return
 	}
 	if lb.Endpoint != nil {
 		v.errorf(lb.EndpointRange, &lb.DeclRange, "Endpoint with a managed load balancer",
 			"endpoint names an existing load balancer and goes only with mode = \"external\"; in %s mode clients reach the API at the VIP. Remove it, or switch the mode.", lb.Mode)
 	}
-	if lb.Interface != nil && (!ifaceRE.MatchString(*lb.Interface) || *lb.Interface == "." || *lb.Interface == "..") {
-		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Invalid interface", "interface %q is not a Linux network interface name such as \"eth0\" or \"bond0.100\".", *lb.Interface)
-	}
+	v.iface(lb)
 	if id := lb.VirtualRouterIDOrDefault(); id < 1 || id > 255 {
 		v.errorf(lb.VirtualRouterIDRange, &lb.DeclRange, "Invalid virtual router id", "virtual_router_id %d is outside 1-255. Pick one no other VRRP group on this network uses.", id)
 	}
@@ -67,15 +72,101 @@ func (v *validator) loadBalancer() {
 		switch {
 		case len(hosts) == 0:
 			v.errorf(lb.DeclRange, nil, "No load-balancer hosts", "Dedicated mode needs host blocks for the machines that run HAProxy and keepalived; give at least two so the VIP can move.")
+		case len(hosts) == 1 && lb.VIP == nil:
+			v.warnf(CodeLBSingleHost, lb.DeclRange, nil, "Single load-balancer host", "One load-balancer host is a single point of failure for the whole API: without a vip, HAProxy runs there without keepalived, and clients reach the API at the host's own address, %s. Add a second host block and a vip.", hosts[0].Address)
+			v.keepalivedSettings(lb, "Without a vip, the one load-balancer host runs HAProxy alone")
+			v.zoneSpread(hosts, "load-balancer hosts", lb.DeclRange)
+			return
 		case len(hosts) == 1:
-			v.warnf(CodeLBSingleHost, lb.DeclRange, nil, "Single load-balancer host", "One load-balancer host is a single point of failure for the whole API. Add a second host block.")
+			v.warnf(CodeLBSingleHost, lb.DeclRange, nil, "Single load-balancer host", "One load-balancer host is a single point of failure for the whole API: keepalived holds the VIP there with no peer to take it over. Add a second host block.")
 		case len(hosts) > maxLBHosts:
 			v.errorf(lb.DeclRange, nil, "Too many load-balancer hosts", "keepalived priorities are spaced so a failing health check always moves the VIP; that holds for up to %d hosts, and this design has %d.", maxLBHosts, len(hosts))
 		}
 		v.zoneSpread(hosts, "load-balancer hosts", lb.DeclRange)
 	}
+	v.keepalivedPeers(hosts)
 	v.vip(lb, hosts)
 }
+
+// iface checks the interface that carries the VIP.
+func (v *validator) iface(lb *spec.LoadBalancer) {
+	if lb.Interface != nil && (!ifaceRE.MatchString(*lb.Interface) || *lb.Interface == "." || *lb.Interface == "..") {
+		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Invalid interface", "interface %q is not a Linux network interface name such as \"eth0\" or \"bond0.100\".", *lb.Interface)
+	}
+}
+
+// keepalivedPeers refuses a keepalived host whose address is a DNS name:
+// keepalived's unicast_src_ip and unicast_peer take IP addresses only, and
+// nothing resolves a name for it.
+func (v *validator) keepalivedPeers(hosts []spec.Machine) {
+	for _, h := range hosts {
+		if _, name, _ := hostAddress(h.Address); name != "" {
+			v.errorf(h.AddressRange, &h.DeclRange, "Load-balancer host needs an IP address",
+				"%s %q has the DNS name %s as its address, but keepalived names its VRRP peers by IP address (unicast_src_ip, unicast_peer) and resolves no names. Give this host's IP address; the other machines may keep DNS names.", h.Role, h.Name, name)
+		}
+	}
+}
+
+// keepalivedSettings refuses the settings only keepalived reads, in a mode
+// without keepalived.
+func (v *validator) keepalivedSettings(lb *spec.LoadBalancer, why string) {
+	if lb.VirtualRouterID != nil {
+		v.errorf(lb.VirtualRouterIDRange, &lb.DeclRange, "Virtual router id without keepalived", "%s, and virtual_router_id configures keepalived's VRRP. Remove it.", why)
+	}
+	if lb.Interface != nil {
+		v.errorf(lb.InterfaceRange, &lb.DeclRange, "Interface without a VIP", "%s, and interface names where a VIP is held. Remove it.", why)
+	}
+}
+
+// kubeVIP checks mode = "kube-vip": kube-vip static pods on the
+// control-plane nodes hold the VIP on the API server's own port, by ARP
+// with leader election, so the VIP must share a layer-2 subnet with every
+// control-plane node.
+func (v *validator) kubeVIP(lb *spec.LoadBalancer) {
+	ctx := &lb.DeclRange
+	if lb.Port != nil && *lb.Port != APIPort {
+		v.errorf(lb.PortRange, ctx, "Port of a kube-vip VIP", "kube-vip puts the VIP in front of the API servers' own port, %d, on the control-plane nodes: clients reach VIP:%d. Remove port.", APIPort, APIPort)
+	}
+	if lb.VirtualRouterID != nil {
+		v.errorf(lb.VirtualRouterIDRange, ctx, "Virtual router id with kube-vip", "kube-vip elects the VIP's holder with a Lease in the API, not VRRP: virtual_router_id configures keepalived. Remove it.")
+	}
+	if lb.Endpoint != nil {
+		v.errorf(lb.EndpointRange, ctx, "Endpoint with kube-vip", "With kube-vip, clients reach the API at the VIP; endpoint goes only with mode = \"external\". Remove it.")
+	}
+	for _, h := range lb.Hosts {
+		v.errorf(h.DeclRange, ctx, "Host with kube-vip", "kube-vip runs as a static pod on the control-plane nodes, so host blocks have no place here. Remove them, or set mode = \"dedicated\".")
+	}
+	v.iface(lb)
+	v.vip(lb, v.hostsOf(spec.RoleControlPlane))
+}
+
+// localProxy checks mode = "local-proxy": an HAProxy static pod on every
+// node that is not a control-plane node forwards 127.0.0.1:6443 to every
+// API server, as Kubespray's localhost load balancing does; there is no VIP.
+func (v *validator) localProxy(lb *spec.LoadBalancer) {
+	ctx := &lb.DeclRange
+	if lb.Port != nil && *lb.Port != APIPort {
+		v.errorf(lb.PortRange, ctx, "Port of a local proxy",
+			"The local proxy listens on 127.0.0.1:%d, the port the API servers listen on: so 127.0.0.1:%d reaches an API server on every node, through the proxy on workers and directly on the control-plane nodes, and one kube-proxy configuration serves both. Remove port.", APIPort, APIPort)
+	}
+	if lb.VIP != nil {
+		v.errorf(lb.VIPRange, ctx, "VIP with a local proxy", "A local proxy needs no VIP: each node reaches the API servers through its own 127.0.0.1:%d. Remove vip, or use mode = \"kube-vip\" or \"colocated\" for a VIP.", APIPort)
+	}
+	if lb.Endpoint != nil {
+		v.errorf(lb.EndpointRange, ctx, "Endpoint with a local proxy", "endpoint names an existing load balancer and goes only with mode = \"external\". Remove it.")
+	}
+	for _, h := range lb.Hosts {
+		v.errorf(h.DeclRange, ctx, "Host with a local proxy", "The local proxy runs on every worker, so host blocks have no place here. Remove them, or set mode = \"dedicated\".")
+	}
+	v.keepalivedSettings(lb, "A local proxy has no VIP and no keepalived")
+	if len(v.hostsOf(spec.RoleWorker)) == 0 && len(v.all) > 0 {
+		v.errorf(lb.ModeRange, ctx, "Local proxy without workers",
+			"The local proxy runs on the workers, and this design has none: every node is a control-plane node and reaches its own API server. Use mode = \"kube-vip\" or \"colocated\" for a VIP that clients outside the cluster can use.")
+	}
+}
+
+// APIPort is the port every kube-apiserver listens on.
+const APIPort = 6443
 
 // controlPlanePorts are the ports that the components on every control-plane
 // node hold, which a co-located HAProxy cannot bind.
@@ -97,7 +188,11 @@ const maxLBHosts = 9
 
 func (v *validator) vip(lb *spec.LoadBalancer, hosts []spec.Machine) {
 	if lb.VIP == nil {
-		v.errorf(lb.DeclRange, nil, "Missing VIP", "keepalived needs a virtual IP to hold: add vip = \"<a free address in the load-balancer hosts' subnet>\".")
+		holder := "keepalived"
+		if lb.Mode == spec.LBKubeVIP {
+			holder = "kube-vip"
+		}
+		v.errorf(lb.DeclRange, nil, "Missing VIP", "%s needs a virtual IP to hold: add vip = \"<a free address in the load-balancer hosts' subnet>\".", holder)
 		return
 	}
 	if a, err := netip.ParseAddr(*lb.VIP); err == nil && v.apiAddress(a, lb.VIPRange, &lb.DeclRange, "The VIP") {
@@ -121,7 +216,7 @@ func (v *validator) vip(lb *spec.LoadBalancer, hosts []spec.Machine) {
 		}
 		if !vipNet.Contains(a) {
 			v.errorf(lb.VIPRange, &lb.DeclRange, "VIP outside the load-balancer hosts' subnet",
-				"The VIP %s is in %s, but %s %q (%s) is not: VRRP moves the VIP only between hosts on one layer-2 subnet. Pick a VIP in the subnet of every load-balancer host.", vip, vipNet, h.Role, h.Name, a)
+				"The VIP %s is in %s, but %s %q (%s) is not: a VIP moves (by VRRP or gratuitous ARP) only between hosts on one layer-2 subnet. Pick a VIP in the subnet of every load-balancer host.", vip, vipNet, h.Role, h.Name, a)
 		}
 	}
 }

@@ -62,6 +62,7 @@ func counted(m spec.Machine) bool {
 func (v *validator) machines() {
 	names := map[string]spec.Machine{}
 	addrs := map[netip.Addr]spec.Machine{}
+	dnsNames := map[string]spec.Machine{}
 	// A pool's count_per_zone stands for all the nodes it generates: report
 	// each problem once there, not once per node.
 	reported := map[*spec.NodePool]map[string]bool{}
@@ -109,6 +110,28 @@ func (v *validator) machines() {
 				v.errorf(m.AddressRange, &m.DeclRange, "Empty address",
 					"%s has address = \"\", but a %s machine needs its own fixed address: peers, the load balancer and certificates name it. Give its IP address in a node subnet, such as \"10.0.1.11\".", owner, m.Role)
 			}
+			continue
+		}
+		if m.SSHAddress != "" {
+			if _, _, why := hostAddress(m.SSHAddress); why != "" {
+				v.errorf(m.SSHAddressRange, &m.DeclRange, "Invalid SSH address", "%s has ssh_address %q, which %s. Give the address or DNS name an operator reaches it at, without a port or user.", owner, m.SSHAddress, why)
+			}
+		}
+		if _, name, why := hostAddress(m.Address); name != "" {
+			if prev, dup := dnsNames[name]; dup {
+				v.errorf(m.AddressRange, &m.DeclRange, "Duplicate address",
+					"%s has address %s, already used by %s %q at %s.", owner, name, prev.Role, prev.Name, prev.DeclRange)
+				continue
+			}
+			dnsNames[name] = m
+			if m.Role == spec.RoleControlPlane {
+				v.warnIn(Scope{Node: m.Name}, CodeAdvertiseUnchecked, m.AddressRange, &m.DeclRange, "API server address not checked",
+					"%s has the DNS name %s as its address. kubeadm's advertiseAddress must be an IP address, so blueprint leaves it out and kubeadm takes the address of the node's default-route interface: blueprint cannot check that it lies in the node subnets, is of the service range's family, or is the address %s resolves to. Give the IP address if you know it.", owner, name, name)
+			}
+			continue
+		} else if why != "" && !looksNumeric(m.Address) {
+			v.errorf(m.AddressRange, &m.DeclRange, "Invalid address",
+				"%s has address %q, which %s. Give an IP address such as \"10.0.1.11\" or a DNS name such as \"kmaster1.example.com\".", owner, m.Address, why)
 			continue
 		}
 		a, ok := v.address(m.Address, m.AddressRange, &m.DeclRange, owner)
@@ -210,11 +233,37 @@ func (v *validator) controlPlane() {
 			"With stacked etcd every control-plane node runs an etcd member, and %d members tolerate no more failures than %d while adding latency. Use an odd number of nodes: 3 or 5.", n, n-1)
 	}
 	v.zoneSpread(v.hostsOf(spec.RoleControlPlane), "control-plane nodes", cp.DeclRange)
+	v.extraSANs(cp)
 	if v.s.Etcd.TopologyOrDefault() == spec.EtcdStacked {
 		if n > maxEtcdMembers && n%2 == 1 {
 			v.warnf(CodeEtcdLarge, cp.DeclRange, nil, "Large etcd cluster", "With stacked etcd each of the %d control-plane nodes runs an etcd member, and %d members slow every write for no gain in practice; etcd recommends 3, 5 or 7. Use fewer control-plane nodes, or topology = \"external\".", n, n)
 		}
 		v.quorum(v.hostsOf(spec.RoleControlPlane), cp.DeclRange)
+	}
+}
+
+// extraSANs checks the names and addresses added to the API server's
+// certificate: each an IP address or a DNS name, a wildcard's "*." only in
+// front, as kubeadm's ValidateCertSANs takes them.
+func (v *validator) extraSANs(cp *spec.ControlPlane) {
+	seen := map[string]bool{}
+	for _, s := range cp.ExtraSANs {
+		name := s
+		if a, err := netip.ParseAddr(s); err == nil {
+			if a.Zone() != "" || a.IsUnspecified() {
+				v.errorf(cp.ExtraSANsRange, &cp.DeclRange, "Invalid certificate name", "extra_sans holds %q: an address in a certificate is a plain unicast IP address, such as \"10.0.0.5\".", s)
+				continue
+			}
+			name = a.String()
+		} else if errs := validation.IsDNS1123Subdomain(strings.TrimPrefix(s, "*.")); len(errs) > 0 {
+			v.errorf(cp.ExtraSANsRange, &cp.DeclRange, "Invalid certificate name",
+				"extra_sans holds %q, which is neither an IP address nor a DNS name such as \"api.example.com\" or \"*.api.example.com\": %s.", s, strings.Join(errs, "; "))
+			continue
+		}
+		if seen[name] {
+			v.errorf(cp.ExtraSANsRange, &cp.DeclRange, "Duplicate certificate name", "extra_sans lists %q twice. List each name once.", s)
+		}
+		seen[name] = true
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // Limits the Kubernetes control plane puts on its address ranges.
@@ -58,7 +60,8 @@ func (v *validator) network() {
 		v.missing("network", "  network {\n    node_subnets = [\"10.0.0.0/16\"]\n    cni          = \"calico\"\n  }")
 		return
 	}
-	v.oneOf(n.CNIOrDefault(), []string{"calico", "cilium"}, n.CNIRange, &n.DeclRange, "CNI")
+	v.cni(n)
+	v.proxyMode(n)
 
 	if len(n.NodeSubnets) == 0 {
 		v.errorf(n.NodeSubnetsRange, &n.DeclRange, "No node subnets", "node_subnets must list at least one subnet that holds the nodes' addresses, such as [\"10.0.0.0/16\"].")
@@ -112,6 +115,65 @@ func (v *validator) network() {
 				v.errorf(rangeOr(all[j].rng, n.DeclRange), &n.DeclRange, "Overlapping address ranges",
 					"%s overlaps %s. Node, pod and service ranges must be disjoint, or traffic is routed to the wrong place.", all[j].what, all[i].what)
 			}
+		}
+	}
+}
+
+// CNIs blueprint knows; "none" leaves the choice to the operator.
+var cnis = []string{"calico", "cilium", "flannel", spec.CNINone}
+
+func (v *validator) cni(n *spec.Network) {
+	if !v.oneOf(n.CNIOrDefault(), cnis, n.CNIRange, &n.DeclRange, "CNI") {
+		return
+	}
+	switch n.CNIOrDefault() {
+	case spec.CNINone:
+		if len(n.PodCIDRs) == 0 {
+			v.errorf(n.CNIRange, &n.DeclRange, "Pod CIDR needed",
+				"With cni = \"none\" the operator installs a CNI blueprint knows nothing of, so blueprint has no default pod range: kubeadm gives each node a slice of pod_cidrs, and the NetworkPolicies and the node subnets' checks need it. Add pod_cidrs = [\"…\"] with the range your CNI assigns pods from.")
+		}
+	case "flannel":
+		v.warnf(CodeCNINoPolicies, n.CNIRange, &n.DeclRange, "CNI does not enforce NetworkPolicies",
+			"Flannel does not implement NetworkPolicy: the default-deny and allow policies blueprint renders for every namespace are accepted by the API server and do nothing. Use calico or cilium, or run a policy engine beside flannel (such as Calico in policy-only mode, \"canal\").")
+	}
+}
+
+// proxyModes are kube-proxy's modes with the first minor where each is
+// generally available and the minor from which it is deprecated (0: not).
+var proxyModes = []struct {
+	mode             string
+	ga, deprecatedIn int
+	note             string
+}{
+	{"iptables", 0, 0, ""},
+	// KEP-3866: nftables is beta from 1.31, GA from 1.33.
+	{"nftables", 33, 0, ""},
+	// KEP-5495: ipvs is deprecated from 1.35, in favour of nftables.
+	{"ipvs", 0, 35, "Kubernetes 1.35 deprecated kube-proxy's ipvs mode (KEP-5495) in favour of nftables: it still works and logs a deprecation warning, and the KEP plans to turn it off in a later release"},
+}
+
+func (v *validator) proxyMode(n *spec.Network) {
+	names := make([]string, len(proxyModes))
+	for i, m := range proxyModes {
+		names[i] = m.mode
+	}
+	mode := n.ProxyModeOrDefault()
+	if !v.oneOf(mode, names, n.ProxyModeRange, &n.DeclRange, "kube-proxy mode") || v.s.Cluster == nil {
+		return
+	}
+	ver, ok := KubernetesVersion(v.s.Cluster.KubernetesVersion)
+	if !ok {
+		return
+	}
+	for _, m := range proxyModes {
+		switch {
+		case m.mode != mode:
+		case m.ga > 0 && ver.Minor < m.ga:
+			v.errorf(n.ProxyModeRange, &n.DeclRange, "kube-proxy mode not available",
+				"kube-proxy's %s mode is generally available from Kubernetes 1.%d, and this cluster runs %s. Use iptables, or Kubernetes 1.%d or newer.", mode, m.ga, ver, m.ga)
+		case m.deprecatedIn > 0 && ver.Minor >= m.deprecatedIn:
+			v.warnf(CodeProxyModeDeprecated, n.ProxyModeRange, &n.DeclRange, "Deprecated kube-proxy mode",
+				"%s (this cluster runs %s). Use proxy_mode = \"nftables\" (Linux 5.13 or newer) or \"iptables\".", m.note, ver)
 		}
 	}
 }

@@ -80,8 +80,23 @@ func (v *validator) poolSize(p *spec.NodePool) {
 }
 
 func (v *validator) poolCapacity(p *spec.NodePool) {
-	if p.CPU < 1 || p.CPU > 1024 {
+	if !p.CapacityKnown() {
+		var missing []string
+		if !p.CPUKnown() {
+			missing = append(missing, "cpu")
+		}
+		if !p.MemoryKnown() {
+			missing = append(missing, "memory")
+		}
+		v.warnIn(Scope{Pool: p.Name}, CodePoolCapacityUnknown, p.NameRange, &p.DeclRange, "Pool capacity unknown",
+			"Pool %q does not give %s, so the checks that need its machines' size are not checked for its nodes: whether each pod that may run there fits one of them, and what is left after a zone is lost. ARCHITECTURE.md says the capacity is unknown. Give %s if you know them.",
+			p.Name, strings.Join(missing, " or "), strings.Join(missing, " and "))
+	}
+	if p.CPUKnown() && (p.CPU < 1 || p.CPU > 1024) {
 		v.errorf(p.CPURange, &p.DeclRange, "Invalid CPU count", "cpu is the number of cores of each node, from 1 to 1024; got %d.", p.CPU)
+	}
+	if !p.MemoryKnown() {
+		return
 	}
 	q, err := resource.ParseQuantity(p.Memory)
 	if err != nil || q.Sign() <= 0 {

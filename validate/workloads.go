@@ -99,9 +99,9 @@ func (v *validator) kafka() {
 		v.objectName(k.Name, k.NameRange, ctx, "kafka")
 		v.serviceNamespace(k.Namespace, k.NamespaceRange, ctx)
 		if c := v.s.Cluster; c != nil {
-			if minor, _, ok := ParseVersion(c.KubernetesVersion); ok && minor < 35 {
+			if ver, ok := KubernetesVersion(c.KubernetesVersion); ok && ver.Minor < 35 {
 				v.errorf(k.NameRange, ctx, "Rack awareness needs Kubernetes 1.35",
-					"Each broker learns its zone (broker.rack) from the pod label that the PodTopologyLabels admission plugin copies from its node, which is on by default from Kubernetes 1.35 (cluster %q runs %s). Use kubernetes_version 1.35 or newer.", c.Name, c.KubernetesVersion)
+					"Each broker learns its zone (broker.rack) from the pod label that the PodTopologyLabels admission plugin copies from its node, which is on by default from Kubernetes 1.35 (cluster %q runs %s). Use kubernetes_version 1.35 or newer.", c.Name, ver)
 			}
 		}
 		brokers, controllers := k.BrokersOrDefault(), k.ControllersOrDefault()

@@ -131,3 +131,21 @@ func TestKeepalivedAllowListCoversTheTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunNamesNoEtcdHost: an external etcd endpoint named by DNS
+// (blueprint writes one where the spec names the member so) passes the
+// allow-list, and the copy kubeadm's dry run reads points it at 127.0.0.1,
+// so kubeadm resolves no name of the tree.
+func TestDryRunNamesNoEtcdHost(t *testing.T) {
+	cfg := []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\netcd:\n  external:\n    endpoints:\n    - https://etcd-node01.kube.demo:2379\n    - https://10.0.0.5:2379\n    caFile: /etc/kubernetes/pki/etcd/ca.crt\n    certFile: /etc/kubernetes/pki/apiserver-etcd-client.crt\n    keyFile: /etc/kubernetes/pki/apiserver-etcd-client.key\n")
+	if why := checkKubeadmConfig("c.yaml", cfg); len(why) > 0 {
+		t.Fatalf("refused: %v", why)
+	}
+	out, err := confineDryRun(cfg, "/tmp/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "kube.demo") || !strings.Contains(string(out), "https://127.0.0.1:2379") || !strings.Contains(string(out), "https://10.0.0.5:2379") {
+		t.Errorf("the dry run's copy:\n%s", out)
+	}
+}

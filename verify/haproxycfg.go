@@ -26,7 +26,7 @@ import (
 // words checked here and expands nothing.
 
 // haproxyWord is the alphabet of every word blueprint writes in a directive.
-var haproxyWord = regexp.MustCompile(`^[A-Za-z0-9._:/*\[\]-]+$`)
+var haproxyWord = regexp.MustCompile(`^[A-Za-z0-9._:/*\[\],-]+$`)
 
 // maxConfigLine bounds a line of a config verify checks: haproxy and
 // keepalived read lines into fixed buffers, and a line cut there would be
@@ -35,7 +35,7 @@ const maxConfigLine = 1024
 
 // haproxySections are the section keywords blueprint writes, and whether
 // each takes a name.
-var haproxySections = map[string]bool{"global": false, "defaults": false, "frontend": true, "backend": true}
+var haproxySections = map[string]bool{"global": false, "defaults": false, "frontend": true, "backend": true, "resolvers": true}
 
 // argsCheck judges a directive's arguments and says what is wrong, or "".
 type argsCheck func(args []string) string
@@ -59,6 +59,12 @@ var haproxyDirectives = map[string]map[string]argsCheck{
 	"frontend": {
 		"bind":            bindArgs,
 		"default_backend": words(isName),
+	},
+	// Name servers for backends named by DNS: the host's own, read from
+	// /etc/resolv.conf (a file of the host, not of the tree).
+	"resolvers": {
+		"parse-resolv-conf": exactly(),
+		"hold":              hold,
 	},
 	"backend": {
 		"option":         oneOf([]string{"httpchk"}),
@@ -240,6 +246,17 @@ var serverSettings = map[string]func(string) bool{
 	"inter": isDuration, "downinter": isDuration, "slowstart": isDuration,
 	"rise": isCount, "fall": isCount, "maxconn": isCount, "maxqueue": isCount, "weight": isCount,
 	"verify": func(s string) bool { return s == "none" },
+	// A named server that does not resolve starts without an address.
+	"init-addr": func(s string) bool { return s == "last,libc,none" },
+	"resolvers": isName,
+}
+
+// hold accepts "hold valid DURATION".
+func hold(args []string) string {
+	if len(args) == 2 && args[0] == "valid" && isDuration(args[1]) {
+		return ""
+	}
+	return "blueprint writes hold valid DURATION only"
 }
 
 // serverOptions accepts NAME VALUE pairs of serverSettings and the word
@@ -261,13 +278,33 @@ func serverOptions(args []string) string {
 	return ""
 }
 
-// serverArgs accepts NAME IP:PORT and server options.
+// serverArgs accepts NAME ADDRESS:PORT and server options, the address an
+// IP address or a DNS name (which haproxy resolves with the host's name
+// servers; verify runs it where nothing resolves).
 func serverArgs(args []string) string {
 	if len(args) < 2 || !isName(args[0]) {
-		return "blueprint writes server NAME IP:PORT OPTIONS"
+		return "blueprint writes server NAME ADDRESS:PORT OPTIONS"
 	}
-	if !isHostPort(args[1], false) {
-		return fmt.Sprintf("%q is not an IP address and port (a host name would be resolved)", args[1])
+	if !isHostPort(args[1], false) && !isDNSHostPort(args[1]) {
+		return fmt.Sprintf("%q is not an IP address or DNS name and a port", args[1])
 	}
 	return serverOptions(args[2:])
+}
+
+// dnsLabel is one label of a DNS-1123 name.
+const dnsLabel = `[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?`
+
+// dnsHostRE is a DNS-1123 subdomain whose last label is not all digits, as
+// validate allows a machine's address to be.
+var dnsHostRE = regexp.MustCompile(`^(` + dnsLabel + `\.)*` + dnsLabel + `$`)
+
+// isDNSHostPort reports whether s is NAME:PORT with a DNS name.
+func isDNSHostPort(s string) bool {
+	host, port, ok := strings.Cut(s, ":")
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if !ok || len(host) > 253 || !dnsHostRE.MatchString(host) || strings.Trim(last, "0123456789") == "" {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && countRE.MatchString(port)
 }

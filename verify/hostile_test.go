@@ -230,7 +230,9 @@ func TestHostileHAProxyDirectivesAreRefused(t *testing.T) {
 		{"frontend kube-apiserver", "    bind abns@evil", `"abns@evil"`},
 		{"backend kube-apiserver", "    option external-check", `backend: option external-check`},
 		{"backend kube-apiserver", "    external-check command /bin/sh", `backend: "external-check"`},
-		{"backend kube-apiserver", "    server evil attacker.example:443 check", `"attacker.example:443"`},
+		{"backend kube-apiserver", "    server evil attacker_example:443 check", `"attacker_example:443"`},
+		{"backend kube-apiserver", "    server evil 10.0.0.300:443 check", `"10.0.0.300:443"`},
+		{"backend kube-apiserver", "    server evil attacker.example:443@evil check", `"attacker.example:443@evil"`},
 		{"backend kube-apiserver", "    server evil 10.0.0.1:443 check ca-file /etc/shadow", `"ca-file"`},
 		{"backend kube-apiserver", "    http-check send meth GET uri /healthz hdr Host evil", `backend: http-check`},
 		{"global", "    maxconn 1\x1b[2J", `control character`},
@@ -250,6 +252,26 @@ func TestHostileHAProxyDirectivesAreRefused(t *testing.T) {
 				t.Errorf("the report holds a raw escape character")
 			}
 		})
+	}
+}
+
+// TestHostileHAProxyNamesAreNotResolved: a server named by DNS (which
+// blueprint writes where the spec names a machine so) passes the
+// allow-list, and haproxy checks a copy where the name is 127.0.0.1, so it
+// resolves nothing the tree names. haproxy would fail on the name itself:
+// nothing resolves where verify runs it.
+func TestHostileHAProxyNamesAreNotResolved(t *testing.T) {
+	cfg, _ := hostileFile(t, "loadbalancer/haproxy.cfg", "backend kube-apiserver", "    server evil attacker.example:443 check verify none")
+	rep, err := verify.Run(context.Background(), verify.Options{Dir: writeTree(t, map[string]string{"loadbalancer/haproxy.cfg": cfg})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := checkOf(t, rep, "loadbalancer/haproxy.cfg", "haproxy -c")
+	switch {
+	case c.Result == verify.NotRun && os.Getenv("CI") == "":
+		t.Skipf("SKIPPED, not passed: haproxy is not installed here (%s)", c.Reason)
+	case c.Result != verify.Passed:
+		t.Errorf("a haproxy.cfg with a named server: %s\n%s", c.Result, c.Output)
 	}
 }
 
@@ -413,7 +435,8 @@ func TestHostileKubeadmConfigsAreRefused(t *testing.T) {
 		{init, criSocket, "  criSocket: unix:///var/run/../../root/x.sock", `InitConfiguration.nodeRegistration.criSocket`},
 		{ext, "  external:", "  external:\n    httpEndpoints: ['http://127.0.0.1:1']", `ClusterConfiguration.etcd.external.httpEndpoints`},
 		{ext, "    caFile: /etc/kubernetes/pki/etcd/ca.crt", "    caFile: /etc/shadow", `ClusterConfiguration.etcd.external.caFile "/etc/shadow"`},
-		{ext, "    endpoints:", "    endpoints:\n    - https://attacker.example:2379", `"https://attacker.example:2379"`},
+		{ext, "    endpoints:", "    endpoints:\n    - https://user@attacker.example:2379", `"https://user@attacker.example:2379"`},
+		{ext, "    endpoints:", "    endpoints:\n    - https://attacker.example:2379/x", `"https://attacker.example:2379/x"`},
 		{init, "  extraVolumes:", "  extraVolumes:\n  - {name: root, hostPath: /, mountPath: /host}", `apiServer.extraVolumes[].hostPath "/"`},
 		{init, "  extraVolumes:", "  extraVolumes:\n  - {name: up, hostPath: /etc/kubernetes/../../root, mountPath: /x}", `"/etc/kubernetes/../../root"`},
 		{init, "kind: KubeProxyConfiguration", "kind: KubeProxyConfiguration\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ResetConfiguration", `not a document blueprint writes`},

@@ -151,7 +151,7 @@ func checkKubeadmConfig(artifact string, data []byte) []string {
 				list, _ := v.([]any)
 				for _, e := range list {
 					if !isEtcdEndpoint(e) {
-						refuse(d.kind, "etcd.external.endpoints", e, "blueprint writes https://IP:PORT endpoints here")
+						refuse(d.kind, "etcd.external.endpoints", e, "blueprint writes https://ADDRESS:PORT endpoints here, an IP address or a DNS name")
 					}
 				}
 			}
@@ -217,7 +217,7 @@ func isEtcdEndpoint(v any) bool {
 		return false
 	}
 	_, err = netip.ParseAddr(u.Hostname())
-	return err == nil
+	return err == nil || isDNSHostPort(u.Host)
 }
 
 func isVolumePath(v any) bool {
@@ -259,6 +259,7 @@ func confineDryRun(data []byte, dir string) ([]byte, error) {
 			if etcd, _ := d.obj["etcd"].(map[string]any); etcd != nil && etcd["local"] != nil {
 				set(d.obj, path.Join(dir, "etcd"), "etcd", "local", "dataDir")
 			}
+			unnameEtcdEndpoints(d.obj)
 		}
 		b, err := yaml.Marshal(d.obj)
 		if err != nil {
@@ -267,6 +268,21 @@ func confineDryRun(data []byte, dir string) ([]byte, error) {
 		out = append(out, b)
 	}
 	return bytes.Join(out, []byte("---\n")), nil
+}
+
+// unnameEtcdEndpoints points every external etcd endpoint named by DNS at
+// 127.0.0.1, port kept: kubeadm resolves nothing a tree names.
+func unnameEtcdEndpoints(obj map[string]any) {
+	etcd, _ := obj["etcd"].(map[string]any)
+	ext, _ := etcd["external"].(map[string]any)
+	eps, _ := ext["endpoints"].([]any)
+	for i, e := range eps {
+		s, _ := e.(string)
+		if u, err := url.Parse(s); err == nil && isDNSHostPort(u.Host) {
+			u.Host = "127.0.0.1:" + u.Port()
+			eps[i] = u.String()
+		}
+	}
 }
 
 // set puts value at the field path, making maps on the way.

@@ -1,5 +1,5 @@
-# EXPECT: error
-# A pool without cpu and memory.
+# EXPECT: renders
+# A pool without cpu and memory: its capacity is unknown, which is a warning.
 cluster "hostile" {
   kubernetes_version = "1.37.2"
 }
@@ -27,7 +27,7 @@ load_balancer {
   mode = "colocated"
   vip  = "10.0.0.10"
 }
-node_pool "general" {  # ERROR: Missing required argument
+node_pool "general" {  # WARNING: Pool capacity unknown
   zones          = ["az1", "az2", "az3"]
   count_per_zone = 1
 }

@@ -1,6 +1,6 @@
-# EXPECT: error
-# A cluster without kubernetes_version.
-cluster "hostile" {  # ERROR: Missing required argument
+# EXPECT: renders
+# A cluster without kubernetes_version: the newest minor blueprint supports.
+cluster "hostile" {
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -1,6 +1,6 @@
 # EXPECT: error
 # An argument written as a block.
-cluster "hostile" {  # ERROR: Missing required argument
+cluster "hostile" {
   kubernetes_version {  # ERROR: Unsupported block type
   }
 }

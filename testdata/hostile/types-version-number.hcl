@@ -1,8 +1,8 @@
-# EXPECT: error
-# kubernetes_version as a number: HCL turns 1.37 into the string "1.37", which is
-# not a full release.
+# EXPECT: renders
+# kubernetes_version as a number: HCL turns 1.37 into the string "1.37", a
+# minor, read as its newest known patch.
 cluster "hostile" {
-  kubernetes_version = 1.37  # ERROR: Invalid Kubernetes version
+  kubernetes_version = 1.37
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -1,6 +1,6 @@
 # EXPECT: error
 # A non-ASCII argument name that looks like kubernetes_version.
-cluster "hostile" {  # ERROR: Missing required argument
+cluster "hostile" {
   kübernetes_version = "1.37.2"  # ERROR: Unsupported argument
 }
 network {

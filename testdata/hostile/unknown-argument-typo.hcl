@@ -1,6 +1,6 @@
 # EXPECT: error
 # kubernetes_verison for kubernetes_version.
-cluster "hostile" {  # ERROR: Missing required argument
+cluster "hostile" {
   kubernetes_verison = "1.37.2"  # ERROR: Unsupported argument
 }
 network {

@@ -1,7 +1,7 @@
-# EXPECT: error
-# An empty version.
+# EXPECT: renders
+# An empty version: the newest minor blueprint supports, at its newest known patch.
 cluster "hostile" {
-  kubernetes_version = ""  # ERROR: Invalid Kubernetes version
+  kubernetes_version = ""
 }
 network {
   node_subnets = ["10.0.0.0/16"]

@@ -1,0 +1,35 @@
+# EXPECT: renders
+# A dotted cluster name, a DNS-1123 subdomain (its label-safe form is ha-example-com).
+cluster "ha.example.com" {
+  kubernetes_version = "1.37"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}

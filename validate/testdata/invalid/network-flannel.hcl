@@ -1,0 +1,29 @@
+cluster "c" {
+  kubernetes_version = "1.36.5"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+  cni          = "flannel" # WARNING: CNI does not enforce NetworkPolicies
+  proxy_mode   = "nftable" # ERROR: Invalid kube-proxy mode
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}

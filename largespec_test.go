@@ -12,8 +12,11 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/validate"
+	"github.com/blueprint-dev/blueprint/verify"
 )
 
 // largeSpecBase is the example the large specs grow from: three zones, a
@@ -134,7 +137,7 @@ func TestLargeClusterArchitecture(t *testing.T) {
 	}
 	for _, want := range []string{
 		`["pool general1: 1000 workers<br/>general1-az1-1 … general1-az1-1000"]`,
-		`["pool general2: 659 workers<br/>general2-az3-1 … general2-az3-659"]`,
+		`["pool general2: 658 workers<br/>general2-az3-1 … general2-az3-658"]`,
 		`["spark-az2-2<br/>worker"]`, // two per zone: drawn one by one
 	} {
 		if !strings.Contains(diagram, want) {
@@ -144,6 +147,87 @@ func TestLargeClusterArchitecture(t *testing.T) {
 	for _, n := range p.Workers {
 		if !strings.Contains(doc, "\n| "+n.Name+" | worker | ") {
 			t.Fatalf("the Nodes table lacks %s", n.Name)
+		}
+	}
+	checkLargeClusterTuning(t, p, tree)
+}
+
+// checkLargeClusterTuning checks what a 5,000-node design gets: the
+// flags kubeadm passes to the API server, controller-manager, scheduler
+// and etcd, kube-proxy's nftables mode, CoreDNS replicas, Prometheus sized
+// for the node count, each with its reason in ARCHITECTURE.md, and a
+// kubeadm configuration the real kubeadm accepts.
+func checkLargeClusterTuning(t *testing.T, p *plan.Plan, tree render.Tree) {
+	t.Helper()
+	sc := p.Scale
+	if sc.Nodes != 5000 || sc.MaxRequestsInflight != 3000 || sc.MaxMutatingRequestsInflight != 1000 ||
+		sc.KubeProxyMode != "nftables" || sc.EtcdQuota != "8Gi" || sc.ControllerManagerQPS != 500 ||
+		sc.SchedulerQPS != 500 || sc.SchedulerBurst != 1000 || sc.CoreDNSReplicas != 313 {
+		t.Errorf("5,000 nodes: %+v", sc)
+	}
+	var init string
+	for _, name := range kubeadmFiles(tree) {
+		if strings.HasPrefix(name, "kubeadm/init/") {
+			init = string(tree[name])
+		}
+	}
+	for _, want := range []string{
+		"  - name: max-requests-inflight\n    value: \"3000\"\n",
+		"  - name: max-mutating-requests-inflight\n    value: \"1000\"\n",
+		"  - name: kube-api-qps\n    value: \"500\"\n",
+		"    - name: quota-backend-bytes\n      value: \"8589934592\"\n",
+		"\nmode: nftables\n",
+	} {
+		if !strings.Contains(init, want) {
+			t.Errorf("kubeadm/init lacks %q", want)
+		}
+	}
+	doc := string(tree["ARCHITECTURE.md"])
+	for _, want := range []string{"## Large clusters", "| kube-proxy mode | `nftables` |", "| CoreDNS replicas | `313` |",
+		"--replicas=313", "Events in an etcd of their own | `no: set tuning.events_etcd_servers`"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("ARCHITECTURE.md lacks %q", want)
+		}
+	}
+	if kubeadm := lookupTool(t, "kubeadm"); kubeadm != "" {
+		dir := writeTree(t, render.Tree{"init.yaml": []byte(init)}, verify.Fill)
+		if out, err := runTool(kubeadm, "config", "validate", "--config", filepath.Join(dir, "init.yaml")); err != nil || !strings.Contains(out, "ok") {
+			t.Errorf("kubeadm config validate: %v\n%s", err, out)
+		}
+	}
+}
+
+// max_pods reaches the kubelets: the control plane's in the cluster-wide
+// KubeletConfiguration, a pool's (or the default, where the control plane
+// sets another) in its pool's patch, the same figures the forecast uses;
+// kubeadm accepts the configuration.
+func TestMaxPodsRendered(t *testing.T) {
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load("testdata/capacity/i09-control-plane-max-pods.hcl", spec.Options{}))
+	if err != nil || p == nil {
+		t.Fatal(err, diags)
+	}
+	var init string
+	for _, name := range kubeadmFiles(tree) {
+		if strings.HasPrefix(name, "kubeadm/init/") {
+			init = string(tree[name])
+		}
+	}
+	if !strings.Contains(init, "\nmaxPods: 6\n") {
+		t.Errorf("kubeadm/init lacks maxPods: 6")
+	}
+	if patch := string(tree[plan.KubeletPatchTree+"general/"+plan.KubeletPatchFile]); !strings.Contains(patch, "\nmaxPods: 110\n") {
+		t.Errorf("the general pool's patch lacks maxPods: 110:\n%s", patch)
+	}
+	if got := p.KubeletOf(p.ControlPlane[0]).MaxPods; got != 6 {
+		t.Errorf("the forecast gives a control-plane node %d pods", got)
+	}
+	if got := p.KubeletOf(p.Workers[0]).MaxPods; got != 110 {
+		t.Errorf("the forecast gives a worker %d pods", got)
+	}
+	if kubeadm := lookupTool(t, "kubeadm"); kubeadm != "" {
+		dir := writeTree(t, render.Tree{"init.yaml": []byte(init)}, verify.Fill)
+		if out, err := runTool(kubeadm, "config", "validate", "--config", filepath.Join(dir, "init.yaml")); err != nil || !strings.Contains(out, "ok") {
+			t.Errorf("kubeadm config validate: %v\n%s", err, out)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	goldhtml "github.com/yuin/goldmark/renderer/html"
 	"golang.org/x/net/html"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/templates"
@@ -314,7 +315,7 @@ func TestArchitectureEscapesEveryPlanString(t *testing.T) {
 		p := plan.Build(mustLoad(t, path))
 		markAll(reflect.ValueOf(p), marker)
 		var out bytes.Buffer
-		if err := arch.ExecuteTemplate(&out, "ARCHITECTURE.md.tmpl", p); err != nil {
+		if err := arch.ExecuteTemplate(&out, "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p}); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()
@@ -398,7 +399,7 @@ func TestArchitectureShowsCommentHiddenGrant(t *testing.T) {
 		t.Fatal("the fixture has no role secret-writer")
 	}
 	var out bytes.Buffer
-	if err := templates.Parse().ExecuteTemplate(&out, "ARCHITECTURE.md.tmpl", p); err != nil {
+	if err := templates.Parse().ExecuteTemplate(&out, "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p}); err != nil {
 		t.Fatal(err)
 	}
 	page := renderMarkdown(t, out.String())

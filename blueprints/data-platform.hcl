@@ -44,10 +44,12 @@ load_balancer {
   vip  = cidrhost(local.subnet, 10)
 }
 
-# Monitoring, logging and other shared services.
+# Monitoring, logging and other shared services: two nodes per zone, so
+# that the three Alertmanagers (one per node) find a node again when a zone
+# is lost.
 node_pool "services" {
   zones          = local.zones
-  count_per_zone = 1
+  count_per_zone = 2
   cpu            = 16
   memory         = "64Gi"
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
@@ -32,14 +33,19 @@ func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.Flatten, "flatten", false, "also write flat/NN-component.yaml, each component built by kustomize")
 }
 
-// loaded is a spec after loading and validation, with what is needed to
-// print its diagnostics.
+// loaded is a spec after loading, validation and, when it validated, a
+// render in memory and the capacity forecast of what it renders, with what
+// is needed to print its diagnostics.
 type loaded struct {
 	spec  *spec.Spec
 	diags hcl.Diagnostics
 	// accepted are the warnings the spec's accept blocks acknowledge.
 	accepted []validate.Accepted
 	files    map[string]*hcl.File
+	tree     render.Tree
+	// renderErr is a render that failed for a reason other than the spec
+	// (a template or kustomize build problem).
+	renderErr error
 }
 
 // failed reports whether the spec cannot be rendered.
@@ -50,25 +56,38 @@ func (l *loaded) failed(strict bool) bool {
 	return strict && len(l.diags) > 0
 }
 
+// loadSpec loads and validates a spec and, if it has no errors, renders it
+// in memory and adds the capacity forecast's findings: pods the scheduler
+// could not place on the intact cluster (errors) or after a zone loss
+// (warnings).
 func loadSpec(o specOptions) *loaded {
 	loader := spec.NewLoader()
 	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
-	r := validate.Run(s, diags)
-	return &loaded{spec: s, diags: r.Diagnostics, accepted: r.Accepted, files: loader.Files()}
+	l := &loaded{spec: s, files: loader.Files()}
+	r := validate.RunWith(s, diags, func() hcl.Diagnostics {
+		tree, fc, err := render.RenderForecast(plan.Build(s), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
+		if err != nil {
+			l.renderErr = err
+			return nil
+		}
+		l.tree = tree
+		return forecast.Diagnostics(s, fc)
+	})
+	l.diags, l.accepted = r.Diagnostics, r.Accepted
+	return l
 }
 
-// renderSpec loads a spec, prints its diagnostics, and renders it in memory
-// unless it failed.
+// renderSpec loads a spec and returns the tree it rendered in memory (with
+// its forecast) unless it failed.
 func renderSpec(o specOptions, s Streams) (*loaded, render.Tree, error) {
 	l := loadSpec(o)
 	if l.failed(o.Strict) {
 		return l, nil, l.failure()
 	}
-	tree, err := render.RenderWith(plan.Build(l.spec), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
-	if err != nil {
-		return l, nil, &exitError{code: ExitFailure, err: err}
+	if l.renderErr != nil {
+		return l, nil, &exitError{code: ExitFailure, err: l.renderErr}
 	}
-	return l, tree, nil
+	return l, l.tree, nil
 }
 
 // printDiagnostics writes the diagnostics as text on standard error; with

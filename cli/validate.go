@@ -95,6 +95,8 @@ func validateRun(o *validateOptions, s Streams) error {
 		}
 		if l.failed(o.Strict) {
 			worst = worse(worst, l.failure())
+		} else if l.renderErr != nil {
+			worst = worse(worst, &exitError{code: ExitFailure, err: l.renderErr})
 		}
 	}
 	var err error

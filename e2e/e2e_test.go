@@ -119,14 +119,7 @@ func renderSpecs(t *testing.T) []rendered {
 	sort.Strings(paths)
 	var out []rendered
 	for _, p := range paths {
-		s, diags := spec.NewLoader().Load(p, spec.Options{})
-		if s != nil {
-			diags = append(diags, validate.Spec(s)...)
-		}
-		if diags.HasErrors() {
-			t.Fatalf("%s: %v", p, diags)
-		}
-		pl := plan.Build(s)
+		pl := loadPlan(t, p)
 		tree, err := render.Render(pl)
 		if err != nil {
 			t.Fatalf("rendering %s: %v", p, err)
@@ -142,6 +135,20 @@ func renderSpecs(t *testing.T) []rendered {
 		out = append(out, rendered{name: name, plan: pl, dir: dir})
 	}
 	return out
+}
+
+// loadPlan loads and validates a spec, failing the test on an error, and
+// returns its plan.
+func loadPlan(t *testing.T, path string) *plan.Plan {
+	t.Helper()
+	s, diags := spec.NewLoader().Load(path, spec.Options{})
+	if s != nil {
+		diags = append(diags, validate.Spec(s)...)
+	}
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	return plan.Build(s)
 }
 
 // apiServerArgs has the API server load the rendered audit policy and

@@ -27,6 +27,10 @@ func failures(p *Plan) []Failure {
 	return out
 }
 
+// FailureOf answers, for the loss of the machines lost says, whether etcd
+// keeps quorum and the API stays reachable.
+func (p *Plan) FailureOf(what string, lost func(Node) bool) Failure { return p.failure(what, lost) }
+
 func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 	f := Failure{Lost: what}
 	for _, m := range p.Etcd.Members {

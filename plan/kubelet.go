@@ -19,6 +19,8 @@ type Kubelet struct {
 	CPU     int
 	Memory  string
 	Assumed bool // the spec does not size these machines: the defaults apply
+	// MaxPods is the kubelet's maxPods; 0 keeps its default (110).
+	MaxPods int
 	// Unknown: a pool that does not give cpu and memory; its kubelets keep
 	// the control plane's values (with the pool's overrides), and its
 	// allocatable is not known.
@@ -34,6 +36,9 @@ type Kubelet struct {
 // KubeletPatch is a strategic merge patch of a KubeletConfiguration.
 type KubeletPatch struct {
 	SystemReserved, KubeReserved, EvictionHard []PatchEntry
+	// MaxPods is the pool's maxPods where it differs from the control
+	// plane's; 0 when it does not.
+	MaxPods int
 }
 
 // PatchEntry sets a key, or deletes it.
@@ -58,8 +63,11 @@ const KubeletPatchFile = "kubeletconfiguration.yaml"
 
 // kubelet sizes the kubelets of machines with cpu cores and memory, from
 // the defaults and the spec's overrides, and their patch against base.
-func kubelet(group, pool string, cpu int, memory string, o spec.KubeletReservations, base *Kubelet) Kubelet {
+func kubelet(group, pool string, cpu int, memory string, maxPods *int, o spec.KubeletReservations, base *Kubelet) Kubelet {
 	k := Kubelet{Group: group, Pool: pool, CPU: cpu, Memory: memory}
+	if maxPods != nil {
+		k.MaxPods = *maxPods
+	}
 	if base != nil && (cpu == 0 || memory == "") {
 		// A pool that does not give its machines' size keeps the control
 		// plane's values, with the pool's own overrides.
@@ -88,7 +96,18 @@ func kubelet(group, pool string, cpu int, memory string, o spec.KubeletReservati
 			return out
 		}
 		k.Patch = KubeletPatch{entries(k.SystemReserved, base.SystemReserved), entries(k.KubeReserved, base.KubeReserved),
-			entries(k.EvictionHard, base.EvictionHard)}
+			entries(k.EvictionHard, base.EvictionHard), 0}
+		if own, theirs := or0(k.MaxPods, DefaultMaxPods), or0(base.MaxPods, DefaultMaxPods); own != theirs {
+			k.Patch.MaxPods = own
+		}
 	}
 	return k
+}
+
+// or0 is v, or def when v is 0.
+func or0(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }

@@ -94,6 +94,8 @@ type Plan struct {
 
 	Services  Services
 	Workloads Workloads
+	// Scale is the tuning the cluster's size calls for.
+	Scale     Scale
 	imageRefs map[string]string
 	// ImageSupply is where images come from, how they are pinned and what
 	// the admission policy lets run.
@@ -360,11 +362,11 @@ func Build(s *spec.Spec) *Plan {
 		}
 	}
 	cp := s.ControlPlane
-	p.ControlPlaneKubelet = kubelet("control plane", "", cp.CPUOrDefault(), cp.MemoryOrDefault(), cp.Reservations(), nil)
+	p.ControlPlaneKubelet = kubelet("control plane", "", cp.CPUOrDefault(), cp.MemoryOrDefault(), cp.MaxPods, cp.Reservations(), nil)
 	p.ControlPlaneKubelet.Assumed = cp.CPU == nil || cp.Memory == nil
 	for _, sp := range s.NodePools {
 		pool := Pool{Name: sp.Name, Zones: sp.Zones, CPU: sp.CPU, Memory: sp.Memory, Labels: poolLabels(sp), Taints: poolTaints(sp),
-			Kubelet: kubelet(sp.Name, sp.Name, sp.CPU, sp.Memory, sp.Reservations(), &p.ControlPlaneKubelet)}
+			Kubelet: kubelet(sp.Name, sp.Name, sp.CPU, sp.Memory, sp.MaxPods, sp.Reservations(), &p.ControlPlaneKubelet)}
 		for _, w := range p.Workers {
 			if w.Pool == sp.Name {
 				pool.Nodes = append(pool.Nodes, w)
@@ -397,6 +399,7 @@ func Build(s *spec.Spec) *Plan {
 	buildServices(p, s)
 	p.ImageSupply = buildImageSupply(p, s)
 	p.Failures = failures(p)
+	p.scale(s)
 	p.Risks = risks(s)
 	return p
 }

@@ -90,3 +90,32 @@ func TestCertSANsCoverEndpointAndMasters(t *testing.T) {
 		}
 	}
 }
+
+// The diagram names each machine and zone by its own name: adding workers
+// leaves every other machine's identifier as it was, so the diagram's diff
+// shows only the new machines.
+func TestDiagramIDsStable(t *testing.T) {
+	ids := func(workersPerZone string) map[string]string {
+		s, diags := spec.NewLoader().Load("../blueprints/ha.hcl", spec.Options{Vars: []string{"workers_per_zone=" + workersPerZone}})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		out := map[string]string{}
+		for _, g := range plan.Build(s).ZoneGroups {
+			out["zone "+g.Name] = g.ID
+			for _, m := range g.Machines {
+				out[m.Name] = m.ID
+			}
+		}
+		return out
+	}
+	before, after := ids("2"), ids("3")
+	if len(after) != len(before)+3 {
+		t.Fatalf("%d identifiers before, %d after adding three workers", len(before), len(after))
+	}
+	for name, id := range before {
+		if after[name] != id {
+			t.Errorf("%s was %s, is %s after adding workers", name, id, after[name])
+		}
+	}
+}

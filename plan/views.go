@@ -99,13 +99,13 @@ func (p *Plan) groupZones() {
 		}
 	}
 	ids := map[string]string{}
-	for i, n := range order {
-		n.ID = fmt.Sprintf("n%d", i+1)
+	for _, n := range order {
+		n.ID = "n_" + mermaidID(n.Name)
 		n.Duties = strings.Join(duties[n.Name], ", ")
 		ids[n.Name] = n.ID
 	}
-	for i, z := range p.Zones {
-		g := ZoneGroup{ID: fmt.Sprintf("z%d", i+1), Name: z}
+	for _, z := range p.Zones {
+		g := ZoneGroup{ID: "z_" + mermaidID(z), Name: z}
 		for _, n := range order {
 			if n.Zone == z {
 				g.Machines = append(g.Machines, *n)
@@ -149,8 +149,24 @@ func diagramBoxes(g ZoneGroup) []DiagramBox {
 			continue
 		}
 		pools[m.Pool] = len(boxes)
-		boxes = append(boxes, DiagramBox{ID: fmt.Sprintf("%sp%d", g.ID, len(pools)), Pool: m.Pool,
+		boxes = append(boxes, DiagramBox{ID: g.ID + "_p_" + mermaidID(m.Pool), Pool: m.Pool,
 			Count: count[m.Pool], First: m.Name, Last: m.Name})
 	}
 	return boxes
+}
+
+// mermaidID writes a name as a Mermaid node id, from the name alone, so
+// that adding a machine leaves every other id (and the diagram's diff) as
+// it was: letters and digits stay, anything else becomes _ and its hex
+// code, which keeps distinct names distinct.
+func mermaidID(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "_%x", r)
+	}
+	return b.String()
 }

@@ -59,14 +59,14 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 	dirs := KustomizationDirs(tree)
 	cache := NewBuildCache(t.TempDir())
 
-	_, stats, err := buildEach(tree, dirs, false, cache)
+	_, stats, err := buildEach(tree, dirs, noDirs, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if stats != (buildStats{built: len(dirs)}) {
 		t.Fatalf("cold cache: %+v, want all %d built", stats, len(dirs))
 	}
-	_, stats, err = buildEach(tree, dirs, false, cache)
+	_, stats, err = buildEach(tree, dirs, noDirs, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 	if !bytes.HasSuffix(k, []byte("\n")) || !bytes.Contains(k, []byte("resources:")) {
 		t.Fatalf("manifests/rbac/kustomization.yaml does not end in its resources list:\n%s", k)
 	}
-	built, stats, err := buildEach(changed, dirs, true, cache)
+	built, stats, err := buildEach(changed, dirs, allDirs, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestBuildCacheBuildsOnlyChangedComponents(t *testing.T) {
 		t.Fatal("the root build does not hold the added object")
 	}
 	changed["manifests/rbac/extra.yaml"] = []byte(strings.Replace(string(changed["manifests/rbac/extra.yaml"]), "extra", "other", 1))
-	_, stats, err = buildEach(changed, dirs, true, cache)
+	_, stats, err = buildEach(changed, dirs, allDirs, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,13 +110,13 @@ func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
 	tree := exampleTree(t, "ha.hcl")
 	dirs := KustomizationDirs(tree)
 	cache := NewBuildCache(t.TempDir())
-	if _, _, err := buildEach(tree, dirs, false, cache); err != nil {
+	if _, _, err := buildEach(tree, dirs, noDirs, cache); err != nil {
 		t.Fatal(err)
 	}
 	broken := maps.Clone(tree)
 	k := broken["manifests/rbac/kustomization.yaml"]
 	broken["manifests/rbac/kustomization.yaml"] = append(slices.Clip(k), []byte("- missing.yaml\n")...)
-	_, _, err := buildEach(broken, dirs, false, cache)
+	_, _, err := buildEach(broken, dirs, noDirs, cache)
 	if err == nil || !strings.Contains(err.Error(), "kustomize build manifests") {
 		t.Fatalf("a component that does not build passed with a warm cache: %v", err)
 	}
@@ -126,7 +126,7 @@ func TestBuildCacheNeverPassesATreeThatDoesNotBuild(t *testing.T) {
 		t.Errorf("want the error of manifests/ first, got %v", err)
 	}
 	// Neither broken folder was recorded as built: it fails again.
-	if _, stats, err := buildEach(broken, dirs, false, cache); err == nil || stats.built != 2 {
+	if _, stats, err := buildEach(broken, dirs, noDirs, cache); err == nil || stats.built != 2 {
 		t.Fatalf("second run over the broken tree: %+v, %v; want manifests and manifests/rbac built and failing", stats, err)
 	}
 }
@@ -136,7 +136,7 @@ func TestBuildCacheRefusesBadEntries(t *testing.T) {
 	dirs := []string{"manifests/rbac"}
 	dir := t.TempDir()
 	cache := NewBuildCache(dir)
-	built, _, err := buildEach(tree, dirs, true, cache)
+	built, _, err := buildEach(tree, dirs, allDirs, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestBuildCacheRefusesBadEntries(t *testing.T) {
 			if y, ok := cache.lookup(key, true); ok {
 				t.Fatalf("a bad entry was accepted (%d bytes of YAML)", len(y))
 			}
-			again, stats, err := buildEach(tree, dirs, true, cache)
+			again, stats, err := buildEach(tree, dirs, allDirs, cache)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,8 +279,12 @@ func TestBuildCacheSharedByConcurrentRenders(t *testing.T) {
 			t.Errorf("entry %s does not read back", e.Name())
 		}
 	}
-	if len(entries) != len(KustomizationDirs(want)) {
-		t.Errorf("%d entries for %d kustomizations", len(entries), len(KustomizationDirs(want)))
+	// One entry per kustomization, and one for the forecast's objects of
+	// each leaf component.
+	dirs := KustomizationDirs(want)
+	leaves := flattenOrder(dirs, p.Services.Components())
+	if len(entries) != len(dirs)+len(leaves) {
+		t.Errorf("%d entries for %d kustomizations and %d leaves", len(entries), len(dirs), len(leaves))
 	}
 }
 
@@ -349,7 +353,7 @@ func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
 	}
 	// Entries that would answer every lookup, placed in the link's target.
 	real := NewBuildCache(target)
-	if _, _, err := buildEach(tree, dirs, false, real); err != nil {
+	if _, _, err := buildEach(tree, dirs, noDirs, real); err != nil {
 		t.Fatal(err)
 	}
 	// Creating, renaming or removing an entry moves the folder's mtime.
@@ -357,7 +361,7 @@ func TestBuildCacheIgnoresALinkedFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, stats, err := buildEach(tree, dirs, false, NewBuildCache(link))
+	_, stats, err := buildEach(tree, dirs, noDirs, NewBuildCache(link))
 	if err != nil {
 		t.Fatal(err)
 	}

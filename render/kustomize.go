@@ -1,21 +1,23 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -25,22 +27,38 @@ const kustomizationFile = "kustomization.yaml"
 // buildKustomizations builds every kustomization of the tree in memory with
 // kustomize's own library, so a tree that does not build is never written.
 // With opts.Flatten it adds flat/NN-name.yaml for each leaf component.
-func buildKustomizations(t Tree, order []plan.Component, opts Options) error {
+// It returns the YAML of each leaf component of manifests/ in install
+// order, which the capacity forecast reads.
+func buildKustomizations(t Tree, order []plan.Component, opts Options) ([]forecast.Built, error) {
 	dirs := KustomizationDirs(t)
 	if len(dirs) == 0 {
-		return nil
+		return nil, nil
 	}
-	// Building is the check; turning the result into YAML is only needed
-	// for flat/, and costs as much again.
-	built, _, err := buildEach(t, dirs, opts.Flatten, opts.Builds)
-	if err != nil || !opts.Flatten {
-		return err
+	// Building is the check; turning the result into YAML costs as much
+	// again, so it is done only for flat/. The forecast reads the objects
+	// it needs of each leaf.
+	leaves := flattenOrder(dirs, order)
+	want := map[string]bool{}
+	for _, d := range leaves {
+		want[d] = true
 	}
-	for i, dir := range flattenOrder(dirs, order) {
-		name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
-		t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
+	wantYAML := allDirs
+	if !opts.Flatten {
+		wantYAML = noDirs
 	}
-	return nil
+	built, objects, _, err := buildEachWith(t, dirs, wantYAML, func(dir string) bool { return want[dir] }, opts.Builds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]forecast.Built, len(leaves))
+	for i, dir := range leaves {
+		out[i] = forecast.Built{Dir: dir, Objects: objects[dir]}
+		if opts.Flatten {
+			name := strings.ReplaceAll(strings.TrimPrefix(dir, "manifests/"), "/", "-")
+			t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
+		}
+	}
+	return out, nil
 }
 
 // KustomizationDirs lists the folders of the tree that hold a
@@ -58,9 +76,13 @@ func KustomizationDirs(t Tree) []string {
 // BuildKustomizations runs kustomize on each folder over an in-memory copy
 // of the tree and returns the built YAML by folder.
 func BuildKustomizations(t Tree, dirs []string) (map[string][]byte, error) {
-	built, _, err := buildEach(t, dirs, true, nil)
+	built, _, err := buildEach(t, dirs, allDirs, nil)
 	return built, err
 }
+
+// allDirs and noDirs ask buildEach for the YAML of every folder, or none.
+func allDirs(string) bool { return true }
+func noDirs(string) bool  { return false }
 
 // buildStats counts what buildEach did.
 type buildStats struct {
@@ -69,19 +91,30 @@ type buildStats struct {
 
 // buildJob is one folder to build and what came of it.
 type buildJob struct {
-	dir   string
-	files []string // every path of the tree below dir, sorted
-	key   string   // its name in the cache, if there is one
-	yaml  []byte
-	err   error
+	dir     string
+	files   []string // every path of the tree below dir, sorted
+	key     string   // its name in the cache, if there is one
+	yaml    []byte
+	objects []byte // with wantObjects: the objects the forecast reads, as a JSON array
+	err     error
 }
 
 // buildEach builds each folder, independent folders side by side, and
 // skips a folder whose exact files the cache says built before. Each
 // folder is built over a file system holding only its own files, so
 // the files the cache key covers are all the build can read. With
-// wantYAML it returns the built YAML by folder.
-func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
+// the folders wantYAML names it returns the built YAML by folder.
+func buildEach(t Tree, dirs []string, wantYAML func(dir string) bool, cache *BuildCache) (map[string][]byte, buildStats, error) {
+	yaml, _, stats, err := buildEachWith(t, dirs, wantYAML, noDirs, cache)
+	return yaml, stats, err
+}
+
+// buildEachWith is buildEach that also returns, for the folders
+// wantObjects names, the built objects the capacity forecast reads (its
+// kinds only, as JSON: far cheaper than printing the whole build as YAML,
+// which its ConfigMaps dominate). The cache keeps them in an entry of
+// their own.
+func buildEachWith(t Tree, dirs []string, wantYAML, wantObjects func(dir string) bool, cache *BuildCache) (map[string][]byte, map[string][]byte, buildStats, error) {
 	var stats buildStats
 	paths := t.Paths()
 	jobs := make([]buildJob, len(dirs))
@@ -91,14 +124,18 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 	// Nothing is built, nor taken from the cache, before every
 	// kustomization file is known to stay local.
 	if err := kustomizeguard.Check(t); err != nil {
-		return nil, stats, err
+		return nil, nil, stats, err
 	}
 	var todo []*buildJob
 	for i := range jobs {
 		j := &jobs[i]
 		if cache != nil {
 			j.key = cache.cacheKey(t, j.dir, j.files)
-			if y, ok := cache.lookup(j.key, wantYAML); ok {
+			y, ok := cache.lookup(j.key, wantYAML(j.dir))
+			if ok && wantObjects(j.dir) {
+				j.objects, ok = cache.lookup(objectsKey(j.key), true)
+			}
+			if ok {
 				j.yaml = y
 				stats.cached++
 				continue
@@ -111,30 +148,39 @@ func buildEach(t Tree, dirs []string, wantYAML bool, cache *BuildCache) (map[str
 	if len(todo) > 1 && needsSchema(t, todo) {
 		warmSchema()
 	}
-	parallel(len(todo), func(i int) { todo[i].build(t, wantYAML) })
+	parallel.Do(len(todo), func(i int) { todo[i].build(t, wantYAML(todo[i].dir), wantObjects(todo[i].dir)) })
 	stats.built = len(todo)
 
 	if cache != nil {
 		for _, j := range todo {
 			if j.err == nil {
 				cache.store(j.key, j.yaml)
+				if j.objects != nil {
+					cache.store(objectsKey(j.key), j.objects)
+				}
 			}
 		}
 	}
-	var out map[string][]byte
-	if wantYAML {
-		out = make(map[string][]byte, len(jobs))
-	}
+	out, objects := map[string][]byte{}, map[string][]byte{}
 	for i := range jobs {
 		j := &jobs[i]
 		if j.err != nil {
-			return nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
+			return nil, nil, stats, fmt.Errorf("kustomize build %s: %w", j.dir, j.err)
 		}
-		if wantYAML {
+		if wantYAML(j.dir) {
 			out[j.dir] = j.yaml
 		}
+		if wantObjects(j.dir) {
+			objects[j.dir] = j.objects
+		}
 	}
-	return out, stats, nil
+	return out, objects, stats, nil
+}
+
+// objectsKey names the cache entry of a build's forecast objects.
+func objectsKey(key string) string {
+	h := sha256.Sum256([]byte(key + "\nforecast objects\n"))
+	return hex.EncodeToString(h[:])
 }
 
 // below returns the paths (sorted) inside dir.
@@ -149,7 +195,7 @@ func below(sorted []string, dir string) []string {
 }
 
 // build runs kustomize on the job's folder.
-func (j *buildJob) build(t Tree, wantYAML bool) {
+func (j *buildJob) build(t Tree, wantYAML, wantObjects bool) {
 	fs := filesys.MakeFsInMemory()
 	for _, p := range j.files {
 		if err := fs.WriteFile("/"+p, t[p]); err != nil {
@@ -164,21 +210,24 @@ func (j *buildJob) build(t Tree, wantYAML bool) {
 			j.yaml = []byte{} // built, to nothing: the cache keeps that apart from "no YAML kept"
 		}
 	}
-	j.err = err
-}
-
-// parallel calls f(0) … f(n-1), at most GOMAXPROCS at a time.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
+	if err == nil && wantObjects {
+		var docs []json.RawMessage
+		for _, r := range m.Resources() {
+			if !forecast.Reads(r.GetApiVersion(), r.GetKind()) {
+				continue
 			}
-		})
+			b, merr := r.MarshalJSON()
+			if merr != nil {
+				err = merr
+				break
+			}
+			docs = append(docs, b)
+		}
+		if err == nil {
+			j.objects, err = json.Marshal(docs)
+		}
 	}
-	wg.Wait()
+	j.err = err
 }
 
 // kyaml keeps the Kubernetes OpenAPI schema in a process-wide variable that

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/blueprint-dev/blueprint/forecast"
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/templates"
 )
@@ -34,6 +36,13 @@ func Render(p *plan.Plan) (Tree, error) { return RenderWith(p, Options{}) }
 
 // RenderWith produces every file of the design, with options.
 func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
+	t, _, err := RenderForecast(p, opts)
+	return t, err
+}
+
+// RenderForecast produces every file of the design, and the capacity
+// forecast of the rendered pods that ARCHITECTURE.md describes.
+func RenderForecast(p *plan.Plan, opts Options) (Tree, *forecast.Forecast, error) {
 	r := &renderer{tree: Tree{}}
 	first := p.ControlPlane[0]
 	r.file("kubeadm/init/"+first.Name+".yaml", "init.yaml.tmpl", plan.NodeView{Plan: p, Node: first})
@@ -81,12 +90,30 @@ func RenderWith(p *plan.Plan, opts Options) (Tree, error) {
 	r.flush()
 	r.manifests(p)
 	r.images(p)
+	var fc *forecast.Forecast
 	if r.err == nil {
-		r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+		var built []forecast.Built
+		built, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+		if r.err == nil {
+			fc, r.err = runForecast(p, built, r.tree)
+		}
 	}
-	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", p)
+	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p, Capacity: forecast.Report(p, fc)})
 	r.flush()
-	return r.tree, r.err
+	return r.tree, fc, r.err
+}
+
+// runForecast places the tree's pods on the design's machines.
+func runForecast(p *plan.Plan, built []forecast.Built, tree Tree) (*forecast.Forecast, error) {
+	machines, objs, err := forecast.Inputs(p, built, tree)
+	if err != nil {
+		return nil, fmt.Errorf("capacity forecast: %w", err)
+	}
+	fc, err := forecast.Run(machines, objs)
+	if err != nil {
+		return nil, fmt.Errorf("capacity forecast: %w", err)
+	}
+	return fc, nil
 }
 
 // Options change what Render writes.
@@ -127,7 +154,7 @@ func (r *renderer) flush() {
 	if r.err != nil {
 		return
 	}
-	parallel(len(jobs), func(i int) {
+	parallel.Do(len(jobs), func(i int) {
 		var buf bytes.Buffer
 		j := &jobs[i]
 		j.err = tmpl.ExecuteTemplate(&buf, j.template, j.data)

@@ -39,6 +39,9 @@ type Spec struct {
 	Expose         *Expose                  `hcl:"expose,block"`
 	GitOps         *GitOps                  `hcl:"gitops,block"`
 
+	// Tuning overrides what blueprint sets from the cluster's size.
+	Tuning *Tuning `hcl:"tuning,block"`
+
 	Kafka []*Kafka `hcl:"kafka,block"`
 	HDFS  []*HDFS  `hcl:"hdfs,block"`
 	Spark []*Spark `hcl:"spark,block"`
@@ -132,7 +135,10 @@ type ControlPlane struct {
 	KubeReservedRange   hcl.Range         `hcl:"kube_reserved,attr_value_range"`
 	EvictionHard        map[string]string `hcl:"eviction_hard,optional"`
 	EvictionHardRange   hcl.Range         `hcl:"eviction_hard,attr_value_range"`
-	DeclRange           hcl.Range         `hcl:",def_range"`
+	// MaxPods is each control-plane node's kubelet maxPods.
+	MaxPods      *int      `hcl:"max_pods,optional"`
+	MaxPodsRange hcl.Range `hcl:"max_pods,attr_value_range"`
+	DeclRange    hcl.Range `hcl:",def_range"`
 }
 
 // SchedulableOrDefault reports whether the control-plane nodes take
@@ -193,7 +199,10 @@ type NodePool struct {
 	KubeReservedRange   hcl.Range         `hcl:"kube_reserved,attr_value_range"`
 	EvictionHard        map[string]string `hcl:"eviction_hard,optional"`
 	EvictionHardRange   hcl.Range         `hcl:"eviction_hard,attr_value_range"`
-	DeclRange           hcl.Range         `hcl:",def_range"`
+	// MaxPods is each node's kubelet maxPods.
+	MaxPods      *int      `hcl:"max_pods,optional"`
+	MaxPodsRange hcl.Range `hcl:"max_pods,attr_value_range"`
+	DeclRange    hcl.Range `hcl:",def_range"`
 }
 
 // KubeletReservations are what a machine's kubelet keeps from pods, as the

@@ -33,7 +33,13 @@ type Accepted struct {
 // zone, node, pool or workload, repeats another, or gives no reason is an
 // error; one that acknowledges nothing is a warning (accept-unused) that no
 // accept block can acknowledge, so --strict fails until it is removed.
-func Run(s *spec.Spec, loadDiags hcl.Diagnostics) Result {
+func Run(s *spec.Spec, loadDiags hcl.Diagnostics) Result { return RunWith(s, loadDiags, nil) }
+
+// RunWith is Run with the diagnostics of later checks that need a valid
+// spec (the capacity forecast, which needs the rendered tree): when the
+// rules find no error, more is called and what it returns joins the
+// diagnostics before the accept blocks apply.
+func RunWith(s *spec.Spec, loadDiags hcl.Diagnostics, more func() hcl.Diagnostics) Result {
 	diags := append(hcl.Diagnostics{}, loadDiags...)
 	var v *validator
 	if s != nil {
@@ -43,6 +49,9 @@ func Run(s *spec.Spec, loadDiags hcl.Diagnostics) Result {
 			if !overlapsError(d, loadDiags) {
 				diags = append(diags, d)
 			}
+		}
+		if more != nil && !diags.HasErrors() {
+			diags = append(diags, more()...)
 		}
 	}
 	var r Result

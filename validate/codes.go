@@ -38,6 +38,7 @@ const (
 	CodeCNINoPolicies        Code = "cni-no-network-policy"
 	CodeProxyModeDeprecated  Code = "proxy-mode-deprecated"
 	CodeAcceptUnused         Code = "accept-unused"
+	CodeCapacityZoneLoss     Code = "capacity-zone-loss"
 	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
 	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
 	CodeUpgradeUnpinned      Code = "images-upgrade-unpinned"
@@ -75,6 +76,7 @@ var codes = []CodeInfo{
 	{CodeCiliumIngress, "Cilium's own Gateway or Ingress is blocked by the dashboards' NetworkPolicies", nil, true},
 	{CodeUserNoIssuer, "a binding names a user no OIDC issuer can produce", nil, true},
 	{CodeGroupNoIssuer, "a binding names a group no OIDC issuer can produce", nil, true},
+	{CodeCapacityZoneLoss, "after losing one zone, pods that could run elsewhere find no node and stay Pending", []string{"zone", "workload"}, true},
 	{CodePoolCapacityUnknown, "a pool does not give its machines' cpu or memory, so nothing checks what fits on them", []string{"pool"}, true},
 	{CodeCNINoPolicies, "the CNI does not enforce the NetworkPolicies blueprint renders", nil, true},
 	{CodeProxyModeDeprecated, "kube-proxy's mode is deprecated at this Kubernetes version", nil, true},
@@ -143,6 +145,18 @@ func WarningOf(d *hcl.Diagnostic) (Warning, bool) {
 func CodeOf(d *hcl.Diagnostic) Code {
 	w, _ := WarningOf(d)
 	return w.Code
+}
+
+// NewWarning makes a warning diagnostic of a check outside the rules (the
+// capacity forecast), with its code and scope as accept blocks read them
+// and the sentence on how to acknowledge it.
+func NewWarning(code Code, scope Scope, subject, context hcl.Range, summary, detail string) *hcl.Diagnostic {
+	w := Warning{Code: code, Scope: scope, Detail: detail}
+	d := &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail + acceptHint(w), Subject: subject.Ptr(), Extra: w}
+	if context.Filename != "" {
+		d.Context = context.Ptr()
+	}
+	return d
 }
 
 // acceptHint is the sentence appended to every acceptable warning's detail.

@@ -219,6 +219,7 @@ func (v *validator) controlPlane() {
 		return
 	}
 	v.controlPlaneSize(cp)
+	v.maxPods(cp.MaxPods, cp.MaxPodsRange, &cp.DeclRange, "the control-plane nodes")
 	n := len(cp.Nodes)
 	if n < 3 {
 		tolerance := ""

@@ -28,6 +28,7 @@ func (v *validator) nodePools() {
 		seen[p.Name] = p
 		v.poolSize(p)
 		v.poolCapacity(p)
+		v.maxPods(p.MaxPods, p.MaxPodsRange, &p.DeclRange, fmt.Sprintf("pool %q", p.Name))
 		v.kubeletReservations(fmt.Sprintf("pool %q", p.Name), p.CPU, p.Memory, p.Reservations(), p.DeclRange)
 		v.poolLabels(p)
 		taints := map[string]*spec.Taint{}

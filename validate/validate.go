@@ -47,6 +47,7 @@ func (v *validator) run() {
 	v.nodePools()
 	v.authentication()
 	v.services()
+	v.tuning()
 	v.accepts()
 	v.text(reflect.ValueOf(s).Elem(), hcl.Range{}, false)
 }

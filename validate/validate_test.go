@@ -1,9 +1,6 @@
 package validate_test
 
 import (
-	"bufio"
-	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/blueprint-dev/blueprint/internal/fixture"
 	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/validate"
 )
@@ -21,56 +19,17 @@ func check(t *testing.T, path string) hcl.Diagnostics {
 	return validate.Check(s, diags)
 }
 
-// expectations reads the "# ERROR: summary" and "# WARNING: summary" markers
-// (several joined by " | ") that each invalid fixture puts on the line where
-// the problem must be reported; "# FILE ERROR: summary" is a problem of the
-// file as a whole (line 0), such as a block it lacks.
+// expectations reads the fixture's markers (internal/fixture).
 func expectations(t *testing.T, path string) []string {
 	t.Helper()
-	f, err := os.Open(path)
+	want, err := fixture.Expectations(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var want []string
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		_, marks, ok := strings.Cut(sc.Text(), "# ")
-		if !ok || !(strings.HasPrefix(marks, "ERROR: ") || strings.HasPrefix(marks, "WARNING: ") || strings.HasPrefix(marks, "FILE ")) {
-			continue
-		}
-		for _, m := range strings.Split(marks, " | ") {
-			sev, summary, _ := strings.Cut(m, ": ")
-			at := line
-			if s, whole := strings.CutPrefix(sev, "FILE "); whole {
-				sev, at = s, 0
-			}
-			want = append(want, fmt.Sprintf("%s:%d: %s: %s", filepath.Base(path), at, strings.ToLower(sev), strings.TrimSpace(summary)))
-		}
 	}
 	return want
 }
 
-func describe(diags hcl.Diagnostics) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, d := range diags {
-		sev := "warning"
-		if d.Severity == hcl.DiagError {
-			sev = "error"
-		}
-		where := "?:0"
-		if d.Subject != nil {
-			where = fmt.Sprintf("%s:%d", filepath.Base(d.Subject.Filename), d.Subject.Start.Line)
-		}
-		s := fmt.Sprintf("%s: %s: %s", where, sev, d.Summary)
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func describe(diags hcl.Diagnostics) []string { return fixture.Describe(diags) }
 
 // TestInvalidFixtures checks that every problem is reported, in one run, at
 // the file and line its fixture marks, and nothing else is.

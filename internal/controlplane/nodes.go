@@ -25,6 +25,9 @@ type NodeSpec struct {
 	CPU     string // a quantity: "8"
 	Memory  string // a quantity: "32Gi"
 	Pods    int    // zero means the kubelet's default, 110
+	// AllocatableCPU and AllocatableMemory are what the kubelet leaves to
+	// pods after its reservations; empty means all of the capacity.
+	AllocatableCPU, AllocatableMemory string
 }
 
 // Node returns the Node object a kubelet would register for the machine:
@@ -54,6 +57,17 @@ func (s NodeSpec) Node() (corev1.Node, error) {
 		capacity[name] = v
 	}
 	capacity[corev1.ResourceEphemeralStorage] = resource.MustParse("100Gi")
+	allocatable := capacity.DeepCopy()
+	for name, q := range map[corev1.ResourceName]string{corev1.ResourceCPU: s.AllocatableCPU, corev1.ResourceMemory: s.AllocatableMemory} {
+		if q == "" {
+			continue
+		}
+		v, err := resource.ParseQuantity(q)
+		if err != nil {
+			return corev1.Node{}, fmt.Errorf("node %s: allocatable %s %q: %w", s.Name, name, q, err)
+		}
+		allocatable[name] = v
+	}
 	now := metav1.Now()
 	n := corev1.Node{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Node"},
@@ -61,7 +75,7 @@ func (s NodeSpec) Node() (corev1.Node, error) {
 		Spec:       corev1.NodeSpec{Taints: s.Taints},
 		Status: corev1.NodeStatus{
 			Capacity:    capacity,
-			Allocatable: capacity,
+			Allocatable: allocatable,
 			Conditions: []corev1.NodeCondition{
 				{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "simulated by blueprint", LastHeartbeatTime: now, LastTransitionTime: now},
 				{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, LastHeartbeatTime: now, LastTransitionTime: now},

@@ -113,14 +113,7 @@ func (c *Client) workloads(ctx context.Context, objs []Object) ([]Workload, Clus
 		if err != nil {
 			return nil, cl, nil, err
 		}
-		var live struct {
-			metav1.ObjectMeta `json:"metadata"`
-			Spec              struct{ Replicas *int32 }
-			Status            struct {
-				ObservedGeneration     int64
-				DesiredNumberScheduled int32
-			}
-		}
+		var live liveWorkload
 		if err := c.Get(ctx, path, &live); err != nil {
 			return nil, cl, nil, fmt.Errorf("%s: %w", o, err)
 		}
@@ -152,6 +145,17 @@ func (c *Client) workloads(ctx context.Context, objs []Object) ([]Workload, Clus
 		ws = append(ws, w)
 	}
 	return ws, cl, pending, nil
+}
+
+// liveWorkload is what the checks read of a Deployment, StatefulSet or
+// DaemonSet as the API server has it.
+type liveWorkload struct {
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct{ Replicas *int32 }
+	Status            struct {
+		ObservedGeneration     int64
+		DesiredNumberScheduled int32
+	}
 }
 
 func indent(lines []string) string {

@@ -15,6 +15,9 @@ import (
 // SimulatedLabel marks the PersistentVolumes SupplyVolumes made.
 const SimulatedLabel = "blueprint.dev/simulated-volume"
 
+// NoProvisioner is the provisioner of classes whose volumes are made by hand.
+const NoProvisioner = "kubernetes.io/no-provisioner"
+
 // SupplyVolumes stands in for the storage a cluster would provide: no
 // provisioner runs here, so a claim would stay Pending, and a pod that
 // uses it would never be bound to a node. For every storage class that
@@ -27,14 +30,28 @@ const SimulatedLabel = "blueprint.dev/simulated-volume"
 // do supply volumes for are left to those volumes. StorageClasses must be
 // applied first; it returns the number of volumes made.
 func (c *Client) SupplyVolumes(ctx context.Context, objs []Object) (int, error) {
+	return c.supplyVolumes(ctx, objs, false)
+}
+
+// SupplyVolumesExceptProvisioned is SupplyVolumes without the classes a
+// provisioner serves on demand (WaitForFirstConsumer with a provisioner
+// other than kubernetes.io/no-provisioner): SimulateProvisioner makes
+// their volumes, in the zone of the node the scheduler picks.
+func (c *Client) SupplyVolumesExceptProvisioned(ctx context.Context, objs []Object) (int, error) {
+	return c.supplyVolumes(ctx, objs, true)
+}
+
+func (c *Client) supplyVolumes(ctx context.Context, objs []Object, skipProvisioned bool) (int, error) {
 	var classes []storagev1.StorageClass
 	if err := c.List(ctx, "storage.k8s.io/v1", "StorageClass", "", "", &classes); err != nil {
 		return 0, err
 	}
 	waitForConsumer := map[string]bool{}
+	provisioned := map[string]bool{}
 	defaultClass := ""
 	for _, sc := range classes {
 		waitForConsumer[sc.Name] = sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer
+		provisioned[sc.Name] = skipProvisioned && waitForConsumer[sc.Name] && sc.Provisioner != NoProvisioner
 		if sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
 			defaultClass = sc.Name
 		}
@@ -111,7 +128,7 @@ func (c *Client) SupplyVolumes(ctx context.Context, objs []Object) (int, error) 
 	}
 	var groups []group
 	for g := range need {
-		if !declared[g.class] {
+		if !declared[g.class] && !provisioned[g.class] {
 			groups = append(groups, g)
 		}
 	}

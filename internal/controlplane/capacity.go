@@ -1,0 +1,328 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// What the capacity suite needs of a control plane: a stand-in for a
+// volume provisioner, the pods of one workload, and the scheduler's
+// verdict on each.
+
+// selectedNodeAnnotation is what the scheduler sets on a claim of a
+// WaitForFirstConsumer class, naming the node its provisioner should make
+// the volume for (k8s.io/component-helpers/storage/volume: AnnSelectedNode).
+const selectedNodeAnnotation = "volume.kubernetes.io/selected-node"
+
+// Provisioner stands in for the provisioners of WaitForFirstConsumer
+// classes: when the scheduler picks a node for a claim, it makes a volume
+// for it in that node's zone (node affinity on topology.kubernetes.io/zone,
+// as zonal block storage has), or on that node for a provisioner of local
+// disks, and pre-binds it to the claim; the
+// controller-manager's volume binder then binds the two, and the
+// scheduler's wait for the binding ends.
+type Provisioner struct {
+	c         *Client
+	cancel    context.CancelFunc
+	done      chan struct{}
+	nodeLocal func(string) bool
+
+	mu   sync.Mutex
+	made int
+	errs []error
+}
+
+// SimulateProvisioner starts the stand-in; Stop ends it. nodeLocal says
+// which provisioners make volumes on the node's own disks: their volumes
+// get node affinity on the node's hostname instead of its zone.
+func (c *Client) SimulateProvisioner(ctx context.Context, nodeLocal func(provisioner string) bool) *Provisioner {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &Provisioner{c: c, cancel: cancel, done: make(chan struct{}), nodeLocal: nodeLocal}
+	go func() {
+		defer close(p.done)
+		made := map[string]bool{}
+		for {
+			if err := p.sync(ctx, made); err != nil && ctx.Err() == nil {
+				p.mu.Lock()
+				if len(p.errs) < 20 {
+					p.errs = append(p.errs, err)
+				}
+				p.mu.Unlock()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	return p
+}
+
+// Stop ends the stand-in and returns how many volumes it made and the
+// errors it met.
+func (p *Provisioner) Stop() (int, []error) {
+	p.cancel()
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.made, p.errs
+}
+
+func (p *Provisioner) sync(ctx context.Context, made map[string]bool) error {
+	var classes []storagev1.StorageClass
+	if err := p.c.List(ctx, "storage.k8s.io/v1", "StorageClass", "", "", &classes); err != nil {
+		return err
+	}
+	provisioner := map[string]string{}
+	for _, sc := range classes {
+		provisioner[sc.Name] = sc.Provisioner
+	}
+	var claims []corev1.PersistentVolumeClaim
+	if err := p.c.List(ctx, "v1", "PersistentVolumeClaim", "", "", &claims); err != nil {
+		return err
+	}
+	for _, pvc := range claims {
+		nodeName := pvc.Annotations[selectedNodeAnnotation]
+		if nodeName == "" || pvc.Spec.VolumeName != "" || made[string(pvc.UID)] || pvc.Spec.StorageClassName == nil {
+			continue
+		}
+		class := *pvc.Spec.StorageClassName
+		if prov := provisioner[class]; prov == "" || prov == NoProvisioner {
+			continue
+		}
+		var n corev1.Node
+		if err := p.c.Get(ctx, "/api/v1/nodes/"+url.PathEscape(nodeName), &n); err != nil {
+			return fmt.Errorf("claim %s/%s: its selected node: %w", pvc.Namespace, pvc.Name, err)
+		}
+		size := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
+		mode := corev1.PersistentVolumeFilesystem
+		if pvc.Spec.VolumeMode != nil {
+			mode = *pvc.Spec.VolumeMode
+		}
+		name := "pvc-" + string(pvc.UID)
+		pv := corev1.PersistentVolume{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{SimulatedLabel: "true"}},
+			Spec: corev1.PersistentVolumeSpec{
+				Capacity:                      corev1.ResourceList{corev1.ResourceStorage: size},
+				AccessModes:                   pvc.Spec.AccessModes,
+				StorageClassName:              class,
+				VolumeMode:                    &mode,
+				PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
+				ClaimRef: &corev1.ObjectReference{Kind: "PersistentVolumeClaim", APIVersion: "v1",
+					Namespace: pvc.Namespace, Name: pvc.Name, UID: pvc.UID},
+				PersistentVolumeSource: corev1.PersistentVolumeSource{CSI: &corev1.CSIPersistentVolumeSource{
+					Driver: provisioner[class], VolumeHandle: name}},
+			},
+		}
+		key, value := corev1.LabelTopologyZone, n.Labels[corev1.LabelTopologyZone]
+		if p.nodeLocal(provisioner[class]) {
+			key, value = corev1.LabelHostname, n.Labels[corev1.LabelHostname]
+		}
+		// The source does not matter to the scheduler; a provisioner whose
+		// name is no CSI driver name (rancher.io/local-path, in-tree
+		// kubernetes.io/…) gets a local or host-path volume instead.
+		if strings.Contains(provisioner[class], "/") {
+			path := "/var/lib/simulated/" + name
+			if key == corev1.LabelHostname {
+				pv.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{Local: &corev1.LocalVolumeSource{Path: path}}
+			} else {
+				pv.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path}}
+			}
+		}
+		if value != "" {
+			pv.Spec.NodeAffinity = &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{
+				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+					Key: key, Operator: corev1.NodeSelectorOpIn, Values: []string{value},
+				}}}},
+			}}
+		}
+		if err := p.c.Post(ctx, "/api/v1/persistentvolumes", pv, nil); err != nil {
+			return fmt.Errorf("provisioning for claim %s/%s: %w", pvc.Namespace, pvc.Name, err)
+		}
+		made[string(pvc.UID)] = true
+		p.mu.Lock()
+		p.made++
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+// Verdict is where the scheduler put one pod: a node, or pending with the
+// message of its FailedScheduling event.
+type Verdict struct {
+	Pod     string
+	Node    string // "" when pending
+	Message string // the FailedScheduling event's message, for a pending pod
+	Target  string // the node a daemon pod is made for
+}
+
+// WorkloadPods returns the pods of a Deployment, StatefulSet or DaemonSet
+// (not those being deleted) and how many it should have.
+func (c *Client) WorkloadPods(ctx context.Context, kind, ns, name string) ([]corev1.Pod, int, error) {
+	var live liveWorkload
+	if err := c.Get(ctx, "/apis/apps/v1/namespaces/"+ns+"/"+strings.ToLower(kind)+"s/"+url.PathEscape(name), &live); err != nil {
+		return nil, 0, err
+	}
+	owners := map[string]bool{string(live.UID): true}
+	if kind == "Deployment" {
+		var rss []appsv1.ReplicaSet
+		if err := c.List(ctx, "apps/v1", "ReplicaSet", ns, "", &rss); err != nil {
+			return nil, 0, err
+		}
+		for _, rs := range rss {
+			if ref := metav1.GetControllerOf(&rs); ref != nil && ref.UID == live.UID {
+				owners[string(rs.UID)] = true
+			}
+		}
+	}
+	var pods []corev1.Pod
+	if err := c.List(ctx, "v1", "Pod", ns, "", &pods); err != nil {
+		return nil, 0, err
+	}
+	var out []corev1.Pod
+	for _, p := range pods {
+		if ref := metav1.GetControllerOf(&p); ref != nil && owners[string(ref.UID)] && p.DeletionTimestamp == nil {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	desired := 1
+	switch {
+	case kind == "DaemonSet":
+		desired = int(live.Status.DesiredNumberScheduled)
+		if live.Status.ObservedGeneration < live.Generation || live.Generation == 0 {
+			desired = -1 // not counted yet
+		}
+	case live.Spec.Replicas != nil:
+		desired = int(*live.Spec.Replicas)
+	}
+	return out, desired, nil
+}
+
+// Settle waits until the workload has all its pods and the scheduler has
+// decided on each: bound to a node, or unschedulable with a
+// FailedScheduling event saying why. It returns the verdicts, sorted by
+// pod name.
+func (c *Client) Settle(ctx context.Context, kind, ns, name string, timeout time.Duration) ([]Verdict, error) {
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for {
+		vs, why, err := c.verdicts(ctx, kind, ns, name)
+		if err != nil {
+			return nil, err
+		}
+		if why == "" {
+			return vs, nil
+		}
+		last = why
+		if time.Now().After(deadline) {
+			return vs, fmt.Errorf("%s %s/%s not settled after %s: %s", kind, ns, name, timeout, last)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// verdicts returns the pods' verdicts, or why they are not final yet.
+func (c *Client) verdicts(ctx context.Context, kind, ns, name string) ([]Verdict, string, error) {
+	pods, desired, err := c.WorkloadPods(ctx, kind, ns, name)
+	if err != nil {
+		return nil, "", err
+	}
+	if desired < 0 || len(pods) != desired {
+		return nil, fmt.Sprintf("%d of %d pods", len(pods), desired), nil
+	}
+	var out []Verdict
+	for _, p := range pods {
+		v := Verdict{Pod: p.Name, Node: p.Spec.NodeName, Target: daemonTarget(p)}
+		if v.Node == "" {
+			msg := ""
+			for _, cond := range p.Status.Conditions {
+				if cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse && cond.Reason == corev1.PodReasonUnschedulable {
+					msg = cond.Message
+				}
+			}
+			if msg == "" {
+				return nil, "pod " + p.Name + " not yet seen by the scheduler", nil
+			}
+			ok, err := c.hasSchedulingEvent(ctx, p, msg)
+			if err != nil {
+				return nil, "", err
+			}
+			if !ok {
+				return nil, "pod " + p.Name + ": no FailedScheduling event yet", nil
+			}
+			v.Message = msg
+		}
+		out = append(out, v)
+	}
+	return out, "", nil
+}
+
+// hasSchedulingEvent reports whether the scheduler recorded a
+// FailedScheduling event for p with message msg.
+func (c *Client) hasSchedulingEvent(ctx context.Context, p corev1.Pod, msg string) (bool, error) {
+	var events []corev1.Event
+	q := "fieldSelector=" + url.QueryEscape("reason=FailedScheduling,involvedObject.name="+p.Name)
+	if err := c.List(ctx, "v1", "Event", p.Namespace, q, &events); err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		if e.InvolvedObject.UID == p.UID && e.Message == msg {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// daemonTarget names the node a DaemonSet's pod is made for, from the node
+// affinity its controller gives it.
+func daemonTarget(p corev1.Pod) string {
+	a := p.Spec.Affinity
+	if a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
+		return ""
+	}
+	for _, t := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
+		for _, f := range t.MatchFields {
+			if f.Key == "metadata.name" && len(f.Values) == 1 {
+				return f.Values[0]
+			}
+		}
+	}
+	return ""
+}
+
+// DeletePod deletes a pod at once (grace period 0), as a kubelet that is
+// gone never confirms.
+func (c *Client) DeletePod(ctx context.Context, ns, name string) error {
+	_, err := c.Do(ctx, http.MethodDelete, "/api/v1/namespaces/"+ns+"/pods/"+url.PathEscape(name)+"?gracePeriodSeconds=0", "", nil)
+	if err != nil && !IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// DeleteNode deletes a Node.
+func (c *Client) DeleteNode(ctx context.Context, name string) error {
+	_, err := c.Do(ctx, http.MethodDelete, "/api/v1/nodes/"+url.PathEscape(name), "", nil)
+	if err != nil && !IsNotFound(err) {
+		return err
+	}
+	return nil
+}

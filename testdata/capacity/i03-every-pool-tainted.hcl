@@ -1,0 +1,60 @@
+# Infeasible (taints): every worker pool is tainted and autoscaling names no
+# pool, so metrics-server tolerates none of them, nor the control plane.
+
+cluster "i03" {
+  kubernetes_version = "1.37.2"
+}
+
+network {
+  node_subnets = ["10.30.0.0/16"]
+}
+
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+
+control_plane {
+  node "m1" {
+    address = "10.30.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.30.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.30.0.13"
+    zone    = "az3"
+  }
+}
+
+load_balancer {
+  mode = "colocated"
+  vip  = "10.30.0.10"
+}
+
+node_pool "ops" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 8
+  memory         = "32Gi"
+  taint {
+    key    = "example.com/dedicated"
+    value  = "ops"
+    effect = "NoSchedule"
+  }
+}
+
+node_pool "batch" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 8
+  memory         = "32Gi"
+  taint {
+    key    = "example.com/dedicated"
+    value  = "batch"
+    effect = "NoSchedule"
+  }
+}
+
+autoscaling {}  # ERROR: Pods that cannot be scheduled

@@ -1,0 +1,98 @@
+# Infeasible (volume binding): Kafka's controllers run on a pool of their own
+# but keep their metadata on the brokers' class, whose only volumes are declared
+# on the broker nodes.
+
+cluster "i12" {
+  kubernetes_version = "1.37.2"
+}
+
+network {
+  node_subnets = ["10.30.0.0/16"]
+}
+
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+
+control_plane {
+  node "m1" {
+    address = "10.30.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.30.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.30.0.13"
+    zone    = "az3"
+  }
+}
+
+load_balancer {
+  mode = "colocated"
+  vip  = "10.30.0.10"
+}
+
+node_pool "kafka" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 16
+  memory         = "64Gi"
+  taint {
+    key    = "example.com/dedicated"
+    value  = "kafka"
+    effect = "NoSchedule"
+  }
+}
+
+node_pool "ctl" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 4
+  memory         = "16Gi"
+}
+
+storage_class "local-nvme" {
+  provisioner = "kubernetes.io/no-provisioner"
+  zones       = ["az1", "az2", "az3"]
+}
+
+storage_class "block" {
+  provisioner    = "ebs.csi.aws.com"
+  reclaim_policy = "Retain"
+  default        = true
+}
+
+persistent_volume "nvme-kafka-az1" {
+  storage_class = "local-nvme"
+  capacity      = "500Gi"
+  local {
+    path = "/mnt/nvme0"
+    node = "kafka-az1-1"
+  }
+}
+
+persistent_volume "nvme-kafka-az2" {
+  storage_class = "local-nvme"
+  capacity      = "500Gi"
+  local {
+    path = "/mnt/nvme0"
+    node = "kafka-az2-1"
+  }
+}
+
+persistent_volume "nvme-kafka-az3" {
+  storage_class = "local-nvme"
+  capacity      = "500Gi"
+  local {
+    path = "/mnt/nvme0"
+    node = "kafka-az3-1"
+  }
+}
+
+kafka "events" {
+  node_pool     = "kafka"
+  storage_class = "local-nvme"
+  controller_node_pool = "ctl"  # ERROR: Pods that cannot be scheduled
+}

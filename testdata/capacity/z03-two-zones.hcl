@@ -1,0 +1,58 @@
+# Infeasible after a zone loss (anti-affinity, spread): two zones, three
+# Alertmanagers on three nodes (two in az1).
+
+cluster "z03" {
+  kubernetes_version = "1.37.2"
+}
+
+network {
+  node_subnets = ["10.30.0.0/16"]
+}
+
+zone "az1" {}
+zone "az2" {}
+
+control_plane {  # WARNING: Zone failure loses etcd quorum
+  node "m1" {
+    address = "10.30.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.30.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.30.0.13"
+    zone    = "az1"
+  }
+}
+
+load_balancer {
+  mode = "colocated"
+  vip  = "10.30.0.10"
+}
+
+node_pool "ops" {
+  cpu            = 8
+  memory         = "32Gi"
+  node "ops-a1" {
+    zone = "az1"
+  }
+  node "ops-a2" {
+    zone = "az1"
+  }
+  node "ops-b1" {
+    zone = "az2"
+  }
+}
+
+storage_class "block" {
+  provisioner    = "ebs.csi.aws.com"
+  reclaim_policy = "Retain"
+  default        = true
+}
+
+monitoring {
+  storage_class = "block"
+  node_pool     = "ops"  # WARNING: Pods that cannot be rescheduled after a zone loss
+}

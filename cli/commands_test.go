@@ -138,7 +138,7 @@ func TestFmtStdin(t *testing.T) {
 // hostile fixtures are left out: their expectations depend on line
 // numbers and on spacing.
 func TestExamplesAreFormatted(t *testing.T) {
-	args := []string{"fmt", "-check", "-diff", "-recursive", "../blueprints", "../testdata/services", "../testdata/workloads", "../e2e/testdata"}
+	args := []string{"fmt", "-check", "-diff", "-recursive", "../blueprints", "../testdata/services", "../testdata/workloads", "../testdata/plan", "../e2e/testdata"}
 	if code, out, errs := runCLI(args...); code != cli.ExitOK {
 		t.Errorf("run blueprint fmt on these files: exit %d\n%s%s", code, out, errs)
 	}

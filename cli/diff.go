@@ -21,13 +21,15 @@ const (
 	diffTotalLimit = 64 << 20
 )
 
-// exitWouldChange is diff's exit code when render would change the folder.
-const exitWouldChange = ExitOK
+// exitWouldChange is the exit code of diff and plan, with
+// --detailed-exitcode, when render would change something.
+const exitWouldChange = ExitWouldChange
 
 type diffOptions struct {
 	specOptions
-	Output string
-	JSON   bool
+	Output       string
+	JSON         bool
+	DetailedExit bool
 }
 
 func newDiffCommand(s Streams) *cobra.Command {
@@ -42,7 +44,8 @@ folder and follows no link. --json prints instead one JSON report: each file
 that would be created, updated or deleted, the files left unchanged, and the
 patch.
 
-Exit code 0 whether or not there are changes; 1 if the spec has errors; 3 if
+Exit code 0 whether or not there are changes (with --detailed-exitcode: 0 no
+changes, 4 changes); 1 if the spec has errors; 3 if
 the spec cannot be read or render would refuse to write the folder (a file it
 did not write, or a link, where it would write; another render at work).`,
 		Example: `  blueprint diff cluster.hcl -o out
@@ -59,6 +62,7 @@ did not write, or a link, where it would write; another render at work).`,
 	o.addRenderFlags(cmd)
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "out", "output folder to compare with")
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the changes as JSON")
+	cmd.Flags().BoolVar(&o.DetailedExit, "detailed-exitcode", false, "exit 4 when render would change the folder, 0 when not")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeDirFlag)
 	return cmd
 }
@@ -149,7 +153,7 @@ func diffInto(o *diffOptions, s Streams, w io.Writer, rep *diffReport) error {
 	}
 	if n := len(c.Written) + len(c.Removed); n > 0 {
 		s.note("%s would change in %s.", count(n, "file"), safefs.Show(o.Output))
-		if exitWouldChange != ExitOK {
+		if o.DetailedExit {
 			return &exitError{code: exitWouldChange}
 		}
 		return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/blueprint-dev/blueprint/internal/safefs"
 	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/state"
 )
 
 type renderOptions struct {
@@ -105,11 +106,14 @@ func renderInto(o *renderOptions, s Streams, rep *renderReport) error {
 		return err
 	}
 	cwd := workingDir()
+	var old *state.State
+	var oldErr error
 	c, err := render.WriteWith(o.Output, tree, render.WriteOptions{
 		LockTimeout: o.LockTimeout,
 		Waiting: func(dir string) {
 			s.note("Another render is writing %s; waiting for it (up to %v, --lock-timeout).", safefs.Show(dir), o.LockTimeout)
 		},
+		Inspect: func(c *render.Change) { old, oldErr = readState(c) },
 	})
 	if c != nil {
 		rep.Warnings = append(rep.Warnings, c.Warnings...)
@@ -133,11 +137,33 @@ func renderInto(o *renderOptions, s Streams, rep *renderReport) error {
 	if c.Target.Link != "" {
 		s.say("%s is a link to %s: wrote into %s and left the link as it is.", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
 	}
+	if !c.None() {
+		printPlanSummary(s, old, oldErr, tree)
+	}
 	s.say("%s", summary(c, o.Output))
 	if !c.None() && inside(cwd, c.Target.Dir) {
 		s.say("Note: %s was replaced by a new folder and your working directory was in it: run cd \"$PWD\" to see the new files.", safefs.Show(o.Output))
 	}
 	return nil
+}
+
+// printPlanSummary prints the one-line plan of what the render changed in
+// the design (see blueprint plan), or why it cannot.
+func printPlanSummary(s Streams, old *state.State, oldErr error, tree render.Tree) {
+	if oldErr != nil {
+		s.note("Warning: no plan summary: the folder's previous state: %v", oldErr)
+		return
+	}
+	p, err := planOf(old, tree)
+	if err != nil {
+		s.note("Warning: no plan summary: %v", err)
+		return
+	}
+	if p.FirstRender {
+		s.say("Plan: a first render; the whole design is new (see ARCHITECTURE.md's install order).")
+		return
+	}
+	s.say("%s See blueprint plan for the steps.", p.Summary.Line)
 }
 
 // summary says what render did: "Wrote 3 files, 120 unchanged, 1 removed

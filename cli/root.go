@@ -105,7 +105,7 @@ repository. Exit codes: 0 ok, 1 the spec has errors, 2 usage, 3 other failure
 	root.PersistentFlags().BoolVarP(&s.opts.Quiet, "quiet", "q", false, "print only errors and the data asked for (JSON, a patch): for scripts")
 	root.AddCommand(newInitCommand(s), newValidateCommand(s), newRenderCommand(s), newDiffCommand(s))
 	root.AddCommand(newVerifyCommand(s, nil), newFmtCommand(s), newVersionCommand(s))
-	root.AddCommand(newImagesCommand(s), newImportCommand(s))
+	root.AddCommand(newImagesCommand(s), newPlanCommand(s), newImportCommand(s))
 	return root
 }
 

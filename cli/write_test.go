@@ -143,6 +143,10 @@ func TestRenderSummaries(t *testing.T) {
 	if m := regexp.MustCompile(`^Wrote (\d+) files?, (\d+) unchanged, (\d+) removed in `).FindStringSubmatch(lastLine(out)); code != cli.ExitOK || m == nil || m[3] != "3" {
 		t.Errorf("one worker per zone fewer must remove three: %d %q", code, out)
 	}
+	// The plan of what changed in the cluster, in one line, before it.
+	if !strings.Contains(out, "Plan: 0 machines to add, 0 to rebuild, 3 to remove;") {
+		t.Errorf("render does not say what the change does to the cluster: %q", out)
+	}
 }
 
 // TestRenderOutputSpellings: -o "" and -o / fail cleanly, -o ., -o .. and

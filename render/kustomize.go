@@ -27,28 +27,27 @@ const kustomizationFile = "kustomization.yaml"
 // buildKustomizations builds every kustomization of the tree in memory with
 // kustomize's own library, so a tree that does not build is never written.
 // With opts.Flatten it adds flat/NN-name.yaml for each leaf component.
-// It returns the YAML of each leaf component of manifests/ in install
-// order, which the capacity forecast reads.
-func buildKustomizations(t Tree, order []plan.Component, opts Options) ([]forecast.Built, error) {
+// It returns the built YAML of each leaf component (and of gitops/), which
+// the state file records, and the objects of each leaf component of
+// manifests/ in install order, which the capacity forecast reads.
+func buildKustomizations(t Tree, order []plan.Component, opts Options) (map[string][]byte, []forecast.Built, error) {
 	dirs := KustomizationDirs(t)
 	if len(dirs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// Building is the check; turning the result into YAML costs as much
-	// again, so it is done only for flat/. The forecast reads the objects
-	// it needs of each leaf.
+	// again, so without --flatten only the leaves (and gitops/) are turned:
+	// the state needs their objects, each once. The forecast reads the
+	// objects it needs of each leaf.
 	leaves := flattenOrder(dirs, order)
 	want := map[string]bool{}
 	for _, d := range leaves {
 		want[d] = true
 	}
-	wantYAML := allDirs
-	if !opts.Flatten {
-		wantYAML = noDirs
-	}
+	wantYAML := func(dir string) bool { return opts.Flatten || want[dir] || dir == "gitops" }
 	built, objects, _, err := buildEachWith(t, dirs, wantYAML, func(dir string) bool { return want[dir] }, opts.Builds)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]forecast.Built, len(leaves))
 	for i, dir := range leaves {
@@ -58,7 +57,7 @@ func buildKustomizations(t Tree, order []plan.Component, opts Options) ([]foreca
 			t[fmt.Sprintf("flat/%02d-%s.yaml", i, name)] = built[dir]
 		}
 	}
-	return out, nil
+	return built, out, nil
 }
 
 // KustomizationDirs lists the folders of the tree that hold a

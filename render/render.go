@@ -12,6 +12,7 @@ import (
 	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/state"
 	"github.com/blueprint-dev/blueprint/templates"
 )
 
@@ -91,15 +92,19 @@ func RenderForecast(p *plan.Plan, opts Options) (Tree, *forecast.Forecast, error
 	r.manifests(p)
 	r.images(p)
 	var fc *forecast.Forecast
+	var built map[string][]byte
 	if r.err == nil {
-		var built []forecast.Built
-		built, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
+		var leaves []forecast.Built
+		built, leaves, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
 		if r.err == nil {
-			fc, r.err = runForecast(p, built, r.tree)
+			fc, r.err = runForecast(p, leaves, r.tree)
 		}
 	}
 	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p, Capacity: forecast.Report(p, fc)})
 	r.flush()
+	if r.err == nil {
+		r.state(p, built)
+	}
 	return r.tree, fc, r.err
 }
 
@@ -114,6 +119,19 @@ func runForecast(p *plan.Plan, built []forecast.Built, tree Tree) (*forecast.For
 		return nil, fmt.Errorf("capacity forecast: %w", err)
 	}
 	return fc, nil
+}
+
+// state records the design in the tree's state file, for blueprint plan.
+func (r *renderer) state(p *plan.Plan, built map[string][]byte) {
+	s, err := state.Build(p, r.tree, built)
+	if err == nil {
+		var b []byte
+		if b, err = state.Encode(s); err == nil {
+			r.put(state.FileName, b)
+			return
+		}
+	}
+	r.fail(fmt.Errorf("recording the design in %s: %w", state.FileName, err))
 }
 
 // Options change what Render writes.

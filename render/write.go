@@ -43,6 +43,10 @@ type WriteOptions struct {
 	LockTimeout time.Duration
 	// Waiting, if set, is called once when Write has to wait.
 	Waiting func(dir string)
+	// Inspect, if set, is called with the lock held, after the folder was
+	// compared with the tree and before anything is written: Change.Old
+	// reads the folder as it is then.
+	Inspect func(c *Change)
 }
 
 // BusyError is Write giving up on a folder another render holds.
@@ -98,6 +102,11 @@ func WriteWith(dir string, tree Tree, opts WriteOptions) (*Change, error) {
 	removeLeftovers(parent, base)
 
 	c := preflight(root, t, tree)
+	if opts.Inspect != nil {
+		c.root = root
+		opts.Inspect(c)
+		c.root = nil
+	}
 	if err := c.Err(); err != nil {
 		if created {
 			os.Remove(t.Dir) // still empty: the folder is as it was, absent

@@ -73,6 +73,12 @@ func TestImagesBlockRewritesEveryImage(t *testing.T) {
 				if tmpl, _ := manifest.PodTemplate(o.Object); tmpl != nil {
 					check(o.String(), &tmpl.Spec)
 				}
+				// The Trivy Operator's scan jobs run the image its
+				// ConfigMap names (repository and tag, joined by ":").
+				if cm, ok := o.Object.(*corev1.ConfigMap); ok && cm.Data["trivy.repository"] != "" {
+					check(o.String()+" (the scan jobs)", &corev1.PodSpec{Containers: []corev1.Container{
+						{Name: "trivy", Image: cm.Data["trivy.repository"] + ":" + cm.Data["trivy.tag"]}}})
+				}
 			}
 		}
 		listed := map[string]bool{}

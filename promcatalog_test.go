@@ -11,8 +11,9 @@ package blueprint_test
 // family's LabelKeys plus the object's default labels), Prometheus 3.16
 // (notifier/metric.go, rules/group.go), Alertmanager 0.35 (notify/metrics.go,
 // cluster/delegate.go), etcd 3.7, Kubernetes 1.37 (apiserver, kubelet,
-// cAdvisor), kafka-exporter v1.9.0, elasticsearch-exporter v1.10.0 and
-// Hadoop 3.4's Prometheus sink.
+// cAdvisor), kafka-exporter v1.9.0, elasticsearch-exporter v1.10.0,
+// Hadoop 3.4's Prometheus sink and the Trivy Operator v0.32.0
+// (pkg/metrics/collector.go).
 //
 // alertCases gives, per alerting rule (its name, or name/severity when
 // several rules share a name), the input that must make it fire; the
@@ -418,6 +419,32 @@ var metricCatalog = map[string]func(e *promEnv) []promSeries{
 	"fs_namesystem_under_replicated_blocks": nameNodes("fs_namesystem_under_replicated_blocks", gauge(0)),
 
 	// kafka-exporter, scraped as an annotated pod (job kubernetes-pods).
+	// The Trivy Operator's leader exports one series per scanned container
+	// and severity, labelled with the report's namespace and name, the
+	// workload, the container and the image; no critical finding when
+	// healthy.
+	"trivy_image_vulnerabilities": func(e *promEnv) []promSeries {
+		sc, m := e.ex.plan.Services.ImageScanning, e.ex.plan.Services.Monitoring
+		reports := [][5]string{
+			{sc.Namespace, "ReplicaSet", "trivy-operator-6c9f7b5d4", "trivy-operator", e.ex.plan.Image("trivy-operator")},
+			{m.Namespace, "StatefulSet", "prometheus", "prometheus", e.ex.plan.Image("prometheus")},
+		}
+		leader := e.Targets("trivy-operator")[0].Labels["instance"]
+		counts := map[string]float64{"Critical": 0, "High": 2, "Medium": 5, "Low": 9, "Unknown": 1}
+		return e.Series("trivy-operator", func(tg promTarget) bool { return tg.Labels["instance"] == leader }, "trivy_image_vulnerabilities",
+			func(int, promTarget) []sample {
+				var out []sample
+				for _, r := range reports {
+					registry, repository, tag, digest := splitImage(r[4])
+					for sev, n := range counts {
+						out = append(out, sample{Labels: map[string]string{"namespace": r[0], "name": strings.ToLower(r[1]) + "-" + r[2] + "-" + r[3],
+							"resource_kind": r[1], "resource_name": r[2], "container_name": r[3], "image_registry": registry,
+							"image_repository": repository, "image_tag": tag, "image_digest": digest, "severity": sev}, Values: gauge(n)})
+					}
+				}
+				return out
+			})
+	},
 	"kafka_brokers": func(e *promEnv) []promSeries {
 		k := e.ex.plan.Workloads.Kafka
 		return e.Series("kubernetes-pods", podPrefix("kafka-exporter-"), "kafka_brokers", func(int, promTarget) []sample {
@@ -617,6 +644,17 @@ func kafkaPartitions(metric string, value func(topic, partition int) string) fun
 	}
 }
 
+// splitImage splits an image reference as a VulnerabilityReport records
+// it: registry, repository, tag and digest.
+func splitImage(ref string) (registry, repository, tag, digest string) {
+	name, digest, _ := strings.Cut(ref, "@")
+	registry, path, _ := strings.Cut(name, "/")
+	if i := strings.LastIndex(path, ":"); i > strings.LastIndex(path, "/") {
+		path, tag = path[:i], path[i+1:]
+	}
+	return registry, path, tag, digest
+}
+
 // only keeps the series of a metric whose labels pass keep.
 func only(series []promSeries, keep func(map[string]string) bool) []promSeries {
 	var out []promSeries
@@ -677,6 +715,12 @@ var alertCases = map[string]alertCase{
 		return append(metricCatalog["apiserver_request_total"](e), e.Series("apiserver", nil, "apiserver_request_total", func(int, promTarget) []sample {
 			return []sample{{Labels: with(apiserverLabels("LIST", "pods", "cluster"), "code", "500"), Values: counter(0, 2.61)}}
 		})...)
+	}},
+
+	// image-scanning.rules.yml
+	"ImageScanningDown": {Bad: func(e *promEnv) []promSeries { return e.Up("trivy-operator", all(0)) }},
+	"RunningImageCriticalVulnerabilities": {Bad: func(e *promEnv) []promSeries {
+		return set(metricCatalog["trivy_image_vulnerabilities"](e), and(is("severity", "Critical"), is("resource_name", "prometheus")), gauge(2))
 	}},
 
 	// control-plane.rules.yml

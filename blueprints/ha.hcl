@@ -217,6 +217,15 @@ images {
   extra_allowed      = ["quay.io/calico/"]
 }
 
+# Every running image is scanned for known vulnerabilities in the cluster
+# (the Trivy Operator): a report per container, an alert on any critical
+# one. The scan jobs fetch Trivy's databases from the company's mirror.
+image_scanning {
+  engine             = "trivy-operator"
+  db_repository      = "harbor.dataplat.example.com/aquasec/trivy-db"
+  java_db_repository = "harbor.dataplat.example.com/aquasec/trivy-java-db"
+}
+
 gitops {
   tool     = "argocd"
   repo_url = "https://git.example.com/platform/clusters.git"

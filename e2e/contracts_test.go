@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contra
 	out = append(out, sparkContracts(t, r)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
-		csrApproverContract,
+		csrApproverContract, trivyOperatorContract,
 	} {
 		if c, ok := f(t, r, objs); ok {
 			out = append(out, c)
@@ -635,4 +636,188 @@ func contractCSR(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+}
+
+// trivyOperatorContract: the Trivy Operator v0.32.0 with the rendered
+// settings (only the vulnerability scanner, findings metrics, leader
+// election, every namespace): its start-up reads and writes past the cache
+// with a clientset, the informers of its controller-runtime cache
+// (cluster-wide: the install mode with no target namespaces), a scan Job's
+// life in its namespace, and a VulnerabilityReport written beside a
+// workload, realistic enough that the CRD's schema is checked too.
+func trivyOperatorContract(t *testing.T, r rendered, objs []controlplane.Object) (Contract, bool) {
+	ns, sa, o, ok := account(objs, "Deployment", "trivy-operator")
+	if !ok {
+		return Contract{}, false
+	}
+	env := map[string]string{}
+	var d struct {
+		Spec struct {
+			Template struct {
+				Spec struct {
+					Containers []struct {
+						Env []struct{ Name, Value string }
+					}
+				}
+			}
+		}
+	}
+	if o.Into(&d) == nil && len(d.Spec.Template.Spec.Containers) > 0 {
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			env[e.Name] = e.Value
+		}
+	}
+	if env["OPERATOR_TARGET_NAMESPACES"] != "" || env["OPERATOR_VULNERABILITY_SCANNER_ENABLED"] != "true" ||
+		env["OPERATOR_CONFIG_AUDIT_SCANNER_ENABLED"] != "false" || env["OPERATOR_LEADER_ELECTION_ENABLED"] != "true" {
+		t.Errorf("the Trivy Operator runs with settings this contract was not read for: %v", env)
+	}
+	lease := env["OPERATOR_LEADER_ELECTION_ID"]
+	pullSecret := ""
+	if v := env["OPERATOR_PRIVATE_REGISTRY_SCAN_SECRETS_NAMES"]; v != "" {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(v), &m); err != nil || m[ns] == "" {
+			t.Errorf("OPERATOR_PRIVATE_REGISTRY_SCAN_SECRETS_NAMES %q names no Secret of %s", v, ns)
+		}
+		pullSecret = m[ns]
+	}
+	// The workload whose report is written: any rendered Deployment other
+	// than the operator's.
+	var wns, wname string
+	for _, x := range objs {
+		if x.Kind() == "Deployment" && x.Name() != "trivy-operator" {
+			wns, wname = x.Namespace(), x.Name()
+			break
+		}
+	}
+	const src = "github.com/aquasecurity/trivy-operator@v0.32.0 "
+	c := Contract{
+		Component: "Trivy Operator", Version: "trivy-operator v0.32.0",
+		Sources: []string{src + "pkg/operator/operator.go", src + "pkg/trivyoperator/config.go", src + "pkg/trivyoperator/plugin.go",
+			src + "pkg/vulnerabilityreport/controller/workload.go", src + "pkg/vulnerabilityreport/controller/scanjob.go",
+			src + "pkg/kube/secrets.go", src + "pkg/kube/logs.go", src + "pkg/operator/ttl_report.go", src + "pkg/metrics/collector.go",
+			"sigs.k8s.io/controller-runtime@v0.24.1 pkg/leaderelection/leader_election.go"},
+		Namespace: ns, ServiceAccount: sa,
+	}
+	cm := func(name string) map[string]any {
+		return map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": name, "namespace": ns}}
+	}
+	secret := func(name string) controlplane.Object {
+		return controlplane.Object{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": name, "namespace": ns}}
+	}
+	c.Setup = []controlplane.Object{cm("trivy-operator-policies-config"), secret("trivy-operator-trivy-config")}
+	const le = "operator.go: ctrl.NewManager with LeaderElection in the operator's namespace (controller-runtime's Lease lock)"
+	c.Requests = append(c.Requests,
+		Request{Verb: "get", Version: "v1", Resource: "configmaps", Namespace: ns, Name: "trivy-operator",
+			Source: "config.go: configManager.EnsureDefault, clientset ConfigMaps.Get"},
+		Request{Verb: "get", Version: "v1", Resource: "configmaps", Namespace: ns, Name: "trivy-operator-policies-config",
+			Source: "config.go: configManager.EnsureDefault, clientset ConfigMaps.Get of the policies ConfigMap (a NotFound is fine; set up here so that only the authorization is judged)"},
+		Request{Verb: "create", Version: "v1", Resource: "secrets", Namespace: ns,
+			Body:   map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "trivy-operator", "namespace": ns}},
+			Source: "config.go: configManager.EnsureDefault, clientset Secrets.Create (AlreadyExists ignored)"},
+		Request{Verb: "get", Version: "v1", Resource: "secrets", Namespace: ns, Name: "trivy-operator",
+			Source: "config.go: configManager.Read, clientset Secrets.Get"},
+		Request{Verb: "create", Version: "v1", Resource: "configmaps", Namespace: ns, Body: cm("contract-trivy-config"),
+			Source: "plugin.go: pluginContext.EnsureConfig, Create of trivy-operator-trivy-config (AlreadyExists ignored; authorized before the name is looked up)"},
+		Request{Verb: "get", Version: "v1", Resource: "secrets", Namespace: ns, Name: "trivy-operator-trivy-config",
+			Source: "plugin.go: pluginContext.GetConfig, the optional Secret of the plugin's name (Secrets bypass the cache; set up here)"},
+		Request{Verb: "get", Path: "/version", Source: "operator.go: clientSet.ServerVersion()"},
+		Request{Verb: "create", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns,
+			Body: map[string]any{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+				"metadata": map[string]any{"name": lease, "namespace": ns}, "spec": map[string]any{"holderIdentity": "contract"}},
+			Source: le + " (Create, first start)"},
+		Request{Verb: "get", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns, Name: lease, Source: le + " (Get)"},
+		Request{Verb: "update", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns, Name: lease, Source: le + " (Update, every renewal)"},
+		Request{Verb: "create", Version: "v1", Resource: "events", Namespace: ns,
+			Body: map[string]any{"apiVersion": "v1", "kind": "Event", "metadata": map[string]any{"name": "contract.leader", "namespace": ns},
+				"involvedObject": map[string]any{"kind": "Lease", "namespace": ns, "name": lease}, "reason": "LeaderElection", "message": "contract"},
+			Source: le + ": the leader election's event recorder"},
+	)
+	if pullSecret != "" {
+		c.Setup = append(c.Setup, secret(pullSecret))
+		c.Requests = append(c.Requests, Request{Verb: "get", Version: "v1", Resource: "secrets", Namespace: ns, Name: pullSecret,
+			Source: "secrets.go: GetSecretsFromEnv, the Secret of OPERATOR_PRIVATE_REGISTRY_SCAN_SECRETS_NAMES"})
+	}
+	for _, w := range [][3]string{{"", "v1", "pods"}, {"apps", "v1", "replicasets"}, {"", "v1", "replicationcontrollers"},
+		{"apps", "v1", "statefulsets"}, {"apps", "v1", "daemonsets"}, {"batch", "v1", "cronjobs"}, {"batch", "v1", "jobs"},
+		{"apps", "v1", "deployments"}, {"", "v1", "configmaps"},
+		{"aquasecurity.github.io", "v1alpha1", "vulnerabilityreports"}, {"aquasecurity.github.io", "v1alpha1", "exposedsecretreports"},
+		{"aquasecurity.github.io", "v1alpha1", "sbomreports"}} {
+		c.Requests = append(c.Requests, listWatch(w[0], w[1], w[2], "", "", "",
+			"the manager's cache: an informer on "+w[2]+" in every namespace (workload.go For/Owns, scanjob.go, the owners object.go resolves, GetConfig's ConfigMaps, collector.go's lists)")...)
+	}
+	// The scan Job as the operator builds it from the rendered ConfigMaps
+	// (pkg/plugins/trivy/image.go): Trivy's image, the pod and container
+	// security contexts and the pod label; the images admission policy, when
+	// the tree has one, must admit it.
+	conf := map[string]string{}
+	for _, x := range objs {
+		if x.Kind() == "ConfigMap" && x.Namespace() == ns {
+			var m struct{ Data map[string]string }
+			if x.Into(&m) == nil {
+				for k, v := range m.Data {
+					conf[k] = v
+				}
+			}
+		}
+	}
+	var podSC, ctrSC map[string]any
+	if json.Unmarshal([]byte(conf["scanJob.podTemplatePodSecurityContext"]), &podSC) != nil ||
+		json.Unmarshal([]byte(conf["scanJob.podTemplateContainerSecurityContext"]), &ctrSC) != nil || conf["trivy.repository"] == "" {
+		t.Errorf("the rendered trivy-operator ConfigMaps lack the scan job's image or security contexts: %v", conf)
+	}
+	jobLabel, jobLabelValue, _ := strings.Cut(conf["scanJob.podTemplateLabels"], "=")
+	job := map[string]any{"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": map[string]any{"name": "scan-vulnerabilityreport-contract", "namespace": ns},
+		"spec": map[string]any{"template": map[string]any{
+			"metadata": map[string]any{"labels": map[string]any{jobLabel: jobLabelValue}},
+			"spec": map[string]any{
+				"restartPolicy": "Never", "automountServiceAccountToken": false, "serviceAccountName": sa,
+				"nodeSelector":    map[string]any{"blueprint.dev/contract-probe": "never"},
+				"securityContext": podSC,
+				"containers": []any{map[string]any{
+					"name": "contract", "image": conf["trivy.repository"] + ":" + conf["trivy.tag"],
+					"securityContext": ctrSC,
+					"resources": map[string]any{
+						"requests": map[string]any{"cpu": conf["trivy.resources.requests.cpu"], "memory": conf["trivy.resources.requests.memory"]},
+						"limits":   map[string]any{"cpu": conf["trivy.resources.limits.cpu"], "memory": conf["trivy.resources.limits.memory"]},
+					},
+				}},
+			}}}}
+	c.Requests = append(c.Requests,
+		Request{Verb: "create", Group: "batch", Version: "v1", Resource: "jobs", Namespace: ns, Body: job,
+			Source: "workload.go: SubmitScanJob, r.Client.Create(scanJob) in the operator's namespace"},
+		Request{Verb: "get", Version: "v1", Resource: "pods", Subresource: "log", Namespace: ns, Name: "scan-vulnerabilityreport-contract-pod",
+			ByKubelet: true,
+			Source:    "logs.go: GetLogsByJobAndContainerName, clientset Pods.GetLogs of the scan job's pod (no pod runs here: the API server's authorization of it is asked as a review)"},
+		Request{Verb: "delete", Group: "batch", Version: "v1", Resource: "jobs", Namespace: ns, Name: "scan-vulnerabilityreport-contract",
+			Source: "scanjob.go: deleteJob once the report is written"},
+	)
+	if wname == "" {
+		t.Error("the Trivy Operator runs but the tree has no other Deployment for the contract to write a report for")
+		return c, true
+	}
+	report := map[string]any{"apiVersion": "aquasecurity.github.io/v1alpha1", "kind": "VulnerabilityReport",
+		"metadata": map[string]any{"name": "replicaset-contract-app", "namespace": wns,
+			"labels": map[string]any{"trivy-operator.resource.kind": "ReplicaSet", "trivy-operator.resource.name": wname + "-contract",
+				"trivy-operator.resource.namespace": wns, "trivy-operator.container.name": "app"}},
+		"report": map[string]any{
+			"updateTimestamp": "2026-12-03T09:00:00Z",
+			"scanner":         map[string]any{"name": "Trivy", "vendor": "Aqua Security", "version": "0.72.0"},
+			"registry":        map[string]any{"server": "docker.io"},
+			"artifact":        map[string]any{"repository": "library/contract", "tag": "1.0.0"},
+			"os":              map[string]any{"family": "debian", "name": "12.8"},
+			"summary":         map[string]any{"criticalCount": 1, "highCount": 0, "mediumCount": 0, "lowCount": 0, "unknownCount": 0},
+			"vulnerabilities": []any{map[string]any{"vulnerabilityID": "CVE-2026-0001", "resource": "libcontract", "installedVersion": "1.0",
+				"fixedVersion": "1.1", "severity": "CRITICAL", "title": "contract", "publishedDate": "2026-01-01T00:00:00Z",
+				"lastModifiedDate": "2026-01-02T00:00:00Z"}},
+		}}
+	c.Requests = append(c.Requests,
+		Request{Verb: "create", Group: "aquasecurity.github.io", Version: "v1alpha1", Resource: "vulnerabilityreports", Namespace: wns, Body: report,
+			Source: "scanjob.go: processCompleteScanJob, VulnerabilityReadWriter.Write (Create beside the workload)"},
+		Request{Verb: "update", Group: "aquasecurity.github.io", Version: "v1alpha1", Resource: "vulnerabilityreports", Namespace: wns, Name: "replicaset-contract-app",
+			Source: "scanjob.go: VulnerabilityReadWriter.Write of an existing report, and the TTL annotation of an old ReplicaSet's report"},
+		Request{Verb: "delete", Group: "aquasecurity.github.io", Version: "v1alpha1", Resource: "vulnerabilityreports", Namespace: wns, Name: "replicaset-contract-app",
+			Source: "ttl_report.go: reconcileReport, Delete once the report's time to live runs out"},
+	)
+	return c, true
 }

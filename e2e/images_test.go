@@ -208,6 +208,9 @@ func TestImageAdmission(t *testing.T) {
 		{"kube-system: extra_allowed prefix, pinned", restrictedPod("kube-system", "cni", nil, cilium+"@"+digestOf(cilium)), ""},
 		{"kube-system: extra_allowed prefix, unpinned", restrictedPod("kube-system", "cni-tag", nil, cilium), msgNoDigest},
 		{"not a namespace blueprint manages", restrictedPod("default", "unmanaged", nil, "docker.io/library/nginx:latest"), ""},
+		// The image the Trivy Operator gives its scan jobs, joined from the
+		// rendered trivy.repository and trivy.tag as the operator joins them.
+		{"a Trivy scan job", restrictedPod(p.Services.ImageScanning.Namespace, "scan-vulnerabilityreport-x", nil, scanJobImage(t, p)), ""},
 	}
 	ensureServiceAccount(t, c, "default")
 	t.Run("pods and workloads", func(t *testing.T) {
@@ -446,4 +449,19 @@ func p2images(dir string) []string {
 		}
 	}
 	return out
+}
+
+// scanJobImage is the image the Trivy Operator v0.32.0 runs its scan jobs
+// with: "%s:%s" of trivy.repository and trivy.tag
+// (pkg/plugins/trivy/config.go, GetImageRef).
+func scanJobImage(t *testing.T, p *plan.Plan) string {
+	t.Helper()
+	if p.Services.ImageScanning == nil {
+		t.Fatal("the images spec no longer scans images: the scan jobs' admission goes unchecked")
+	}
+	conf := map[string]string{}
+	for _, l := range p.Services.ImageScanning.TrivyConfig {
+		conf[l.Key] = l.Value
+	}
+	return conf["trivy.repository"] + ":" + conf["trivy.tag"]
 }

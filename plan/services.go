@@ -32,6 +32,8 @@ type Services struct {
 	// ImageAdmission is the images admission policy (the plan's
 	// ImageSupply.Admission); nil when off.
 	ImageAdmission *Admission
+	// ImageScanning is the Trivy Operator; nil without image_scanning.
+	ImageScanning *ImageScanning
 
 	workloads *Workloads // the plan's, for Components
 }
@@ -573,6 +575,14 @@ func buildServices(p *Plan, s *spec.Spec) {
 	buildWorkloads(p, s, placement, pools)
 	sv.workloads = &p.Workloads
 	// After the workloads: the VPA objects name theirs.
+	// Before the VPA, which sizes the operator.
+	if is := s.ImageScanning; is != nil {
+		sv.ImageScanning = buildImageScanning(p, s, placement(is.NodePool))
+		// The operator and its scan jobs meet the restricted level: scan
+		// jobs in Trivy's image mode pull what they scan from the registry
+		// and need no host access or privilege.
+		sv.addNamespace(Namespace{Name: sv.ImageScanning.Namespace, PodSecurity: "restricted"})
+	}
 	if a := s.Autoscaling; a != nil && a.VerticalPodAutoscaler != nil {
 		sv.Autoscaling.VPA = buildVPA(p, a.VerticalPodAutoscaler)
 	}
@@ -777,6 +787,7 @@ func (s *Services) Components() []Component {
 		{Component{"gateway", 1}, s.Expose != nil && s.Expose.Gateway != ""},
 		{Component{"etcd-backup", 1}, s.Backup != nil},
 		{Component{"csr-approver", 1}, s.CSRApprover != nil},
+		{Component{"image-scanning", 1}, s.ImageScanning != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

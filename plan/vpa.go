@@ -44,7 +44,7 @@ type VPATarget struct {
 }
 
 // buildVPA lists the VPA targets: every Deployment and StatefulSet of the
-// monitoring, logging, Kafka and HDFS folders except the exporters, whose
+// monitoring, logging, image-scanning, Kafka and HDFS folders except the exporters, whose
 // size follows the cluster's, not their load. The names are the ones the
 // templates give the objects; vpa_test.go proves each resolves.
 func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
@@ -67,6 +67,11 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		add("StatefulSet", m.Namespace, "alertmanager", "alertmanager", m.Placement, "50m", "64Mi", "", "")
 		add("Deployment", m.Namespace, "grafana", "grafana", m.Placement, "100m", "256Mi", "", "")
 		add("Deployment", m.Namespace, "kube-state-metrics", "kube-state-metrics", m.Placement, "100m", "128Mi", "", "")
+	}
+	if sc := p.Services.ImageScanning; sc != nil {
+		// Its cache holds every pod and workload of the cluster: its
+		// memory follows the cluster's size.
+		add("Deployment", sc.Namespace, "trivy-operator", "trivy-operator", sc.Placement, "100m", "256Mi", "", "")
 	}
 	if l := p.Services.Logging; l != nil {
 		add("StatefulSet", l.Namespace, l.Search, l.Search, l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")

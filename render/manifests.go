@@ -8,6 +8,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/templates"
 )
@@ -51,6 +52,13 @@ func (r *renderer) manifests(p *plan.Plan) {
 			continue // an optional file with nothing to say
 		}
 		r.put(name, buf.Bytes())
+	}
+	if sc := p.Services.ImageScanning; sc != nil {
+		// The operator's CRDs, as its release publishes them: data, not
+		// templates.
+		for _, f := range sc.CRDs {
+			r.put("manifests/image-scanning/crds/"+f, operatorcrds.TrivyOperator.Read(f))
+		}
 	}
 	r.put("manifests/kustomization.yaml", kustomization(root))
 }

@@ -234,6 +234,9 @@ func (s *Spec) ImageNames() []string {
 	if len(s.Spark) > 0 {
 		names = append(names, "spark")
 	}
+	if s.ImageScanning != nil {
+		names = append(names, "trivy", "trivy-operator")
+	}
 	sort.Strings(names)
 	return names
 }

@@ -24,6 +24,7 @@ type Spec struct {
 	Authentication *Authentication `hcl:"authentication,block"`
 
 	Images         *Images                  `hcl:"images,block"`
+	ImageScanning  *ImageScanning           `hcl:"image_scanning,block"`
 	Namespaces     []*Namespace             `hcl:"namespace,block"`
 	StorageClasses []*StorageClass          `hcl:"storage_class,block"`
 	Volumes        []*PersistentVolume      `hcl:"persistent_volume,block"`

@@ -43,6 +43,7 @@ const (
 	CodeCNINotAdmitted       Code = "images-cni-not-admitted"
 	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
 	CodeUpgradeUnpinned      Code = "images-upgrade-unpinned"
+	CodeScanningNoAlerts     Code = "image-scanning-no-alerts"
 )
 
 // CodeInfo documents one warning code.
@@ -86,6 +87,7 @@ var codes = []CodeInfo{
 	{CodeCNINotAdmitted, "the images admission policy would refuse the CNI's pods in kube-system", nil, true},
 	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},
 	{CodeUpgradeUnpinned, "the lock file lacks the next minor's images, which an upgrade needs", nil, true},
+	{CodeScanningNoAlerts, "image scanning runs without monitoring, so no alert fires on its findings", nil, true},
 }
 
 // Codes returns every warning code with its documentation, in the order the

@@ -36,6 +36,7 @@ var (
 func (v *validator) services() {
 	v.images()
 	v.supplyChain()
+	v.imageScanning()
 	v.namespaces()
 	v.storage()
 	v.access()
@@ -97,6 +98,9 @@ func (v *validator) declaredNamespaces() []string {
 	}
 	for _, sp := range v.s.Spark {
 		ns = append(ns, sp.NamespaceOrDefault())
+	}
+	if is := v.s.ImageScanning; is != nil {
+		ns = append(ns, is.NamespaceOrDefault())
 	}
 	return ns
 }

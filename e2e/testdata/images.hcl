@@ -82,3 +82,9 @@ images {
   # Cilium runs in kube-system; blueprint does not render it.
   extra_allowed = ["mirror.example.com:5000/cilium/"]
 }
+
+# The scan jobs' image, pinned like every other, must pass the policy in
+# trivy-system; the databases come from the mirror too.
+image_scanning {
+  engine = "trivy-operator"
+}

@@ -1,0 +1,80 @@
+package operatorcrds
+
+import (
+	"bytes"
+	"crypto/sha1" //nolint:gosec // git's blob ids are SHA-1; this only compares them
+	"fmt"
+	"io/fs"
+	"slices"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// gitBlob is the id git gives a file's content.
+func gitBlob(b []byte) string {
+	h := sha1.New() //nolint:gosec // as above
+	fmt.Fprintf(h, "blob %d\x00", len(b))
+	h.Write(b)
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// TestOperatorCRDs checks each embedded file: its first line names its
+// origin, the rest is exactly the upstream blob (so a hand edit, or a copy
+// from another tag, fails), it is one served and stored v1alpha1 CRD of the
+// set's group with a schema, and no file lies in the folder that the set
+// does not list.
+func TestOperatorCRDs(t *testing.T) {
+	for _, s := range []Set{TrivyOperator} {
+		entries, err := fs.ReadDir(files, s.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var onDisk []string
+		for _, e := range entries {
+			onDisk = append(onDisk, e.Name())
+		}
+		want := s.Names()
+		slices.Sort(want)
+		if !slices.Equal(onDisk, want) {
+			t.Errorf("%s: folder holds %v, the set lists %v", s.Name, onDisk, want)
+		}
+		for _, f := range s.Files {
+			b := s.Read(f.Name)
+			header, body, ok := bytes.Cut(b, []byte("\n"))
+			if !ok || string(header) != s.Header(f.Name) {
+				t.Errorf("%s: first line %q, want %q", f.Name, header, s.Header(f.Name))
+			}
+			if got := gitBlob(body); got != f.Blob {
+				t.Errorf("%s: content is blob %s, want %s (git rev-parse %s:%s/%s in %s)", f.Name, got, f.Blob, s.Tag, s.Folder, f.Name, s.Repository)
+			}
+			var crd struct {
+				Kind     string
+				Metadata struct{ Name string }
+				Spec     struct {
+					Group, Scope string
+					Names        struct{ Plural string }
+					Versions     []struct {
+						Name            string
+						Served, Storage bool
+						Schema          struct {
+							OpenAPIV3Schema map[string]any
+						}
+					}
+				}
+			}
+			if err := yaml.Unmarshal(body, &crd); err != nil {
+				t.Errorf("%s: %v", f.Name, err)
+				continue
+			}
+			v := crd.Spec.Versions
+			if crd.Kind != "CustomResourceDefinition" || crd.Spec.Group != "aquasecurity.github.io" || crd.Spec.Scope != "Namespaced" ||
+				len(v) != 1 || v[0].Name != "v1alpha1" || !v[0].Served || !v[0].Storage || len(v[0].Schema.OpenAPIV3Schema) == 0 {
+				t.Errorf("%s: want one namespaced aquasecurity.github.io v1alpha1 CRD, served and stored, with a schema", f.Name)
+			}
+			if crd.Metadata.Name != crd.Spec.Names.Plural+".aquasecurity.github.io" || f.Name != "aquasecurity.github.io_"+crd.Spec.Names.Plural+".yaml" {
+				t.Errorf("%s defines %s", f.Name, crd.Metadata.Name)
+			}
+		}
+	}
+}

@@ -399,6 +399,45 @@ zone "az3" {}
 		Text:    "PEM of the issuer's CA (certificates only, never a key).",
 		Example: "<<-EOT\n  -----BEGIN CERTIFICATE-----\n  EOT"},
 
+	"image_scanning": {
+		Text: "Scans the image of every container the cluster runs for known vulnerabilities, in the cluster, with the Trivy Operator (see Scanning images in the cluster).",
+		Example: `image_scanning {
+  engine        = "trivy-operator"
+  db_repository = "harbor.example.com/aquasec/trivy-db"
+}
+`},
+	"image_scanning.engine": {
+		Text:    "The scanner that runs in the cluster.",
+		Allowed: []string{ScanEngineTrivyOperator},
+		Example: q(ScanEngineTrivyOperator)},
+	"image_scanning.namespace": {
+		Text:    "The operator's and its scan jobs' namespace (restricted Pod Security level); not shared with another service.",
+		Default: q(DefaultScanningNamespace),
+		Example: q(DefaultScanningNamespace)},
+	"image_scanning.node_pool": {
+		Text:    "The pool the operator and the scan jobs run on (node selector and tolerations).",
+		Default: "any node",
+		Example: `"services"`},
+	"image_scanning.db_repository": {
+		Text:    "OCI repository of Trivy's vulnerability database; an air-gapped cluster copies it there (`oras copy`).",
+		Default: "the images mirror's copy of `" + DefaultTrivyDBRepository + "`, else that",
+		Example: `"harbor.example.com/aquasec/trivy-db"`},
+	"image_scanning.java_db_repository": {
+		Text:    "OCI repository of Trivy's Java index database.",
+		Default: "the images mirror's copy of `" + DefaultTrivyJavaDBRepository + "`, else that",
+		Example: `"harbor.example.com/aquasec/trivy-java-db"`},
+	"image_scanning.pull_secret": {
+		Text:    "A `kubernetes.io/dockerconfigjson` Secret in the namespace with credentials for the registries the scan jobs pull from; the only Secret the operator may read besides its own. blueprint never writes it.",
+		Default: "none",
+		Example: `"registry-credentials"`},
+	"image_scanning.concurrent_scans": {
+		Text:    "Scan jobs at once, 1 to 20.",
+		Default: strconv.Itoa(DefaultConcurrentScans),
+		Example: "5"},
+	"image_scanning.rescan_interval": {
+		Text:    "How long a report lives before the workload is scanned again with the newest database, `1h` to `720h`.",
+		Default: q(DefaultRescanInterval),
+		Example: `"12h"`},
 	"images": {
 		Text: "Rewrites every image for air-gapped sites, pins them by digest from a lock file, and renders the images admission policy. render writes the full list to `images.txt`.",
 		Example: `images {

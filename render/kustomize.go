@@ -203,12 +203,6 @@ func (j *buildJob) build(t Tree, wantYAML, wantObjects bool) {
 		}
 	}
 	m, err := krusty.MakeKustomizer(kustomizeguard.Options()).Run(fs, "/"+j.dir)
-	if err == nil && wantYAML {
-		j.yaml, err = m.AsYaml()
-		if j.yaml == nil {
-			j.yaml = []byte{} // built, to nothing: the cache keeps that apart from "no YAML kept"
-		}
-	}
 	if err == nil && wantObjects {
 		var docs []json.RawMessage
 		for _, r := range m.Resources() {
@@ -224,6 +218,14 @@ func (j *buildJob) build(t Tree, wantYAML, wantObjects bool) {
 		}
 		if err == nil {
 			j.objects, err = json.Marshal(docs)
+		}
+	}
+	// The YAML after the objects: taken first, it changed the objects the
+	// forecast read (e2e TestCapacity, design i06, failed that way).
+	if err == nil && wantYAML {
+		j.yaml, err = m.AsYaml()
+		if j.yaml == nil {
+			j.yaml = []byte{} // built, to nothing: the cache keeps that apart from "no YAML kept"
 		}
 	}
 	j.err = err

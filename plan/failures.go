@@ -117,6 +117,9 @@ type ComponentFailure struct {
 // discarding").
 func (lb *LoadBalancer) MasterDown() float64 {
 	next := 0
+	if len(lb.Peers) == 0 {
+		return 0
+	}
 	for _, p := range lb.Peers[1:] {
 		next = max(next, p.Priority)
 	}
@@ -134,8 +137,11 @@ func (lb *LoadBalancer) TakeoverBound() float64 {
 // API, so a stopped HAProxy fails it and the VIP moves; a stopped API
 // server on that host does not, since its HAProxy still reaches the
 // others and takes the stopped one out of rotation.
+//
+// Without keepalived (one HAProxy host, or HAProxy on every worker) there
+// is no VIP to move, so there is no such table.
 func componentFailures(p *Plan) []ComponentFailure {
-	if !p.LB.Managed {
+	if !p.LB.Managed || !p.LB.Keepalived {
 		return nil
 	}
 	out := []ComponentFailure{{Component: "haproxy", VIPMoves: true, APIReachable: true,

@@ -1,6 +1,9 @@
 package plan
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // failures answers, for the loss of each zone and of each single
 // control-plane, etcd or load-balancer machine, whether etcd keeps quorum
@@ -97,7 +100,71 @@ func (p *Plan) failure(what string, lost func(Node) bool) Failure {
 		}
 	}
 	f.APIReachable = f.EtcdQuorum && f.APIServers > 0 && lbUp
+	if f.APIReachable {
+		f.RequestsMayFailFor, f.EtcdClients = p.failureWindow(lost)
+	}
 	return f
+}
+
+// EtcdClientGiveUp is how long, in seconds, kube-apiserver's etcd client
+// keeps a connection to a member that stopped answering without closing
+// it (power lost, network cut): gRPC pings an idle connection after 30 s
+// and drops it when the ping has no answer within 10 s
+// (k8s.io/apiserver v0.37.2, pkg/storage/storagebackend/factory/etcd3.go:
+// keepaliveTime, keepaliveTimeout). Until then the client's round robin
+// keeps sending that member its share of the requests, which wait and
+// fail.
+const EtcdClientGiveUp = 30 + 10
+
+// EtcdElection bounds, in seconds, how long etcd is without a leader
+// when the leader is lost: a follower campaigns after a randomized
+// election timeout of one to two times the default 1,000 ms (blueprint
+// leaves etcd's --election-timeout at its default).
+const EtcdElection = 2
+
+// failureWindow bounds how long after a loss the API keeps failing some
+// requests, in seconds, for the load balancers blueprint configures: the
+// slowest of what the loss sets off, which all start with it: HAProxy sends a lost API server its share
+// of the requests until three health checks in a row have failed (each
+// takes up to its timeout when the server does not answer at all, and
+// they run an interval apart); keepalived's backup takes the VIP when a
+// holder is lost (MasterDown); kube-vip's leader lease expires; etcd
+// elects a new leader when it lost one (EtcdElection). With external
+// etcd, each API server talks to every member, and requests sent to a
+// lost member wait until the etcd client gives up on it
+// (EtcdClientGiveUp); a stacked member is only asked by the API server
+// beside it, which goes with it. It reports whether that last term is in.
+func (p *Plan) failureWindow(lost func(Node) bool) (float64, bool) {
+	if !p.LB.Managed && !p.LB.KubeVIP && !p.LB.LocalProxy {
+		return 0, false // the external load balancer's checks are not ours to bound
+	}
+	anyLost := func(nodes []Node) bool { return slices.ContainsFunc(nodes, lost) }
+	var w float64
+	switch {
+	case p.LB.KubeVIP:
+		if anyLost(p.ControlPlane) {
+			w = max(w, float64(kubeVIPTimings.LeaseDuration+kubeVIPTimings.RetryPeriod))
+		}
+	default: // HAProxy: on load-balancer hosts, colocated, or on every worker
+		if anyLost(p.ControlPlane) {
+			w = max(w, float64(p.LB.HAProxyFall*max(p.LB.HAProxyInter, p.LB.HAProxyTimeout)+p.LB.HAProxyInter))
+		}
+		for _, peer := range p.LB.Peers {
+			if lost(peer.Node) {
+				w = max(w, p.LB.MasterDown())
+				break
+			}
+		}
+	}
+	etcdLost := anyLost(p.Etcd.Members)
+	if etcdLost {
+		w = max(w, EtcdElection)
+	}
+	if etcdLost && p.Etcd.External {
+		w = max(w, EtcdClientGiveUp)
+		return w, true
+	}
+	return w, false
 }
 
 // ComponentFailure is what the design promises when one program of the
@@ -152,3 +219,9 @@ func componentFailures(p *Plan) []ComponentFailure {
 	}
 	return out
 }
+
+// EtcdClientWait is EtcdClientGiveUp, for the templates.
+func (p *Plan) EtcdClientWait() int { return EtcdClientGiveUp }
+
+// EtcdElectionBound is EtcdElection, for the templates.
+func (p *Plan) EtcdElectionBound() int { return EtcdElection }

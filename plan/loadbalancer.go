@@ -37,7 +37,8 @@ var kubeVIPTimings = KubeVIPTimings{LeaseDuration: 5, RenewDeadline: 3, RetryPer
 func buildLB(p *Plan, s *spec.Spec, lbHosts []Node) {
 	lb, n := s.LoadBalancer, s.Network
 	p.LB = LoadBalancer{Mode: lb.Mode, Port: lb.PortOrDefault(), CheckWeight: CheckWeight, HealthPath: APIServerHealthPath,
-		CheckInterval: CheckInterval, CheckFall: CheckFall, CheckRise: CheckRise, AdvertInterval: AdvertInterval}
+		CheckInterval: CheckInterval, CheckFall: CheckFall, CheckRise: CheckRise, AdvertInterval: AdvertInterval,
+		HAProxyInter: HAProxyCheckInter, HAProxyFall: HAProxyCheckFall, HAProxyTimeout: HAProxyTimeout}
 	if lb.VIP != nil {
 		p.LB.VIP = *lb.VIP
 		p.LB.VIPPrefixLen = prefixLen(n.NodeSubnets, *lb.VIP)

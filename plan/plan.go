@@ -28,6 +28,9 @@ const (
 	CheckFall          = 2  // failed checks in a row before the priority drops
 	CheckRise          = 2  // passed checks in a row before it is restored
 	AdvertInterval     = 1  // seconds between two VRRP adverts
+	HAProxyCheckInter  = 3  // seconds between two health checks of one API server by HAProxy
+	HAProxyCheckFall   = 3  // failed health checks in a row before HAProxy stops sending it requests
+	HAProxyTimeout     = 5  // seconds HAProxy waits for a connection or a health check's answer
 	PriorityStep       = 2  // priority gap between consecutive keepalived peers
 	BasePriority       = 100
 	AuditPolicyDir     = "/etc/kubernetes/audit"
@@ -303,6 +306,10 @@ type LoadBalancer struct {
 	// failures lower the priority, CheckRise passes restore it; adverts go
 	// every AdvertInterval seconds.
 	CheckInterval, CheckFall, CheckRise, AdvertInterval int
+	// HAProxy checks each API server every HAProxyInter seconds and stops
+	// sending it requests after HAProxyFall failures; HAProxyTimeout
+	// bounds a connection attempt and a check.
+	HAProxyInter, HAProxyFall, HAProxyTimeout int
 	// ComponentFailures says what happens when one program of the host
 	// holding the VIP stops and stays down.
 	ComponentFailures []ComponentFailure
@@ -333,6 +340,14 @@ type Failure struct {
 	APIServers   int
 	LoadBalancer string
 	APIReachable bool
+	// RequestsMayFailFor bounds, in seconds, how long after the loss some
+	// API requests may still fail while the survivors notice it (see
+	// failureWindow); 0 when the API is not reachable or the design's
+	// load balancer is not blueprint's to bound.
+	RequestsMayFailFor float64
+	// EtcdClients is set when the bound includes the API servers' etcd
+	// clients giving up on connections to lost external members.
+	EtcdClients bool
 }
 
 // Build computes the plan of a spec that validated without errors.

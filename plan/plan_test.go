@@ -162,3 +162,62 @@ func TestDiagramIDsStable(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestsMayFailFor: the bound on failing requests after a loss is
+// the slowest of what the loss sets off, and includes the API servers'
+// etcd clients only when external members are lost.
+func TestRequestsMayFailFor(t *testing.T) {
+	load := func(path string) *plan.Plan {
+		t.Helper()
+		s, diags := spec.NewLoader().Load(path, spec.Options{})
+		if s != nil {
+			diags = append(diags, validate.Spec(s)...)
+		}
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", path, diags)
+		}
+		return plan.Build(s)
+	}
+	row := func(p *plan.Plan, lost string) plan.Failure {
+		t.Helper()
+		for _, f := range p.Failures {
+			if f.Lost == lost {
+				return f
+			}
+		}
+		t.Fatalf("no failure row %q", lost)
+		return plan.Failure{}
+	}
+	haproxy := float64(plan.HAProxyCheckFall*max(plan.HAProxyCheckInter, plan.HAProxyTimeout) + plan.HAProxyCheckInter)
+
+	ext := load("../blueprints/external-etcd.hcl")
+	for _, c := range []struct {
+		lost        string
+		want        float64
+		etcdClients bool
+	}{
+		{"zone dc1-a", plan.EtcdClientGiveUp, true}, // an API server, two members and a VIP peer: the etcd clients are slowest
+		{"node etcd1", plan.EtcdClientGiveUp, true},
+		{"node master-a", haproxy, false},        // no member lost: HAProxy's checks
+		{"node lb-a", ext.LB.MasterDown(), false}, // the VIP moves
+	} {
+		f := row(ext, c.lost)
+		if f.RequestsMayFailFor != c.want || f.EtcdClients != c.etcdClients {
+			t.Errorf("external-etcd, %s: %v s (etcd clients %v), want %v s (%v)", c.lost, f.RequestsMayFailFor, f.EtcdClients, c.want, c.etcdClients)
+		}
+	}
+	ha := load("../blueprints/ha.hcl")
+	for _, f := range ha.Failures {
+		// Stacked: a member goes with its API server; HAProxy's checks are
+		// the slowest.
+		if f.RequestsMayFailFor != haproxy || f.EtcdClients {
+			t.Errorf("ha, %s: %v s (etcd clients %v), want %v s", f.Lost, f.RequestsMayFailFor, f.EtcdClients, haproxy)
+		}
+	}
+	lb := load("../blueprints/external-lb.hcl")
+	for _, f := range lb.Failures {
+		if f.RequestsMayFailFor != 0 {
+			t.Errorf("external-lb, %s: %v s, want no bound: the external load balancer's checks are not blueprint's", f.Lost, f.RequestsMayFailFor)
+		}
+	}
+}

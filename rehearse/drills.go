@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blueprint-dev/blueprint/internal/hostsim"
@@ -20,6 +22,11 @@ import (
 const (
 	probeEvery = 100 * time.Millisecond
 	probeLimit = 2 * time.Second
+	// A write every writeEvery, each given writeLimit: the longest run of
+	// failed writes is measured to within their sum, which the comparison
+	// with the plan's bound allows for.
+	writeEvery = 500 * time.Millisecond
+	writeLimit = 2 * time.Second
 	observeMin = 25 * time.Second
 	observeMax = 60 * time.Second
 	settle     = 3 * time.Second
@@ -46,8 +53,18 @@ type DrillReport struct {
 	LongestGap    time.Duration `json:"longestGapNanoseconds"`
 	Probes        int           `json:"probes"`
 	FailedProbes  int           `json:"failedProbes"`
-	Rows          []RowResult   `json:"rows"`
-	Note          string        `json:"note,omitempty"`
+	// Writes through the endpoint during the scenario (a merge patch of
+	// one ConfigMap every writeEvery): the longest time without a
+	// successful one, and the plan's bound for it, when it has one.
+	LongestWriteGap time.Duration `json:"longestWriteGapNanoseconds"`
+	WriteProbes     int           `json:"writeProbes"`
+	FailedWrites    int           `json:"failedWrites"`
+	WriteGapBound   time.Duration `json:"writeGapBoundNanoseconds,omitempty"`
+	// LastFailedWrite is when, after the failure started, the last write
+	// that failed was sent (0 when none failed).
+	LastFailedWrite time.Duration `json:"lastFailedWriteNanoseconds,omitempty"`
+	Rows            []RowResult   `json:"rows"`
+	Note            string        `json:"note,omitempty"`
 }
 
 // RowResult is one row of the plan's failure table (or of its component
@@ -151,25 +168,60 @@ type prober struct {
 	done   chan struct{}
 }
 
+// startProber asks the API through the endpoint for /readyz every
+// probeEvery.
 func (e *engine) startProber() *prober {
-	ctx, cancel := context.WithCancel(context.Background())
-	pr := &prober{cancel: cancel, done: make(chan struct{})}
 	url := e.endpointURL() + "/readyz"
 	client := e.httpClient(probeLimit)
+	return startProbing(probeEvery, func(context.Context) bool {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+}
+
+// writeProbe is the ConfigMap the write prober patches.
+const writeProbe = "rehearse-write-probe"
+
+// startWriter writes through the endpoint every writeEvery: a merge
+// patch of one ConfigMap, which the API server stores in etcd like any
+// update. It fails (and measures nothing) without the admin's
+// credentials.
+func (e *engine) startWriter(ctx context.Context) (*prober, error) {
+	c, err := e.adminClient(writeLimit)
+	if err != nil {
+		return nil, err
+	}
+	path := "/api/v1/namespaces/default/configmaps"
+	cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": writeProbe}}
+	if err := c.Post(ctx, path, cm, nil); err != nil && !strings.Contains(err.Error(), "AlreadyExists") && !strings.Contains(err.Error(), "already exists") {
+		return nil, fmt.Errorf("the write probe's ConfigMap: %w", err)
+	}
+	var n atomic.Int64
+	return startProbing(writeEvery, func(ctx context.Context) bool {
+		patch := map[string]any{"data": map[string]any{"n": strconv.FormatInt(n.Add(1), 10)}}
+		return c.Patch(ctx, path+"/"+writeProbe, patch) == nil
+	}), nil
+}
+
+// startProbing runs check every interval, each run in its own goroutine
+// so that a slow answer does not delay the next, and records the results.
+func startProbing(every time.Duration, check func(context.Context) bool) *prober {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr := &prober{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(pr.done)
 		var wg sync.WaitGroup
-		tick := time.NewTicker(probeEvery)
+		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for ctx.Err() == nil {
 			wg.Add(1)
 			go func(at time.Time) {
 				defer wg.Done()
-				ok := false
-				if resp, err := client.Get(url); err == nil {
-					ok = resp.StatusCode == 200
-					resp.Body.Close()
-				}
+				ok := check(ctx)
 				pr.mu.Lock()
 				pr.probes = append(pr.probes, probe{at: at, ok: ok})
 				pr.mu.Unlock()
@@ -224,17 +276,22 @@ func (e *engine) drills(ctx context.Context) error {
 	}
 	pr := e.startProber()
 	defer pr.stop()
+	wr, err := e.startWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer wr.stop()
 	for i, sc := range scs {
 		if err := e.waitHealthy(ctx); err != nil {
 			return fmt.Errorf("before scenario %q: %w", sc.name, err)
 		}
 		e.progress("drill %d/%d: %s", i+1, len(scs), sc.name)
-		d := e.runScenario(ctx, i, &sc, pr)
+		d := e.runScenario(ctx, i, &sc, pr, wr)
 		e.mu.Lock()
 		e.report.Drills = append(e.report.Drills, d)
 		e.mu.Unlock()
-		e.progress("  measured: etcd %d answering, quorum %v; %d API servers; VIP %s → %s (takeover %s, %s); API reachable %v; writes %v; longest gap %s; %d of %d probes failed%s",
-			d.EtcdAnswering, d.EtcdQuorum, d.APIServers, dash(d.VIPBefore), dash(strings.Join(d.VIP, ",")), d.Takeover, dash(strings.Join(d.VIPPath, "→")), d.APIReachable, d.Writes, d.LongestGap, d.FailedProbes, d.Probes, noteSuffix(d.Note))
+		e.progress("  measured: etcd %d answering, quorum %v; %d API servers; VIP %s → %s (takeover %s, %s); API reachable %v; writes %v; longest gap %s; %d of %d probes failed; longest run of failed writes %s (%d of %d failed, the last sent %s after the failure)%s",
+			d.EtcdAnswering, d.EtcdQuorum, d.APIServers, dash(d.VIPBefore), dash(strings.Join(d.VIP, ",")), d.Takeover, dash(strings.Join(d.VIPPath, "→")), d.APIReachable, d.Writes, d.LongestGap, d.FailedProbes, d.Probes, d.LongestWriteGap, d.FailedWrites, d.WriteProbes, d.LastFailedWrite, noteSuffix(d.Note))
 		for _, r := range d.Rows {
 			if r.Agrees {
 				e.progress("  agrees with %s", r.Row)
@@ -250,7 +307,7 @@ func (e *engine) drills(ctx context.Context) error {
 }
 
 // runScenario breaks the design, watches it, and measures.
-func (e *engine) runScenario(ctx context.Context, idx int, sc *scenario, pr *prober) DrillReport {
+func (e *engine) runScenario(ctx context.Context, idx int, sc *scenario, pr, wr *prober) DrillReport {
 	d := DrillReport{Scenario: sc.name}
 	before := e.vipHolders()
 	if len(before) > 0 {
@@ -302,8 +359,10 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc *scenario, pr *pro
 		d.Rows = []RowResult{{Row: sc.name, Disagrees: []string{d.Note}}}
 		return d
 	}
-	// Watch: at least observeMin, then until the API answered for settle.
-	end := t0.Add(observeMin)
+	// Watch: at least observeMin and the plan's bound on failing
+	// requests, then until the API answered for settle.
+	bound := e.writeGapBound(*sc)
+	end := t0.Add(max(observeMin, bound+settle))
 	for time.Now().Before(t0.Add(observeMax)) && ctx.Err() == nil {
 		now := time.Now()
 		if now.After(end) {
@@ -360,6 +419,22 @@ func (e *engine) runScenario(ctx context.Context, idx int, sc *scenario, pr *pro
 		}
 	}
 	d.LongestGap = longestGap(ps, lastOK, t1).Round(time.Millisecond)
+	ws := wr.window(t0, t1)
+	d.WriteProbes = len(ws)
+	for _, w := range ws {
+		if !w.ok {
+			d.FailedWrites++
+			d.LastFailedWrite = w.at.Sub(t0).Round(time.Millisecond)
+		}
+	}
+	lastWrite := t0
+	for _, w := range wr.window(t0.Add(-5*time.Second), t0) {
+		if w.ok {
+			lastWrite = w.at
+		}
+	}
+	d.LongestWriteGap = longestGap(ws, lastWrite, t1).Round(time.Millisecond)
+	d.WriteGapBound = bound
 	recent := pr.window(t1.Add(-settle), t1)
 	d.APIReachable = len(recent) > 0 && allOK(recent)
 	d.VIP = e.majorityHolders(*sc)
@@ -385,6 +460,18 @@ func allOK(ps []probe) bool {
 		}
 	}
 	return true
+}
+
+// writeGapBound is the plan's bound on how long requests may fail in the
+// scenario (Failure.RequestsMayFailFor), or 0 when it states none.
+func (e *engine) writeGapBound(sc scenario) time.Duration {
+	var b float64
+	for _, r := range sc.rows {
+		if r.APIReachable {
+			b = max(b, r.RequestsMayFailFor)
+		}
+	}
+	return time.Duration(b * float64(time.Second))
 }
 
 // expectReachable is whether the plan says the API stays reachable.
@@ -584,6 +671,19 @@ func (e *engine) compare(sc scenario, d *DrillReport) []RowResult {
 		}
 		check(&r, "API reachable through the endpoint", d.APIReachable, f.APIReachable)
 		check(&r, "writes succeed", d.Writes, f.APIReachable)
+		if f.APIReachable && f.RequestsMayFailFor > 0 {
+			// A run of failures is measured to within a write's interval
+			// and its time limit.
+			limit := time.Duration(f.RequestsMayFailFor*float64(time.Second)) + writeEvery + writeLimit
+			if d.LongestWriteGap > limit {
+				r.Disagrees = append(r.Disagrees, fmt.Sprintf("writes failed for %s in a row, the plan says at most %.0f s (measured to within %s)",
+					d.LongestWriteGap, f.RequestsMayFailFor, writeEvery+writeLimit))
+			}
+			if d.LastFailedWrite > limit {
+				r.Disagrees = append(r.Disagrees, fmt.Sprintf("a write sent %s after the failure failed, the plan says requests fail for up to %.0f s (measured to within %s)",
+					d.LastFailedWrite, f.RequestsMayFailFor, writeEvery+writeLimit))
+			}
+		}
 		r.Agrees = len(r.Disagrees) == 0
 		out = append(out, r)
 	}

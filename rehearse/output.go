@@ -55,9 +55,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if len(r.Drills) > 0 {
-		fmt.Fprintln(w, "\nDrills (the API probed through the endpoint every 100 ms from a client on the bridge):")
+		fmt.Fprintln(w, "\nDrills (the API probed through the endpoint every 100 ms, and written to every 500 ms, from a client on the bridge):")
 		tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SCENARIO\tETCD\tQUORUM\tAPI SERVERS\tVIP\tAPI\tWRITES\tLONGEST GAP\tFAILED PROBES\tTAKEOVER\tPLAN ROW\tAGREES")
+		fmt.Fprintln(tw, "SCENARIO\tETCD\tQUORUM\tAPI SERVERS\tVIP\tAPI\tWRITES\tLONGEST GAP\tFAILED PROBES\tFAILED WRITES\tTAKEOVER\tPLAN ROW\tAGREES")
 		for _, d := range r.Drills {
 			vip := strings.Join(append([]string{d.VIPBefore}, d.VIPPath...), "→")
 			if len(d.VIP) != 1 || (len(d.VIPPath) > 0 && d.VIP[0] != d.VIPPath[len(d.VIPPath)-1]) {
@@ -67,9 +67,16 @@ func (r *Report) WriteText(w io.Writer) error {
 			if d.Takeover > 0 {
 				take = d.Takeover.String() + " (≤" + d.TakeoverBound.String() + ")"
 			}
+			writes := fmt.Sprintf("%d/%d", d.FailedWrites, d.WriteProbes)
+			if d.FailedWrites > 0 {
+				writes += fmt.Sprintf(", %s in a row, the last at %s", d.LongestWriteGap, d.LastFailedWrite)
+			}
+			if d.WriteGapBound > 0 {
+				writes += " (≤" + d.WriteGapBound.String() + ")"
+			}
 			for _, row := range d.Rows {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", show(d.Scenario), d.EtcdAnswering, kept(d.EtcdQuorum), d.APIServers,
-					dash(show(vip)), yes(d.APIReachable), yes(d.Writes), d.LongestGap, d.FailedProbes, d.Probes, take, show(row.Row), yes(row.Agrees))
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", show(d.Scenario), d.EtcdAnswering, kept(d.EtcdQuorum), d.APIServers,
+					dash(show(vip)), yes(d.APIReachable), yes(d.Writes), d.LongestGap, d.FailedProbes, d.Probes, writes, take, show(row.Row), yes(row.Agrees))
 			}
 		}
 		tw.Flush()

@@ -280,6 +280,27 @@ func TestCompareFlippedRow(t *testing.T) {
 	if got := e.compare(scenario{rows: []plan.Failure{flipped}}, &d); got[0].Agrees {
 		t.Errorf("a row with one more etcd member agrees: %+v", got[0])
 	}
+	// Requests failing longer than the row's bound disagree, whether in
+	// one run or scattered.
+	if row.RequestsMayFailFor == 0 {
+		t.Fatalf("%s: the row states no bound on failing requests", row.Lost)
+	}
+	bound := time.Duration(row.RequestsMayFailFor * float64(time.Second))
+	for _, late := range []DrillReport{
+		{LongestWriteGap: bound + writeEvery + writeLimit + time.Second},
+		{LongestWriteGap: time.Second, LastFailedWrite: bound + writeEvery + writeLimit + time.Second},
+	} {
+		m := d
+		m.LongestWriteGap, m.LastFailedWrite = late.LongestWriteGap, late.LastFailedWrite
+		if got := e.compare(scenario{rows: []plan.Failure{row}}, &m); got[0].Agrees || !strings.Contains(strings.Join(got[0].Disagrees, "; "), "the plan says") {
+			t.Errorf("writes failing beyond %s agree: %+v", bound, got[0])
+		}
+	}
+	m := d
+	m.LongestWriteGap, m.LastFailedWrite = bound, bound
+	if got := e.compare(scenario{rows: []plan.Failure{row}}, &m); !got[0].Agrees {
+		t.Errorf("writes failing within %s disagree: %+v", bound, got[0])
+	}
 }
 
 // TestRehearseDev is for development: BLUEPRINT_REHEARSE_DEV=1 rehearses

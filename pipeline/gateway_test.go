@@ -104,7 +104,7 @@ func TestGateway(t *testing.T) {
 			if !slices.Equal(where, []string{e.GatewayNamespace}) {
 				t.Errorf("Secrets() lists %s in %v; the Gateway reads it from %s only", e.TLSSecret, where, e.GatewayNamespace)
 			}
-			ns := objectOf[*corev1.Namespace](objs, "Namespace", "", e.GatewayNamespace)
+			ns := lookup[corev1.Namespace](objs, "", e.GatewayNamespace)
 			if ns == nil || ns.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
 				t.Errorf("namespace %s must be created, with Pod Security restricted: %v", e.GatewayNamespace, ns)
 			}
@@ -285,19 +285,6 @@ func checkProxyReaches(t *testing.T, objs []manifest.Object, e *plan.Expose, svc
 	}
 }
 
-// objectOf returns the object of a kind, namespace and name, or nil.
-func objectOf[T any](objs []manifest.Object, kind, ns, name string) T {
-	var zero T
-	for _, o := range objs {
-		if o.GVK.Kind == kind && o.Namespace == ns && o.Name == name {
-			if v, ok := o.Object.(T); ok {
-				return v
-			}
-		}
-	}
-	return zero
-}
-
 // TestIngressExposeRendersNoGateway checks the Ingress path: ha.hcl
 // publishes through ingress_class, so its tree has an Ingress per exposed
 // dashboard and no Gateway API object, folder or namespace, and each
@@ -313,7 +300,7 @@ func TestIngressExposeRendersNoGateway(t *testing.T) {
 		ingresses := 0
 		objs := rootObjects(t, ex)
 		for _, r := range e.Routes {
-			checkProxyReaches(t, objs, e, objectOf[*corev1.Service](objs, "Service", r.Namespace, r.Name), r)
+			checkProxyReaches(t, objs, e, lookup[corev1.Service](objs, r.Namespace, r.Name), r)
 		}
 		for _, o := range objs {
 			if o.GVK.Group == gatewayv1.GroupName {

@@ -213,10 +213,10 @@ func TestHDFSNameNodeActivation(t *testing.T) {
 		t.Fatal("no HDFS spec with namenode_ha among the test specs")
 	}
 	h := c.plan.Workloads.HDFS
-	nn := hsObject[appsv1.StatefulSet](t, c, h.Namespace, "namenode")
+	nn := object[appsv1.StatefulSet](t, c.objects, h.Namespace, "namenode")
 	checkNameNodePod(t, nn.Spec.Template.Spec)
 	var script []byte
-	for _, cm := range hsObjects[corev1.ConfigMap](c) {
+	for _, cm := range objects[corev1.ConfigMap](c.objects) {
 		if strings.HasPrefix(cm.Name, "hdfs-config") {
 			script = []byte(cm.Data["namenode-ha.sh"])
 		}

@@ -97,7 +97,7 @@ func TestHDFSRules(t *testing.T) {
 		if core["hadoop.prometheus.endpoint.enabled"] != "true" {
 			t.Errorf("%s: core-site.xml does not turn on Hadoop's Prometheus sink (/prom)", c.name)
 		}
-		nn := hsObject[appsv1.StatefulSet](t, c, h.Namespace, "namenode")
+		nn := object[appsv1.StatefulSet](t, c.objects, h.Namespace, "namenode")
 		ann := nn.Spec.Template.Annotations
 		if ann["prometheus.io/scrape"] != "true" || ann["prometheus.io/path"] != "/prom" || ann["prometheus.io/port"] != fmt.Sprint(plan.NameNodeHTTPPort) {
 			t.Errorf("%s: the NameNode pods must be annotated for /prom on port %d, got %v", c.name, plan.NameNodeHTTPPort, ann)

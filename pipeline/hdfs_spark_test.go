@@ -120,28 +120,6 @@ func (c hsCase) file(t *testing.T, name string) []byte {
 	return b
 }
 
-func hsObjects[T any](c hsCase) []*T {
-	var out []*T
-	for _, o := range c.objects {
-		if v, ok := any(o.Object).(*T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func hsObject[T any](t *testing.T, c hsCase, namespace, name string) *T {
-	t.Helper()
-	for _, o := range c.objects {
-		if v, ok := any(o.Object).(*T); ok && o.Name == name && o.Namespace == namespace {
-			return v
-		}
-	}
-	var zero T
-	t.Fatalf("%s: no %T %s/%s", c.name, zero, namespace, name)
-	return nil
-}
-
 // hadoopConf is a Hadoop *-site.xml file.
 type hadoopConf struct {
 	XMLName    xml.Name `xml:"configuration"`
@@ -399,7 +377,7 @@ func TestHDFSObjects(t *testing.T) {
 			}
 		}
 		var config string
-		for _, cm := range hsObjects[corev1.ConfigMap](c) {
+		for _, cm := range objects[corev1.ConfigMap](c.objects) {
 			if strings.HasPrefix(cm.Name, "hdfs-config-") && cm.Namespace == h.Namespace {
 				config = cm.Name
 				for _, key := range []string{"core-site.xml", "hdfs-site.xml", "log4j.properties", "topology.sh"} {
@@ -412,7 +390,7 @@ func TestHDFSObjects(t *testing.T) {
 		if config == "" {
 			t.Fatalf("%s: no hdfs-config ConfigMap with a content hash in its name", c.name)
 		}
-		sets := hsObjects[appsv1.StatefulSet](c)
+		sets := objects[appsv1.StatefulSet](c.objects)
 		want := map[string]int32{"namenode": int32(h.NameNodes)}
 		if h.HA {
 			want["journalnode"] = 3
@@ -434,12 +412,12 @@ func TestHDFSObjects(t *testing.T) {
 			t.Errorf("%s: StatefulSets and replicas %v, want %v", c.name, got, want)
 		}
 		for _, set := range h.DataNodeSets {
-			s := hsObject[appsv1.StatefulSet](t, c, h.Namespace, set.Name)
+			s := object[appsv1.StatefulSet](t, c.objects, h.Namespace, set.Name)
 			terms := s.Spec.Template.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
 			if len(terms) != 1 || fmt.Sprint(terms[0].MatchExpressions) != fmt.Sprint([]corev1.NodeSelectorRequirement{{Key: "topology.kubernetes.io/zone", Operator: "In", Values: []string{set.Zone}}}) {
 				t.Errorf("%s: %s is not pinned to zone %s: %v", c.name, set.Name, set.Zone, terms)
 			}
-			svc := hsObject[corev1.Service](t, c, h.Namespace, set.Name)
+			svc := object[corev1.Service](t, c.objects, h.Namespace, set.Name)
 			if svc.Spec.ClusterIP != "None" || !svc.Spec.PublishNotReadyAddresses {
 				t.Errorf("%s: Service %s must be headless and publish pods before they are ready", c.name, set.Name)
 			}
@@ -447,7 +425,7 @@ func TestHDFSObjects(t *testing.T) {
 				t.Errorf("%s: Service %s does not select its StatefulSet's pods", c.name, set.Name)
 			}
 			for _, other := range h.DataNodeSets {
-				o := hsObject[appsv1.StatefulSet](t, c, h.Namespace, other.Name)
+				o := object[appsv1.StatefulSet](t, c.objects, h.Namespace, other.Name)
 				if other.Name != set.Name && labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(o.Spec.Template.Labels)) {
 					t.Errorf("%s: Service %s also selects the DataNodes of zone %s", c.name, set.Name, other.Zone)
 				}
@@ -457,7 +435,7 @@ func TestHDFSObjects(t *testing.T) {
 			}
 		}
 		budgets := map[string]string{}
-		for _, b := range hsObjects[policyv1.PodDisruptionBudget](c) {
+		for _, b := range objects[policyv1.PodDisruptionBudget](c.objects) {
 			budgets[b.Name] = b.Spec.MaxUnavailable.String()
 		}
 		wantBudgets := map[string]string{"datanode": "1"}
@@ -467,7 +445,7 @@ func TestHDFSObjects(t *testing.T) {
 		if fmt.Sprint(budgets) != fmt.Sprint(wantBudgets) {
 			t.Errorf("%s: PodDisruptionBudgets (maxUnavailable) %v, want %v", c.name, budgets, wantBudgets)
 		}
-		for _, svc := range hsObjects[corev1.Service](c) {
+		for _, svc := range objects[corev1.Service](c.objects) {
 			if svc.Namespace != h.Namespace {
 				continue
 			}
@@ -480,12 +458,12 @@ func TestHDFSObjects(t *testing.T) {
 				}
 			}
 		}
-		client := hsObject[corev1.Service](t, c, h.Namespace, "namenode-client")
+		client := object[corev1.Service](t, c.objects, h.Namespace, "namenode-client")
 		if ports := servicePorts(client); fmt.Sprint(ports) != fmt.Sprint(map[string]int32{"rpc": plan.NameNodeRPCPort, "http": plan.NameNodeHTTPPort}) {
 			t.Errorf("%s: namenode-client ports %v", c.name, ports)
 		}
 		hasNodePort := false
-		for _, svc := range hsObjects[corev1.Service](c) {
+		for _, svc := range objects[corev1.Service](c.objects) {
 			if svc.Spec.Type == corev1.ServiceTypeNodePort {
 				hasNodePort = true
 				np := map[string]int32{}
@@ -514,7 +492,7 @@ func checkHDFSStatefulSet(t *testing.T, c hsCase, s *appsv1.StatefulSet, config 
 	if s.Spec.ServiceName == "" {
 		t.Errorf("%s: no governing Service", what)
 	} else {
-		svc := hsObject[corev1.Service](t, c, s.Namespace, s.Spec.ServiceName)
+		svc := object[corev1.Service](t, c.objects, s.Namespace, s.Spec.ServiceName)
 		if svc.Spec.ClusterIP != "None" {
 			t.Errorf("%s: governing Service %s is not headless", what, svc.Name)
 		}
@@ -663,7 +641,7 @@ func TestSparkDefaults(t *testing.T) {
 
 		// The ConfigMap holds the three files under a fixed name, and the
 		// template paths are where mounting it at /opt/spark/conf puts them.
-		cm := hsObject[corev1.ConfigMap](t, c, s.Namespace, "spark-defaults")
+		cm := object[corev1.ConfigMap](t, c.objects, s.Namespace, "spark-defaults")
 		for _, key := range []string{"spark-defaults.conf", "driver-pod-template.yaml", "executor-pod-template.yaml"} {
 			if cm.Data[key] == "" {
 				t.Errorf("%s: ConfigMap spark-defaults lacks %s", c.name, key)
@@ -835,8 +813,8 @@ var sparkAvoided = map[string]string{
 func TestSparkRole(t *testing.T) {
 	for _, c := range hsCases(t) {
 		ns := c.plan.Workloads.Spark.Namespace
-		hsObject[corev1.ServiceAccount](t, c, ns, "spark-driver")
-		role := hsObject[rbacv1.Role](t, c, ns, "spark-driver")
+		object[corev1.ServiceAccount](t, c.objects, ns, "spark-driver")
+		role := object[rbacv1.Role](t, c.objects, ns, "spark-driver")
 		granted := map[string]bool{} // "verb resource"
 		for _, r := range role.Rules {
 			if !slices.Equal(r.APIGroups, []string{""}) || len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
@@ -866,17 +844,17 @@ func TestSparkRole(t *testing.T) {
 		}
 		conf := sparkDefaults(t, c.name, c.file(t, "manifests/spark/spark-defaults.conf"))
 		wantProps(t, c.name+": spark-defaults.conf", conf, sparkAvoided)
-		for _, r := range hsObjects[rbacv1.Role](c) {
+		for _, r := range objects[rbacv1.Role](c.objects) {
 			if r.Name != "spark-driver" {
 				t.Errorf("%s: unexpected Role %s/%s", c.name, r.Namespace, r.Name)
 			}
 		}
-		binding := hsObject[rbacv1.RoleBinding](t, c, ns, "spark-driver")
+		binding := object[rbacv1.RoleBinding](t, c.objects, ns, "spark-driver")
 		if binding.RoleRef != (rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "spark-driver"}) ||
 			fmt.Sprint(binding.Subjects) != fmt.Sprint([]rbacv1.Subject{{Kind: "ServiceAccount", Name: "spark-driver", Namespace: ns}}) {
 			t.Errorf("%s: RoleBinding spark-driver binds %v to %v", c.name, binding.RoleRef, binding.Subjects)
 		}
-		if n := len(hsObjects[rbacv1.RoleBinding](c)) + len(hsObjects[rbacv1.ClusterRoleBinding](c)) + len(hsObjects[rbacv1.ClusterRole](c)); n != 1 {
+		if n := len(objects[rbacv1.RoleBinding](c.objects)) + len(objects[rbacv1.ClusterRoleBinding](c.objects)) + len(objects[rbacv1.ClusterRole](c.objects)); n != 1 {
 			t.Errorf("%s: %d bindings and cluster roles in hdfs and spark, want only RoleBinding spark-driver", c.name, n)
 		}
 	}
@@ -887,7 +865,7 @@ func TestSparkRole(t *testing.T) {
 func TestHDFSSparkNetworkPolicies(t *testing.T) {
 	for _, c := range hsCases(t) {
 		h, s := c.plan.Workloads.HDFS, c.plan.Workloads.Spark
-		policies := hsObjects[networkingv1.NetworkPolicy](c)
+		policies := objects[networkingv1.NetworkPolicy](c.objects)
 		// The namespaces' default-deny (manifests/policies) selects every pod.
 		for _, ns := range []string{h.Namespace, s.Namespace, "default"} {
 			policies = append(policies, &networkingv1.NetworkPolicy{

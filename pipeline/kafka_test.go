@@ -105,21 +105,6 @@ func kafkaWithout(t *testing.T, src, header string) string {
 	return src[:start+1] + src[start+end+3:]
 }
 
-// kafkaFind returns the decoded object of a kind and name, failing without it.
-func kafkaFind[T any](t *testing.T, c *kafkaCase, kind, name string) T {
-	t.Helper()
-	for _, o := range c.objs {
-		if o.GVK.Kind == kind && o.Name == name {
-			if v, ok := o.Object.(T); ok {
-				return v
-			}
-		}
-	}
-	var zero T
-	t.Fatalf("no %s %s among the built objects", kind, name)
-	return zero
-}
-
 // TestKafka renders the Kafka spec and checks the brokers, the controllers,
 // their services, budgets, configuration, policies and the exporter.
 func TestKafka(t *testing.T) {
@@ -133,9 +118,9 @@ func TestKafka(t *testing.T) {
 			t.Errorf("%s: the output must never hold a Secret", o)
 		}
 	}
-	brokers := kafkaFind[*appsv1.StatefulSet](t, c, "StatefulSet", "kafka")
-	controllers := kafkaFind[*appsv1.StatefulSet](t, c, "StatefulSet", "kafka-controller")
-	exporter := kafkaFind[*appsv1.Deployment](t, c, "Deployment", "kafka-exporter")
+	brokers := object[appsv1.StatefulSet](t, c.objs, "", "kafka")
+	controllers := object[appsv1.StatefulSet](t, c.objs, "", "kafka-controller")
+	exporter := object[appsv1.Deployment](t, c.objs, "", "kafka-exporter")
 	pods := map[string]labels.Set{
 		"brokers":     brokers.Spec.Template.Labels,
 		"controllers": controllers.Spec.Template.Labels,
@@ -170,7 +155,7 @@ func TestKafka(t *testing.T) {
 			t.Errorf("the brokers need one claim template of %s on class %s, got %+v", k.VolumeSize, k.StorageClass, vct)
 		}
 		checkKafkaServices(t, c, "kafka-headless", k.ClientPort, pods["brokers"])
-		svc := kafkaFind[*corev1.Service](t, c, "Service", "kafka")
+		svc := object[corev1.Service](t, c.objs, "", "kafka")
 		if svc.Spec.ClusterIP == corev1.ClusterIPNone || svc.Spec.Type != corev1.ServiceTypeClusterIP ||
 			len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != int32(k.ClientPort) ||
 			!labels.SelectorFromSet(svc.Spec.Selector).Matches(pods["brokers"]) ||
@@ -201,7 +186,7 @@ func TestKafka(t *testing.T) {
 			if ps.ServiceAccountName != account {
 				t.Errorf("pods of %s run as service account %q, want their own %q", account, ps.ServiceAccountName, account)
 			}
-			sa := kafkaFind[*corev1.ServiceAccount](t, c, "ServiceAccount", account)
+			sa := object[corev1.ServiceAccount](t, c.objs, "", account)
 			if sa.Namespace != k.Namespace || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken ||
 				ps.AutomountServiceAccountToken == nil || *ps.AutomountServiceAccountToken {
 				t.Errorf("service account %s/%s and its pods must not mount a token", sa.Namespace, sa.Name)
@@ -335,7 +320,7 @@ func checkKafkaSet(t *testing.T, c *kafkaCase, ss *appsv1.StatefulSet, what stri
 	}
 
 	pdbName := ss.Name
-	pdb := kafkaFind[*policyv1.PodDisruptionBudget](t, c, "PodDisruptionBudget", pdbName)
+	pdb := object[policyv1.PodDisruptionBudget](t, c.objs, "", pdbName)
 	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 || pdb.Spec.MinAvailable != nil {
 		t.Errorf("%s: PodDisruptionBudget %s must allow exactly one pod down, got %+v", what, pdbName, pdb.Spec)
 	}
@@ -424,7 +409,7 @@ func kafkaTolerates(tol corev1.Toleration, taint plan.Taint) bool {
 // that it selects the set's pods.
 func checkKafkaServices(t *testing.T, c *kafkaCase, headless string, port int, own labels.Set) {
 	t.Helper()
-	svc := kafkaFind[*corev1.Service](t, c, "Service", headless)
+	svc := object[corev1.Service](t, c.objs, "", headless)
 	if svc.Spec.ClusterIP != corev1.ClusterIPNone || !svc.Spec.PublishNotReadyAddresses {
 		t.Errorf("Service %s must be headless and publish addresses before readiness, got %+v", headless, svc.Spec)
 	}
@@ -464,7 +449,7 @@ func checkKafkaScript(t *testing.T, c *kafkaCase, ss *appsv1.StatefulSet, file s
 			cmName = v.ConfigMap.Name
 		}
 	}
-	cm := kafkaFind[*corev1.ConfigMap](t, c, "ConfigMap", cmName)
+	cm := object[corev1.ConfigMap](t, c.objs, "", cmName)
 	if cm.Data[file] != string(c.tree["manifests/kafka/"+file]) || cm.Data["log4j2.properties"] == "" {
 		t.Fatalf("%s: ConfigMap %s must hold %s as rendered and log4j2.properties", ss.Name, cmName, file)
 	}
@@ -880,7 +865,7 @@ func kafkaPartitionLine(topic string, partition int, leader, replicas, isr, addi
 func TestKafkaBrokerReadiness(t *testing.T) {
 	c := renderKafka(t, kafkaSpecText(t))
 	k := c.plan.Workloads.Kafka
-	brokers := kafkaFind[*appsv1.StatefulSet](t, c, "StatefulSet", "kafka")
+	brokers := object[appsv1.StatefulSet](t, c.objs, "", "kafka")
 	ct := brokers.Spec.Template.Spec.Containers[0]
 	rp := ct.ReadinessProbe
 	if rp == nil || rp.Exec == nil || !slices.Equal(rp.Exec.Command, []string{"/bin/sh", "/etc/kafka/config/broker-ready.sh"}) {
@@ -890,7 +875,7 @@ func TestKafkaBrokerReadiness(t *testing.T) {
 		t.Errorf("readiness probe: timeout %ds, period %ds, failure threshold %d: a JVM needs seconds, and one slow run must not flap the broker",
 			rp.TimeoutSeconds, rp.PeriodSeconds, rp.FailureThreshold)
 	}
-	cm := kafkaFind[*corev1.ConfigMap](t, c, "ConfigMap", brokerConfigMap(t, brokers))
+	cm := object[corev1.ConfigMap](t, c.objs, "", brokerConfigMap(t, brokers))
 	probeProps, err := parseKafkaProperties(cm.Data["probe.properties"])
 	if err != nil || cm.Data["broker-ready.sh"] == "" {
 		t.Fatalf("ConfigMap %s must hold broker-ready.sh and probe.properties: %v", cm.Name, err)

@@ -46,7 +46,7 @@ func TestMonitoringWebAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, app := range []string{"prometheus", "alertmanager"} {
-			sts := objectOf[*appsv1.StatefulSet](objs, "StatefulSet", m.Namespace, app)
+			sts := lookup[appsv1.StatefulSet](objs, m.Namespace, app)
 			if sts == nil {
 				t.Fatalf("%s: no StatefulSet %s", ex.name, app)
 			}
@@ -87,7 +87,7 @@ func TestMonitoringWebAuth(t *testing.T) {
 				t.Errorf("%s: %s/probe-http.yml must log in with the mounted Secret: %+v (%v)", ex.name, app, probe, err)
 			}
 		}
-		grafana := objectOf[*appsv1.Deployment](objs, "Deployment", m.Namespace, "grafana")
+		grafana := lookup[appsv1.Deployment](objs, m.Namespace, "grafana")
 		refs := map[string]string{}
 		for _, e := range grafana.Spec.Template.Spec.Containers[0].Env {
 			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Name == m.WebAuthSecret {
@@ -260,7 +260,7 @@ func TestMonitoringWebAuthAgainstAlertmanager(t *testing.T) {
 		t.Fatal(err)
 	}
 	probe := func(app, bin, password string) error {
-		sts := objectOf[*appsv1.StatefulSet](objs, "StatefulSet", m.Namespace, app)
+		sts := lookup[appsv1.StatefulSet](objs, m.Namespace, app)
 		client := filepath.Join(dir, app+"-probe-http.yml")
 		secretCopy := filepath.Join(dir, app+"-secret")
 		if err := os.MkdirAll(secretCopy, 0o700); err != nil {

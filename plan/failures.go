@@ -124,10 +124,12 @@ const EtcdElection = 2
 
 // failureWindow bounds how long after a loss the API keeps failing some
 // requests, in seconds, for the load balancers blueprint configures: the
-// slowest of what the loss sets off, which all start with it: HAProxy sends a lost API server its share
-// of the requests until three health checks in a row have failed (each
-// takes up to its timeout when the server does not answer at all, and
-// they run an interval apart); keepalived's backup takes the VIP when a
+// slowest of what the loss sets off, which all start with it: HAProxy
+// sends a lost API server its share of the requests until three health
+// checks in a row have failed, each taking up to its timeout when the
+// server does not answer at all, the next starting an interval after the
+// last one ended (HAProxy 2.6 reschedules a check from its end), so
+// fall × (inter + timeout); keepalived's backup takes the VIP when a
 // holder is lost (MasterDown); kube-vip's leader lease expires; etcd
 // elects a new leader when it lost one (EtcdElection). With external
 // etcd, each API server talks to every member, and requests sent to a
@@ -147,7 +149,7 @@ func (p *Plan) failureWindow(lost func(Node) bool) (float64, bool) {
 		}
 	default: // HAProxy: on load-balancer hosts, colocated, or on every worker
 		if anyLost(p.ControlPlane) {
-			w = max(w, float64(p.LB.HAProxyFall*max(p.LB.HAProxyInter, p.LB.HAProxyTimeout)+p.LB.HAProxyInter))
+			w = max(w, float64(p.LB.HAProxyFall*(p.LB.HAProxyInter+p.LB.HAProxyTimeout)))
 		}
 		for _, peer := range p.LB.Peers {
 			if lost(peer.Node) {

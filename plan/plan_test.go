@@ -188,7 +188,7 @@ func TestRequestsMayFailFor(t *testing.T) {
 		t.Fatalf("no failure row %q", lost)
 		return plan.Failure{}
 	}
-	haproxy := float64(plan.HAProxyCheckFall*max(plan.HAProxyCheckInter, plan.HAProxyTimeout) + plan.HAProxyCheckInter)
+	haproxy := float64(plan.HAProxyCheckFall * (plan.HAProxyCheckInter + plan.HAProxyTimeout))
 
 	ext := load("../blueprints/external-etcd.hcl")
 	for _, c := range []struct {
@@ -198,7 +198,7 @@ func TestRequestsMayFailFor(t *testing.T) {
 	}{
 		{"zone dc1-a", plan.EtcdClientGiveUp, true}, // an API server, two members and a VIP peer: the etcd clients are slowest
 		{"node etcd1", plan.EtcdClientGiveUp, true},
-		{"node master-a", haproxy, false},        // no member lost: HAProxy's checks
+		{"node master-a", haproxy, false},         // no member lost: HAProxy's checks
 		{"node lb-a", ext.LB.MasterDown(), false}, // the VIP moves
 	} {
 		f := row(ext, c.lost)

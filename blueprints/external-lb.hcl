@@ -49,6 +49,17 @@ node_pool "kafka" {
   }
 }
 
+# Kafka for the event stream: brokers and KRaft controllers on the kafka
+# pool, in namespace events. Its volumes are EBS gp3, deleted with their
+# claims (accepted below).
+kafka "events" {
+  namespace            = "events"
+  node_pool            = "kafka"
+  controller_node_pool = "kafka"
+  storage_class        = "gp3"
+  volume_size          = "500Gi"
+}
+
 # Stream processors: two nodes per zone. No Cluster Autoscaler: blueprint's
 # kubeadm nodes have fixed names and no cloud provider, so a cloud node
 # group's new instances could not join (see the README); grow the pool by
@@ -117,4 +128,9 @@ gitops {
   tool     = "argocd"
   repo_url = "https://git.example.com/platform/clusters.git"
   path     = "clusters/streaming"
+}
+
+accept "volumes-deleted-with-claims" {
+  workload = "events"
+  reason   = "Events are kept 24 hours and replayed from the source systems after a loss; the EBS snapshots policy covers the rest."
 }

@@ -159,7 +159,9 @@ hdfs "hdfs" {
   namenode_volume_size = "100Gi"
 }
 
-# Shuffle and spill on the Spark nodes' local NVMe, not the root disk.
+# Shuffle and spill on the Spark nodes' local NVMe, not the root disk:
+# a hostPath, so namespace spark runs at the privileged Pod Security level
+# (render says so on the namespace); only Spark's own pods run there.
 spark "spark" {
   namespace       = "spark"
   node_pool       = "spark"

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -230,4 +231,169 @@ func TestExamplesUseEverything(t *testing.T) {
 	if len(u["network.node_subnets=dual-stack"]) == 0 {
 		t.Error("no example of blueprints/ is dual-stack (node subnets of both IPv4 and IPv6)")
 	}
+}
+
+// exampleFeature is one line of the README's feature table: what a
+// platform engineer looks for, and the usage keys (each a reference path,
+// or "path=value"; any of them) of the examples that show it.
+type exampleFeature struct {
+	label string
+	keys  []string
+}
+
+func (f exampleFeature) shownBy(u exampleUsage, example string) bool {
+	for _, k := range f.keys {
+		if slices.Contains(u[k], example) {
+			return true
+		}
+	}
+	return false
+}
+
+// exampleFeatures is the README's feature table, in its order. A feature
+// whose key no example has, or that names no path of the spec reference,
+// fails TestReadmeExamples.
+var exampleFeatures = []exampleFeature{
+	{"etcd stacked on the masters", []string{`etcd.topology=stacked`}},
+	{"etcd on members of its own (`topology = \"external\"`)", []string{`etcd.topology=external`}},
+	{"etcd snapshots copied to NFS", []string{`etcd.backup.destination.nfs`}},
+	{"etcd snapshots copied to a claim", []string{`etcd.backup.destination.claim`}},
+	{"HAProxy and keepalived on the masters (`colocated`)", []string{`load_balancer.mode=colocated`}},
+	{"HAProxy and keepalived on hosts of their own (`dedicated`)", []string{`load_balancer.mode=dedicated`}},
+	{"An existing load balancer (`external`)", []string{`load_balancer.mode=external`}},
+	{"kube-vip on the masters (`kube-vip`)", []string{`load_balancer.mode=kube-vip`}},
+	{"A proxy on every node (`local-proxy`)", []string{`load_balancer.mode=local-proxy`}},
+	{"Dual-stack (IPv4 and IPv6)", []string{`network.node_subnets=dual-stack`}},
+	{"Calico", []string{`network.cni=calico`}},
+	{"Cilium", []string{`network.cni=cilium`}},
+	{"Flannel", []string{`network.cni=flannel`}},
+	{"A CNI installed by the operator (`cni = \"none\"`)", []string{`network.cni=none`}},
+	{"kube-proxy iptables", []string{`network.proxy_mode=iptables`}},
+	{"kube-proxy nftables", []string{`network.proxy_mode=nftables`}},
+	{"kube-proxy ipvs", []string{`network.proxy_mode=ipvs`}},
+	{"A schedulable control plane", []string{`control_plane.schedulable`}},
+	{"SSH addresses apart from node addresses", []string{`control_plane.node.ssh_address`, `etcd.member.ssh_address`, `load_balancer.host.ssh_address`, `node_pool.node.ssh_address`}},
+	{"Kubelet reservations and eviction thresholds", []string{`control_plane.kube_reserved`, `node_pool.kube_reserved`}},
+	{"Tainted pools", []string{`node_pool.taint`}},
+	{"Workers named one by one (`node` blocks)", []string{`node_pool.node`}},
+	{"Large-cluster tuning", []string{`tuning`}},
+	{"OpenID Connect sign-in", []string{`authentication.oidc`}},
+	{"Pod Security exceptions with a reason", []string{`namespace.reason`}},
+	{"Roles and role bindings", []string{`role_binding`}},
+	{"Teams", []string{`team`}},
+	{"Break-glass access", []string{`break_glass`}},
+	{"Storage classes", []string{`storage_class`}},
+	{"Static local volumes", []string{`persistent_volume.local`}},
+	{"Static NFS volumes", []string{`persistent_volume.nfs`}},
+	{"Claims", []string{`persistent_volume_claim`}},
+	{"Prometheus and Alertmanager", []string{`monitoring`}},
+	{"Grafana", []string{`monitoring.grafana`}},
+	{"Elasticsearch and Kibana", []string{`logging.backend=elasticsearch`}},
+	{"OpenSearch and OpenSearch Dashboards", []string{`logging.backend=opensearch`}},
+	{"metrics-server", []string{`autoscaling`}},
+	{"Vertical Pod Autoscaler (recommendations)", []string{`autoscaling.vertical_pod_autoscaler`}},
+	{"Dashboards through Ingress", []string{`expose.ingress_class`}},
+	{"Dashboards through a Gateway", []string{`expose.gateway_class`}},
+	{"Images policy enforced", []string{`images.admission=enforce`}},
+	{"Images policy in audit mode", []string{`images.admission=audit`}},
+	{"Images from a mirror (`registry`, `overrides`)", []string{`images.registry`}},
+	{"Images pinned by a lock file", []string{`images.lock_file`}},
+	{"Image scanning (Trivy Operator)", []string{`image_scanning`}},
+	{"Argo CD", []string{`gitops.tool=argocd`}},
+	{"Flux", []string{`gitops.tool=flux`}},
+	{"Kafka (KRaft)", []string{`kafka`}},
+	{"HDFS with NameNode HA", []string{`hdfs.namenode_ha`}},
+	{"Spark", []string{`spark`}},
+	{"Accepted warnings (`accept`)", []string{`accept`}},
+}
+
+const (
+	beginExamples = "<!-- BEGIN examples -->\n"
+	endExamples   = "<!-- END examples -->\n"
+)
+
+// exampleDesign returns the first paragraph of an example's header
+// comment, on one line.
+func exampleDesign(src string) string {
+	var words []string
+	for _, line := range strings.Split(src, "\n") {
+		text, ok := strings.CutPrefix(line, "#")
+		text = strings.TrimSpace(text)
+		if !ok || text == "" {
+			break
+		}
+		words = append(words, text)
+	}
+	return strings.Join(words, " ")
+}
+
+// examplesMarkdown is the README's section between its examples markers:
+// each example with its design, then which example shows which feature.
+func examplesMarkdown(t *testing.T, u exampleUsage) string {
+	t.Helper()
+	names := blueprint.ExampleNames()
+	var b strings.Builder
+	b.WriteString("| Example | Design |\n|---|---|\n")
+	for _, n := range names {
+		src, _ := blueprint.Example(n)
+		fmt.Fprintf(&b, "| [`%s`](blueprints/%s.hcl) | %s |\n", n, n, strings.ReplaceAll(exampleDesign(string(src)), "|", `\|`))
+	}
+	b.WriteString("\n| Feature |")
+	for _, n := range names {
+		fmt.Fprintf(&b, " `%s` |", n)
+	}
+	b.WriteString("\n|---|" + strings.Repeat(":---:|", len(names)) + "\n")
+	for _, f := range exampleFeatures {
+		fmt.Fprintf(&b, "| %s |", f.label)
+		for _, n := range names {
+			mark := ""
+			if f.shownBy(u, n) {
+				mark = "✓"
+			}
+			fmt.Fprintf(&b, " %s |", mark)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestReadmeExamples fails when the README's examples tables, between
+// their markers, are not what the examples show; with -update it
+// rewrites them. Each feature of the table must be shown by an example.
+func TestReadmeExamples(t *testing.T) {
+	u := usage(t)
+	for _, f := range exampleFeatures {
+		shown := false
+		for _, k := range f.keys {
+			p, _, _ := strings.Cut(k, "=")
+			if _, ok := spec.Lookup(p); !ok {
+				t.Errorf("feature %q: %q is no path of the spec reference", f.label, p)
+			}
+			shown = shown || len(u[k]) > 0
+		}
+		if !shown {
+			t.Errorf("feature %q (%s): no example of blueprints/ shows it", f.label, strings.Join(f.keys, " or "))
+		}
+	}
+	const path = "../README.md"
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, rest, ok := strings.Cut(string(readme), beginExamples)
+	_, after, ok2 := strings.Cut(rest, endExamples)
+	if !ok || !ok2 {
+		t.Fatalf("README.md lacks the markers %q and %q around the examples tables", beginExamples, endExamples)
+	}
+	want := before + beginExamples + examplesMarkdown(t, u) + endExamples + after
+	if want == string(readme) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's examples tables differ from blueprints/; run: go test ./cli -run TestReadmeExamples -update")
 }

@@ -49,14 +49,14 @@ node_pool "kafka" {
   }
 }
 
-# Kafka for the event stream: brokers and KRaft controllers on the kafka
-# pool, in namespace events. Its volumes are EBS gp3, deleted with their
-# claims (accepted below).
+# Kafka for the event stream, in namespace events: brokers on the kafka
+# pool, the KRaft controllers (small, no large disks) on the apps pool.
+# Its volumes outlive their claims.
 kafka "events" {
   namespace            = "events"
   node_pool            = "kafka"
-  controller_node_pool = "kafka"
-  storage_class        = "gp3"
+  controller_node_pool = "apps"
+  storage_class        = "gp3-retain"
   volume_size          = "500Gi"
 }
 
@@ -104,6 +104,17 @@ persistent_volume_claim "etcd-backups" {
   storage_class = "efs"
 }
 
+storage_class "gp3-retain" {
+  provisioner            = "ebs.csi.aws.com"
+  reclaim_policy         = "Retain"
+  allow_volume_expansion = true
+  zones                  = ["rack1", "rack2", "rack3"]
+  parameters = {
+    type      = "gp3"
+    encrypted = "true"
+  }
+}
+
 storage_class "gp3" {
   provisioner = "ebs.csi.aws.com"
   default     = true
@@ -128,9 +139,4 @@ gitops {
   tool     = "argocd"
   repo_url = "https://git.example.com/platform/clusters.git"
   path     = "clusters/streaming"
-}
-
-accept "volumes-deleted-with-claims" {
-  workload = "events"
-  reason   = "Events are kept 24 hours and replayed from the source systems after a loss; the EBS snapshots policy covers the rest."
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed blueprints/*.hcl
+//go:embed blueprints/*.hcl blueprints/*.lock
 var examples embed.FS
 
 // DefaultExample is the example "blueprint init" writes unless told.
@@ -21,7 +21,9 @@ func ExampleNames() []string {
 	entries, _ := fs.ReadDir(examples, "blueprints")
 	var names []string
 	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".hcl"))
+		if name, ok := strings.CutSuffix(e.Name(), ".hcl"); ok {
+			names = append(names, name)
+		}
 	}
 	slices.Sort(names)
 	return names
@@ -35,4 +37,16 @@ func Example(name string) ([]byte, bool) {
 	}
 	b, err := examples.ReadFile("blueprints/" + name + ".hcl")
 	return b, err == nil
+}
+
+// ExampleLockFile returns the images lock file an example names in
+// images { lock_file } (blueprints/NAME.images.lock), which must sit beside
+// the spec, with its file name; false if the example has none.
+func ExampleLockFile(name string) (file string, data []byte, ok bool) {
+	file = name + ".images.lock"
+	data, err := examples.ReadFile("blueprints/" + file)
+	if err != nil || !slices.Contains(ExampleNames(), name) {
+		return "", nil, false
+	}
+	return file, data, true
 }

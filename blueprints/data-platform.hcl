@@ -144,8 +144,12 @@ kafka "kafka" {
   memory              = "24Gi"
 }
 
+# The BI servers outside the cluster read HDFS directly: the NameNodes'
+# RPC and HTTP ports are also published on a NodePort.
 hdfs "hdfs" {
+  namespace            = "hdfs"
   node_pool            = "hdfs"
+  expose_node_port     = true
   namenode_ha          = true
   datanodes            = 6
   replication          = 3
@@ -155,8 +159,13 @@ hdfs "hdfs" {
   namenode_volume_size = "100Gi"
 }
 
+# Shuffle and spill on the Spark nodes' local NVMe, not the root disk:
+# a hostPath, so namespace spark runs at the privileged Pod Security level
+# (render says so on the namespace); only Spark's own pods run there.
 spark "spark" {
+  namespace       = "spark"
   node_pool       = "spark"
+  local_dir       = "/mnt/nvme/spark"
   min_executors   = 0
   max_executors   = 40
   executor_cpu    = 4

@@ -56,8 +56,9 @@ etcd {
     for_each = range(5)
     labels   = [format("etcd%d", member.value + 1)]
     content {
-      address = cidrhost("172.16.2.0/24", 21 + member.value)
-      zone    = local.etcd_zones[member.value]
+      address     = cidrhost("172.16.2.0/24", 21 + member.value)
+      ssh_address = cidrhost("10.99.2.0/24", 21 + member.value) # the management network
+      zone        = local.etcd_zones[member.value]
     }
   }
 }
@@ -68,12 +69,14 @@ load_balancer {
   interface = "bond0"
 
   host "lb-a" {
-    address = "172.16.0.101"
-    zone    = "dc1-a"
+    address     = "172.16.0.101"
+    ssh_address = "10.99.0.101" # the management network
+    zone        = "dc1-a"
   }
   host "lb-b" {
-    address = "172.16.0.102"
-    zone    = "dc1-b"
+    address     = "172.16.0.102"
+    ssh_address = "10.99.0.102"
+    zone        = "dc1-b"
   }
 }
 

@@ -49,6 +49,17 @@ node_pool "kafka" {
   }
 }
 
+# Kafka for the event stream, in namespace events: brokers on the kafka
+# pool, the KRaft controllers (small, no large disks) on the apps pool.
+# Its volumes outlive their claims.
+kafka "events" {
+  namespace            = "events"
+  node_pool            = "kafka"
+  controller_node_pool = "apps"
+  storage_class        = "gp3-retain"
+  volume_size          = "500Gi"
+}
+
 # Stream processors: two nodes per zone. No Cluster Autoscaler: blueprint's
 # kubeadm nodes have fixed names and no cloud provider, so a cloud node
 # group's new instances could not join (see the README); grow the pool by
@@ -91,6 +102,17 @@ persistent_volume_claim "etcd-backups" {
   storage       = "20Gi"
   access_modes  = ["ReadWriteMany"]
   storage_class = "efs"
+}
+
+storage_class "gp3-retain" {
+  provisioner            = "ebs.csi.aws.com"
+  reclaim_policy         = "Retain"
+  allow_volume_expansion = true
+  zones                  = ["rack1", "rack2", "rack3"]
+  parameters = {
+    type      = "gp3"
+    encrypted = "true"
+  }
 }
 
 storage_class "gp3" {

@@ -141,7 +141,8 @@ storage_class "standard" {
 }
 
 persistent_volume_claim "my-pvc" {
-  storage = "10Gi"
+  storage      = "10Gi"
+  access_modes = ["ReadWriteOnce"]
 }
 
 # The classic: alice may read pods in default, and nothing else.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	blueprint "github.com/blueprint-dev/blueprint"
 	"github.com/blueprint-dev/blueprint/cli"
 )
 
@@ -312,7 +313,10 @@ func TestInit(t *testing.T) {
 	if code, _, _ := runCLI("validate", "blueprint.hcl"); code != cli.ExitOK {
 		t.Errorf("the written example does not validate: %d", code)
 	}
-	for _, name := range []string{"data-platform", "external-etcd", "external-lb"} {
+	for _, name := range blueprint.ExampleNames() {
+		if name == blueprint.DefaultExample {
+			continue
+		}
 		path := filepath.Join("specs", name+".hcl")
 		if err := os.MkdirAll("specs", 0o755); err != nil {
 			t.Fatal(err)
@@ -327,11 +331,38 @@ func TestInit(t *testing.T) {
 			t.Errorf("%s does not validate: %s", name, errs)
 		}
 	}
+	// edge pins its images: its lock file comes with it, beside the spec,
+	// and is never overwritten without --force (checked before the spec
+	// is written).
+	lockName, lock, ok := blueprint.ExampleLockFile("edge")
+	if !ok || lockName != "edge.images.lock" {
+		t.Fatalf("example edge has no lock file edge.images.lock: %q %v", lockName, ok)
+	}
+	if got := readFile(t, filepath.Join("specs", lockName)); got != string(lock) {
+		t.Errorf("init --example edge wrote a lock file other than blueprints/edge.images.lock")
+	}
+	writeFile(t, filepath.Join("other", lockName), "mine\n", 0o644)
+	code, _, errs = runCLI("init", filepath.Join("other", "store.hcl"), "--example", "edge")
+	if code != cli.ExitUsage || !strings.Contains(errs, "edge.images.lock exists") || strings.Contains(errs, "Wrote") {
+		t.Errorf("init --example edge over an existing lock file: exit %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join("other", "store.hcl")); err == nil {
+		t.Error("init --example edge wrote the spec although it refused the lock file")
+	}
+	if got := readFile(t, filepath.Join("other", lockName)); got != "mine\n" {
+		t.Errorf("init overwrote a lock file without --force: %q", got)
+	}
+	if code, _, errs := runCLI("init", filepath.Join("other", "store.hcl"), "--example", "edge", "--force"); code != cli.ExitOK || readFile(t, filepath.Join("other", lockName)) != string(lock) {
+		t.Errorf("init --example edge --force: exit %d %s", code, errs)
+	}
+	if code, _, errs := runCLI("validate", filepath.Join("other", "store.hcl")); code != cli.ExitOK {
+		t.Errorf("edge written as other/store.hcl does not validate: %s", errs)
+	}
 	code, _, errs = runCLI("init", "specs")
 	if code != cli.ExitUsage || !strings.Contains(errs, "specs is a folder") || strings.Contains(errs, "--force") {
 		t.Errorf("init on a folder: exit %d %s", code, errs)
 	}
-	if code, _, errs := runCLI("init", "x.hcl", "--example", "nope"); code != cli.ExitUsage || !strings.Contains(errs, "data-platform, external-etcd, external-lb, ha") {
+	if code, _, errs := runCLI("init", "x.hcl", "--example", "nope"); code != cli.ExitUsage || !strings.Contains(errs, strings.Join(blueprint.ExampleNames(), ", ")) {
 		t.Errorf("an unknown example: exit %d %s", code, errs)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's spec reference")
+var update = flag.Bool("update", false, "rewrite the README's generated sections: the spec reference and the examples tables")
 
 const (
 	beginReference = "<!-- BEGIN spec reference -->\n"

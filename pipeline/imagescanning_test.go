@@ -119,9 +119,16 @@ func TestImageScanning(t *testing.T) {
 	if !roleGrants(role.Rules, "", "secrets", "get", "registry-creds") || !roleGrants(role.Rules, "", "secrets", "update", "any") {
 		t.Errorf("ha-mirrored: the operator may not read the pull secret or update the scan jobs' Secrets: %+v", role.Rules)
 	}
-	// Without pull_secret, no Secret but the operator's own two.
+	// Without pull_secret, no Secret but the operator's own two; with one
+	// (an example's), that one too.
 	for _, ex := range cases {
 		role := scanObject[*rbacv1.Role](t, ex, "Role", "trivy-operator")
+		if secret := ex.plan.Services.ImageScanning.PullSecret; secret != "" {
+			if !roleGrants(role.Rules, "", "secrets", "get", secret) || !roleGrants(role.Rules, "", "secrets", "update", "any") {
+				t.Errorf("%s: the operator may not read the pull secret %s or update the scan jobs' Secrets: %+v", ex.name, secret, role.Rules)
+			}
+			continue
+		}
 		if roleGrants(role.Rules, "", "secrets", "get", "registry-creds") || roleGrants(role.Rules, "", "secrets", "update", "any") {
 			t.Errorf("%s: without pull_secret the operator reads or updates other Secrets: %+v", ex.name, role.Rules)
 		}

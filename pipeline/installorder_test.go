@@ -66,11 +66,23 @@ func TestInstallOrder(t *testing.T) {
 		modes[ex.plan.LB.Mode] = true
 		claim := stepIndex(steps, "static pods of the load balancer are already in the manifests folder")
 		copied := stepIndex(steps, "static pods to the places in the table above")
-		if ex.plan.LB.Colocated {
+		switch {
+		case ex.plan.LB.Colocated:
 			if claim == 0 || copied == 0 || copied > claim {
 				t.Errorf("%s: co-located: the static pods must be copied (step %d) before kubeadm init finds them (step %d)", ex.name, copied, claim)
 			}
-		} else if claim != 0 || copied != 0 {
+		case ex.plan.LB.KubeVIP:
+			// The init step itself places kube-vip's static pod (with
+			// super-admin.conf) before kubeadm init runs.
+			init := ""
+			if claim > 0 {
+				init = steps[claim-1]
+			}
+			placed := strings.Index(init, "kube-vip-init.yaml /etc/kubernetes/manifests/kube-vip.yaml")
+			if kubeadm := strings.Index(init, "`kubeadm init "); placed < 0 || kubeadm < placed || copied != 0 {
+				t.Errorf("%s: kube-vip: the init step (%d) must place kube-vip's static pod before kubeadm init", ex.name, claim)
+			}
+		case claim != 0 || copied != 0:
 			t.Errorf("%s: mode %s runs no load-balancer static pods, yet step %d says they are in the manifests folder", ex.name, ex.plan.LB.Mode, claim)
 		}
 

@@ -3,11 +3,13 @@ package pipeline_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
@@ -71,7 +73,22 @@ func examples(t *testing.T) []example {
 	}
 	var out []example
 	for _, p := range paths {
-		pl, tree, diags, err := renderLoaded(spec.NewLoader().Load(p, spec.Options{}))
+		// As the CLI validates: the capacity forecast's warnings join the
+		// rules' before the accept blocks apply (an example may accept a
+		// capacity-zone-loss warning).
+		s, ld := spec.NewLoader().Load(p, spec.Options{})
+		var pl *plan.Plan
+		var tree render.Tree
+		var err error
+		diags := validate.RunWith(s, ld, func() hcl.Diagnostics {
+			var fc *forecast.Forecast
+			pl = plan.Build(s)
+			tree, fc, err = render.RenderForecast(pl, render.Options{})
+			if err != nil {
+				return nil
+			}
+			return forecast.Diagnostics(s, fc)
+		}).Diagnostics
 		if len(diags) > 0 {
 			t.Fatalf("%s must validate cleanly, got: %v", p, diags)
 		}
@@ -84,3 +101,11 @@ func examples(t *testing.T) []example {
 	}
 	return out
 }
+
+// lockLines are an images block's lock_file and require_digest lines.
+var lockLines = regexp.MustCompile(`(?m)^  (lock_file|require_digest) +=.*\n`)
+
+// unlocked is an example's source without its images lock: a variant
+// that runs images the example does not (another registry, a service
+// turned on) would find them missing from the example's lock file.
+func unlocked(src []byte) []byte { return lockLines.ReplaceAll(src, nil) }

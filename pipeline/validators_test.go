@@ -102,6 +102,14 @@ func TestKubeadmInitDryRun(t *testing.T) {
 		dir := writeTree(t, ex.tree, verify.Fill)
 		dry := t.TempDir()
 		cfg := filepath.Join(dir, "kubeadm/init", ex.plan.ControlPlane[0].Name+".yaml")
+		// The node's patches folder (an example that pins its images by
+		// digest names one) is the tree's kubeadm/patches/ here.
+		if b, err := os.ReadFile(cfg); err == nil && bytes.Contains(b, []byte(`"`+plan.PatchesDir+`"`)) {
+			b = bytes.ReplaceAll(b, []byte(`"`+plan.PatchesDir+`"`), []byte(`"`+filepath.Join(dir, "kubeadm/patches")+`"`))
+			if err := os.WriteFile(cfg, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		cmd := exec.Command(kubeadm, "init", "--dry-run", "--config", cfg, "--ignore-preflight-errors=all")
 		cmd.Env = append(os.Environ(), "KUBEADM_INIT_DRYRUN_DIR="+dry)
 		out, err := cmd.CombinedOutput()

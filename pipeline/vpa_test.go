@@ -145,6 +145,7 @@ func vpaExamples(t *testing.T) []example {
 		if err != nil {
 			t.Fatal(err)
 		}
+		src = unlocked(src)
 		var variant []byte
 		switch {
 		case vpaBlock.Match(src):

@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -57,9 +58,12 @@ func (c *Client) supplyVolumes(ctx context.Context, objs []Object, skipProvision
 		}
 	}
 
+	// A volume of ReadWriteOncePod may have no other access mode (the API
+	// refuses it), so the claims that ask for it get volumes of their own.
 	type group struct {
-		class string
-		mode  corev1.PersistentVolumeMode
+		class  string
+		mode   corev1.PersistentVolumeMode
+		onePod bool
 	}
 	type supply struct {
 		claims int
@@ -77,7 +81,7 @@ func (c *Client) supplyVolumes(ctx context.Context, objs []Object, skipProvision
 		if spec.VolumeMode != nil {
 			mode = *spec.VolumeMode
 		}
-		g := group{class, mode}
+		g := group{class, mode, slices.Contains(spec.AccessModes, corev1.ReadWriteOncePod)}
 		s := need[g]
 		if s == nil {
 			s = &supply{access: map[corev1.PersistentVolumeAccessMode]bool{}}
@@ -133,7 +137,11 @@ func (c *Client) supplyVolumes(ctx context.Context, objs []Object, skipProvision
 		}
 	}
 	sort.Slice(groups, func(i, j int) bool {
-		return groups[i].class+string(groups[i].mode) < groups[j].class+string(groups[j].mode)
+		a, b := groups[i], groups[j]
+		if a.class+string(a.mode) != b.class+string(b.mode) {
+			return a.class+string(a.mode) < b.class+string(b.mode)
+		}
+		return !a.onePod && b.onePod
 	})
 	made := 0
 	for gi, g := range groups {

@@ -88,39 +88,64 @@ func capacityDesigns(t *testing.T) []capacityDesign {
 // agreement counts the pods whose verdicts were compared.
 type agreement struct{ pods, agree, exact, ties atomic.Int64 }
 
+// tally is the agreement per kind of scenario: the intact cluster (once
+// per control plane), a zone lost, a pool's busiest node lost.
+type tally struct{ intact, zone, node agreement }
+
 // TestCapacity holds the capacity forecast to the real kube-scheduler: for
 // each design of blueprints/ and testdata/capacity/, the design's nodes are
 // registered with the allocatable the forecast computed, the static pods
 // bound to the control-plane nodes, and every workload created in the
 // forecast's order, each waited on until the scheduler has bound or
-// refused every pod; then the nodes of one zone (the one whose loss the
-// forecast says leaves the most pods pending) are deleted, with their
-// pods, and the workloads' pods that were lost or pending are made again,
-// workload by workload. After each workload, every pod's verdict (bound,
-// or pending with the reasons of its FailedScheduling event) must equal
-// the forecast's.
+// refused every pod; then the nodes of one loss are marked unreachable and
+// deleted, with their pods, and the workloads' pods that were lost or
+// pending are made again, workload by workload. After each workload, every
+// pod's verdict (bound, or pending with the reasons of its
+// FailedScheduling event) must equal the forecast's. The losses are the
+// zone whose loss the forecast says leaves the most pods pending, and the
+// busiest node of each pool and of the control plane (the forecast's
+// node-loss scenarios), each on a control plane of its own, since each
+// starts from the intact cluster.
 func TestCapacity(t *testing.T) {
 	base := need(t, controlplane.Options{ControllerManager: true, Scheduler: true})
 	began := time.Now()
-	var total agreement
+	var total tally
 	designs := capacityDesigns(t)
+	runs := 0
 	for _, d := range designs {
+		losses := append([]*forecast.Scenario{worstZone(d.forecast)}, d.forecast.NodeLosses...)
+		if losses[0] == nil {
+			losses = losses[1:]
+		}
 		t.Run(d.name, func(t *testing.T) {
-			opts := base
-			opts.WorkDir = t.TempDir()
-			opts.ServiceCIDR = d.plan.ServiceSubnet
-			cp := start(t, opts)
-			runCapacity(t, cp.Client(), d, &total)
+			for _, loss := range losses {
+				runs++
+				t.Run(loss.Name, func(t *testing.T) {
+					opts := base
+					opts.WorkDir = t.TempDir()
+					opts.ServiceCIDR = d.plan.ServiceSubnet
+					cp := start(t, opts)
+					runCapacity(t, cp.Client(), d, loss, &total)
+				})
+			}
 		})
 	}
-	t.Logf("capacity: the real scheduler agreed with the forecast on %d of %d pod verdicts (%d with the very message), %d designs (%d workloads whose verdicts depend on the scheduler's tie-breaks), in %s",
-		total.agree.Load(), total.pods.Load(), total.exact.Load(), len(designs), total.ties.Load(), time.Since(began).Round(time.Second))
-	if total.agree.Load() != total.pods.Load() {
-		t.Errorf("the forecast disagreed with the scheduler on %d pods", total.pods.Load()-total.agree.Load())
+	for _, k := range []struct {
+		name string
+		a    *agreement
+	}{{"intact cluster", &total.intact}, {"zone lost", &total.zone}, {"busiest node of a pool lost", &total.node}} {
+		t.Logf("capacity, %s: the real scheduler agreed with the forecast on %d of %d pod verdicts (%d with the very message; %d workloads whose verdicts depend on the scheduler's tie-breaks)",
+			k.name, k.a.agree.Load(), k.a.pods.Load(), k.a.exact.Load(), k.a.ties.Load())
+		if k.a.agree.Load() != k.a.pods.Load() {
+			t.Errorf("%s: the forecast disagreed with the scheduler on %d pods", k.name, k.a.pods.Load()-k.a.agree.Load())
+		}
 	}
+	t.Logf("capacity: %d designs, %d control planes, in %s", len(designs), runs, time.Since(began).Round(time.Second))
 }
 
-func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, total *agreement) {
+// runCapacity compares the intact cluster, then the loss (a scenario of
+// the forecast's), workload by workload.
+func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *forecast.Scenario, total *tally) {
 	ctx := context.Background()
 	fc := d.forecast
 	var specs []controlplane.NodeSpec
@@ -183,7 +208,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, total *
 		for _, err := range errs {
 			t.Errorf("simulated provisioner: %v", err)
 		}
-		t.Logf("%d volumes provisioned on demand", made)
+		t.Logf("%d volumes provisioned on demand, %d claims given back to the scheduler (their node deleted)", made, prov.Rescheduled())
 	}()
 
 	// Static pods: the kubelet runs them; the API server shows their
@@ -219,7 +244,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, total *
 	// scheduler took). A pod the scheduler put on a node the forecast does
 	// not score best is a disagreement.
 	reported := map[string]bool{}
-	compare := func(sc, own *forecast.Scenario, misses []string, w *forecast.Workload, got []controlplane.Verdict) {
+	compare := func(total *agreement, sc, own *forecast.Scenario, misses []string, w *forecast.Workload, got []controlplane.Verdict) {
 		for _, m := range misses {
 			if !reported[m] {
 				reported[m] = true
@@ -281,14 +306,25 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, total *
 		if err != nil {
 			t.Fatal(err)
 		}
-		compare(sc, fc.Intact, misses, w, got)
+		compare(&total.intact, sc, fc.Intact, misses, w, got)
 	}
 
-	// Lose the zone whose loss the forecast says leaves the most pods
-	// pending.
-	sc := worstZone(fc)
-	if sc == nil {
-		return
+	// The loss: as the node lifecycle controller does when nodes stop
+	// reporting, the lost nodes are first tainted unreachable, all of
+	// them, and only then deleted; deleting a zone's nodes one by one
+	// while the others still took pods let the scheduler place a pending
+	// pod on a node of the zone about to go (the zone's spread count had
+	// just dropped), tying its claim to that node (see
+	// controlplane.Provisioner.reschedule).
+	sc := loss
+	tl := &total.zone
+	if sc.Zone == "" {
+		tl = &total.node
+	}
+	for _, n := range sc.Lost {
+		if err := c.MarkUnreachable(ctx, n); err != nil {
+			t.Fatal(err)
+		}
 	}
 	intact := placement(len(fc.Workloads))
 	lost := map[string]bool{}
@@ -340,7 +376,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, total *
 		if err != nil {
 			t.Fatal(err)
 		}
-		compare(replayed, sc, misses, w, got)
+		compare(tl, replayed, sc, misses, w, got)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/forecast"
@@ -356,23 +357,21 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 			t.Fatal(err)
 		}
 	}
-	for i, w := range fc.Workloads {
-		if w.Kind == forecast.KindStaticPod {
-			continue
-		}
+	// remake deletes the workload's pods that match, waits until they are
+	// gone from its list, then until the scheduler has decided on their
+	// replacements.
+	remake := func(w *forecast.Workload, match func(corev1.Pod) bool) []controlplane.Verdict {
 		pods, _, err := c.WorkloadPods(ctx, w.Kind, w.Namespace, w.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range pods {
-			if p.Spec.NodeName == "" || lost[p.Spec.NodeName] {
+			if match(p) {
 				if err := c.DeletePod(ctx, p.Namespace, p.Name); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		// Wait until the deleted pods are gone from the list before
-		// waiting on the new ones.
 		deadline := time.Now().Add(settleTimeout)
 		for {
 			pods, _, err := c.WorkloadPods(ctx, w.Kind, w.Namespace, w.Name)
@@ -381,7 +380,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 			}
 			stale := false
 			for _, p := range pods {
-				if lost[p.Spec.NodeName] {
+				if lost[p.Spec.NodeName] && match(p) {
 					stale = true
 				}
 			}
@@ -394,7 +393,33 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 		if err != nil {
 			t.Fatal(err)
 		}
-		replayed, misses, err := fc.LoseFrom(sc.Name, sc.Zone, sc.Lost, intact, placement(i+1), i+1)
+		return got
+	}
+	// First the pods still pending, tried again on what is left (the
+	// scheduler retries them as the lost nodes go, before any controller
+	// replaces a lost pod): each is made again, workload by workload, so
+	// that they are tried in the forecast's order.
+	for _, w := range fc.Workloads {
+		if w.Kind != forecast.KindStaticPod {
+			remake(w, func(p corev1.Pod) bool { return p.Spec.NodeName == "" })
+		}
+	}
+	// Then the lost pods, replaced workload by workload, each workload
+	// compared once its replacements are placed.
+	for i, w := range fc.Workloads {
+		if w.Kind == forecast.KindStaticPod {
+			continue
+		}
+		got := remake(w, func(p corev1.Pod) bool { return lost[p.Spec.NodeName] })
+		after := forecast.Placement{}
+		for wl, nodes := range placement(len(fc.Workloads)) {
+			for _, n := range nodes {
+				if !lost[n] { // the lost pods of workloads not yet replaced
+					after[wl] = append(after[wl], n)
+				}
+			}
+		}
+		replayed, misses, err := fc.LoseFrom(sc.Name, sc.Zone, sc.Lost, intact, after, i+1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -210,11 +210,11 @@ func (c *cluster) clone() *cluster {
 // lose forecasts the loss of nodes, starting from c's placement: pods on
 // surviving nodes stay where they are; the daemon and static pods of lost
 // nodes are gone; the pods still pending are tried again first, workload
-// by workload in creation order, since the scheduler retries them as soon
-// as the lost nodes and their pods go, while the controllers replace a
-// lost pod only once it is gone (a StatefulSet's only after its deletion
-// completes); then the other pods of lost nodes are made again and
-// scheduled, workload by workload.
+// by workload in creation order, since the scheduler retries them as the
+// lost pods go, and its queue takes pods of equal priority in the order
+// they were queued, the replacements last (a StatefulSet makes one only
+// once the old pod is deleted); then the other pods of lost nodes are
+// made again and scheduled, workload by workload.
 func (c *cluster) lose(name, zone string, lost []string, ws []*Workload) *Scenario {
 	return c.loseWith(name, zone, lost, ws, ws, nil)
 }

@@ -96,8 +96,9 @@ func (f *Forecast) Replay(real Placement, n int) (*Scenario, []string, error) {
 }
 
 // LoseFrom forecasts the loss of the named nodes from the placement a
-// real scheduler made of the intact cluster (intact), placing the pods of
-// the first n workloads again as it placed them after the loss (after),
+// real scheduler made of the intact cluster (intact), trying the pending
+// pods again, then placing the lost pods of the first n workloads again,
+// as it placed them after the loss (after),
 // each taken among the nodes the forecast scores best. It returns the
 // scenario and the pods the scheduler put where the forecast would not
 // have.
@@ -107,6 +108,6 @@ func (f *Forecast) LoseFrom(name, zone string, lost []string, intact, after Plac
 		return nil, nil, err
 	}
 	ra := newReplay(after)
-	sc := c.loseWith(name, zone, lost, f.Workloads[:n], ra)
+	sc := c.loseWith(name, zone, lost, f.Workloads, f.Workloads[:n], ra)
 	return sc, append(r.misses, ra.misses...), nil
 }

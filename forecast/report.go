@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	storagev1 "k8s.io/api/storage/v1"
+
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -30,6 +32,10 @@ type CapacityReport struct {
 	// Pods is every pod of the intact cluster; Limit the most Kubernetes
 	// is tested with.
 	Pods, PodLimit int
+	// Provisioned names the WaitForFirstConsumer classes whose volumes a
+	// provisioner makes on demand: a loss while a pod of theirs is being
+	// placed can leave its claim tied to a node that is gone.
+	Provisioned []string
 }
 
 // GroupRow is one node pool (or the control plane) with its capacity.
@@ -101,7 +107,21 @@ func Report(p *plan.Plan, f *Forecast) *CapacityReport {
 		r.Failures = append(r.Failures, failureLine(f, sc))
 	}
 	r.Quorum = quorum(p, f, losses)
+	r.Provisioned = provisionedClasses(f.Objects)
 	return r
+}
+
+// provisionedClasses names, sorted, the WaitForFirstConsumer classes with
+// a provisioner that makes volumes on demand.
+func provisionedClasses(o *Objects) []string {
+	var out []string
+	for name, sc := range o.StorageClasses {
+		if sc.Provisioner != NoProvisioner && sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // groupOf names a machine's group: its pool, or the control plane.

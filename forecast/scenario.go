@@ -209,16 +209,20 @@ func (c *cluster) clone() *cluster {
 
 // lose forecasts the loss of nodes, starting from c's placement: pods on
 // surviving nodes stay where they are; the daemon and static pods of lost
-// nodes are gone; the other pods of lost nodes are made again and, with
-// every pod still pending, scheduled workload by workload in creation
-// order.
+// nodes are gone; the pods still pending are tried again first, workload
+// by workload in creation order, since the scheduler retries them as the
+// lost pods go, and its queue takes pods of equal priority in the order
+// they were queued, the replacements last (a StatefulSet makes one only
+// once the old pod is deleted); then the other pods of lost nodes are
+// made again and scheduled, workload by workload.
 func (c *cluster) lose(name, zone string, lost []string, ws []*Workload) *Scenario {
-	return c.loseWith(name, zone, lost, ws, nil)
+	return c.loseWith(name, zone, lost, ws, ws, nil)
 }
 
 // loseWith is lose, its pods placed again as r replays (nil: the
-// forecast's own choices).
-func (c *cluster) loseWith(name, zone string, lost []string, ws []*Workload, r *replay) *Scenario {
+// forecast's own choices), the lost pods of the workloads ws only (the
+// pending ones of all).
+func (c *cluster) loseWith(name, zone string, lost []string, all, ws []*Workload, r *replay) *Scenario {
 	s := c.clone()
 	gone := map[string]bool{}
 	for _, n := range lost {
@@ -242,21 +246,30 @@ func (c *cluster) loseWith(name, zone string, lost []string, ws []*Workload, r *
 		s.unbind(p)
 		p.lost = true
 	}
-	byWorkload := map[*Workload][]*placed{}
+	pending, replaced := map[*Workload][]*placed{}, map[*Workload][]*placed{}
 	for _, p := range s.pods {
-		if !p.removed && p.node == nil {
-			byWorkload[p.Workload] = append(byWorkload[p.Workload], p)
+		switch {
+		case p.removed || p.node != nil:
+		case p.lost:
+			replaced[p.Workload] = append(replaced[p.Workload], p)
+		default:
+			pending[p.Workload] = append(pending[p.Workload], p)
 		}
 		if r != nil && p.node != nil {
 			r.stays(p)
 		}
 	}
 	s.replay = r
-	for _, w := range ws {
-		for _, p := range byWorkload[w] {
-			s.scheduleOne(p)
+	for _, pass := range []struct {
+		ws   []*Workload
+		pods map[*Workload][]*placed
+	}{{all, pending}, {ws, replaced}} {
+		for _, w := range pass.ws {
+			for _, p := range pass.pods[w] {
+				s.scheduleOne(p)
+			}
+			s.drainRequeue()
 		}
-		s.drainRequeue()
 	}
 	return s.result(name, zone, lost)
 }

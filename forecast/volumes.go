@@ -29,6 +29,14 @@ const NoProvisioner = "kubernetes.io/no-provisioner"
 //   - an Immediate class binds each claim as it is created, to a volume
 //     of the tree if it has any (the smallest that fits), else to a volume
 //     any node reaches.
+//
+// A loss starts from a settled cluster: no claim is waiting for its
+// volume. A claim whose pod was being placed in the lost zone (its
+// volume.kubernetes.io/selected-node naming a lost node, on which alone
+// the scheduler would try it) is taken to be given back to the scheduler
+// by its provisioner, as the CSI external-provisioner does from v3.5.0 to
+// v5.3 and from v6.1.0 on; ARCHITECTURE.md says what to do with one that
+// v6.0.x leaves stuck (CapacityReport.Provisioned).
 
 // NodeLocalProvisioner reports whether a provisioner makes volumes on the
 // node's own disks (TopoLVM, OpenEBS LocalPV, local-path, csi-driver-lvm),

@@ -38,9 +38,10 @@ type Provisioner struct {
 	done      chan struct{}
 	nodeLocal func(string) bool
 
-	mu   sync.Mutex
-	made int
-	errs []error
+	mu          sync.Mutex
+	made        int
+	rescheduled int
+	errs        []error
 }
 
 // SimulateProvisioner starts the stand-in; Stop ends it. nodeLocal says
@@ -104,7 +105,16 @@ func (p *Provisioner) sync(ctx context.Context, made map[string]bool) error {
 		}
 		var n corev1.Node
 		if err := p.c.Get(ctx, "/api/v1/nodes/"+url.PathEscape(nodeName), &n); err != nil {
-			return fmt.Errorf("claim %s/%s: its selected node: %w", pvc.Namespace, pvc.Name, err)
+			if !IsNotFound(err) {
+				return fmt.Errorf("claim %s/%s: its selected node: %w", pvc.Namespace, pvc.Name, err)
+			}
+			// The node is gone (deleted with its zone after the scheduler
+			// chose it): give the choice back to the scheduler, as the
+			// real provisioners do (see reschedule).
+			if err := p.reschedule(ctx, pvc); err != nil {
+				return err
+			}
+			continue
 		}
 		size := pvc.Spec.Resources.Requests[corev1.ResourceStorage]
 		mode := corev1.PersistentVolumeFilesystem
@@ -158,6 +168,45 @@ func (p *Provisioner) sync(ctx context.Context, made map[string]bool) error {
 		p.mu.Unlock()
 	}
 	return nil
+}
+
+// reschedule removes a claim's selected-node annotation when that node no
+// longer exists, which tells the scheduler to choose again: its
+// VolumeBinding plugin (kubernetes v1.37 pkg/scheduler/framework/plugins/
+// volumebinding, binder.go) considers an unbound claim that carries the
+// annotation on the named node only, so the claim's pod would otherwise
+// stay Pending on every node, and a pod waiting in PreBind for the
+// provisioning fails its wait once the annotation changes. The
+// external-provisioner sidecar of CSI drivers does this from v3.5.0
+// (sig-storage-lib-external-provisioner v9.0.2, "Fix indefinite stuck
+// Pending pod on a deleted node") to v5.3 and again from v6.1.0
+// (GenerateAccessibilityRequirements' NotFound answered with
+// ProvisioningReschedule); v6.0.x, on library v13 which dropped the
+// lookup, and releases before v3.5.0 leave the claim stuck, as
+// ARCHITECTURE.md tells the operator.
+func (p *Provisioner) reschedule(ctx context.Context, pvc corev1.PersistentVolumeClaim) error {
+	patch := map[string]any{"metadata": map[string]any{
+		"resourceVersion": pvc.ResourceVersion, // not if the claim changed since the list
+		"annotations":     map[string]any{selectedNodeAnnotation: nil},
+	}}
+	err := p.c.Patch(ctx, "/api/v1/namespaces/"+pvc.Namespace+"/persistentvolumeclaims/"+url.PathEscape(pvc.Name), patch)
+	if err != nil && !IsConflict(err) && !IsNotFound(err) {
+		return fmt.Errorf("claim %s/%s: removing the selected node %s: %w", pvc.Namespace, pvc.Name, pvc.Annotations[selectedNodeAnnotation], err)
+	}
+	if err == nil {
+		p.mu.Lock()
+		p.rescheduled++
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+// Rescheduled returns how many claims the stand-in gave back to the
+// scheduler because their selected node was gone.
+func (p *Provisioner) Rescheduled() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rescheduled
 }
 
 // Verdict is where the scheduler put one pod: a node, or pending with the
@@ -401,4 +450,27 @@ func (c *Client) DeleteNode(ctx context.Context, name string) error {
 		return err
 	}
 	return nil
+}
+
+// MarkUnreachable taints a node node.kubernetes.io/unreachable:NoSchedule,
+// as the node lifecycle controller does once a node stops reporting: the
+// scheduler then places nothing new there, while the pods already on it
+// still count (for topology spread, whose nodeTaintsPolicy is Ignore by
+// default) until the node is deleted.
+func (c *Client) MarkUnreachable(ctx context.Context, name string) error {
+	var n corev1.Node
+	if err := c.Get(ctx, "/api/v1/nodes/"+url.PathEscape(name), &n); err != nil {
+		return err
+	}
+	taint := corev1.Taint{Key: corev1.TaintNodeUnreachable, Effect: corev1.TaintEffectNoSchedule}
+	for _, t := range n.Spec.Taints {
+		if t.MatchTaint(&taint) {
+			return nil
+		}
+	}
+	patch := map[string]any{
+		"metadata": map[string]any{"resourceVersion": n.ResourceVersion},
+		"spec":     map[string]any{"taints": append(n.Spec.Taints, taint)},
+	}
+	return c.Patch(ctx, "/api/v1/nodes/"+url.PathEscape(name), patch)
 }

@@ -79,6 +79,13 @@ func IsNotFound(err error) bool {
 	return ok && e.Code == http.StatusNotFound
 }
 
+// IsConflict reports whether err is the API server's 409: the object
+// changed since it was read (or already exists).
+func IsConflict(err error) bool {
+	e, ok := err.(*APIError)
+	return ok && e.Code == http.StatusConflict
+}
+
 // maxRetries bounds how often Do repeats a request the API server answered
 // 429 (Too Many Requests), as client-go's REST client does (10 times,
 // waiting as its Retry-After says): a list of a resource whose watch cache

@@ -57,8 +57,17 @@ class "streaming" {
     }
   }
 
+  # member.name, member.region and member.network differ by member.
   etcd {
     topology = "stacked"
+    backup {
+      destination {
+        nfs {
+          server = "filer.${member.region}.example.com"
+          path   = "/exports/etcd-backups/${member.name}"
+        }
+      }
+    }
   }
 
   load_balancer {
@@ -119,6 +128,14 @@ class "streaming" {
   # Both regions pull from one mirror.
   images {
     registry = "harbor.example.com/mirror"
+  }
+
+  # A hub Argo CD deploys every member: one ApplicationSet (gitops/ at
+  # the fleet's top), each member's manifests/ under its own path.
+  gitops {
+    tool     = "argocd"
+    repo_url = "https://git.example.com/platform/fleet.git"
+    path     = "clusters/${member.name}"
   }
 }
 

@@ -57,6 +57,8 @@ type Member struct {
 	Network      string
 	NetworkRange hcl.Range
 	DeclRange    hcl.Range
+	// BodyRange spans the member's block, braces included.
+	BodyRange hcl.Range
 	// Spec is the merged cluster spec; nil when the member could not be
 	// decoded at all (an unknown class).
 	Spec *Spec
@@ -191,7 +193,7 @@ func (l *Loader) decodeFleet(files []*hcl.File, blocks hcl.Blocks, ctx *hcl.Eval
 		if !ok || blk.Type != "member" {
 			continue
 		}
-		m := &Member{Name: blk.Labels[0], NameRange: blk.LabelRanges[0], DeclRange: blk.DefRange}
+		m := &Member{Name: blk.Labels[0], NameRange: blk.LabelRanges[0], DeclRange: blk.DefRange, BodyRange: sb.SrcRange}
 		if prev := f.Member(m.Name); prev != nil {
 			errorf(m.NameRange, nil, "Duplicate member", "Member %q is already declared at %s. Each member is one cluster, named after its label: rename one of them.", m.Name, prev.DeclRange)
 			continue
@@ -415,8 +417,13 @@ func (l *Loader) decodeMember(files []*hcl.File, m *Member, c *Class, body *hcls
 		// unknown.
 		return nil, diags
 	}
+	// member.name, member.region and member.network let a class name
+	// what differs by member (a GitOps path, a DNS name).
 	memberCtx := &hcl.EvalContext{Variables: map[string]cty.Value{
 		"var": cty.ObjectVal(vars), "local": ctx.Variables["local"],
+		"member": cty.ObjectVal(map[string]cty.Value{
+			"name": cty.StringVal(m.Name), "region": cty.StringVal(m.Region), "network": cty.StringVal(m.Network),
+		}),
 	}, Functions: ctx.Functions}
 
 	merged, md := mergeBlocks(m, c, body)

@@ -178,10 +178,17 @@ func (l *Loader) decodeFleet(files []*hcl.File, blocks hcl.Blocks, ctx *hcl.Eval
 				errorf(a.NameRange, &c.DeclRange, "Attribute in a class", "A class holds the blocks of a cluster spec and its own variable blocks; %s is not one of them. Put member settings (class, region, network, variables) in the member blocks.", a.Name)
 			}
 			for _, inner := range sb.Blocks {
-				if inner.Type == "locals" || inner.Type == "class" || inner.Type == "member" || inner.Type == "peering" {
+				switch inner.Type {
+				case "locals", "class", "member", "peering":
 					errorf(inner.TypeRange, &c.DeclRange, "Block not allowed in a class", "A %s block cannot be inside a class. Declare locals at the top level of the fleet spec, and classes, members and peerings there too.", inner.Type)
+				case "cluster":
+					if len(inner.Labels) > 0 {
+						errorf(inner.LabelRanges[0], &c.DeclRange, "Cluster label in a fleet", "In a fleet, each cluster is named after its member, so a class's cluster block has no label: write cluster { … }.")
+					}
 				}
 			}
+			_, vd := classVariables(c, ctx.Variables["var"].AsValueMap())
+			diags = append(diags, vd...)
 		case "peering":
 			p := &Peering{Name: blk.Labels[0], NameRange: blk.LabelRanges[0], DeclRange: blk.DefRange}
 			diags = append(diags, decodePeering(p, sb, ctx)...)
@@ -201,7 +208,7 @@ func (l *Loader) decodeFleet(files []*hcl.File, blocks hcl.Blocks, ctx *hcl.Eval
 		f.Members = append(f.Members, m)
 		vars, md := decodeMemberAttrs(m, sb, ctx)
 		diags = append(diags, md...)
-		if md.HasErrors() {
+		if m.Class == "" {
 			continue
 		}
 		c, ok := classes[m.Class]
@@ -295,7 +302,8 @@ func decodeMemberAttrs(m *Member, body *hclsyntax.Body, ctx *hcl.EvalContext) (m
 	}
 	// Each value's own range, for diagnostics that point at it.
 	ranges := map[string][2]hcl.Range{}
-	if obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok {
+	isObject := func(e hcl.Expression) bool { _, ok := e.(*hclsyntax.ObjectConsExpr); return ok }
+	if obj, ok := hcl.UnwrapExpressionUntil(a.Expr, isObject).(*hclsyntax.ObjectConsExpr); ok {
 		for _, item := range obj.Items {
 			if k, kd := item.KeyExpr.Value(nil); !kd.HasErrors() && k.Type() == cty.String && k.IsKnown() {
 				ranges[k.AsString()] = [2]hcl.Range{item.ValueExpr.Range(), item.KeyExpr.Range()}
@@ -357,34 +365,8 @@ func (l *Loader) decodeMember(files []*hcl.File, m *Member, c *Class, body *hcls
 	fleetVars := ctx.Variables["var"].AsValueMap()
 	vars := map[string]cty.Value{}
 	maps.Copy(vars, fleetVars)
-	declared := map[string]*variable{}
-	for _, blk := range c.body.Blocks {
-		if blk.Type != "variable" {
-			continue
-		}
-		if len(blk.Labels) != 1 {
-			r := blk.DefRange()
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid variable block",
-				Detail: "A variable block has one label, its name: variable \"workers\" { … }.", Subject: &r})
-			continue
-		}
-		v, vd := decodeVariable(blk.AsHCLBlock(), nil)
-		diags = append(diags, vd...)
-		if v == nil {
-			continue
-		}
-		if prev, dup := declared[v.name]; dup {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate variable",
-				Detail: fmt.Sprintf("Variable %q is already declared at %s. Remove one of the two blocks.", v.name, prev.declRange), Subject: blk.LabelRanges[0].Ptr()})
-			continue
-		}
-		if _, clash := fleetVars[v.name]; clash {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Variable declared twice",
-				Detail: fmt.Sprintf("Class %q declares variable %q, which the fleet spec's top level declares too; var.%s would be ambiguous. Rename one of them.", c.Name, v.name, v.name), Subject: blk.LabelRanges[0].Ptr()})
-			continue
-		}
-		declared[v.name] = v
-	}
+	// The class's own problems were reported once, with the class.
+	declared, _ := classVariables(c, fleetVars)
 	for _, name := range slices.Sorted(maps.Keys(given)) {
 		g := given[name]
 		v, ok := declared[name]
@@ -400,7 +382,11 @@ func (l *Loader) decodeMember(files []*hcl.File, m *Member, c *Class, body *hcls
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared class variable", Detail: detail, Subject: g.keyRange.Ptr(), Context: m.DeclRange.Ptr()})
 			continue
 		}
-		diags = append(diags, v.assign(g.value, g.rng.Ptr(), fmt.Sprintf("member %q", m.Name))...)
+		ad := v.assign(g.value, g.rng.Ptr(), fmt.Sprintf("member %q", m.Name))
+		diags = append(diags, ad...)
+		if ad.HasErrors() {
+			v.set = true // reported: not missing as well
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(declared)) {
 		v := declared[name]
@@ -443,19 +429,16 @@ func mergeBlocks(m *Member, c *Class, member *hclsyntax.Body) (*hclsyntax.Body, 
 		}
 		return b.Type + "\x00" + strings.Join(b.Labels, "\x00")
 	}
-	unlabelledCluster := func(b *hclsyntax.Block) {
-		if len(b.Labels) > 0 {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cluster label in a fleet",
-				Detail: fmt.Sprintf("In a fleet, each cluster is named after its member (here %q), so a class's or member's cluster block has no label: write cluster { … }.", m.Name),
-				Subject: b.LabelRanges[0].Ptr()})
-		}
-	}
 	own := map[string]*hclsyntax.Block{}
 	var clusterBlocks []*hclsyntax.Block
 	var memberCluster *hclsyntax.Block
 	for _, b := range member.Blocks {
 		if b.Type == "cluster" {
-			unlabelledCluster(b)
+			if len(b.Labels) > 0 {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cluster label in a fleet",
+					Detail:  fmt.Sprintf("In a fleet, each cluster is named after its member (here %q), so a member's cluster block has no label: write cluster { … }.", m.Name),
+					Subject: b.LabelRanges[0].Ptr()})
+			}
 			memberCluster = b
 			continue
 		}
@@ -471,7 +454,6 @@ func mergeBlocks(m *Member, c *Class, member *hclsyntax.Body) (*hclsyntax.Body, 
 		case "variable", "locals", "class", "member", "peering":
 			continue
 		case "cluster":
-			unlabelledCluster(b)
 			classCluster = b
 			continue
 		}
@@ -500,8 +482,8 @@ func mergeBlocks(m *Member, c *Class, member *hclsyntax.Body) (*hclsyntax.Body, 
 		clusterBlocks = append(clusterBlocks, cb.Body.Blocks...)
 	}
 	cluster := &hclsyntax.Block{
-		Type:        "cluster",
-		Labels:      []string{m.Name},
+		Type:   "cluster",
+		Labels: []string{m.Name},
 		// The member's header is where the cluster is declared: DefRange
 		// spans from here to the member's label.
 		TypeRange:   hcl.Range{Filename: m.DeclRange.Filename, Start: m.DeclRange.Start, End: m.DeclRange.Start},
@@ -533,4 +515,40 @@ func quoted(items []string) []string {
 		out[i] = fmt.Sprintf("%q", s)
 	}
 	return out
+}
+
+// classVariables decodes a class's variable blocks, each a fresh copy a
+// member may assign to. A variable the fleet's top level declares too is
+// left out, with an error.
+func classVariables(c *Class, fleetVars map[string]cty.Value) (map[string]*variable, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	declared := map[string]*variable{}
+	for _, blk := range c.body.Blocks {
+		if blk.Type != "variable" {
+			continue
+		}
+		if len(blk.Labels) != 1 {
+			r := blk.DefRange()
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid variable block",
+				Detail: "A variable block has one label, its name: variable \"workers\" { … }.", Subject: &r})
+			continue
+		}
+		v, vd := decodeVariable(blk.AsHCLBlock(), nil)
+		diags = append(diags, vd...)
+		if v == nil {
+			continue
+		}
+		if prev, dup := declared[v.name]; dup {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate variable",
+				Detail: fmt.Sprintf("Variable %q is already declared at %s. Remove one of the two blocks.", v.name, prev.declRange), Subject: blk.LabelRanges[0].Ptr()})
+			continue
+		}
+		if _, clash := fleetVars[v.name]; clash {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Variable declared twice",
+				Detail: fmt.Sprintf("Class %q declares variable %q, which the fleet spec's top level declares too; var.%s would be ambiguous. Rename one of them.", c.Name, v.name, v.name), Subject: blk.LabelRanges[0].Ptr()})
+			continue
+		}
+		declared[v.name] = v
+	}
+	return declared, diags
 }

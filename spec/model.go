@@ -93,7 +93,7 @@ type Zone struct {
 	// region when not set.
 	Region      *string   `hcl:"region,optional"`
 	RegionRange hcl.Range `hcl:"region,attr_value_range"`
-	DeclRange hcl.Range `hcl:",def_range"`
+	DeclRange   hcl.Range `hcl:",def_range"`
 }
 
 // Host is a machine with a fixed address in a zone: a control-plane node, an

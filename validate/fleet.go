@@ -254,7 +254,8 @@ func (v *fleetValidator) versionSkew() {
 		if m.Spec.Cluster == nil {
 			continue
 		}
-		if kv, ok := KubernetesVersion(m.Spec.Cluster.KubernetesVersion); ok {
+		// A release blueprint does not support is an error of its own.
+		if kv, ok := KubernetesVersion(m.Spec.Cluster.KubernetesVersion); ok && kv.Minor >= MinMinor && kv.Minor <= MaxMinor {
 			vs = append(vs, ver{m, kv.Minor})
 		}
 	}

@@ -259,19 +259,29 @@ func (v *fleetValidator) versionSkew() {
 			vs = append(vs, ver{m, kv.Minor})
 		}
 	}
-	for i, a := range vs {
-		for _, b := range vs[i+1:] {
-			if d := a.minor - b.minor; d > 1 || d < -1 {
-				c := b.m.Spec.Cluster
-				subject := c.KubernetesVersionRange
-				if subject.Filename == "" {
-					subject = c.DeclRange
-				}
-				v.add(hcl.DiagWarning, subject, nil, "Clusters beyond kubectl's version skew",
-					"Member %q runs Kubernetes 1.%d and member %q 1.%d: kubectl supports one minor release either side of the API server, so no one kubectl manages both. Upgrade the older one first.",
-					b.m.Name, b.minor, a.m.Name, a.minor)
-			}
+	if len(vs) == 0 {
+		return
+	}
+	newest := vs[0]
+	for _, x := range vs {
+		if x.minor > newest.minor {
+			newest = x
 		}
+	}
+	// Each member more than one minor release behind the newest is the one
+	// to upgrade.
+	for _, x := range vs {
+		if newest.minor-x.minor <= 1 {
+			continue
+		}
+		c := x.m.Spec.Cluster
+		subject := c.KubernetesVersionRange
+		if subject.Filename == "" {
+			subject = c.DeclRange
+		}
+		v.add(hcl.DiagWarning, subject, nil, "Clusters beyond kubectl's version skew",
+			"Member %q runs Kubernetes 1.%d and member %q 1.%d: kubectl supports one minor release either side of the API server, so no one kubectl manages both. Upgrade %q first.",
+			x.m.Name, x.minor, newest.m.Name, newest.minor, x.m.Name)
 	}
 }
 

@@ -71,6 +71,12 @@ func examples(t *testing.T) []example {
 	}
 	var out []example
 	for _, p := range paths {
+		if fl := loadFleet(t, p); fl != nil {
+			// Each member of a fleet is an example of its own: its tree is
+			// a single cluster's.
+			out = append(out, fl.members...)
+			continue
+		}
 		pl, tree, diags, err := renderLoaded(spec.NewLoader().Load(p, spec.Options{}))
 		if len(diags) > 0 {
 			t.Fatalf("%s must validate cleanly, got: %v", p, diags)
@@ -81,6 +87,65 @@ func examples(t *testing.T) []example {
 		name := filepath.Base(p)
 		name = name[:len(name)-len(filepath.Ext(name))]
 		out = append(out, example{name: name, path: p, plan: pl, tree: tree})
+	}
+	return out
+}
+
+// fleetExample is a fleet spec of blueprints/ rendered: its members, each
+// as an example named after its folder (fleet/clusters/west), and the
+// whole fleet's tree.
+type fleetExample struct {
+	name    string
+	path    string
+	members []example
+	tree    render.Tree
+}
+
+// loadFleet renders the spec at path if it is a fleet, as the CLI does;
+// nil when it is a single cluster's spec.
+func loadFleet(t *testing.T, path string) *fleetExample {
+	t.Helper()
+	_, f, diags := spec.NewLoader().LoadAny(path, spec.Options{})
+	if f == nil {
+		return nil
+	}
+	name := filepath.Base(path)
+	name = name[:len(name)-len(filepath.Ext(name))]
+	fe := &fleetExample{name: name, path: path}
+	trees, plans := map[string]render.Tree{}, map[string]*plan.Plan{}
+	r := validate.Fleet(f, diags, func(m *spec.Member) func() hcl.Diagnostics {
+		return func() hcl.Diagnostics {
+			p := plan.Build(m.Spec)
+			tree, err := render.Render(p)
+			if err != nil {
+				t.Fatalf("rendering member %s of %s: %v", m.Name, path, err)
+			}
+			trees[m.Name], plans[m.Name] = tree, p
+			fe.members = append(fe.members, example{name: name + "/" + plan.FleetDir + "/" + m.Name, path: path, plan: p, tree: tree})
+			return nil
+		}
+	})
+	if len(r.Diagnostics) > 0 {
+		t.Fatalf("%s must validate cleanly, got: %v", path, r.Diagnostics)
+	}
+	tree, err := render.Fleet(plan.BuildFleet(f, plans), trees)
+	if err != nil {
+		t.Fatalf("rendering %s: %v", path, err)
+	}
+	fe.tree = tree
+	return fe
+}
+
+// fleets loads and renders every fleet spec in blueprints/.
+func fleets(t *testing.T) []*fleetExample {
+	t.Helper()
+	paths, _ := filepath.Glob("blueprints/*.hcl")
+	sort.Strings(paths)
+	var out []*fleetExample
+	for _, p := range paths {
+		if fl := loadFleet(t, p); fl != nil {
+			out = append(out, fl)
+		}
 	}
 	return out
 }

@@ -94,12 +94,13 @@ type fleetValidator struct {
 	diags hcl.Diagnostics
 }
 
-func (v *fleetValidator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) {
+func (v *fleetValidator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, context *hcl.Range, summary, detail string, args ...any) *hcl.Diagnostic {
 	d := &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: subject.Ptr()}
 	if context != nil && context.Filename != "" {
 		d.Context = context
 	}
 	v.diags = append(v.diags, d)
+	return d
 }
 
 func (v *fleetValidator) run() {
@@ -279,9 +280,10 @@ func (v *fleetValidator) versionSkew() {
 		if subject.Filename == "" {
 			subject = c.DeclRange
 		}
-		v.add(hcl.DiagWarning, subject, nil, "Clusters beyond kubectl's version skew",
-			"Member %q runs Kubernetes 1.%d and member %q 1.%d: kubectl supports one minor release either side of the API server, so no one kubectl manages both. Upgrade %q first.",
-			x.m.Name, x.minor, newest.m.Name, newest.minor, x.m.Name)
+		d := v.add(hcl.DiagWarning, subject, nil, "Clusters beyond kubectl's version skew",
+			"Member %q runs Kubernetes 1.%d and member %q 1.%d: kubectl supports one minor release either side of the API server, so no one kubectl manages both. Upgrade %q first. (warning %s)",
+			x.m.Name, x.minor, newest.m.Name, newest.minor, x.m.Name, CodeFleetVersionSkew)
+		d.Extra = Warning{Code: CodeFleetVersionSkew, Detail: d.Detail}
 	}
 }
 

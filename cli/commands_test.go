@@ -312,7 +312,7 @@ func TestInit(t *testing.T) {
 	if code, _, _ := runCLI("validate", "blueprint.hcl"); code != cli.ExitOK {
 		t.Errorf("the written example does not validate: %d", code)
 	}
-	for _, name := range []string{"data-platform", "external-etcd", "external-lb"} {
+	for _, name := range []string{"data-platform", "external-etcd", "external-lb", "fleet"} {
 		path := filepath.Join("specs", name+".hcl")
 		if err := os.MkdirAll("specs", 0o755); err != nil {
 			t.Fatal(err)
@@ -331,7 +331,7 @@ func TestInit(t *testing.T) {
 	if code != cli.ExitUsage || !strings.Contains(errs, "specs is a folder") || strings.Contains(errs, "--force") {
 		t.Errorf("init on a folder: exit %d %s", code, errs)
 	}
-	if code, _, errs := runCLI("init", "x.hcl", "--example", "nope"); code != cli.ExitUsage || !strings.Contains(errs, "data-platform, external-etcd, external-lb, ha") {
+	if code, _, errs := runCLI("init", "x.hcl", "--example", "nope"); code != cli.ExitUsage || !strings.Contains(errs, "data-platform, external-etcd, external-lb, fleet, ha") {
 		t.Errorf("an unknown example: exit %d %s", code, errs)
 	}
 }

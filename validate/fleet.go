@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 
 	"github.com/blueprint-dev/blueprint/spec"
 )
@@ -104,6 +105,7 @@ func (v *fleetValidator) add(sev hcl.DiagnosticSeverity, subject hcl.Range, cont
 }
 
 func (v *fleetValidator) run() {
+	v.regions()
 	v.peerings()
 	v.addressRanges()
 	v.routerIDs()
@@ -122,6 +124,29 @@ func (v *fleetValidator) members() []*spec.Member {
 		}
 	}
 	return out
+}
+
+// regions: a region becomes a label value (blueprint.dev/region on the
+// fleet's GitOps objects) and a zone's region must be one too.
+func (v *fleetValidator) regions() {
+	check := func(region string, subject hcl.Range, context *hcl.Range) {
+		if errs := content.IsLabelValue(region); len(errs) > 0 && subject.Filename != "" {
+			v.add(hcl.DiagError, subject, context, "Invalid region", "Region %q is not a Kubernetes label value (%s): the fleet's GitOps objects carry it as one. Use letters, digits, '-', '_' and '.', such as \"eu-west\".", region, strings.Join(errs, "; "))
+		}
+	}
+	for _, m := range v.f.Members {
+		if m.Region != "" {
+			check(m.Region, m.RegionRange, &m.DeclRange)
+		}
+		if m.Spec == nil {
+			continue
+		}
+		for _, z := range m.Spec.Zones {
+			if z.Region != nil {
+				check(*z.Region, z.RegionRange, &z.DeclRange)
+			}
+		}
+	}
 }
 
 func (v *fleetValidator) peerings() {

@@ -110,8 +110,8 @@ member "c" {
 }
 
 member "d" {
-  class  = "good" # ERROR: No value for required variable
-  region = "r1"
+  class  = "good"  # ERROR: No value for required variable
+  region = "r 1/x" # ERROR: Invalid region
 }
 
 member "e" {

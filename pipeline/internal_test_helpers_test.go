@@ -1,0 +1,158 @@
+package pipeline_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
+)
+
+// lookupTool finds a validator where .ci/run installs it (see
+// controlplane.ToolDirs) or on PATH. In CI a missing tool fails the test;
+// elsewhere it returns "" and the caller says what is not checked.
+func lookupTool(t *testing.T, name string) string {
+	t.Helper()
+	if p, err := controlplane.FindTool(name); err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed; .ci/run installs it (see ../shared/VALIDATORS.md)", name)
+	}
+	return ""
+}
+
+// tool returns the path of a validator. In CI a missing tool fails the
+// test; on a developer machine the test is skipped and says so.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	p := lookupTool(t, name)
+	if p == "" {
+		t.Skipf("SKIPPED, not passed: %s is not installed here; run .ci/run's install steps to check with it", name)
+	}
+	return p
+}
+
+// renderLoaded validates a spec as it came from the loader and renders it,
+// the way the CLI does: it returns every diagnostic, and a plan and tree
+// only when they hold no error. Callers decide what a warning means.
+func renderLoaded(s *spec.Spec, loadDiags hcl.Diagnostics) (*plan.Plan, render.Tree, hcl.Diagnostics, error) {
+	diags := validate.Check(s, loadDiags)
+	if diags.HasErrors() {
+		return nil, nil, diags, nil
+	}
+	p := plan.Build(s)
+	tree, err := render.Render(p)
+	return p, tree, diags, err
+}
+
+// example is one spec of blueprints/ with its rendered tree.
+type example struct {
+	name string
+	path string
+	plan *plan.Plan
+	tree render.Tree
+}
+
+// examples loads and renders every spec in blueprints/.
+func examples(t *testing.T) []example {
+	t.Helper()
+	paths, _ := filepath.Glob("blueprints/*.hcl")
+	sort.Strings(paths)
+	if len(paths) == 0 {
+		t.Fatal("no specs in blueprints/")
+	}
+	var out []example
+	for _, p := range paths {
+		if isFleet(p) {
+			// A fleet's members are single clusters' trees, but their
+			// source is the fleet's: the tests that vary an example's
+			// source cannot take them. fleets() renders them, and
+			// TestFleetVerify checks each with the real tools.
+			continue
+		}
+		pl, tree, diags, err := renderLoaded(spec.NewLoader().Load(p, spec.Options{}))
+		if len(diags) > 0 {
+			t.Fatalf("%s must validate cleanly, got: %v", p, diags)
+		}
+		if err != nil {
+			t.Fatalf("rendering %s: %v", p, err)
+		}
+		name := filepath.Base(p)
+		name = name[:len(name)-len(filepath.Ext(name))]
+		out = append(out, example{name: name, path: p, plan: pl, tree: tree})
+	}
+	return out
+}
+
+// isFleet reports whether the spec at path declares a fleet.
+func isFleet(path string) bool {
+	_, f, _ := spec.NewLoader().LoadAny(path, spec.Options{})
+	return f != nil
+}
+
+// fleetExample is a fleet spec of blueprints/ rendered: its members, each
+// as an example named after its folder (fleet/clusters/west), and the
+// whole fleet's tree.
+type fleetExample struct {
+	name    string
+	path    string
+	members []example
+	tree    render.Tree
+}
+
+// loadFleet renders the spec at path if it is a fleet, as the CLI does;
+// nil when it is a single cluster's spec.
+func loadFleet(t *testing.T, path string) *fleetExample {
+	t.Helper()
+	_, f, diags := spec.NewLoader().LoadAny(path, spec.Options{})
+	if f == nil {
+		return nil
+	}
+	name := filepath.Base(path)
+	name = name[:len(name)-len(filepath.Ext(name))]
+	fe := &fleetExample{name: name, path: path}
+	trees, plans := map[string]render.Tree{}, map[string]*plan.Plan{}
+	r := validate.Fleet(f, diags, func(m *spec.Member) func() hcl.Diagnostics {
+		return func() hcl.Diagnostics {
+			p := plan.Build(m.Spec)
+			tree, err := render.Render(p)
+			if err != nil {
+				t.Fatalf("rendering member %s of %s: %v", m.Name, path, err)
+			}
+			trees[m.Name], plans[m.Name] = tree, p
+			fe.members = append(fe.members, example{name: name + "/" + plan.FleetDir + "/" + m.Name, path: path, plan: p, tree: tree})
+			return nil
+		}
+	})
+	if len(r.Diagnostics) > 0 {
+		t.Fatalf("%s must validate cleanly, got: %v", path, r.Diagnostics)
+	}
+	tree, err := render.Fleet(plan.BuildFleet(f, plans), trees)
+	if err != nil {
+		t.Fatalf("rendering %s: %v", path, err)
+	}
+	fe.tree = tree
+	return fe
+}
+
+// fleets loads and renders every fleet spec in blueprints/.
+func fleets(t *testing.T) []*fleetExample {
+	t.Helper()
+	paths, _ := filepath.Glob("blueprints/*.hcl")
+	sort.Strings(paths)
+	var out []*fleetExample
+	for _, p := range paths {
+		if fl := loadFleet(t, p); fl != nil {
+			out = append(out, fl)
+		}
+	}
+	return out
+}

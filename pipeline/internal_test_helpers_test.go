@@ -75,7 +75,7 @@ func examples(t *testing.T) []example {
 			// A fleet's members are single clusters' trees, but their
 			// source is the fleet's: the tests that vary an example's
 			// source cannot take them. fleets() renders them, and
-			// TestFleetVerify checks each with the real tools.
+			// verify's TestRenderedTreesPass checks each with the real tools.
 			continue
 		}
 		pl, tree, diags, err := renderLoaded(spec.NewLoader().Load(p, spec.Options{}))

@@ -1,4 +1,4 @@
-package blueprint_test
+package pipeline_test
 
 import (
 	"bytes"

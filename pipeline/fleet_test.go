@@ -2,11 +2,16 @@ package pipeline_test
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/verify"
 )
 
 // TestFleetMemberIsASingleCluster renders member "west" of
@@ -66,5 +71,52 @@ func TestFleetDocument(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("FLEET.md lacks %q", want)
 		}
+	}
+}
+
+// TestFleetFluxGitOps renders the example with Flux instead of Argo CD: one
+// GitRepository and one Kustomization per member, each applying its
+// member's manifests/ through a kubeconfig Secret, accepted by the API
+// server's dry run against Flux's CRDs (verify's check of gitops/).
+func TestFleetFluxGitOps(t *testing.T) {
+	src, err := os.ReadFile("blueprints/fleet.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flux := bytes.Replace(src, []byte(`tool     = "argocd"`), []byte(`tool     = "flux"`), 1)
+	if bytes.Equal(flux, src) {
+		t.Fatal("the example no longer uses Argo CD")
+	}
+	_, f, diags := spec.NewLoader().LoadSourceAny("fleet-flux.hcl", flux, spec.Options{})
+	fl := renderFleet(t, "fleet-flux.hcl", f, diags)
+	if _, ok := fl.tree["gitops/applicationset.yaml"]; ok {
+		t.Error("a Flux fleet has an ApplicationSet")
+	}
+	ks := string(fl.tree["gitops/kustomizations.yaml"])
+	for _, want := range []string{`name: "fleet-west"`, `path: "./clusters/east/manifests"`, `name: "east-kubeconfig"`} {
+		if !strings.Contains(ks, want) {
+			t.Errorf("gitops/kustomizations.yaml lacks %s:\n%s", want, ks)
+		}
+	}
+	tool(t, "kube-apiserver")
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := render.Write(dir, fl.tree); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Run(context.Background(), verify.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range rep.Checks {
+		if c.Artifact == "gitops/" {
+			found = true
+			if c.Result != verify.Passed {
+				t.Errorf("the fleet's gitops/: %s %s\n%s", c.Result, c.Reason, c.Output)
+			}
+		}
+	}
+	if !found {
+		t.Error("verify did not check the fleet's gitops/")
 	}
 }

@@ -113,6 +113,13 @@ type fleetExample struct {
 func loadFleet(t *testing.T, path string) *fleetExample {
 	t.Helper()
 	_, f, diags := spec.NewLoader().LoadAny(path, spec.Options{})
+	return renderFleet(t, path, f, diags)
+}
+
+// renderFleet validates a loaded fleet, which must have no diagnostic, and
+// renders it; nil when the spec is not a fleet.
+func renderFleet(t *testing.T, path string, f *spec.Fleet, diags hcl.Diagnostics) *fleetExample {
+	t.Helper()
 	if f == nil {
 		return nil
 	}

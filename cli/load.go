@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
@@ -37,7 +39,10 @@ func (o *specOptions) addRenderFlags(cmd *cobra.Command) {
 // render in memory and the capacity forecast of what it renders, with what
 // is needed to print its diagnostics.
 type loaded struct {
-	spec  *spec.Spec
+	spec *spec.Spec
+	// fleet is set instead of spec for a fleet spec, when the command
+	// takes one; tree is then the whole fleet's.
+	fleet *spec.Fleet
 	diags hcl.Diagnostics
 	// accepted are the warnings the spec's accept blocks acknowledge.
 	accepted []validate.Accepted
@@ -50,22 +55,61 @@ type loaded struct {
 
 // failed reports whether the spec cannot be rendered.
 func (l *loaded) failed(strict bool) bool {
-	if l.diags.HasErrors() || l.spec == nil {
+	if l.diags.HasErrors() || (l.spec == nil && l.fleet == nil) {
 		return true
 	}
 	return strict && len(l.diags) > 0
 }
 
-// loadSpec loads and validates a spec and, if it has no errors, renders it
-// in memory and adds the capacity forecast's findings: pods the scheduler
-// could not place on the intact cluster (errors) or after a zone loss
-// (warnings).
-func loadSpec(o specOptions) *loaded {
+// loadSpec loads and validates a spec of one cluster and, if it has no
+// errors, renders it in memory and adds the capacity forecast's findings:
+// pods the scheduler could not place on the intact cluster (errors) or
+// after a zone loss (warnings). A fleet spec is an error.
+func loadSpec(o specOptions) *loaded { return loadSpecOrFleet(o, false) }
+
+// loadSpecOrFleet is loadSpec for the commands that also take a fleet
+// (validate, render, diff, plan): each member is validated, rendered and
+// forecast as one cluster, then the fleet's rules run and the members'
+// trees are assembled into the fleet's.
+func loadSpecOrFleet(o specOptions, fleets bool) *loaded {
 	loader := spec.NewLoader()
-	s, diags := loader.Load(o.Path, spec.Options{Vars: o.Vars, VarFiles: o.VarFiles})
-	l := &loaded{spec: s, files: loader.Files()}
+	opts := spec.Options{Vars: o.Vars, VarFiles: o.VarFiles}
+	var s *spec.Spec
+	var f *spec.Fleet
+	var diags hcl.Diagnostics
+	if fleets {
+		s, f, diags = loader.LoadAny(o.Path, opts)
+	} else {
+		s, diags = loader.Load(o.Path, opts)
+	}
+	l := &loaded{spec: s, fleet: f, files: loader.Files()}
+	renderOpts := render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()}
+	if f != nil {
+		trees := map[string]render.Tree{}
+		plans := map[string]*plan.Plan{}
+		r := validate.Fleet(f, diags, func(m *spec.Member) func() hcl.Diagnostics {
+			return func() hcl.Diagnostics {
+				p := plan.Build(m.Spec)
+				tree, fc, err := render.RenderForecast(p, renderOpts)
+				if err != nil {
+					l.renderErr = fmt.Errorf("member %s: %w", m.Name, err)
+					return nil
+				}
+				trees[m.Name], plans[m.Name] = tree, p
+				return forecast.Diagnostics(m.Spec, fc)
+			}
+		})
+		l.diags = r.Diagnostics
+		for _, m := range f.Members {
+			l.accepted = append(l.accepted, r.Members[m.Name].Accepted...)
+		}
+		if !l.diags.HasErrors() && l.renderErr == nil {
+			l.tree, l.renderErr = render.Fleet(plan.BuildFleet(f, plans), trees)
+		}
+		return l
+	}
 	r := validate.RunWith(s, diags, func() hcl.Diagnostics {
-		tree, fc, err := render.RenderForecast(plan.Build(s), render.Options{Flatten: o.Flatten, Builds: render.UserBuildCache()})
+		tree, fc, err := render.RenderForecast(plan.Build(s), renderOpts)
 		if err != nil {
 			l.renderErr = err
 			return nil
@@ -80,7 +124,7 @@ func loadSpec(o specOptions) *loaded {
 // renderSpec loads a spec and returns the tree it rendered in memory (with
 // its forecast) unless it failed.
 func renderSpec(o specOptions, s Streams) (*loaded, render.Tree, error) {
-	l := loadSpec(o)
+	l := loadSpecOrFleet(o, true)
 	if l.failed(o.Strict) {
 		return l, nil, l.failure()
 	}

@@ -1,15 +1,20 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/blueprint-dev/blueprint/impact"
 	"github.com/blueprint-dev/blueprint/internal/safefs"
+	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/spec"
 	"github.com/blueprint-dev/blueprint/state"
 )
 
@@ -73,6 +78,9 @@ func planRun(o *planOptions, s Streams) error {
 	if err := c.Err(); err != nil {
 		return &exitError{code: ExitFailure, err: fmt.Errorf("render would fail, so plan does not read the folder: %w", err)}
 	}
+	if l.fleet != nil {
+		return fleetPlanRun(o, s, l.fleet, c, tree)
+	}
 	old, err := readState(c)
 	if err != nil {
 		return &exitError{code: ExitFailure, err: err}
@@ -98,19 +106,84 @@ func planRun(o *planOptions, s Streams) error {
 	return nil
 }
 
+// fleetPlanRun plans each member of a fleet from the state file of its
+// tree under clusters/NAME/: what a change to the class does, cluster by
+// cluster.
+func fleetPlanRun(o *planOptions, s Streams, f *spec.Fleet, c *render.Change, tree render.Tree) error {
+	type memberPlan struct {
+		Cluster string          `json:"cluster"`
+		Plan    json.RawMessage `json:"plan"`
+	}
+	report := struct {
+		Clusters []memberPlan `json:"clusters"`
+	}{Clusters: []memberPlan{}}
+	changed := false
+	for i, m := range f.Members {
+		dir := plan.FleetDir + "/" + m.Name + "/"
+		old, err := readStateAt(c, dir+state.FileName)
+		if err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+		p, err := planOf(old, memberTree(tree, dir))
+		if err != nil {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("member %s: %w", m.Name, err)}
+		}
+		changed = changed || p.Changed()
+		if o.JSON {
+			var b bytes.Buffer
+			if err := p.WriteJSON(&b); err != nil {
+				return &exitError{code: ExitFailure, err: err}
+			}
+			report.Clusters = append(report.Clusters, memberPlan{m.Name, json.RawMessage(bytes.TrimSpace(b.Bytes()))})
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(s.Out)
+		}
+		fmt.Fprintf(s.Out, "== member %s (region %s, class %s) ==\n", m.Name, m.Region, m.Class)
+		if err := p.WriteText(s.Out); err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+	}
+	if o.JSON {
+		if err := writeJSONTo(s.Out, report); err != nil {
+			return err
+		}
+	}
+	if o.DetailedExit && changed {
+		return &exitError{code: exitWouldChange}
+	}
+	return nil
+}
+
+// memberTree is a fleet member's tree: the files under dir, without it.
+func memberTree(tree render.Tree, dir string) render.Tree {
+	out := render.Tree{}
+	for p, b := range tree {
+		if rest, ok := strings.CutPrefix(p, dir); ok {
+			out[rest] = b
+		}
+	}
+	return out
+}
+
 // readState reads the state file render wrote into the folder, through the
 // preflight's link-refusing reader: nil when there is none.
-func readState(c *render.Change) (*state.State, error) {
-	b, err := c.Old(state.FileName, state.MaxSize)
+func readState(c *render.Change) (*state.State, error) { return readStateAt(c, state.FileName) }
+
+// readStateAt reads a state file at a path of the folder (a fleet
+// member's, clusters/NAME/.blueprint-state.json).
+func readStateAt(c *render.Change, name string) (*state.State, error) {
+	b, err := c.Old(name, state.MaxSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", state.FileName, err)
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	s, err := state.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s in %s: %w", state.FileName, safefs.Show(c.Target.Given), err)
+		return nil, fmt.Errorf("%s in %s: %w", name, safefs.Show(c.Target.Given), err)
 	}
 	return s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/blueprint-dev/blueprint/internal/safefs"
+	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/state"
 )
@@ -108,12 +109,21 @@ func renderInto(o *renderOptions, s Streams, rep *renderReport) error {
 	cwd := workingDir()
 	var old *state.State
 	var oldErr error
+	memberOld, memberErr := map[string]*state.State{}, map[string]error{}
 	c, err := render.WriteWith(o.Output, tree, render.WriteOptions{
 		LockTimeout: o.LockTimeout,
 		Waiting: func(dir string) {
 			s.note("Another blueprint command (render or diff) holds the lock on %s; waiting for it (up to %v, --lock-timeout).", safefs.Show(dir), o.LockTimeout)
 		},
-		Inspect: func(c *render.Change) { old, oldErr = readState(c) },
+		Inspect: func(c *render.Change) {
+			old, oldErr = readState(c)
+			if l.fleet != nil {
+				for _, m := range l.fleet.Members {
+					mold, err := readStateAt(c, plan.FleetDir+"/"+m.Name+"/"+state.FileName)
+					memberOld[m.Name], memberErr[m.Name] = mold, err
+				}
+			}
+		},
 	})
 	if c != nil {
 		rep.Warnings = append(rep.Warnings, c.Warnings...)
@@ -137,7 +147,12 @@ func renderInto(o *renderOptions, s Streams, rep *renderReport) error {
 	if c.Target.Link != "" {
 		s.say("%s is a link to %s: wrote into %s and left the link as it is.", safefs.Show(o.Output), safefs.Show(c.Target.Dir), safefs.Show(c.Target.Dir))
 	}
-	if !c.None() {
+	if !c.None() && l.fleet != nil {
+		for _, m := range l.fleet.Members {
+			s.say("Cluster %s:", m.Name)
+			printPlanSummary(s, memberOld[m.Name], memberErr[m.Name], memberTree(tree, plan.FleetDir+"/"+m.Name+"/"))
+		}
+	} else if !c.None() {
 		printPlanSummary(s, old, oldErr, tree)
 	}
 	s.say("%s", summary(c, o.Output))

@@ -74,7 +74,7 @@ func validateRun(o *validateOptions, s Streams) error {
 	for _, p := range o.Paths {
 		so := o.specOptions
 		so.Path = p
-		l := loadSpec(so)
+		l := loadSpecOrFleet(so, true)
 		explainFolderDuplicates(l, p)
 		loads = append(loads, l)
 		if o.Format == formatText {

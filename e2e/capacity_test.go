@@ -77,7 +77,7 @@ func capacityDesigns(t *testing.T) []capacityDesign {
 		t.Fatal("no designs")
 	}
 	var out []capacityDesign
-	for _, p := range paths {
+	for _, p := range singleClusterSpecs(paths) {
 		pl := loadPlan(t, p)
 		tree, fc, err := render.RenderForecast(pl, render.Options{})
 		if err != nil {

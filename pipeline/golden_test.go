@@ -14,7 +14,12 @@ var update = flag.Bool("update", false, "rewrite out/ from blueprints/")
 // TestGolden renders every spec in blueprints/ and compares it byte for byte
 // with out/<name>/, which only -update rewrites.
 func TestGolden(t *testing.T) {
-	for _, ex := range examples(t) {
+	all := examples(t)
+	for _, fl := range fleets(t) {
+		// A fleet's folder holds its members' trees: compared as one.
+		all = append(all, example{name: fl.name, path: fl.path, tree: fl.tree})
+	}
+	for _, ex := range all {
 		dir := filepath.Join("out", ex.name)
 		if *update {
 			if err := render.Write(dir, ex.tree); err != nil {
@@ -46,6 +51,12 @@ func TestDeterministic(t *testing.T) {
 	for i := range first {
 		if !render.Equal(first[i].tree, second[i].tree) {
 			t.Errorf("%s renders differently on a second run", first[i].path)
+		}
+	}
+	firstFleets, secondFleets := fleets(t), fleets(t)
+	for i := range firstFleets {
+		if !render.Equal(firstFleets[i].tree, secondFleets[i].tree) {
+			t.Errorf("%s renders differently on a second run", firstFleets[i].path)
 		}
 	}
 }

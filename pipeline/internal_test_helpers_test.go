@@ -73,6 +73,13 @@ func examples(t *testing.T) []example {
 	}
 	var out []example
 	for _, p := range paths {
+		if isFleet(p) {
+			// A fleet's members are single clusters' trees, but their
+			// source is the fleet's: the tests that vary an example's
+			// source cannot take them. fleets() renders them, and
+			// verify's TestRenderedTreesPass checks each with the real tools.
+			continue
+		}
 		// As the CLI validates: the capacity forecast's warnings join the
 		// rules' before the accept blocks apply (an example may accept a
 		// capacity-zone-loss warning).
@@ -109,3 +116,75 @@ var lockLines = regexp.MustCompile(`(?m)^  (lock_file|require_digest) +=.*\n`)
 // that runs images the example does not (another registry, a service
 // turned on) would find them missing from the example's lock file.
 func unlocked(src []byte) []byte { return lockLines.ReplaceAll(src, nil) }
+
+// isFleet reports whether the spec at path declares a fleet.
+func isFleet(path string) bool {
+	_, f, _ := spec.NewLoader().LoadAny(path, spec.Options{})
+	return f != nil
+}
+
+// fleetExample is a fleet spec of blueprints/ rendered: its members, each
+// as an example named after its folder (fleet/clusters/west), and the
+// whole fleet's tree.
+type fleetExample struct {
+	name    string
+	path    string
+	members []example
+	tree    render.Tree
+}
+
+// loadFleet renders the spec at path if it is a fleet, as the CLI does;
+// nil when it is a single cluster's spec.
+func loadFleet(t *testing.T, path string) *fleetExample {
+	t.Helper()
+	_, f, diags := spec.NewLoader().LoadAny(path, spec.Options{})
+	return renderFleet(t, path, f, diags)
+}
+
+// renderFleet validates a loaded fleet, which must have no diagnostic, and
+// renders it; nil when the spec is not a fleet.
+func renderFleet(t *testing.T, path string, f *spec.Fleet, diags hcl.Diagnostics) *fleetExample {
+	t.Helper()
+	if f == nil {
+		return nil
+	}
+	name := filepath.Base(path)
+	name = name[:len(name)-len(filepath.Ext(name))]
+	fe := &fleetExample{name: name, path: path}
+	trees, plans := map[string]render.Tree{}, map[string]*plan.Plan{}
+	r := validate.Fleet(f, diags, func(m *spec.Member) func() hcl.Diagnostics {
+		return func() hcl.Diagnostics {
+			p := plan.Build(m.Spec)
+			tree, err := render.Render(p)
+			if err != nil {
+				t.Fatalf("rendering member %s of %s: %v", m.Name, path, err)
+			}
+			trees[m.Name], plans[m.Name] = tree, p
+			fe.members = append(fe.members, example{name: name + "/" + plan.FleetDir + "/" + m.Name, path: path, plan: p, tree: tree})
+			return nil
+		}
+	})
+	if len(r.Diagnostics) > 0 {
+		t.Fatalf("%s must validate cleanly, got: %v", path, r.Diagnostics)
+	}
+	tree, err := render.Fleet(plan.BuildFleet(f, plans), trees)
+	if err != nil {
+		t.Fatalf("rendering %s: %v", path, err)
+	}
+	fe.tree = tree
+	return fe
+}
+
+// fleets loads and renders every fleet spec in blueprints/.
+func fleets(t *testing.T) []*fleetExample {
+	t.Helper()
+	paths, _ := filepath.Glob("blueprints/*.hcl")
+	sort.Strings(paths)
+	var out []*fleetExample
+	for _, p := range paths {
+		if fl := loadFleet(t, p); fl != nil {
+			out = append(out, fl)
+		}
+	}
+	return out
+}

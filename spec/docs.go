@@ -62,6 +62,10 @@ var docs = map[string]Doc{
 zone "az2" {}
 zone "az3" {}
 `},
+	"zone.region": {
+		Text:    "The region (a metro area or cloud region) the zone is in. Within one spec, etcd must not span regions: every zone that holds an etcd member (the control plane's zones, with stacked etcd) has the same region. In a fleet, a zone outside its member's region may not hold etcd.",
+		Default: "none; in a fleet, the member's `region`",
+		Example: `"eu-west"`},
 
 	"control_plane": {Required: true,
 		Text: "The nodes that run the API server, scheduler and controller-manager (and etcd, when it is stacked): at least 3, an odd number with stacked etcd (more than 7 members warns, and co-located load balancing takes at most 9 masters).",

@@ -68,10 +68,22 @@ func (l *Loader) Files() map[string]*hcl.File { return l.parser.Files() }
 
 // Load reads a spec from a file or from every *.hcl file in a folder, sorted
 // by name, and evaluates its variables, locals, functions and dynamic blocks.
+// A fleet spec (class and member blocks) is an error here: the commands
+// that take one call LoadAny.
 func (l *Loader) Load(path string, opts Options) (*Spec, hcl.Diagnostics) {
+	s, f, diags := l.LoadAny(path, opts)
+	if f != nil {
+		return nil, append(diags, f.notOneCluster())
+	}
+	return s, diags
+}
+
+// LoadAny reads a spec as Load does and returns either one cluster's spec
+// or, when its files declare class or member blocks, a fleet.
+func (l *Loader) LoadAny(path string, opts Options) (*Spec, *Fleet, hcl.Diagnostics) {
 	paths, diags := specFiles(path)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
 	var files []*hcl.File
 	for _, p := range paths {
@@ -82,21 +94,29 @@ func (l *Loader) Load(path string, opts Options) (*Spec, hcl.Diagnostics) {
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
-	s, sd := l.decode(files, opts)
-	diags = append(diags, sd...)
-	return s, diags
+	s, f, sd := l.decode(files, opts)
+	return s, f, append(diags, sd...)
 }
 
 // LoadSource parses one in-memory file; tests and fuzzing use it.
 func (l *Loader) LoadSource(name string, src []byte, opts Options) (*Spec, hcl.Diagnostics) {
+	s, f, diags := l.LoadSourceAny(name, src, opts)
+	if f != nil {
+		return nil, append(diags, f.notOneCluster())
+	}
+	return s, diags
+}
+
+// LoadSourceAny is LoadSource for a source that may be a fleet.
+func (l *Loader) LoadSourceAny(name string, src []byte, opts Options) (*Spec, *Fleet, hcl.Diagnostics) {
 	f, diags := l.parse(src, name)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
-	s, sd := l.decode([]*hcl.File{f}, opts)
-	return s, append(diags, sd...)
+	s, fl, sd := l.decode([]*hcl.File{f}, opts)
+	return s, fl, append(diags, sd...)
 }
 
 func specFiles(path string) ([]string, hcl.Diagnostics) {
@@ -207,11 +227,14 @@ func (l *Loader) parse(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
 var rootSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "variable", LabelNames: []string{"name"}},
 	{Type: "locals"},
+	{Type: "class", LabelNames: []string{"name"}},
+	{Type: "member", LabelNames: []string{"name"}},
+	{Type: "peering", LabelNames: []string{"name"}},
 }}
 
 // decode evaluates variables and locals first, then decodes the rest of the
 // files with them in scope. Every expression is charged to one budget.
-func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics) {
+func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, *Fleet, hcl.Diagnostics) {
 	b := newBudget()
 	g := &guard{b: b}
 	for _, f := range files {
@@ -220,7 +243,7 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 		}
 	}
 	if g.diags.HasErrors() {
-		return nil, g.diags
+		return nil, nil, g.diags
 	}
 	var dupKeys hcl.Diagnostics
 	for _, f := range files {
@@ -232,9 +255,10 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 
 	var varBlocks, localBlocks []*hcl.Block
 	for _, b := range content.Blocks {
-		if b.Type == "variable" {
+		switch b.Type {
+		case "variable":
 			varBlocks = append(varBlocks, b)
-		} else {
+		case "locals":
 			localBlocks = append(localBlocks, b)
 		}
 	}
@@ -250,23 +274,44 @@ func (l *Loader) decode(files []*hcl.File, opts Options) (*Spec, hcl.Diagnostics
 	if diags.HasErrors() {
 		// Decoding the rest would only repeat these errors as unknown
 		// references.
-		return nil, append(dupKeys, firstOverrun(diags, b)...)
+		return nil, nil, append(dupKeys, firstOverrun(diags, b)...)
 	}
 
-	s := &Spec{Files: l.parser.Files()}
-	if len(files) > 0 {
-		s.DeclRange = hcl.Range{Filename: files[0].Body.MissingItemRange().Filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+	if fleet := fleetBlocks(content.Blocks); len(fleet) > 0 {
+		f, fd := l.decodeFleet(files, fleet, ctx, b)
+		diags = append(diags, fd...)
+		if b.spent() {
+			return nil, nil, append(dupKeys, firstOverrun(diags, b)...)
+		}
+		return nil, f, append(dupKeys, diags...)
 	}
-	decoded := gohcl.DecodeBody(dynblock.Expand(remain, ctx, dynblock.OptCheckForEach(b.checkForEach)), ctx, s)
-	explainTypeErrors(decoded, files, ctx)
-	diags = append(diags, decoded...)
+
+	var declRange hcl.Range
+	if len(files) > 0 {
+		declRange = hcl.Range{Filename: files[0].Body.MissingItemRange().Filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+	}
+	s, cd := l.decodeCluster(remain, files, ctx, b, declRange)
+	diags = append(diags, cd...)
+	if s == nil {
+		return nil, nil, append(dupKeys, diags...)
+	}
+	return s, nil, append(dupKeys, diags...)
+}
+
+// decodeCluster decodes the blocks of one cluster (a spec's top level, or
+// a fleet member's class merged with the member's own blocks) with
+// variables and locals in scope.
+func (l *Loader) decodeCluster(body hcl.Body, files []*hcl.File, ctx *hcl.EvalContext, b *budget, declRange hcl.Range) (*Spec, hcl.Diagnostics) {
+	s := &Spec{Files: l.parser.Files(), DeclRange: declRange}
+	diags := gohcl.DecodeBody(dynblock.Expand(body, ctx, dynblock.OptCheckForEach(b.checkForEach)), ctx, s)
+	explainTypeErrors(diags, files, ctx)
 	if b.spent() {
 		// The values past the limit are unknown: the spec is not one to
 		// check further.
-		return nil, append(dupKeys, firstOverrun(diags, b)...)
+		return nil, firstOverrun(diags, b)
 	}
 	diags = append(diags, l.loadImageLock(s)...)
-	return s, append(dupKeys, diags...)
+	return s, diags
 }
 
 // firstOverrun cuts diags after the first of the budget's diagnostics, if

@@ -89,7 +89,11 @@ type Network struct {
 type Zone struct {
 	Name      string    `hcl:"name,label"`
 	NameRange hcl.Range `hcl:"name,label_range"`
-	DeclRange hcl.Range `hcl:",def_range"`
+	// Region is the region the zone is in; in a fleet, the member's
+	// region when not set.
+	Region      *string   `hcl:"region,optional"`
+	RegionRange hcl.Range `hcl:"region,attr_value_range"`
+	DeclRange   hcl.Range `hcl:",def_range"`
 }
 
 // Host is a machine with a fixed address in a zone: a control-plane node, an

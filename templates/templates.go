@@ -16,13 +16,13 @@ import (
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
-//go:embed kubeadm loadbalancer manifests gitops *.tmpl
+//go:embed kubeadm loadbalancer manifests gitops fleet *.tmpl
 var files embed.FS
 
 // Parse returns every template, named by its path below this folder
 // (for example "kubeadm/init.yaml.tmpl").
 func Parse() *template.Template {
-	return template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.tmpl", "kubeadm/*.tmpl", "loadbalancer/*.tmpl"))
+	return template.Must(template.New("").Funcs(funcs).ParseFS(files, "*.tmpl", "kubeadm/*.tmpl", "loadbalancer/*.tmpl", "fleet/*.tmpl"))
 }
 
 // ManifestHelpers is the file of shared snippets ({{define}} blocks) that

@@ -44,6 +44,7 @@ const (
 	CodeKubeProxyTag         Code = "images-kube-proxy-by-tag"
 	CodeUpgradeUnpinned      Code = "images-upgrade-unpinned"
 	CodeScanningNoAlerts     Code = "image-scanning-no-alerts"
+	CodeFleetVersionSkew     Code = "fleet-version-skew"
 )
 
 // CodeInfo documents one warning code.
@@ -88,6 +89,7 @@ var codes = []CodeInfo{
 	{CodeKubeProxyTag, "kubeadm before 1.37 cannot pin kube-proxy by digest", nil, true},
 	{CodeUpgradeUnpinned, "the lock file lacks the next minor's images, which an upgrade needs", nil, true},
 	{CodeScanningNoAlerts, "image scanning runs without monitoring, so no alert fires on its findings", nil, true},
+	{CodeFleetVersionSkew, "a fleet's clusters are more than one minor release apart, so no one kubectl manages them all", nil, false},
 }
 
 // Codes returns every warning code with its documentation, in the order the

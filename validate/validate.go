@@ -42,6 +42,7 @@ func (v *validator) run() {
 	v.machines()
 	v.controlPlane()
 	v.etcd()
+	v.zoneRegions()
 	v.etcdBackup()
 	v.loadBalancer()
 	v.nodePools()

@@ -15,7 +15,10 @@ import (
 
 func check(t *testing.T, path string) hcl.Diagnostics {
 	t.Helper()
-	s, diags := spec.NewLoader().Load(path, spec.Options{})
+	s, f, diags := spec.NewLoader().LoadAny(path, spec.Options{})
+	if f != nil {
+		return validate.Fleet(f, diags, nil).Diagnostics
+	}
 	return validate.Check(s, diags)
 }
 

@@ -168,3 +168,58 @@ func nestedTrees(d *safefs.Dir) []string {
 func isControl(r rune) bool {
 	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
+
+// fleetMembers returns the member folders of a fleet's tree
+// ("clusters/west/"), sorted: a tree with FLEET.md at its top and
+// ARCHITECTURE.md in each member's folder. Nil for a single cluster's tree.
+func fleetMembers(t *tree) []string {
+	if _, ok := t.files["FLEET.md"]; !ok {
+		return nil
+	}
+	var out []string
+	for _, p := range t.paths {
+		if rest, ok := strings.CutPrefix(p, "clusters/"); ok {
+			if name, file, ok := strings.Cut(rest, "/"); ok && file == "ARCHITECTURE.md" && name != "" {
+				out = append(out, "clusters/"+name+"/")
+			}
+		}
+	}
+	return out
+}
+
+// sub is the part of the tree under prefix, without it.
+func (t *tree) sub(prefix string) *tree {
+	out := &tree{files: map[string][]byte{}, unreadable: map[string]string{}}
+	for p, b := range t.files {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			out.files[rest] = b
+		}
+	}
+	for p, why := range t.unreadable {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			out.unreadable[rest] = why
+		}
+	}
+	for _, p := range t.paths {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			out.paths = append(out.paths, rest)
+		}
+	}
+	return out
+}
+
+// only is the part of the tree under prefix, with it.
+func (t *tree) only(prefix string) *tree {
+	out := &tree{files: map[string][]byte{}, unreadable: map[string]string{}}
+	for _, p := range t.paths {
+		if strings.HasPrefix(p, prefix) {
+			out.paths = append(out.paths, p)
+			if b, ok := t.files[p]; ok {
+				out.files[p] = b
+			} else {
+				out.unreadable[p] = t.unreadable[p]
+			}
+		}
+	}
+	return out
+}

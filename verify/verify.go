@@ -58,6 +58,12 @@
 //     blueprint's embedded copy) when the tree uses their kinds. One check for
 //     the whole tree; the output lists each refusal.
 //
+// A fleet's folder (FLEET.md at its top, one tree per member under
+// clusters/NAME/, all listed in one .blueprint-files) is verified member
+// by member, each member's tree exactly as a single cluster's, its checks'
+// artifacts named clusters/NAME/...; the fleet's own gitops/ gets the
+// kube-apiserver check.
+//
 // A program that cannot be found is no failure: its checks are reported as
 // not run, with the reason and how to install it. Programs are looked up in
 // Options.ToolDirs, then DefaultDirs, then PATH.
@@ -185,6 +191,12 @@ func (rep Report) Failed() bool { return rep.Count(Failed) > 0 }
 // rendered.
 var ErrNotATree = errors.New("not a rendered tree")
 
+// checkGroup is one program's checks.
+type checkGroup struct {
+	what  string
+	check checker
+}
+
 // Run verifies the tree in opts.Dir with whichever programs it finds. The
 // error is for a tree that cannot be read or a context that ended; the
 // checks' own failures are in the report.
@@ -214,10 +226,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		v.opts.Timeout = DefaultTimeout
 	}
 	rep := Report{Dir: opts.Dir, Tools: []Tool{}, Checks: []Check{}, Notes: t.notes}
-	groups := []struct {
-		what  string
-		check checker
-	}{
+	groups := []checkGroup{
 		{"kubeadm config validate, kubeadm init --dry-run", checkKubeadm},
 		{"haproxy -c", checkHAProxy},
 		{"keepalived -t", checkKeepalived},
@@ -225,25 +234,48 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		{"kube-apiserver dry run of manifests/ and gitops/", checkAPIServer},
 	}
 	if opts.Images {
-		groups = append(groups, struct {
-			what  string
-			check checker
-		}{"trivy image on each image", checkImages})
+		groups = append(groups, checkGroup{"trivy image on each image", checkImages})
 	}
-	for i, g := range groups {
-		if opts.Progress != nil {
-			opts.Progress(i+1, len(groups), g.what)
+	// A fleet: each member's tree as a tree of its own, then the fleet's
+	// gitops/.
+	type part struct {
+		prefix string
+		tree   *tree
+		groups []checkGroup
+	}
+	parts := []part{{"", t, groups}}
+	if members := fleetMembers(t); len(members) > 0 {
+		parts = nil
+		for _, m := range members {
+			parts = append(parts, part{m, t.sub(m), groups})
 		}
-		checks, note, err := g.check(ctx, v)
-		if err != nil {
-			return Report{}, err
-		}
-		if ctx.Err() != nil {
-			return Report{}, ctx.Err()
-		}
-		rep.Checks = append(rep.Checks, checks...)
-		if note != "" {
-			rep.Notes = append(rep.Notes, note)
+		parts = append(parts, part{"", t.only("gitops/"), []checkGroup{{"kube-apiserver dry run of the fleet's gitops/", checkAPIServer}}})
+	}
+	total, n := 0, 0
+	for _, pt := range parts {
+		total += len(pt.groups)
+	}
+	for _, pt := range parts {
+		v.tree = pt.tree
+		for _, g := range pt.groups {
+			n++
+			if opts.Progress != nil {
+				opts.Progress(n, total, pt.prefix+g.what)
+			}
+			checks, note, err := g.check(ctx, v)
+			if err != nil {
+				return Report{}, err
+			}
+			if ctx.Err() != nil {
+				return Report{}, ctx.Err()
+			}
+			for i := range checks {
+				checks[i].Artifact = pt.prefix + checks[i].Artifact
+			}
+			rep.Checks = append(rep.Checks, checks...)
+			if note != "" {
+				rep.Notes = append(rep.Notes, pt.prefix+note)
+			}
 		}
 	}
 	if len(rep.Checks) == 0 {

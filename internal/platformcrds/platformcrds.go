@@ -64,7 +64,7 @@ var Sets = []Set{{
 	// (1.26) can unpack: v3.6 declares go 1.27.
 	Group: "argoproj.io", Name: "Argo CD", Provider: "Argo CD's installation",
 	Module: "github.com/argoproj/argo-cd/v3", Version: "v3.5.7", Folder: "manifests/crds", Dir: "argo-cd",
-	Files: []string{"application-crd.yaml"}, Namespace: "argocd",
+	Files: []string{"application-crd.yaml", "applicationset-crd.yaml"}, Namespace: "argocd",
 }, {
 	// Flux's controllers publish their CRDs in their own modules; v1.9.6 is
 	// the newest of each that Go 1.26 can unpack.

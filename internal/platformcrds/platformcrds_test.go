@@ -116,7 +116,7 @@ func TestNeeded(t *testing.T) {
 		objs []controlplane.Object
 		want string
 	}{
-		"Argo CD": {[]controlplane.Object{app}, "CustomResourceDefinition/applications.argoproj.io Namespace/argocd"},
+		"Argo CD": {[]controlplane.Object{app}, "CustomResourceDefinition/applications.argoproj.io CustomResourceDefinition/applicationsets.argoproj.io Namespace/argocd"},
 		"Flux": {[]controlplane.Object{repo, ks}, "CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io Namespace/flux-system " +
 			"CustomResourceDefinition/kustomizations.kustomize.toolkit.fluxcd.io"},
 	} {

@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/plan"
@@ -461,6 +463,48 @@ func TestStrimziRBAC(t *testing.T) {
 			if !strings.Contains(env[name], v+"=") {
 				t.Errorf("%s names no image for Kafka %s", name, v)
 			}
+		}
+	}
+}
+
+// TestStrimziForecast checks that the capacity forecast counts the pods
+// the Strimzi operator makes from the KafkaNodePools (they are not in the
+// tree) as it counts the StatefulSet engine's: intact and after each
+// zone's loss, the same number of Kafka pods on the same nodes, with the
+// same requests, pending or waiting for a volume alike.
+func TestStrimziForecast(t *testing.T) {
+	sts, op := forecastOf(t, kafkaSpec), forecastOf(t, strimziSpec)
+	ns := renderStrimzi(t).plan.Workloads.Kafka.Namespace
+	summary := func(s *forecast.Scenario) []string {
+		var out []string
+		for _, p := range s.Pods {
+			if p.Pod.Workload.Namespace != ns || p.Pod.Workload.Kind == forecast.KindDeployment {
+				continue // the exporter: not sized by either engine
+			}
+			role := "broker"
+			if strings.Contains(p.Pod.Workload.Name, "controller") {
+				role = "controller"
+			}
+			out = append(out, fmt.Sprintf("%s on %q pending=%v volume=%v cpu=%d mem=%d", role, p.Node, p.Pending != nil, p.WaitsForVolume,
+				p.Requests.MilliCPU, p.Requests.Memory))
+		}
+		slices.Sort(out)
+		return out
+	}
+	scenarios := func(f *forecast.Forecast) []*forecast.Scenario { return append([]*forecast.Scenario{f.Intact}, f.ZoneLosses...) }
+	a, b := scenarios(sts), scenarios(op)
+	if len(a) != len(b) || len(a) < 2 {
+		t.Fatalf("%d and %d scenarios", len(a), len(b))
+	}
+	for i := range a {
+		x, y := summary(a[i]), summary(b[i])
+		if len(x) != 6 || !slices.Equal(x, y) {
+			t.Errorf("%s: the StatefulSet engine's Kafka pods\n  %s\nthe operator engine's\n  %s", a[i].Name, strings.Join(x, "\n  "), strings.Join(y, "\n  "))
+		}
+	}
+	for _, w := range op.Workloads {
+		if w.Namespace == ns && w.Kind != forecast.KindStrimziPodSet && w.Kind != forecast.KindDeployment {
+			t.Errorf("the operator engine's forecast has %s", w)
 		}
 	}
 }

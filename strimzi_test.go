@@ -491,7 +491,9 @@ func TestStrimziForecast(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	scenarios := func(f *forecast.Forecast) []*forecast.Scenario { return append([]*forecast.Scenario{f.Intact}, f.ZoneLosses...) }
+	scenarios := func(f *forecast.Forecast) []*forecast.Scenario {
+		return append([]*forecast.Scenario{f.Intact}, f.ZoneLosses...)
+	}
 	a, b := scenarios(sts), scenarios(op)
 	if len(a) != len(b) || len(a) < 2 {
 		t.Fatalf("%d and %d scenarios", len(a), len(b))

@@ -307,6 +307,10 @@ func TestStrimziEngineAlone(t *testing.T) {
 		t.Error("the StatefulSet engine lists a Strimzi image")
 	}
 	op := renderStrimzi(t)
+	const engineText = "**Kafka, on the Strimzi operator**"
+	if !bytes.Contains(op.tree["ARCHITECTURE.md"], []byte(engineText)) || bytes.Contains(sts.tree["ARCHITECTURE.md"], []byte(engineText)) {
+		t.Error("ARCHITECTURE.md does not say which engine runs Kafka")
+	}
 	for _, o := range op.objs {
 		if o.Namespace == op.plan.Workloads.Kafka.Namespace && (o.GVK.Kind == "StatefulSet" || o.GVK.Kind == "Deployment") {
 			t.Errorf("the operator engine renders %s, which the operator makes", o)

@@ -268,11 +268,87 @@ func (c *Client) verdicts(ctx context.Context, kind, ns, name string) ([]Verdict
 			if !ok {
 				return nil, "pod " + p.Name + ": no FailedScheduling event yet", nil
 			}
+			if strings.Contains(msg, "unbound immediate PersistentVolumeClaims") {
+				why, err := c.bindingPending(ctx, p)
+				if err != nil {
+					return nil, "", err
+				}
+				if why != "" {
+					return nil, "pod " + p.Name + ": " + why, nil
+				}
+			}
 			v.Message = msg
 		}
 		out = append(out, v)
 	}
 	return out, "", nil
+}
+
+// bindingPending says why a pod the scheduler found waiting for its
+// Immediate claims may still be scheduled: the controller-manager's volume
+// binder binds such a claim to a matching Available volume on its own
+// time, which under load comes after the scheduler's first try, and the
+// scheduler tries again once the claim is bound. The verdict is final
+// only when every unbound claim of the pod has no Available volume of its
+// class left to take. It returns "" when the verdict is final.
+func (c *Client) bindingPending(ctx context.Context, p corev1.Pod) (string, error) {
+	var claims []corev1.PersistentVolumeClaim
+	if err := c.List(ctx, "v1", "PersistentVolumeClaim", p.Namespace, "", &claims); err != nil {
+		return "", err
+	}
+	byName := map[string]corev1.PersistentVolumeClaim{}
+	for _, cl := range claims {
+		byName[cl.Name] = cl
+	}
+	var volumes []corev1.PersistentVolume
+	if err := c.List(ctx, "v1", "PersistentVolume", "", "", &volumes); err != nil {
+		return "", err
+	}
+	for _, vol := range p.Spec.Volumes {
+		if vol.PersistentVolumeClaim == nil {
+			continue
+		}
+		cl, ok := byName[vol.PersistentVolumeClaim.ClaimName]
+		if !ok {
+			return "claim " + vol.PersistentVolumeClaim.ClaimName + " not created yet", nil
+		}
+		if cl.Status.Phase == corev1.ClaimBound {
+			return "claim " + cl.Name + " bound since, the scheduler has yet to retry", nil
+		}
+		class := ""
+		if cl.Spec.StorageClassName != nil {
+			class = *cl.Spec.StorageClassName
+		}
+		for _, pv := range volumes {
+			if pv.Status.Phase == corev1.VolumeAvailable && pv.Spec.StorageClassName == class && couldBind(pv, cl) {
+				return "volume " + pv.Name + " is still Available for claim " + cl.Name, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// couldBind reports whether the volume binder could give pv to cl: not
+// reserved for another claim, large enough, with every access mode asked.
+func couldBind(pv corev1.PersistentVolume, cl corev1.PersistentVolumeClaim) bool {
+	if r := pv.Spec.ClaimRef; r != nil && (r.Namespace != cl.Namespace || r.Name != cl.Name) {
+		return false
+	}
+	want := cl.Spec.Resources.Requests[corev1.ResourceStorage]
+	have := pv.Spec.Capacity[corev1.ResourceStorage]
+	if have.Cmp(want) < 0 {
+		return false
+	}
+	modes := map[corev1.PersistentVolumeAccessMode]bool{}
+	for _, m := range pv.Spec.AccessModes {
+		modes[m] = true
+	}
+	for _, m := range cl.Spec.AccessModes {
+		if !modes[m] {
+			return false
+		}
+	}
+	return true
 }
 
 // hasSchedulingEvent reports whether the scheduler recorded a

@@ -1,6 +1,6 @@
 # testdata/workloads/kafka.hcl on the Strimzi operator (engine =
 # "operator"): the same cluster, counts, placement and replication
-# settings. strimzi_test.go renders it and compares it with
+# settings. pipeline/strimzi_test.go renders it and compares it with
 # testdata/workloads/kafka-strimzi.golden/; e2e/strimzi_test.go checks the
 # custom resources against Strimzi's CRDs on a real API server.
 

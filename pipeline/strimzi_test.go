@@ -1,4 +1,4 @@
-package blueprint_test
+package pipeline_test
 
 import (
 	"bytes"
@@ -88,12 +88,12 @@ func TestStrimziGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(onDisk, files) {
-		t.Errorf("%s holds %v, the rendering %v; re-run with: go test . -run TestStrimziGolden -update", strimziGolden, onDisk, files)
+		t.Errorf("%s holds %v, the rendering %v; re-run with: go test ./pipeline -run TestStrimziGolden -update", strimziGolden, onDisk, files)
 	}
 	for _, p := range files {
 		got, _ := os.ReadFile(filepath.Join(strimziGolden, filepath.FromSlash(p)))
 		if !bytes.Equal(got, c.tree[p]) {
-			t.Errorf("%s differs from the rendering of %s; re-run with: go test . -run TestStrimziGolden -update", p, strimziSpec)
+			t.Errorf("%s differs from the rendering of %s; re-run with: go test ./pipeline -run TestStrimziGolden -update", p, strimziSpec)
 		}
 	}
 }

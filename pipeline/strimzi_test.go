@@ -2,7 +2,10 @@ package pipeline_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -512,5 +515,74 @@ func TestStrimziForecast(t *testing.T) {
 		if w.Namespace == ns && w.Kind != forecast.KindStrimziPodSet && w.Kind != forecast.KindDeployment {
 			t.Errorf("the operator engine's forecast has %s", w)
 		}
+	}
+}
+
+// TestStrimziImagesLocked renders the operator engine with an images lock
+// file: the operator's image, and the Kafka image of the version the Kafka
+// resource runs wherever the operator reads it (its exporter, Cruise
+// Control and init images, STRIMZI_KAFKA_IMAGES), carry the lock's digest,
+// as images.txt does.
+func TestStrimziImagesLocked(t *testing.T) {
+	b, err := os.ReadFile(strimziSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var lock strings.Builder
+	digest := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
+		ref := spec.DefaultImages[name]
+		sum := sha256.Sum256([]byte(ref))
+		digest[name] = "sha256:" + hex.EncodeToString(sum[:])
+		fmt.Fprintf(&lock, "%s %s\n", ref, digest[name])
+	}
+	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
+	for _, im := range cp {
+		sum := sha256.Sum256([]byte(im.Ref))
+		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	if diags.HasErrors() || err != nil {
+		t.Fatalf("%v %v", diags, err)
+	}
+	operator := spec.DefaultImages["strimzi-operator"] + "@" + digest["strimzi-operator"]
+	kafka := spec.DefaultImages["strimzi-kafka"] + "@" + digest["strimzi-kafka"]
+	var deploy appsv1.Deployment
+	docs, err := manifest.Split(tree["manifests/strimzi/deployment.yaml"])
+	if err != nil || len(docs) != 1 || yaml.Unmarshal(docs[0], &deploy) != nil {
+		t.Fatalf("manifests/strimzi/deployment.yaml: %v", err)
+	}
+	ctr := deploy.Spec.Template.Spec.Containers[0]
+	if ctr.Image != operator {
+		t.Errorf("the operator runs %s, want %s", ctr.Image, operator)
+	}
+	env := map[string]string{}
+	for _, e := range ctr.Env {
+		env[e.Name] = e.Value
+	}
+	for name, want := range map[string]string{"STRIMZI_DEFAULT_KAFKA_EXPORTER_IMAGE": kafka, "STRIMZI_DEFAULT_CRUISE_CONTROL_IMAGE": kafka,
+		"STRIMZI_DEFAULT_KAFKA_INIT_IMAGE": operator} {
+		if env[name] != want {
+			t.Errorf("%s = %q, want %s", name, env[name], want)
+		}
+	}
+	if !strings.Contains(env["STRIMZI_KAFKA_IMAGES"], spec.StrimziKafkaVersion+"="+kafka+"\n") {
+		t.Errorf("STRIMZI_KAFKA_IMAGES does not run Kafka %s as %s:\n%s", spec.StrimziKafkaVersion, kafka, env["STRIMZI_KAFKA_IMAGES"])
+	}
+	for _, want := range []string{operator, kafka} {
+		if !strings.Contains(string(tree["images.txt"]), want+"\n") {
+			t.Errorf("images.txt lacks %s", want)
+		}
+	}
+	if p.Workloads.Kafka.Strimzi == nil {
+		t.Error("not the operator engine")
 	}
 }

@@ -50,6 +50,11 @@ func TestStrimziEngine(t *testing.T) {
 	}
 	res := verifyManifests(t, c, objs)
 	t.Logf("%s", res)
+	if n, requests := checkContracts(t, c, rendered{name: "kafka-strimzi", plan: p, dir: dir}, objs); n == 0 || requests == 0 {
+		t.Error("no contract performed")
+	} else {
+		t.Logf("%d contracts, %d requests performed as their ServiceAccounts", n, requests)
+	}
 
 	// The dry run above is only a check if the schema is enforced: a Kafka
 	// without listeners (required) and a node pool with an unknown role

@@ -109,6 +109,8 @@ func newObject(apiVersion, kind string) any {
 		return &schedulingv1.PriorityClass{}
 	case "autoscaling/v2 HorizontalPodAutoscaler":
 		return &autoscalingv2.HorizontalPodAutoscaler{}
+	case "kafka.strimzi.io/v1 KafkaNodePool":
+		return &kafkaNodePool{}
 	}
 	return nil
 }
@@ -157,6 +159,8 @@ func (o *Objects) Add(component string, obj any) {
 	case *appsv1.StatefulSet:
 		o.addWorkload(&Workload{Kind: KindStatefulSet, Namespace: v.Namespace, Name: v.Name, Component: component,
 			Replicas: replicas(v.Spec.Replicas), Selector: v.Spec.Selector, Template: v.Spec.Template, ClaimTemplates: v.Spec.VolumeClaimTemplates})
+	case *kafkaNodePool:
+		o.addWorkload(v.workload(component))
 	case *appsv1.DaemonSet:
 		o.addWorkload(&Workload{Kind: KindDaemonSet, Namespace: v.Namespace, Name: v.Name, Component: component, Selector: v.Spec.Selector, Template: v.Spec.Template})
 	case *corev1.Namespace:

@@ -289,7 +289,7 @@ func (c *cluster) defaultSelector(t *template) labels.Selector {
 		}
 	}
 	switch t.w.Kind {
-	case KindDeployment, KindStatefulSet:
+	case KindDeployment, KindStatefulSet, KindStrimziPodSet:
 		// A ReplicaSet's or StatefulSet's selector: the workload's labels
 		// (blueprint's selectors are a subset of the template's labels; a
 		// ReplicaSet adds pod-template-hash, which every pod of it has).
@@ -362,7 +362,7 @@ func addDaemonTolerations(spec *corev1.PodSpec) {
 // get random suffixes), daemon and static pods by node.
 func podName(w *Workload, i int, node string) string {
 	switch w.Kind {
-	case KindStatefulSet:
+	case KindStatefulSet, KindStrimziPodSet:
 		return w.Name + "-" + strconv.Itoa(i)
 	case KindDeployment:
 		return w.Name + "-" + strconv.Itoa(i+1)

@@ -163,7 +163,7 @@ func (c *cluster) makePods(w *Workload, t *template) []*placed {
 	default:
 		for i := 0; i < w.Replicas; i++ {
 			p := &placed{Pod: &Pod{Name: podName(w, i, ""), Workload: w, Ordinal: i}, t: t}
-			if w.Kind == KindStatefulSet {
+			if w.Kind == KindStatefulSet || w.Kind == KindStrimziPodSet {
 				for _, ct := range w.ClaimTemplates {
 					p.claims = append(p.claims, c.vols.claimFor(w.Namespace, ct.Name+"-"+w.Name+"-"+strconv.Itoa(i), ct.Spec))
 				}

@@ -788,6 +788,7 @@ func (s *Services) Components() []Component {
 		{Component{"etcd-backup", 1}, s.Backup != nil},
 		{Component{"csr-approver", 1}, s.CSRApprover != nil},
 		{Component{"image-scanning", 1}, s.ImageScanning != nil},
+		{Component{"strimzi", 1}, w != nil && w.Kafka != nil && w.Kafka.Strimzi != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

@@ -73,6 +73,12 @@ type Kafka struct {
 	// The controllers' JVM heap, requests and metadata volume: they hold
 	// only the metadata log, so they are small and fixed.
 	ControllerHeap, ControllerCPU, ControllerMemory, ControllerVolumeSize string
+	// Engine is spec.EngineStatefulSet (the StatefulSets of
+	// manifests/kafka/) or spec.EngineOperator, with Strimzi set.
+	Engine  string
+	Strimzi *Strimzi
+	// ExporterPods matches the exporter's pod names, for the alert rules.
+	ExporterPods string
 }
 
 // HDFS is a NameNode (two with JournalNodes for HA) and DataNodes.
@@ -185,6 +191,15 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 		}
 		if np := pools[pool]; np != nil {
 			kp.Zones = np.Zones
+		}
+		kp.Engine, kp.ExporterPods = k.EngineOrDefault(), "kafka-exporter-.+"
+		if kp.Engine == spec.EngineOperator {
+			kp.Strimzi = buildStrimzi(p, s, kp)
+			kp.Strimzi.Placement = placement(nil)
+			kp.Bootstrap, kp.ExporterPods = kp.Strimzi.Bootstrap, k.Name+"-kafka-exporter-.+"
+			// The operator and the pods it makes meet the restricted level
+			// (STRIMZI_POD_SECURITY_PROVIDER_CLASS=restricted).
+			p.Services.addNamespace(Namespace{Name: StrimziNamespace, PodSecurity: "restricted"})
 		}
 		w.Kafka = kp
 		p.Services.addNamespace(Namespace{Name: ns, PodSecurity: "restricted"})

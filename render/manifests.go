@@ -20,6 +20,34 @@ var subcomponents = map[string]func(*plan.Services) bool{
 	"autoscaling/vpa": func(s *plan.Services) bool { return s.Autoscaling.VPA != nil },
 }
 
+// engineFolders are template folders that render into a workload's folder
+// in place of its own when the workload runs on another engine.
+var engineFolders = map[string]struct {
+	dir string
+	on  func(*plan.Plan) bool
+}{
+	"kafka-strimzi": {"kafka", func(p *plan.Plan) bool { k := p.Workloads.Kafka; return k != nil && k.Strimzi != nil }},
+}
+
+// outputName returns where a template renders, and whether it renders for
+// the workloads' engines: an engine folder's templates go to the
+// workload's folder, whose own templates then stand aside.
+func outputName(name string, p *plan.Plan) (string, bool) {
+	parts := strings.SplitN(name, "/", 3)
+	if len(parts) < 3 || parts[0] != "manifests" {
+		return name, true
+	}
+	if e, ok := engineFolders[parts[1]]; ok {
+		return "manifests/" + e.dir + "/" + parts[2], e.on(p)
+	}
+	for _, e := range engineFolders {
+		if e.dir == parts[1] && e.on(p) {
+			return name, false
+		}
+	}
+	return name, true
+}
+
 // manifests renders the manifests/ tree and the gitops/ folder.
 func (r *renderer) manifests(p *plan.Plan) {
 	if !p.Services.Enabled() {
@@ -40,7 +68,8 @@ func (r *renderer) manifests(p *plan.Plan) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if !enabled(name, on, p) {
+		out, engine := outputName(name, p)
+		if !engine || !enabled(out, on, p) {
 			continue
 		}
 		var buf bytes.Buffer
@@ -51,7 +80,12 @@ func (r *renderer) manifests(p *plan.Plan) {
 		if len(bytes.TrimSpace(buf.Bytes())) == 0 {
 			continue // an optional file with nothing to say
 		}
-		r.put(name, buf.Bytes())
+		r.put(out, buf.Bytes())
+	}
+	if k := p.Workloads.Kafka; k != nil && k.Strimzi != nil {
+		for _, f := range k.Strimzi.CRDs {
+			r.put("manifests/strimzi/crds/"+f, operatorcrds.Strimzi.Read(f))
+		}
 	}
 	if sc := p.Services.ImageScanning; sc != nil {
 		// The operator's CRDs, as its release publishes them: data, not

@@ -878,6 +878,11 @@ zone "az3" {}
 	"kafka.memory": {
 		Text:    "Each broker's memory, within the pool's machines.",
 		Default: q(DefaultKafkaMemory)},
+	"kafka.engine": {
+		Text: "`statefulset`: blueprint's own StatefulSets, no CRDs or controllers, everything checkable offline. `operator`: the Strimzi operator " + StrimziVersion +
+			" (installed from `manifests/strimzi/`) runs the cluster from a `Kafka` and two `KafkaNodePool`s (controllers, brokers) with the same counts, placement, rack awareness and replication settings; its pods are made by the operator. An `images` override of `kafka` or `kafka-exporter` does not apply to it (override `strimzi-kafka`).",
+		Default: q(DefaultEngine),
+		Allowed: Engines},
 
 	"hdfs": {Single: true,
 		Text: "An HDFS cluster (`manifests/hdfs/`): block copies placed with the rack-fault-tolerant policy, one rack per zone.",

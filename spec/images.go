@@ -222,7 +222,9 @@ func (s *Spec) ImageNames() []string {
 			names = append(names, "vpa-recommender")
 		}
 	}
-	if len(s.Kafka) > 0 {
+	if len(s.Kafka) > 0 && s.Kafka[0].EngineOrDefault() == EngineOperator {
+		names = append(names, "strimzi-operator", "strimzi-kafka")
+	} else if len(s.Kafka) > 0 {
 		names = append(names, "kafka")
 		if s.Monitoring != nil {
 			names = append(names, "kafka-exporter")

@@ -504,9 +504,14 @@ var DefaultImages = map[string]string{
 	"opensearch-dashboards":  "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
 	"prometheus":             "quay.io/prometheus/prometheus:v3.16.0",
 	"spark":                  "docker.io/apache/spark:4.0.0",
-	"trivy":                  "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
-	"trivy-operator":         "docker.io/aquasec/trivy-operator:0.32.0",
-	"vpa-recommender":        "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
+	// The Strimzi operator's images at StrimziVersion, as its
+	// install/cluster-operator Deployment names them: the operator (also
+	// the brokers' init container) and Kafka StrimziKafkaVersion.
+	"strimzi-operator": "quay.io/strimzi/operator:1.2.0",
+	"strimzi-kafka":    "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1",
+	"trivy":            "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
+	"trivy-operator":   "docker.io/aquasec/trivy-operator:0.32.0",
+	"vpa-recommender":  "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
 }
 
 // PoolLabel is the node label every worker carries with its pool's name;

@@ -37,8 +37,31 @@ type Kafka struct {
 	CPURange               hcl.Range `hcl:"cpu,attr_value_range"`
 	Memory                 *string   `hcl:"memory,optional"`
 	MemoryRange            hcl.Range `hcl:"memory,attr_value_range"`
+	Engine                 *string   `hcl:"engine,optional"`
+	EngineRange            hcl.Range `hcl:"engine,attr_value_range"`
 	DeclRange              hcl.Range `hcl:",def_range"`
 }
+
+// The engines a workload runs on: blueprint's own StatefulSets, or the
+// established operator of that workload, whose custom resources blueprint
+// renders and whose controller makes the pods.
+const (
+	EngineStatefulSet = "statefulset"
+	EngineOperator    = "operator"
+	DefaultEngine     = EngineStatefulSet
+)
+
+// StrimziVersion is the release of the Strimzi operator that the operator
+// engine of a kafka block installs, and StrimziKafkaVersion the Kafka
+// version its Kafka resource asks for (the newest that release supports:
+// STRIMZI_KAFKA_IMAGES of its install/cluster-operator Deployment).
+const (
+	StrimziVersion      = "1.2.0"
+	StrimziKafkaVersion = "4.3.1"
+)
+
+// Engines are the values of a workload's engine attribute.
+var Engines = []string{EngineStatefulSet, EngineOperator}
 
 // HDFS is a Hadoop file system: NameNode (two, with JournalNodes, for HA)
 // and DataNodes.
@@ -134,6 +157,10 @@ const (
 
 // NamespaceOrDefault returns the namespace, by default the block's name.
 func (k *Kafka) NamespaceOrDefault() string { return or(k.Namespace, k.Name) }
+
+// EngineOrDefault returns the engine the cluster runs on: statefulset or
+// operator (Strimzi).
+func (k *Kafka) EngineOrDefault() string { return or(k.Engine, DefaultEngine) }
 
 // BrokersOrDefault returns the broker count.
 func (k *Kafka) BrokersOrDefault() int { return or(k.Brokers, DefaultKafkaBrokers) }

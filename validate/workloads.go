@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,7 +99,8 @@ func (v *validator) kafka() {
 		}
 		v.objectName(k.Name, k.NameRange, ctx, "kafka")
 		v.serviceNamespace(k.Namespace, k.NamespaceRange, ctx)
-		if c := v.s.Cluster; c != nil {
+		v.kafkaEngine(k, ctx)
+		if c := v.s.Cluster; c != nil && k.EngineOrDefault() == spec.EngineStatefulSet {
 			if ver, ok := KubernetesVersion(c.KubernetesVersion); ok && ver.Minor < 35 {
 				v.errorf(k.NameRange, ctx, "Rack awareness needs Kubernetes 1.35",
 					"Each broker learns its zone (broker.rack) from the pod label that the PodTopologyLabels admission plugin copies from its node, which is on by default from Kubernetes 1.35 (cluster %q runs %s). Use kubernetes_version 1.35 or newer.", c.Name, ver)
@@ -161,6 +163,27 @@ func (v *validator) kafka() {
 					"%d controllers over %d zone(s): one zone holds %d, and the %d left are not a majority. Spread the controllers' pool over at least three zones.",
 					controllers, len(cZones), lost, controllers-lost)
 			}
+		}
+	}
+}
+
+// kafkaEngine checks the engine attribute of a kafka block: one of the
+// engines, and no images override that the engine would not use.
+func (v *validator) kafkaEngine(k *spec.Kafka, ctx *hcl.Range) {
+	if k.Engine != nil && !slices.Contains(spec.Engines, *k.Engine) {
+		v.errorf(k.EngineRange, ctx, "Unknown engine", "engine %q is not one of %s.%s", *k.Engine, quoteList(spec.Engines), didYouMean(*k.Engine, spec.Engines))
+	}
+	im := v.s.Images
+	if k.EngineOrDefault() != spec.EngineOperator || im == nil {
+		return
+	}
+	// Strimzi runs its own Kafka build (with its agents and scripts) for
+	// brokers, controllers and the exporter, so the StatefulSet engine's
+	// images would silently not apply.
+	for _, name := range []string{"kafka", "kafka-exporter"} {
+		if _, ok := im.Overrides[name]; ok {
+			v.errorf(im.OverridesRange, &im.DeclRange, "Image override not used by the operator engine",
+				"kafka %q runs on the Strimzi operator (engine = \"operator\"), which runs its own Kafka image: the override of %q would not apply. Override \"strimzi-kafka\" (and \"strimzi-operator\") instead, or use engine = \"statefulset\".", k.Name, name)
 		}
 	}
 }

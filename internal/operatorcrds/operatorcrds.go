@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed trivy-operator
+//go:embed trivy-operator strimzi
 var files embed.FS
 
 // Set is the CRDs of one operator release, as its repository holds them.
@@ -24,6 +24,10 @@ type Set struct {
 	Commit     string // the tag's commit
 	Folder     string // the folder of the repository the files are in
 	Dir        string // the embedded copy
+	// Groups and Version are what every CRD of the set defines: API
+	// groups, and the one version served and stored.
+	Groups  []string
+	Version string
 	// Files are the copied files, each with the git blob id it has at the
 	// tag (git rev-parse TAG:FOLDER/FILE), which identifies its bytes.
 	Files []File
@@ -45,10 +49,36 @@ type File struct {
 var TrivyOperator = Set{
 	Name: "Trivy Operator", Repository: "github.com/aquasecurity/trivy-operator", Tag: "v0.32.0",
 	Commit: "1006872c1463e81a40d48298145625aefef2a02f", Folder: "deploy/helm/crds", Dir: "trivy-operator",
+	Groups: []string{"aquasecurity.github.io"}, Version: "v1alpha1",
 	Files: []File{
 		{"aquasecurity.github.io_vulnerabilityreports.yaml", "6764ca437a3f720e86be4e53c84234fc05484cbe"},
 		{"aquasecurity.github.io_exposedsecretreports.yaml", "be5c9bcf9929cf35bab4b20a6b38ef0d9f74544c"},
 		{"aquasecurity.github.io_sbomreports.yaml", "34cbb3539174a6e08e1d6dabd6956cd8548b7e4c"},
+	},
+}
+
+// Strimzi is the Strimzi operator's CRDs that its cluster operator needs
+// to start: it watches Kafkas, KafkaNodePools and StrimziPodSets (which it
+// makes the Kafka pods from), and KafkaConnects, KafkaConnectors,
+// KafkaMirrorMaker2s, KafkaBridges and KafkaRebalances whether or not
+// any exist (cluster-operator's ClusterOperator.java starts a watch for
+// each). KafkaTopics and KafkaUsers belong to the entity operator, which
+// blueprint does not deploy, so they are not copied. The release's
+// install/cluster-operator folder holds the files with the release's
+// image tags filled in.
+var Strimzi = Set{
+	Name: "Strimzi", Repository: "github.com/strimzi/strimzi-kafka-operator", Tag: "1.2.0",
+	Commit: "6c7b43c4af0db547c10463ba09d1dfa6f5e156a0", Folder: "install/cluster-operator", Dir: "strimzi",
+	Groups: []string{"kafka.strimzi.io", "core.strimzi.io"}, Version: "v1",
+	Files: []File{
+		{"040-Crd-kafka.yaml", "9598f1c26dff3ec2dc97781e52f3695366031525"},
+		{"041-Crd-kafkaconnect.yaml", "440bc6f387daa1b87642435c538d0629fdc89e04"},
+		{"042-Crd-strimzipodset.yaml", "46ea95a25f578ded9b2c56c9643d8b52d4101251"},
+		{"045-Crd-kafkanodepool.yaml", "5c8670088513ef9ff38fbb0c67002654abaacf7c"},
+		{"046-Crd-kafkabridge.yaml", "4f0ab0378f270b2543af55cd9e531fb412c19d8e"},
+		{"047-Crd-kafkaconnector.yaml", "763e57c19004de0a4215dd344d8616268819d663"},
+		{"048-Crd-kafkamirrormaker2.yaml", "f2536cbc0adebc4394d78e2f75a93ba7f7024e85"},
+		{"049-Crd-kafkarebalance.yaml", "650180e9d31aa8352842026a64eae6fea295562f"},
 	},
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -21,11 +22,11 @@ func gitBlob(b []byte) string {
 
 // TestOperatorCRDs checks each embedded file: its first line names its
 // origin, the rest is exactly the upstream blob (so a hand edit, or a copy
-// from another tag, fails), it is one served and stored v1alpha1 CRD of the
-// set's group with a schema, and no file lies in the folder that the set
+// from another tag, fails), it is one namespaced CRD of one of the set's
+// groups, serving and storing the set's one version, with a schema, and no file lies in the folder that the set
 // does not list.
 func TestOperatorCRDs(t *testing.T) {
-	for _, s := range []Set{TrivyOperator} {
+	for _, s := range []Set{TrivyOperator, Strimzi} {
 		entries, err := fs.ReadDir(files, s.Dir)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +54,7 @@ func TestOperatorCRDs(t *testing.T) {
 				Metadata struct{ Name string }
 				Spec     struct {
 					Group, Scope string
-					Names        struct{ Plural string }
+					Names        struct{ Plural, Singular string }
 					Versions     []struct {
 						Name            string
 						Served, Storage bool
@@ -68,11 +69,13 @@ func TestOperatorCRDs(t *testing.T) {
 				continue
 			}
 			v := crd.Spec.Versions
-			if crd.Kind != "CustomResourceDefinition" || crd.Spec.Group != "aquasecurity.github.io" || crd.Spec.Scope != "Namespaced" ||
-				len(v) != 1 || v[0].Name != "v1alpha1" || !v[0].Served || !v[0].Storage || len(v[0].Schema.OpenAPIV3Schema) == 0 {
-				t.Errorf("%s: want one namespaced aquasecurity.github.io v1alpha1 CRD, served and stored, with a schema", f.Name)
+			if crd.Kind != "CustomResourceDefinition" || !slices.Contains(s.Groups, crd.Spec.Group) || crd.Spec.Scope != "Namespaced" ||
+				len(v) != 1 || v[0].Name != s.Version || !v[0].Served || !v[0].Storage || len(v[0].Schema.OpenAPIV3Schema) == 0 {
+				t.Errorf("%s: want one namespaced CRD of %v, %s served and stored, with a schema", f.Name, s.Groups, s.Version)
 			}
-			if crd.Metadata.Name != crd.Spec.Names.Plural+".aquasecurity.github.io" || f.Name != "aquasecurity.github.io_"+crd.Spec.Names.Plural+".yaml" {
+			g, n := crd.Spec.Group, crd.Spec.Names
+			if crd.Metadata.Name != n.Plural+"."+g ||
+				(f.Name != g+"_"+n.Plural+".yaml" && !strings.HasSuffix(f.Name, "-Crd-"+n.Singular+".yaml")) {
 				t.Errorf("%s defines %s", f.Name, crd.Metadata.Name)
 			}
 		}

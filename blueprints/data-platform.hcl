@@ -131,6 +131,9 @@ storage_class "ceph-block" {
 }
 
 kafka "kafka" {
+  # Plain StatefulSets: no CRDs or controllers, everything checkable
+  # offline. "operator" hands the cluster to the Strimzi operator instead.
+  engine              = "statefulset"
   node_pool           = "kafka"
   brokers             = 3
   controllers         = 3

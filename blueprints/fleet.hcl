@@ -43,7 +43,9 @@ class "streaming" {
   dynamic "zone" {
     for_each = var.zones
     labels   = [zone.value]
-    content {}
+    content {
+      region = member.region # the default, said aloud: etcd stays in it
+    }
   }
 
   control_plane {

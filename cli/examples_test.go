@@ -48,6 +48,12 @@ var refusedByValidate = map[string]string{
 // different rendering on (a load-balancer mode, an etcd topology, a CNI, a
 // logging backend, a GitOps tool).
 var valuesNotInExamples = map[string]string{
+	// With the operator engine, Strimzi makes the Kafka pods, and no test
+	// runs the operator: the e2e suite's comparison of every example's
+	// forecast with the real scheduler, and the rehearsals, need the pods.
+	// testdata/workloads/kafka-strimzi.hcl shows the engine instead
+	// (golden, verify, and e2e's server-side dry run against its CRDs).
+	"kafka.engine=operator": "Strimzi makes the pods, and no test runs the operator: testdata/workloads/kafka-strimzi.hcl shows it",
 	// A statically provisioned volume (local disk, NFS export) has no
 	// deleter in Kubernetes: when its claim goes, "Delete" leaves it Failed
 	// rather than deleted, so a design keeps the default, Retain.
@@ -143,8 +149,15 @@ func usage(t *testing.T) exampleUsage {
 							walk(c.Body, prefix+b.Labels[0]+".")
 						}
 					}
-				case prefix == "" && (b.Type == "variable" || b.Type == "locals"):
-					// HCL's own: not in the reference.
+				case prefix == "" && (b.Type == "variable" || b.Type == "locals" || b.Type == "peering"):
+					// HCL's own, or a fleet's: not in the reference.
+				case prefix == "" && b.Type == "class":
+					// A fleet's class holds a cluster's blocks.
+					walk(b.Body, "")
+				case prefix == "" && b.Type == "member":
+					// A member's blocks override or add to its class's;
+					// its own attributes (class, region, …) are the fleet's.
+					walk(&hclsyntax.Body{Blocks: b.Body.Blocks}, "")
 				default:
 					u.add(prefix+b.Type, name)
 					walk(b.Body, prefix+b.Type+".")
@@ -154,18 +167,27 @@ func usage(t *testing.T) exampleUsage {
 		walk(f.Body.(*hclsyntax.Body), "")
 		// Dual-stack is a choice of addresses, not of a block: a spec
 		// whose node subnets hold both families.
-		s, diags := spec.NewLoader().Load(path, spec.Options{})
+		s, fleet, diags := spec.NewLoader().LoadAny(path, spec.Options{})
 		if diags.HasErrors() {
 			t.Fatalf("%s: %s", path, diags.Error())
 		}
-		families := map[bool]bool{}
-		for _, sub := range s.Network.NodeSubnets {
-			if p, err := netip.ParsePrefix(sub); err == nil {
-				families[p.Addr().Is4()] = true
+		clusters := []*spec.Spec{s}
+		if fleet != nil {
+			clusters = nil
+			for _, m := range fleet.Members {
+				clusters = append(clusters, m.Spec)
 			}
 		}
-		if len(families) == 2 {
-			u.add("network.node_subnets=dual-stack", name)
+		for _, s := range clusters {
+			families := map[bool]bool{}
+			for _, sub := range s.Network.NodeSubnets {
+				if p, err := netip.ParsePrefix(sub); err == nil {
+					families[p.Addr().Is4()] = true
+				}
+			}
+			if len(families) == 2 {
+				u.add("network.node_subnets=dual-stack", name)
+			}
 		}
 	}
 	for k := range u {

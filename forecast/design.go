@@ -92,12 +92,26 @@ func Inputs(p *plan.Plan, built []Built, tree map[string][]byte) ([]Machine, *Ob
 		}
 	}
 	sort.Strings(static)
+	// The local proxy runs on the workers; kube-vip and HAProxy with
+	// keepalived on the masters.
+	lbNodes := masters
+	if p.LB.LocalProxy {
+		lbNodes = nil
+		for _, n := range p.LB.ProxyNodes {
+			lbNodes = append(lbNodes, n.Name)
+		}
+	}
 	for _, name := range static {
+		if name == plan.KubeVIPInitPod {
+			// The first master's kube-vip while kubeadm init runs, in the
+			// manifest file kube-vip.yaml replaces: never a second pod.
+			continue
+		}
 		var pod corev1.Pod
 		if err := yaml.Unmarshal(tree[name], &pod); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
-		objs.AddStaticPod("loadbalancer", &pod, masters)
+		objs.AddStaticPod("loadbalancer", &pod, lbNodes)
 	}
 	for _, o := range KubeadmAddons(p.Scale.CoreDNSReplicas) {
 		objs.Add("kubeadm", o)

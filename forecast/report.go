@@ -235,7 +235,7 @@ func (r *CapacityReport) workloads(f *Forecast) {
 		case KindDaemonSet:
 			pods += " (one per node it may use)"
 		case KindStaticPod:
-			pods += " (static, one per control-plane node)"
+			pods += " (static, one on each node whose kubelet runs it)"
 		}
 		var where []string
 		for k, n := range x.perGroup {

@@ -149,14 +149,19 @@ func usage(t *testing.T) exampleUsage {
 							walk(c.Body, prefix+b.Labels[0]+".")
 						}
 					}
-				case prefix == "" && (b.Type == "variable" || b.Type == "locals" || b.Type == "peering"):
-					// HCL's own, or a fleet's: not in the reference.
+				case prefix == "" && (b.Type == "variable" || b.Type == "locals"):
+					// HCL's own: not in the reference.
 				case prefix == "" && b.Type == "class":
 					// A fleet's class holds a cluster's blocks.
+					u.add("class", name)
 					walk(b.Body, "")
 				case prefix == "" && b.Type == "member":
 					// A member's blocks override or add to its class's;
 					// its own attributes (class, region, …) are the fleet's.
+					u.add("member", name)
+					for a := range b.Body.Attributes {
+						u.add("member."+a, name)
+					}
 					walk(&hclsyntax.Body{Blocks: b.Body.Blocks}, "")
 				default:
 					u.add(prefix+b.Type, name)

@@ -235,7 +235,7 @@ func TestExplainCompletion(t *testing.T) {
 		return lines[:len(lines)-1] // the last line is the directive
 	}
 	got := complete("")
-	if len(got) != len(spec.Schema().Blocks) || got[0] != "cluster" {
+	if len(got) != len(spec.Schema().Blocks)+len(spec.FleetSchema().Blocks) || got[0] != "cluster" || got[len(got)-1] != "peering" {
 		t.Errorf("top level: %v", got)
 	}
 	if got := strings.Join(complete("load_b"), ","); got != "load_balancer" {

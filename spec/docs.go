@@ -62,6 +62,52 @@ var docs = map[string]Doc{
 zone "az2" {}
 zone "az3" {}
 `},
+	"class": {
+		Text: "A fleet's cluster design (`blueprint` reads a spec that has a `class` or `member` block as a fleet): any block a cluster spec has, and `variable` blocks of its own, typed, that members set. `cluster` takes no label in a class (each cluster is named after its member). In its blocks, `var.NAME` is a class or fleet variable, and `member.name`, `member.region` and `member.network` the member's own. A class's own mistakes are reported once, used or not.",
+		Example: `class "streaming" {
+  variable "node_subnet" {
+    type = string
+  }
+  cluster {
+    kubernetes_version = "1.37.2"
+  }
+  network {
+    node_subnets = [var.node_subnet]
+  }
+}`},
+	"member": {
+		Text: "One cluster of a fleet: its class's blocks, merged with the member's own. A member's top-level block replaces the class's block of the same type and labels as a whole (nested blocks are not merged); a block the class lacks is added; `cluster`'s attributes merge one by one, the member's winning; `dynamic` blocks are always added. Render writes each member's tree under `clusters/NAME/`, as a spec of its own would render it.",
+		Example: `member "west" {
+  class     = "streaming"
+  region    = "eu-west"
+  variables = { node_subnet = "10.60.0.0/16" }
+  cluster {
+    kubernetes_version = "1.36.4"
+  }
+}`},
+	"member.class": {
+		Text:    "The class the member instantiates; an unknown name is an error with the nearest one.",
+		Example: `"streaming"`},
+	"member.region": {
+		Text:    "The region the member's machines are in (a metro area or cloud region): the default of its zones' `region`, and what FLEET.md's region-loss table groups by. etcd must stay in it.",
+		Example: `"eu-west"`},
+	"member.network": {
+		Text:    "The routed network the member is on: members on the same network must not overlap in node, pod or service ranges, and their keepalived virtual router IDs must differ (a shared segment).",
+		Default: "none: routed with no other member unless a `peering` names it",
+		Example: `"backbone"`},
+	"member.variables": {
+		Text:    "Values of the class's variables, each of the type the class declares; a required variable left out, or one the class does not declare, is an error.",
+		Default: "none: each variable's default",
+		Example: `{ node_subnet = "10.60.0.0/16" }`},
+	"peering": {
+		Text: "Members routed together (a VPN or cloud peering), whose node, pod and service ranges must not overlap; each must be a known member, named once, at least two.",
+		Example: `peering "west-east" {
+  members = ["west", "east"]
+}`},
+	"peering.members": {
+		Text:    "The members the peering routes together.",
+		Example: `["west", "east"]`},
+
 	"zone.region": {
 		Text:    "The region (a metro area or cloud region) the zone is in. Within one spec, etcd must not span regions: every zone that holds an etcd member (the control plane's zones, with stacked etcd) has the same region. In a fleet, a zone outside its member's region may not hold etcd.",
 		Default: "none; in a fleet, the member's `region`",

@@ -93,7 +93,7 @@ func (e Entry) DefaultIsLiteral() bool {
 
 // Reference returns every block and attribute of the spec, each block
 // followed by its attributes and then its nested blocks, in the order the
-// model declares them. A block or attribute without a doc entry is listed
+// model declares them, then the blocks a fleet adds (FleetSchema). A block or attribute without a doc entry is listed
 // with an empty Doc; TestReferenceDocs makes sure there is none.
 func Reference() []Entry { return reference() }
 
@@ -113,6 +113,7 @@ var reference = sync.OnceValue(func() []Entry {
 		}
 	}
 	walk([]*BlockSchema{Schema()}, "")
+	walk([]*BlockSchema{FleetSchema()}, "")
 	return out
 })
 

@@ -44,7 +44,8 @@ var refusedByValidate = map[string]string{
 
 // valuesNotInExamples is the allowed values of enumerated attributes that
 // no example needs to set, each with the reason. Every other allowed value
-// must be set, as a literal, by at least one example: each switches a
+// must be shown by at least one example, set as a literal or, for the
+// default, left out of a block that could set it: each switches a
 // different rendering on (a load-balancer mode, an etcd topology, a CNI, a
 // logging backend, a GitOps tool).
 var valuesNotInExamples = map[string]string{

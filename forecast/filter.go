@@ -436,6 +436,11 @@ func WithoutPostFilter(msg string) string {
 // reason given for every node at once). What PostFilter plugins add is left out.
 func ParseMessage(msg string) (*Pending, error) {
 	p := &Pending{Reasons: map[string]int{}}
+	if strings.HasPrefix(msg, noNodes) {
+		// No node at all (a single-zone design after losing its zone):
+		// no filter ran, so there are no reasons.
+		return p, nil
+	}
 	head, rest, ok := strings.Cut(msg, " nodes are available: ")
 	if !ok || !strings.HasPrefix(head, "0/") {
 		return nil, fmt.Errorf("not a scheduler's message: %q", msg)

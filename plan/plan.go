@@ -432,6 +432,7 @@ func Build(s *spec.Spec) *Plan {
 	p.LB.ComponentFailures = componentFailures(p)
 	p.Install = buildInstall(p)
 	p.scale(s)
+	p.sizePrometheusVPA()
 	p.Risks = risks(s)
 	return p
 }

@@ -41,6 +41,26 @@ type VPATarget struct {
 	// ScaledOnCPU is true where a HorizontalPodAutoscaler scales the
 	// workload on CPU utilization, which a new CPU request changes.
 	ScaledOnCPU bool
+	// pool is the pool the workload runs on, which bounds the range.
+	pool Pool
+}
+
+// sizePrometheusVPA holds Prometheus' VPA range to its requests as the
+// scale step sizes them (from the series it will hold, or the spec's
+// tuning), which buildVPA, run before that step, cannot know.
+func (p *Plan) sizePrometheusVPA() {
+	a, m := p.Services.Autoscaling, p.Services.Monitoring
+	if a == nil || a.VPA == nil || m == nil || p.Scale.PrometheusCPU == "" {
+		return
+	}
+	for i := range a.VPA.Targets {
+		t := &a.VPA.Targets[i]
+		if t.Kind != "StatefulSet" || t.Namespace != m.Namespace || t.Name != "prometheus" {
+			continue
+		}
+		t.RequestCPU, t.RequestMemory = p.Scale.PrometheusCPU, p.Scale.PrometheusMemory
+		t.MinCPU, t.MaxCPU, t.MinMemory, t.MaxMemory = vpaBounds(t.RequestCPU, t.RequestMemory, false, t.pool)
+	}
 }
 
 // buildVPA lists the VPA targets: every Deployment and StatefulSet of the
@@ -55,7 +75,7 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 	}
 	add := func(kind, ns, name, container string, at Placement, cpu, memory, heap, setting string) {
 		t := VPATarget{Kind: kind, Namespace: ns, Name: name, Container: container,
-			RequestCPU: cpu, RequestMemory: memory, Heap: heap, HeapSetting: setting}
+			RequestCPU: cpu, RequestMemory: memory, Heap: heap, HeapSetting: setting, pool: pools[at.Pool]}
 		t.MinCPU, t.MaxCPU, t.MinMemory, t.MaxMemory = vpaBounds(cpu, memory, heap != "", pools[at.Pool])
 		out.Targets = append(out.Targets, t)
 	}

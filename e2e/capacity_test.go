@@ -407,9 +407,14 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 	// scheduler retries them as the lost nodes go, before any controller
 	// replaces a lost pod): each is made again, workload by workload, so
 	// that they are tried in the forecast's order.
+	// A daemon pod of a lost node goes with it, never replaced: it goes
+	// here too, or its DaemonSet would count it (until the pod garbage
+	// collector's 40 s quarantine ends) and never settle.
 	for _, w := range fc.Workloads {
 		if w.Kind != forecast.KindStaticPod {
-			remake(w, func(p corev1.Pod) bool { return p.Spec.NodeName == "" })
+			remake(w, func(p corev1.Pod) bool {
+				return p.Spec.NodeName == "" || w.Kind == forecast.KindDaemonSet && lost[p.Spec.NodeName]
+			})
 		}
 	}
 	// Then the lost pods, replaced workload by workload, each workload

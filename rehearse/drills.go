@@ -11,14 +11,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/internal/hostsim"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
 // Drill timing: every scenario is watched for at least observeMin after
 // the failure (longer than keepalived's takeover bound and HAProxy's
-// three failed checks three seconds apart), then until the API has
-// answered for settle, at most observeMax.
+// three failed checks, 24 s) and the plan's bound on failing requests,
+// then until the API has answered for settle, at most observeMax.
 const (
 	probeEvery = 100 * time.Millisecond
 	probeLimit = 2 * time.Second
@@ -211,7 +212,7 @@ func (e *engine) startWriter(ctx context.Context) (*prober, error) {
 	}
 	path := "/api/v1/namespaces/default/configmaps"
 	cm := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": writeProbe}}
-	if err := c.Post(ctx, path, cm, nil); err != nil && !strings.Contains(err.Error(), "AlreadyExists") && !strings.Contains(err.Error(), "already exists") {
+	if err := c.Post(ctx, path, cm, nil); err != nil && !controlplane.IsConflict(err) { // 409: made by an earlier run
 		return nil, fmt.Errorf("the write probe's ConfigMap: %w", err)
 	}
 	var n atomic.Int64

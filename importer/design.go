@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -37,6 +38,12 @@ type Design struct {
 	ControlPlane []Host
 	Schedulable  bool
 	ExtraSANs    []string
+	// ControlPlaneKubelet is the control plane's KubeletConfiguration
+	// sizing, which kubeadm uploads for every node.
+	ControlPlaneKubelet Kubelet
+
+	// Tuning is the components' flags that blueprint's tuning block sets.
+	Tuning Tuning
 
 	EtcdExternal bool
 	EtcdMembers  []Host
@@ -74,6 +81,23 @@ type Pool struct {
 	Labels map[string]string
 	Taints []Taint
 	Nodes  []Host
+}
+
+// Kubelet is what a KubeletConfiguration reserves and how many pods it
+// runs; empty fields are left to blueprint's defaults.
+type Kubelet struct {
+	MaxPods                                    int
+	SystemReserved, KubeReserved, EvictionHard map[string]string
+}
+
+// Tuning is the flags of the tuning block; zero fields are left to
+// blueprint, which sizes them for the cluster.
+type Tuning struct {
+	MaxRequestsInflight, MaxMutatingRequestsInflight int
+	ControllerManagerQPS, ControllerManagerBurst     int
+	SchedulerQPS, SchedulerBurst                     int
+	EtcdQuota                                        string
+	EventsEtcdServers                                []string
 }
 
 // Taint is a node taint.
@@ -242,6 +266,10 @@ func (d *Design) Spec(header []string) []byte {
 		cp.SetAttributeValue("schedulable", cty.True)
 	}
 	setList(cp, "extra_sans", d.ExtraSANs)
+	setInt(cp, "max_pods", d.ControlPlaneKubelet.MaxPods)
+	setMap(cp, "system_reserved", d.ControlPlaneKubelet.SystemReserved)
+	setMap(cp, "kube_reserved", d.ControlPlaneKubelet.KubeReserved)
+	setMap(cp, "eviction_hard", d.ControlPlaneKubelet.EvictionHard)
 	for _, h := range d.ControlPlane {
 		host(cp, "node", h)
 	}
@@ -280,13 +308,7 @@ func (d *Design) Spec(header []string) []byte {
 			}
 		}
 		setList(pb, "zones", zones)
-		if len(p.Labels) > 0 {
-			m := map[string]cty.Value{}
-			for k, v := range p.Labels {
-				m[k] = cty.StringVal(v)
-			}
-			pb.SetAttributeValue("labels", cty.MapVal(m))
-		}
+		setMap(pb, "labels", p.Labels)
 		for _, t := range p.Taints {
 			tb := pb.AppendNewBlock("taint", nil).Body()
 			setString(tb, "key", t.Key)
@@ -296,6 +318,18 @@ func (d *Design) Spec(header []string) []byte {
 		for _, n := range p.Nodes {
 			host(pb, "node", n)
 		}
+	}
+	if t := d.Tuning; !reflect.ValueOf(t).IsZero() {
+		root.AppendNewline()
+		tb := root.AppendNewBlock("tuning", nil).Body()
+		setInt(tb, "max_requests_inflight", t.MaxRequestsInflight)
+		setInt(tb, "max_mutating_requests_inflight", t.MaxMutatingRequestsInflight)
+		setString(tb, "etcd_quota", t.EtcdQuota)
+		setList(tb, "events_etcd_servers", t.EventsEtcdServers)
+		setInt(tb, "controller_manager_qps", t.ControllerManagerQPS)
+		setInt(tb, "controller_manager_burst", t.ControllerManagerBurst)
+		setInt(tb, "scheduler_qps", t.SchedulerQPS)
+		setInt(tb, "scheduler_burst", t.SchedulerBurst)
 	}
 	// hclwrite writes an empty block over two lines; zones read better as
 	// zone "az1" {}.
@@ -313,6 +347,24 @@ func setString(b *hclwrite.Body, name, v string) {
 	if v != "" {
 		b.SetAttributeValue(name, cty.StringVal(v))
 	}
+}
+
+func setInt(b *hclwrite.Body, name string, v int) {
+	if v != 0 {
+		b.SetAttributeValue(name, cty.NumberIntVal(int64(v)))
+	}
+}
+
+// setMap writes a map of strings; hclwrite orders its keys.
+func setMap(b *hclwrite.Body, name string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	vs := map[string]cty.Value{}
+	for k, v := range m {
+		vs[k] = cty.StringVal(v)
+	}
+	b.SetAttributeValue(name, cty.MapVal(vs))
 }
 
 func setList(b *hclwrite.Body, name string, vs []string) {

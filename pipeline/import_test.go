@@ -57,10 +57,6 @@ var importGaps = []struct {
 	setting *regexp.Regexp
 	why     string
 }{
-	{regexp.MustCompile(`^ClusterConfiguration\.(apiServer|controllerManager|scheduler|etcd\.local)\.extraArgs\[name=(max-requests-inflight|max-mutating-requests-inflight|etcd-servers-overrides|kube-api-qps|kube-api-burst|quota-backend-bytes)\]\.(name|value)$`),
-		"the tuning block (dual-stack.hcl): the importer does not read these flags back into it yet"},
-	{regexp.MustCompile(`^KubeletConfiguration\.(systemReserved|kubeReserved|evictionHard)\.[a-z.]+$|^KubeletConfiguration\.maxPods$`),
-		"the control plane's kubelet reservations and max_pods (edge.hcl): the importer does not read them back yet"},
 	{regexp.MustCompile(`^(Init|Join)Configuration\.patches\.directory$`),
 		"the patches that pin kubeadm's images by digest come from images { lock_file } (edge.hcl), which kubeadm's files do not hold"},
 }

@@ -153,7 +153,17 @@ func Sources(paths []string, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.Findings = append(d.Findings, unmapped...)
+		// A setting the reader has already noted, with its reason, is
+		// not reported twice.
+		noted := map[importer.Finding]bool{}
+		for _, f := range d.Findings {
+			noted[importer.Finding{File: f.File, Line: f.Line, Setting: f.Setting}] = true
+		}
+		for _, f := range unmapped {
+			if !noted[importer.Finding{File: f.File, Line: f.Line, Setting: f.Setting}] {
+				d.Findings = append(d.Findings, f)
+			}
+		}
 	}
 	sort.SliceStable(d.Findings, func(i, j int) bool {
 		a, b := d.Findings[i], d.Findings[j]

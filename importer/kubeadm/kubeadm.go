@@ -13,11 +13,14 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/blueprint-dev/blueprint/importer"
+	"github.com/blueprint-dev/blueprint/plan"
 )
 
 // Labels blueprint reads back from a node's --node-labels.
@@ -75,7 +78,7 @@ func Read(docs []Doc, d *importer.Design) {
 		nodes = append(nodes, n)
 		return n
 	}
-	var cluster *Doc
+	var cluster, kubeletDoc *Doc
 	var etcdFiles = map[string]bool{}
 	for i := range docs {
 		doc := &docs[i]
@@ -92,6 +95,8 @@ func Read(docs []Doc, d *importer.Design) {
 			} else if importer.Str(n, "controlPlaneEndpoint") != importer.Str(cluster.Node, "controlPlaneEndpoint") {
 				d.Note(doc.File, n.Line, "ClusterConfiguration", "differs from the one in %s; that one is used", cluster.File)
 			}
+		case doc.Kind == "KubeletConfiguration" && kubeletDoc == nil:
+			kubeletDoc = doc
 		case doc.Kind == "KubeProxyConfiguration":
 			if m := importer.Str(n, "mode"); m != "" {
 				d.ProxyMode = m
@@ -159,6 +164,10 @@ func Read(docs []Doc, d *importer.Design) {
 
 	if cluster != nil {
 		readCluster(cluster, d)
+		readTuning(cluster, docs, etcdFiles, d)
+	}
+	if kubeletDoc != nil {
+		readKubelet(kubeletDoc, d)
 	}
 	var workers []*node
 	for _, m := range nodes {
@@ -221,6 +230,69 @@ func readCluster(doc *Doc, d *importer.Design) {
 	if v := importer.Str(n, "networking", "serviceSubnet"); v != "" {
 		d.ServiceCIDRs = strings.Split(v, ",")
 	}
+}
+
+// readTuning reads the flags blueprint's tuning block sets from the
+// components' extraArgs (etcd's quota from the stacked etcd, or from an
+// external member's file). A value that is not what the block can hold is
+// left out, and the comparison with the rendering reports it.
+func readTuning(doc *Doc, docs []Doc, etcdFiles map[string]bool, d *importer.Design) {
+	n := doc.Node
+	t := &d.Tuning
+	num := func(component *yaml.Node, name string, into *int) {
+		if v, err := strconv.Atoi(extraArg(component, name)); err == nil && v > 0 {
+			*into = v
+		}
+	}
+	api := importer.Get(n, "apiServer")
+	num(api, "max-requests-inflight", &t.MaxRequestsInflight)
+	num(api, "max-mutating-requests-inflight", &t.MaxMutatingRequestsInflight)
+	if v, ok := strings.CutPrefix(extraArg(api, "etcd-servers-overrides"), "/events#"); ok && !strings.Contains(v, ",") {
+		t.EventsEtcdServers = strings.Split(v, ";")
+	}
+	num(importer.Get(n, "controllerManager"), "kube-api-qps", &t.ControllerManagerQPS)
+	num(importer.Get(n, "controllerManager"), "kube-api-burst", &t.ControllerManagerBurst)
+	num(importer.Get(n, "scheduler"), "kube-api-qps", &t.SchedulerQPS)
+	num(importer.Get(n, "scheduler"), "kube-api-burst", &t.SchedulerBurst)
+	quota := extraArg(importer.Get(n, "etcd", "local"), "quota-backend-bytes")
+	for _, e := range docs {
+		if quota == "" && etcdFiles[e.File] && e.Kind == "ClusterConfiguration" {
+			quota = extraArg(importer.Get(e.Node, "etcd", "local"), "quota-backend-bytes")
+		}
+	}
+	if b, err := strconv.ParseInt(quota, 10, 64); err == nil && b > 0 {
+		t.EtcdQuota = resource.NewQuantity(b, resource.BinarySI).String()
+	}
+}
+
+// readKubelet reads a KubeletConfiguration's reservations and maxPods: the
+// control plane's, which kubeadm uploads for every node. A maxPods above
+// the 110 blueprint allows is left to the default, and noted.
+func readKubelet(doc *Doc, d *importer.Design) {
+	n, k := doc.Node, &d.ControlPlaneKubelet
+	switch v := importer.Int(n, "maxPods"); {
+	case v > plan.MaxPodsPerNode:
+		d.Note(doc.File, importer.Key(n, "maxPods").Line, "KubeletConfiguration.maxPods", "%d is above the %d pods per node Kubernetes is tested with, which blueprint allows at most: max_pods is left to the default (%d)", v, plan.MaxPodsPerNode, plan.DefaultMaxPods)
+	case v > 0:
+		k.MaxPods = v
+	}
+	k.SystemReserved = stringMap(importer.Get(n, "systemReserved"))
+	k.KubeReserved = stringMap(importer.Get(n, "kubeReserved"))
+	k.EvictionHard = stringMap(importer.Get(n, "evictionHard"))
+}
+
+// stringMap reads a mapping of scalars.
+func stringMap(m *yaml.Node) map[string]string {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if v := m.Content[i+1]; v.Kind == yaml.ScalarNode {
+			out[m.Content[i].Value] = v.Value
+		}
+	}
+	return out
 }
 
 // withPort adds kubeadm's default port to an endpoint without one.

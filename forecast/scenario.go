@@ -185,9 +185,10 @@ func (c *cluster) makePods(w *Workload, t *template) []*placed {
 
 // clone copies the scenario's state: nodes, placements and volume bindings.
 func (c *cluster) clone() *cluster {
-	out := &cluster{objs: c.objs, byName: map[string]*node{}, nsPods: map[string][]*placed{},
-		tmpls: c.tmpls, static: c.static, vols: c.vols.clone(), nsl: maps.Clone(c.nsl), nLive: c.nLive, next: c.next}
-	nmap := map[*node]*node{}
+	out := &cluster{objs: c.objs, byName: make(map[string]*node, len(c.nodes)), nsPods: make(map[string][]*placed, len(c.nsPods)),
+		tmpls: c.tmpls, static: c.static, vols: c.vols.clone(), nsl: maps.Clone(c.nsl), nLive: c.nLive, next: c.next,
+		nodes: make([]*node, 0, len(c.nodes)), pods: make([]*placed, 0, len(c.pods))}
+	nmap := make(map[*node]*node, len(c.nodes))
 	for _, n := range c.nodes {
 		nn := &node{Machine: n.Machine, obj: n.obj, idx: n.idx, gone: n.gone}
 		nmap[n] = nn
@@ -302,7 +303,7 @@ func (c *cluster) busiestPerGroup() []string {
 
 // result records the scenario's placement.
 func (c *cluster) result(name, zone string, lost []string) *Scenario {
-	s := &Scenario{Name: name, Zone: zone, Lost: lost}
+	s := &Scenario{Name: name, Zone: zone, Lost: lost, Pods: make([]PodResult, 0, len(c.pods)), Nodes: make([]NodeUse, 0, c.nLive)}
 	for _, p := range c.pods {
 		if p.removed {
 			continue

@@ -1,6 +1,8 @@
 package forecast
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"path"
 	"sort"
@@ -77,49 +79,114 @@ func quantity(s string) int64 {
 // order), kubeadm's control-plane static pods and add-ons, and blueprint's
 // own static pods of the tree.
 func Inputs(p *plan.Plan, built []Built, tree map[string][]byte) ([]Machine, *Objects, error) {
-	objs := NewObjects()
-	var masters []string
-	for _, n := range p.ControlPlane {
-		masters = append(masters, n.Name)
+	in, err := Prepare(p, built, tree)
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, pod := range KubeadmStaticPods(!p.Etcd.External) {
-		objs.AddStaticPod("kubeadm", pod, masters)
+	return in.Machines, in.Objects, nil
+}
+
+// Input is what the forecast of one design reads, and Key the SHA-256 of
+// its sources: two inputs with the same key give the same forecast from
+// the same code.
+type Input struct {
+	Machines []Machine
+	Objects  *Objects
+	Key      [sha256.Size]byte
+}
+
+// sources is everything Prepare reads of a design, gathered before
+// anything is parsed: the objects are made from it and the key is its
+// hash, so that the two cannot drift apart.
+type sources struct {
+	Machines []Machine
+	// Masters run kubeadm's control-plane pods, and etcd's when it is
+	// stacked; LBNodes blueprint's load-balancer static pods.
+	Masters     []string
+	EtcdStacked bool
+	LBNodes     []string
+	CoreDNS     int
+	Static      []Built `json:"-"` // file name and bytes
+	Built       []Built `json:"-"`
+}
+
+// Prepare gathers what the forecast reads of a rendered design, as Inputs
+// does, with the key of those inputs.
+func Prepare(p *plan.Plan, built []Built, tree map[string][]byte) (*Input, error) {
+	src := sources{Machines: Machines(p), EtcdStacked: !p.Etcd.External, CoreDNS: p.Scale.CoreDNSReplicas, Built: built}
+	for _, n := range p.ControlPlane {
+		src.Masters = append(src.Masters, n.Name)
 	}
 	var static []string
 	for name := range tree {
-		if path.Dir(name) == StaticPodDir && strings.HasSuffix(name, ".yaml") {
+		if path.Dir(name) == StaticPodDir && strings.HasSuffix(name, ".yaml") && name != plan.KubeVIPInitPod {
+			// The first master's kube-vip while kubeadm init runs is in
+			// the manifest file kube-vip.yaml replaces: never a second pod.
 			static = append(static, name)
 		}
 	}
 	sort.Strings(static)
+	for _, name := range static {
+		src.Static = append(src.Static, Built{Dir: name, Objects: tree[name]})
+	}
 	// The local proxy runs on the workers; kube-vip and HAProxy with
 	// keepalived on the masters.
-	lbNodes := masters
+	src.LBNodes = src.Masters
 	if p.LB.LocalProxy {
-		lbNodes = nil
+		src.LBNodes = nil
 		for _, n := range p.LB.ProxyNodes {
-			lbNodes = append(lbNodes, n.Name)
+			src.LBNodes = append(src.LBNodes, n.Name)
 		}
 	}
-	for _, name := range static {
-		if name == plan.KubeVIPInitPod {
-			// The first master's kube-vip while kubeadm init runs, in the
-			// manifest file kube-vip.yaml replaces: never a second pod.
-			continue
-		}
+	objs, err := src.objects()
+	if err != nil {
+		return nil, err
+	}
+	return &Input{Machines: src.Machines, Objects: objs, Key: src.key()}, nil
+}
+
+// objects parses the sources into the forecast's objects.
+func (src *sources) objects() (*Objects, error) {
+	objs := NewObjects()
+	for _, pod := range KubeadmStaticPods(src.EtcdStacked) {
+		objs.AddStaticPod("kubeadm", pod, src.Masters)
+	}
+	for _, f := range src.Static {
 		var pod corev1.Pod
-		if err := yaml.Unmarshal(tree[name], &pod); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		if err := yaml.Unmarshal(f.Objects, &pod); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Dir, err)
 		}
-		objs.AddStaticPod("loadbalancer", &pod, lbNodes)
+		objs.AddStaticPod("loadbalancer", &pod, src.LBNodes)
 	}
-	for _, o := range KubeadmAddons(p.Scale.CoreDNSReplicas) {
+	for _, o := range KubeadmAddons(src.CoreDNS) {
 		objs.Add("kubeadm", o)
 	}
-	for _, b := range built {
+	for _, b := range src.Built {
 		if err := objs.AddJSON(strings.TrimPrefix(b.Dir, "manifests/"), b.Objects); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return Machines(p), objs, nil
+	return objs, nil
+}
+
+// key hashes every field of the sources: the plain ones as JSON, then
+// each file's name and bytes, each with its length.
+func (src *sources) key() [sha256.Size]byte {
+	h := sha256.New()
+	plain, err := json.Marshal(src)
+	if err != nil {
+		panic(err) // plain data always marshals
+	}
+	fmt.Fprintf(h, "%d\n", len(plain))
+	h.Write(plain)
+	for _, list := range [][]Built{src.Static, src.Built} {
+		fmt.Fprintf(h, "\n%d files\n", len(list))
+		for _, f := range list {
+			fmt.Fprintf(h, "%q %d\n", f.Dir, len(f.Objects))
+			h.Write(f.Objects)
+		}
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/kustomizeguard"
 	"github.com/blueprint-dev/blueprint/internal/safefs"
 )
@@ -122,6 +123,50 @@ var buildEnv = sync.OnceValue(func() string {
 			fmt.Fprintf(&b, "%s %s %s\n", d.Path, d.Version, d.Sum)
 		}
 	}
+	return b.String()
+})
+
+// forecastMagic starts the key of every saved capacity forecast.
+const forecastMagic = "blueprint capacity forecast v1"
+
+// forecastKey names the capacity forecast of in made by this binary, ""
+// (not cached) without a cache or when the binary cannot say what it is.
+// Unlike a kustomize build, a forecast is blueprint's own code: the key
+// holds the binary's identity besides the input's, so a rebuilt blueprint
+// forecasts again. The entry holds the saved forecast (forecast.Encode) where
+// a build's holds YAML; forecast.Restore refuses one that does not fit.
+func (c *BuildCache) forecastKey(in *forecast.Input) string {
+	if c == nil || selfIdentity() == "" {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n", forecastMagic, c.env, selfIdentity())
+	h.Write(in.Key[:])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// selfIdentity describes the running binary: its module and version
+// control stamp, and its file's path, size and modification time, which
+// change whenever it is built again.
+var selfIdentity = sync.OnceValue(func() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	info, err := os.Stat(exe)
+	if err != nil || !info.Mode().IsRegular() {
+		return ""
+	}
+	var b strings.Builder
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(&b, "%s %s\n", bi.Main.Path, bi.Main.Version)
+		for _, s := range bi.Settings {
+			if strings.HasPrefix(s.Key, "vcs.") {
+				fmt.Fprintf(&b, "%s=%s\n", s.Key, s.Value)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "%q %d %d\n", exe, info.Size(), info.ModTime().UnixNano())
 	return b.String()
 })
 

@@ -284,12 +284,12 @@ func TestBuildCacheSharedByConcurrentRenders(t *testing.T) {
 			t.Errorf("entry %s does not read back", e.Name())
 		}
 	}
-	// One entry per kustomization, and one for the forecast's objects of
-	// each leaf component.
+	// One entry per kustomization, one for the forecast's objects of
+	// each leaf component, and the capacity forecast.
 	dirs := KustomizationDirs(want)
 	leaves := flattenOrder(dirs, p.Services.Components())
-	if len(entries) != len(dirs)+len(leaves) {
-		t.Errorf("%d entries for %d kustomizations and %d leaves", len(entries), len(dirs), len(leaves))
+	if len(entries) != len(dirs)+len(leaves)+1 {
+		t.Errorf("%d entries for %d kustomizations, %d leaves and the forecast", len(entries), len(dirs), len(leaves))
 	}
 }
 

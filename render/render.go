@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/parallel"
@@ -97,7 +98,7 @@ func RenderForecast(p *plan.Plan, opts Options) (Tree, *forecast.Forecast, error
 		var leaves []forecast.Built
 		built, leaves, r.err = buildKustomizations(r.tree, p.Services.Components(), opts)
 		if r.err == nil {
-			fc, r.err = runForecast(p, leaves, r.tree)
+			fc, r.err = runForecast(p, leaves, r.tree, opts.Builds)
 		}
 	}
 	r.file("ARCHITECTURE.md", "ARCHITECTURE.md.tmpl", forecast.ArchitectureView{Plan: p, Capacity: forecast.Report(p, fc)})
@@ -108,15 +109,35 @@ func RenderForecast(p *plan.Plan, opts Options) (Tree, *forecast.Forecast, error
 	return r.tree, fc, r.err
 }
 
-// runForecast places the tree's pods on the design's machines.
-func runForecast(p *plan.Plan, built []forecast.Built, tree Tree) (*forecast.Forecast, error) {
-	machines, objs, err := forecast.Inputs(p, built, tree)
+// forecastsRun counts the forecasts made rather than read back, for the
+// tests.
+var forecastsRun atomic.Int64
+
+// runForecast places the tree's pods on the design's machines. With a
+// build cache, a forecast of the same input by the same binary is read
+// back from it instead (see BuildCache.forecastKey).
+func runForecast(p *plan.Plan, built []forecast.Built, tree Tree, cache *BuildCache) (*forecast.Forecast, error) {
+	in, err := forecast.Prepare(p, built, tree)
 	if err != nil {
 		return nil, fmt.Errorf("capacity forecast: %w", err)
 	}
-	fc, err := forecast.Run(machines, objs)
+	key := cache.forecastKey(in)
+	if key != "" {
+		if data, ok := cache.lookup(key, true); ok {
+			if fc, err := forecast.Restore(in, data); err == nil {
+				return fc, nil
+			}
+		}
+	}
+	forecastsRun.Add(1)
+	fc, err := forecast.Run(in.Machines, in.Objects)
 	if err != nil {
 		return nil, fmt.Errorf("capacity forecast: %w", err)
+	}
+	if key != "" {
+		if data, err := fc.Encode(); err == nil {
+			cache.store(key, data)
+		}
 	}
 	return fc, nil
 }

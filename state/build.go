@@ -17,6 +17,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/internal/parallel"
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
@@ -289,7 +290,7 @@ func (s *State) machines(p *plan.Plan, files map[string][]byte) error {
 		m.Roles = append(m.Roles, role)
 		return m
 	}
-	nodeFacts := func(m *Machine, n plan.Node, file string) error {
+	nodeFacts := func(m *Machine, n plan.Node, args string) {
 		m.Kubelet = true
 		m.Labels = map[string]string{}
 		for _, l := range n.Labels {
@@ -298,17 +299,7 @@ func (s *State) machines(p *plan.Plan, files map[string][]byte) error {
 		for _, t := range n.Taints {
 			m.Taints = append(m.Taints, Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 		}
-		docs, err := kubeadmDocs(files[file])
-		if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
-		}
-		for _, kind := range []string{"InitConfiguration", "JoinConfiguration"} {
-			if d := docs[kind]; d != nil {
-				reg, _ := get(d, "nodeRegistration")
-				m.KubeletArgs = hashJSON(reg)
-			}
-		}
-		return nil
+		m.KubeletArgs = args
 	}
 	comps := map[string]string{}
 	for _, c := range s.ControlPlane {
@@ -321,9 +312,11 @@ func (s *State) machines(p *plan.Plan, files map[string][]byte) error {
 			m.First = true
 			file = "kubeadm/init/" + n.Name + ".yaml"
 		}
-		if err := nodeFacts(m, n, file); err != nil {
+		args, err := kubeletArgsHash(files, file)
+		if err != nil {
 			return err
 		}
+		nodeFacts(m, n, args)
 		m.StaticPods = map[string]string{}
 		for name, h := range comps {
 			m.StaticPods[name] = Hash([]byte(h + "\n" + n.Address))
@@ -351,18 +344,101 @@ func (s *State) machines(p *plan.Plan, files map[string][]byte) error {
 			}
 		}
 	}
-	for _, n := range p.Workers {
+	// Each worker's file is parsed on its own, side by side; each pool's
+	// kubelet patch is hashed once.
+	args, errs := make([]string, len(p.Workers)), make([]error, len(p.Workers))
+	parallel.Do(len(p.Workers), func(i int) {
+		args[i], errs[i] = kubeletArgsHash(files, "kubeadm/join-worker/"+p.Workers[i].Name+".yaml")
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	patches := map[string]string{}
+	for i, n := range p.Workers {
 		m := add(n, RoleWorker)
-		if err := nodeFacts(m, n, "kubeadm/join-worker/"+n.Name+".yaml"); err != nil {
-			return err
+		nodeFacts(m, n, args[i])
+		patch, ok := patches[n.Pool]
+		if !ok {
+			patch = folderHash(files, plan.KubeletPatchTree+n.Pool+"/")
+			patches[n.Pool] = patch
 		}
-		m.KubeletPatch = folderHash(files, plan.KubeletPatchTree+n.Pool+"/")
+		m.KubeletPatch = patch
 	}
 	for _, name := range order {
 		s.Machines = append(s.Machines, *byName[name])
 	}
 	sort.SliceStable(s.Machines, func(i, j int) bool { return s.Machines[i].Name < s.Machines[j].Name })
 	return nil
+}
+
+// kubeletArgsHash hashes the nodeRegistration of a node's kubeadm file:
+// what its kubelet is started with. The file is blueprint's own rendering,
+// whose one nodeRegistration block is parsed alone (a 5,000-node tree
+// has as many files); a file where that block cannot be told apart is
+// parsed whole, as kubeletArgsHashWhole does.
+func kubeletArgsHash(files map[string][]byte, file string) (string, error) {
+	if block, ok := nodeRegistrationBlock(files[file]); ok {
+		var o map[string]any
+		if err := yaml.Unmarshal(block, &o); err == nil {
+			if reg, ok := o["nodeRegistration"]; ok && len(o) == 1 {
+				return hashJSON(reg), nil
+			}
+		}
+	}
+	return kubeletArgsHashWhole(files, file)
+}
+
+// kubeletArgsHashWhole hashes the nodeRegistration of the file's
+// InitConfiguration or, when it has one, its JoinConfiguration.
+func kubeletArgsHashWhole(files map[string][]byte, file string) (string, error) {
+	docs, err := kubeadmDocs(files[file])
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	var out string
+	for _, kind := range []string{"InitConfiguration", "JoinConfiguration"} {
+		if d := docs[kind]; d != nil {
+			reg, _ := get(d, "nodeRegistration")
+			out = hashJSON(reg)
+		}
+	}
+	return out, nil
+}
+
+// nodeRegistrationBlock returns the lines of the file's one top-level
+// nodeRegistration key, up to the next top-level line that is not a
+// comment; false when the file has none or several, or when the document
+// that holds it is not an Init or Join configuration.
+func nodeRegistrationBlock(data []byte) ([]byte, bool) {
+	const key = "nodeRegistration:"
+	start, end, docStart := -1, -1, 0
+	for at := 0; at < len(data); {
+		line := data[at:]
+		if n := bytes.IndexByte(line, '\n'); n >= 0 {
+			line = line[:n+1]
+		}
+		switch top := len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '#'; {
+		case bytes.HasPrefix(line, []byte(key)) && bytes.Equal(bytes.TrimSpace(line), []byte(key)):
+			own := data[docStart:at]
+			if start >= 0 || !bytes.Contains(own, []byte("\nkind: InitConfiguration\n")) && !bytes.Contains(own, []byte("\nkind: JoinConfiguration\n")) {
+				return nil, false
+			}
+			start = at
+		case top && start >= 0 && end < 0:
+			end = at // the next top-level key, or the document's end
+		}
+		if bytes.HasPrefix(line, []byte("---")) {
+			docStart = at
+		}
+		at += len(line)
+	}
+	if start < 0 {
+		return nil, false
+	}
+	if end < 0 {
+		end = len(data)
+	}
+	return data[start:end], true
 }
 
 // etcdMemberHash hashes what configures an external etcd member, leaving

@@ -350,6 +350,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 		}
 		if _, made := d.stands[w]; made {
 			checkStandInPods(t, sc, w, got)
+			t.Logf("%s: %d pods made in the operator's place (%s), compared", w, len(got), w.Operator)
 		}
 		compare(&total.intact, sc, fc.Intact, misses, w, got)
 	}

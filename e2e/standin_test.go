@@ -87,7 +87,9 @@ func newStandIn(t *testing.T, w *forecast.Workload, image string) standIn {
 	case forecast.KindStrimziPodSet, forecast.KindStatefulSet:
 		// A StrimziPodSet makes every pod at once, named by node id, each
 		// with its claims (data-POD): a StatefulSet with Parallel pod
-		// management whose ordinals start at the first id.
+		// management whose ordinals start at the first id. An operator's
+		// own StatefulSet is made as the forecast places it: every pod at
+		// once (the forecast does not model OrderedReady).
 		kind = forecast.KindStatefulSet
 		ss := &appsv1.StatefulSet{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: kind}, ObjectMeta: meta,
 			Spec: appsv1.StatefulSetSpec{Replicas: &replicas, Selector: w.Selector, Template: tmpl,

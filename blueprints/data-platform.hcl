@@ -131,9 +131,12 @@ storage_class "ceph-block" {
 }
 
 kafka "kafka" {
-  # Plain StatefulSets: no CRDs or controllers, everything checkable
-  # offline. "operator" hands the cluster to the Strimzi operator instead.
-  engine              = "statefulset"
+  # The Strimzi operator runs the cluster (rolling restarts that know
+  # Kafka, status in the Kafka resource): it makes the pods from the
+  # Kafka and KafkaNodePool resources, with the same counts, placement,
+  # volumes and replication settings as the default "statefulset" engine
+  # (plain StatefulSets: no CRDs or controllers, checkable offline).
+  engine              = "operator"
   node_pool           = "kafka"
   brokers             = 3
   controllers         = 3

@@ -49,12 +49,6 @@ var refusedByValidate = map[string]string{
 // different rendering on (a load-balancer mode, an etcd topology, a CNI, a
 // logging backend, a GitOps tool).
 var valuesNotInExamples = map[string]string{
-	// With the operator engine, Strimzi makes the Kafka pods, and no test
-	// runs the operator: the e2e suite's comparison of every example's
-	// forecast with the real scheduler, and the rehearsals, need the pods.
-	// testdata/workloads/kafka-strimzi.hcl shows the engine instead
-	// (golden, verify, and e2e's server-side dry run against its CRDs).
-	"kafka.engine=operator": "Strimzi makes the pods, and no test runs the operator: testdata/workloads/kafka-strimzi.hcl shows it",
 	// A statically provisioned volume (local disk, NFS export) has no
 	// deleter in Kubernetes: when its claim goes, "Delete" leaves it Failed
 	// rather than deleted, so a design keeps the default, Retain.
@@ -339,6 +333,7 @@ var exampleFeatures = []exampleFeature{
 	{"Argo CD", []string{`gitops.tool=argocd`}},
 	{"Flux", []string{`gitops.tool=flux`}},
 	{"Kafka (KRaft)", []string{`kafka`}},
+	{"Kafka run by the Strimzi operator (`engine = \"operator\"`)", []string{`kafka.engine=operator`}},
 	{"HDFS with NameNode HA", []string{`hdfs.namenode_ha`}},
 	{"Spark", []string{`spark`}},
 	{"Accepted warnings (`accept`)", []string{`accept`}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,7 +33,10 @@ type capacityDesign struct {
 	plan     *plan.Plan
 	tree     render.Tree
 	forecast *forecast.Forecast
-	objs     []controlplane.Object // the built manifests/ tree
+	objs     []controlplane.Object // the built manifests/ tree, and the operators' stand-ins
+	// stands are the stand-ins of the workloads operators make
+	// (standin_test.go), applied in their place.
+	stands map[*forecast.Workload]standIn
 	// nodeLosses: compare the loss of each pool's busiest node too;
 	// controlPlaneLoss: and of the control plane's.
 	nodeLosses, controlPlaneLoss bool
@@ -92,6 +96,13 @@ func capacityDesigns(t *testing.T) []capacityDesign {
 			}
 			if d.objs, err = controlplane.ParseObjects(built["manifests"]); err != nil {
 				t.Fatal(err)
+			}
+			if slices.ContainsFunc(fc.Workloads, (*forecast.Workload).OperatorMade) {
+				d.stands = map[*forecast.Workload]standIn{}
+				for _, s := range standIns(t, fc, treeImage(t, d.objs)) {
+					d.stands[s.w] = s
+					d.objs = append(d.objs, s.obj)
+				}
 			}
 		}
 		out = append(out, d)
@@ -296,7 +307,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 			if w.Kind == forecast.KindStaticPod {
 				continue
 			}
-			pods, _, err := c.WorkloadPods(ctx, w.Kind, w.Namespace, w.Name)
+			pods, _, err := c.WorkloadPods(ctx, liveKind(w, d.stands), w.Namespace, w.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -313,6 +324,9 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 			continue
 		}
 		o, ok := raw[w.Kind+"/"+w.Namespace+"/"+w.Name]
+		if s, made := d.stands[w]; made {
+			o, ok = s.obj, true // in the operator's place
+		}
 		if !ok {
 			t.Fatalf("%s is not among the objects", w)
 		}
@@ -326,13 +340,17 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 		if r := c.ApplyAll(ctx, []controlplane.Object{o}, false); len(r) > 0 {
 			t.Fatalf("rejected: %v", r)
 		}
-		got, err := c.Settle(ctx, w.Kind, w.Namespace, w.Name, settleTimeout)
+		got, err := c.Settle(ctx, liveKind(w, d.stands), w.Namespace, w.Name, settleTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
 		sc, misses, err := fc.Replay(placement(i+1), i+1)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if _, made := d.stands[w]; made {
+			checkStandInPods(t, sc, w, got)
+			t.Logf("%s: %d pods made in the operator's place (%s), compared", w, len(got), w.Operator)
 		}
 		compare(&total.intact, sc, fc.Intact, misses, w, got)
 	}
@@ -369,7 +387,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 	// gone from its list, then until the scheduler has decided on their
 	// replacements.
 	remake := func(w *forecast.Workload, match func(corev1.Pod) bool) []controlplane.Verdict {
-		pods, _, err := c.WorkloadPods(ctx, w.Kind, w.Namespace, w.Name)
+		pods, _, err := c.WorkloadPods(ctx, liveKind(w, d.stands), w.Namespace, w.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -382,7 +400,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 		}
 		deadline := time.Now().Add(settleTimeout)
 		for {
-			pods, _, err := c.WorkloadPods(ctx, w.Kind, w.Namespace, w.Name)
+			pods, _, err := c.WorkloadPods(ctx, liveKind(w, d.stands), w.Namespace, w.Name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -397,7 +415,7 @@ func runCapacity(t *testing.T, c *controlplane.Client, d capacityDesign, loss *f
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		got, err := c.Settle(ctx, w.Kind, w.Namespace, w.Name, settleTimeout)
+		got, err := c.Settle(ctx, liveKind(w, d.stands), w.Namespace, w.Name, settleTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -305,7 +305,14 @@ func TestSpecs(t *testing.T) {
 				installPolicies(t, c, policies, a.Namespaces[0], a.Mode)
 				line += ", images policies in force (" + a.Mode + ")"
 			}
-			res := verifyManifests(t, c, append(crds, objs...))
+			// The pods operators would make, made in their place
+			// (standin_test.go): scheduled and their placement checked
+			// with the rest.
+			stands := standInObjects(t, r.plan, objs)
+			if len(stands) > 0 {
+				line += fmt.Sprintf(", %d operator-made workloads stood in for", len(stands))
+			}
+			res := verifyManifests(t, c, append(append(crds, objs...), stands...))
 			line += ", " + res.String()
 			if n, requests := checkContracts(t, c, r, objs); n > 0 {
 				line += fmt.Sprintf("; %d contracts, %d requests performed as their ServiceAccounts", n, requests)

@@ -47,7 +47,22 @@ type Workload struct {
 	Priority int32
 	// Order is the position in install order.
 	Order int
+	// Operator names the operator that makes these pods from a custom
+	// resource of the tree (OperatorStrimzi), or is empty for the pods of
+	// the tree's own workloads and for static pods. The e2e suite runs no
+	// operator: it stands in for one on a real API server by creating what
+	// the operator would (e2e/standin_test.go), so that the real
+	// controllers make these pods and the real scheduler places them.
+	Operator string
+	// FirstOrdinal is the ordinal of the first pod of a StatefulSet or of
+	// a set of pods numbered as one (a StrimziPodSet's pods carry their
+	// node ids, which start at the pool's first).
+	FirstOrdinal int
 }
+
+// OperatorMade reports whether an operator, not the tree, makes the
+// workload's pods.
+func (w *Workload) OperatorMade() bool { return w.Operator != "" }
 
 func (w *Workload) selector() *metav1.LabelSelector { return w.Selector }
 

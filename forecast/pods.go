@@ -363,7 +363,7 @@ func addDaemonTolerations(spec *corev1.PodSpec) {
 func podName(w *Workload, i int, node string) string {
 	switch w.Kind {
 	case KindStatefulSet, KindStrimziPodSet:
-		return w.Name + "-" + strconv.Itoa(i)
+		return w.Name + "-" + strconv.Itoa(w.FirstOrdinal+i)
 	case KindDeployment:
 		return w.Name + "-" + strconv.Itoa(i+1)
 	default:

@@ -361,10 +361,15 @@ func quorum(p *plan.Plan, f *Forecast, losses []*Scenario) []QuorumLine {
 		out = append(out, q)
 	}
 	if k := p.Workloads.Kafka; k != nil {
-		majority("Kafka controllers (KRaft)", "kafka", named("kafka-controller"))
-		copies("Kafka partitions, acks=all writes", "kafka", named("kafka"), k.ReplicationFactor, k.MinInsyncReplicas,
+		// The StatefulSets' names, or the operator engine's StrimziPodSets'.
+		controllers, brokers := "kafka-controller", "kafka"
+		if st := k.Strimzi; st != nil {
+			controllers, brokers = st.Cluster+"-"+st.ControllerPool, st.Cluster+"-"+st.BrokerPool
+		}
+		majority("Kafka controllers (KRaft)", "kafka", named(controllers))
+		copies("Kafka partitions, acks=all writes", "kafka", named(brokers), k.ReplicationFactor, k.MinInsyncReplicas,
 			fmt.Sprintf("min.insync.replicas %d of %d replicas in sync", k.MinInsyncReplicas, k.ReplicationFactor))
-		copies("Kafka partitions, reads", "kafka", named("kafka"), k.ReplicationFactor, 1, "a replica of each partition")
+		copies("Kafka partitions, reads", "kafka", named(brokers), k.ReplicationFactor, 1, "a replica of each partition")
 	}
 	if h := p.Workloads.HDFS; h != nil {
 		if h.HA {

@@ -3,7 +3,6 @@ package forecast
 import (
 	"maps"
 	"sort"
-	"strconv"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -165,7 +164,7 @@ func (c *cluster) makePods(w *Workload, t *template) []*placed {
 			p := &placed{Pod: &Pod{Name: podName(w, i, ""), Workload: w, Ordinal: i}, t: t}
 			if w.Kind == KindStatefulSet || w.Kind == KindStrimziPodSet {
 				for _, ct := range w.ClaimTemplates {
-					p.claims = append(p.claims, c.vols.claimFor(w.Namespace, ct.Name+"-"+w.Name+"-"+strconv.Itoa(i), ct.Spec))
+					p.claims = append(p.claims, c.vols.claimFor(w.Namespace, ct.Name+"-"+p.Pod.Name, ct.Spec))
 				}
 			}
 			for _, v := range t.spec.Volumes {

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
@@ -733,4 +735,88 @@ func TestPrometheusOperatorGrafana(t *testing.T) {
 		}
 	}
 	t.Error("no Service prometheus")
+}
+
+// TestPrometheusOperatorForecast checks that the forecast counts the pods
+// prometheus-operator makes as it makes them: StatefulSets prometheus-main
+// (with its claims, named as the operator names them) and
+// alertmanager-main, and none of the StatefulSet engine's; and that intact
+// and after each zone's loss they land, pend and wait for volumes as the
+// StatefulSet engine's do, each asking for the config reloader's 10m CPU
+// and 50Mi more.
+func TestPrometheusOperatorForecast(t *testing.T) {
+	b, err := os.ReadFile(promopSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stsPath := filepath.Join(t.TempDir(), "monitoring-statefulset.hcl")
+	if err := os.WriteFile(stsPath, []byte(promopEngineLine.ReplaceAllString(string(b), "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	op, sts := forecastOf(t, promopSpec), forecastOf(t, stsPath)
+	o := renderPromop(t, false).plan.Services.Monitoring.Operator
+	byName := map[string]*forecast.Workload{}
+	for _, w := range op.Workloads {
+		byName[w.Name] = w
+	}
+	for _, gone := range []string{"prometheus", "alertmanager"} {
+		if w := byName[gone]; w != nil {
+			t.Errorf("the operator engine's forecast has %s", w)
+		}
+	}
+	pw, aw := byName[o.PrometheusStatefulSet], byName[o.AlertmanagerStatefulSet]
+	if pw == nil || aw == nil {
+		t.Fatalf("the forecast lacks %s or %s", o.PrometheusStatefulSet, o.AlertmanagerStatefulSet)
+	}
+	if pw.Kind != forecast.KindStatefulSet || pw.Replicas != 3 || len(pw.ClaimTemplates) != 1 || pw.ClaimTemplates[0].Name != o.PrometheusClaim ||
+		*pw.ClaimTemplates[0].Spec.StorageClassName != "standard" || pw.ClaimTemplates[0].Spec.Resources.Requests.Storage().String() != "200Gi" {
+		t.Errorf("Prometheus' pods are counted as %+v", pw)
+	}
+	if aw.Kind != forecast.KindStatefulSet || aw.Replicas != 3 || len(aw.ClaimTemplates) != 0 {
+		t.Errorf("Alertmanager's pods are counted as %+v", aw)
+	}
+	if pw.Template.Labels["app.kubernetes.io/name"] != "prometheus" || pw.Template.Labels["operator.prometheus.io/name"] != o.Name {
+		t.Errorf("Prometheus' pods are labelled %v", pw.Template.Labels)
+	}
+	summary := func(s *forecast.Scenario, names map[string]string) []string {
+		var out []string
+		for _, p := range s.Pods {
+			app, ok := names[p.Pod.Workload.Name]
+			if !ok {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s on %q pending=%v volume=%v cpu=%d mem=%d", app, p.Node, p.Pending != nil, p.WaitsForVolume,
+				p.Requests.MilliCPU, p.Requests.Memory))
+		}
+		slices.Sort(out)
+		return out
+	}
+	// The operator's pods ask for the reloader's requests on top; shift the
+	// StatefulSet engine's by as much to compare.
+	reloader := forecast.PrometheusOperatorReloader.Requests
+	opNames := map[string]string{o.PrometheusStatefulSet: "prometheus", o.AlertmanagerStatefulSet: "alertmanager"}
+	stsNames := map[string]string{"prometheus": "prometheus", "alertmanager": "alertmanager"}
+	scenarios := func(f *forecast.Forecast) []*forecast.Scenario {
+		return append([]*forecast.Scenario{f.Intact}, f.ZoneLosses...)
+	}
+	a, c := scenarios(sts), scenarios(op)
+	if len(a) != len(c) || len(a) < 2 {
+		t.Fatalf("%d and %d scenarios", len(a), len(c))
+	}
+	for i := range a {
+		var want []string
+		for _, p := range a[i].Pods {
+			app, ok := stsNames[p.Pod.Workload.Name]
+			if !ok {
+				continue
+			}
+			want = append(want, fmt.Sprintf("%s on %q pending=%v volume=%v cpu=%d mem=%d", app, p.Node, p.Pending != nil, p.WaitsForVolume,
+				p.Requests.MilliCPU+reloader.Cpu().MilliValue(), p.Requests.Memory+reloader.Memory().Value()))
+		}
+		slices.Sort(want)
+		got := summary(c[i], opNames)
+		if len(want) != 6 || !slices.Equal(got, want) {
+			t.Errorf("%s: the StatefulSet engine's pods (plus the reloader)\n  %s\nthe operator engine's\n  %s", a[i].Name, strings.Join(want, "\n  "), strings.Join(got, "\n  "))
+		}
+	}
 }

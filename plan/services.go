@@ -877,8 +877,10 @@ func (s *Services) Secrets() []SecretRef {
 	var out []SecretRef
 	if m := s.Monitoring; m != nil {
 		out = append(out, SecretRef{m.Namespace, m.GrafanaAdminSecret, "`admin-user`, `admin-password`", "Grafana's first administrator"})
-		out = append(out, SecretRef{m.Namespace, m.WebAuthSecret, "`web-config.yml`, `username`, `password`",
-			"basic authentication of Prometheus and Alertmanager: `web-config.yml` maps each user to a bcrypt hash (`basic_auth_users`), among them `username` with the hash of `password`, the account Prometheus, Grafana and the readiness probes use (see below)"})
+		if m.Operator == nil { // the operator engine's pods ask no password
+			out = append(out, SecretRef{m.Namespace, m.WebAuthSecret, "`web-config.yml`, `username`, `password`",
+				"basic authentication of Prometheus and Alertmanager: `web-config.yml` maps each user to a bcrypt hash (`basic_auth_users`), among them `username` with the hash of `password`, the account Prometheus, Grafana and the readiness probes use (see below)"})
+		}
 		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "" || e.Prometheus != "") {
 			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the monitoring dashboards' ingresses"})
 		}

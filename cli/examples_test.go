@@ -55,6 +55,10 @@ var valuesNotInExamples = map[string]string{
 	// testdata/workloads/kafka-strimzi.hcl shows the engine instead
 	// (golden, verify, and e2e's server-side dry run against its CRDs).
 	"kafka.engine=operator": "Strimzi makes the pods, and no test runs the operator: testdata/workloads/kafka-strimzi.hcl shows it",
+	// The same for monitoring: prometheus-operator makes the Prometheus and
+	// Alertmanager pods. testdata/monitoring/monitoring-operator.hcl shows
+	// the engine (golden, same settings, e2e dry run against its CRDs).
+	"monitoring.engine=operator": "prometheus-operator makes the pods, and no test runs the operator: testdata/monitoring/monitoring-operator.hcl shows it",
 	// A statically provisioned volume (local disk, NFS export) has no
 	// deleter in Kubernetes: when its claim goes, "Delete" leaves it Failed
 	// rather than deleted, so a design keeps the default, Retain.

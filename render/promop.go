@@ -52,7 +52,7 @@ func standsAside(folder, rest string) bool {
 // PrometheusRule of rule file name (NAME.rules.yml of the StatefulSet
 // engine).
 func PrometheusRuleFile(name string) string {
-	return "manifests/monitoring/prometheus/" + name + ".rules.yaml"
+	return "manifests/monitoring/prometheus/prometheusrule-" + name + ".yaml"
 }
 
 // prometheusOperator writes, for the monitoring block's operator engine,

@@ -2,7 +2,10 @@ package pipeline_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/forecast"
+	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
@@ -817,6 +821,76 @@ func TestPrometheusOperatorForecast(t *testing.T) {
 		got := summary(c[i], opNames)
 		if len(want) != 6 || !slices.Equal(got, want) {
 			t.Errorf("%s: the StatefulSet engine's pods (plus the reloader)\n  %s\nthe operator engine's\n  %s", a[i].Name, strings.Join(want, "\n  "), strings.Join(got, "\n  "))
+		}
+	}
+}
+
+// TestPrometheusOperatorImagesLocked renders the operator engine with an
+// images lock file: the operator, the config reloader it adds to the pods
+// it makes, and the Prometheus and Alertmanager it runs carry the lock's
+// digests, as images.txt does, while the resources' version stays the tag
+// the operator writes its flags for.
+func TestPrometheusOperatorImagesLocked(t *testing.T) {
+	b, err := os.ReadFile(promopSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var lock strings.Builder
+	digest := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
+		ref := spec.DefaultImages[name]
+		sum := sha256.Sum256([]byte(ref))
+		digest[name] = ref + "@sha256:" + hex.EncodeToString(sum[:])
+		fmt.Fprintf(&lock, "%s sha256:%s\n", ref, hex.EncodeToString(sum[:]))
+	}
+	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
+	for _, im := range cp {
+		sum := sha256.Sum256([]byte(im.Ref))
+		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	if diags.HasErrors() || err != nil || p.Services.Monitoring.Operator == nil {
+		t.Fatalf("%v %v", diags, err)
+	}
+	var deploy appsv1.Deployment
+	docs, err := manifest.Split(tree["manifests/prometheus-operator/deployment.yaml"])
+	if err != nil || len(docs) != 2 || yaml.Unmarshal(docs[1], &deploy) != nil {
+		t.Fatalf("manifests/prometheus-operator/deployment.yaml: %v", err)
+	}
+	ctr := deploy.Spec.Template.Spec.Containers[0]
+	if ctr.Image != digest["prometheus-operator"] || !slices.Contains(ctr.Args, "--prometheus-config-reloader="+digest["prometheus-config-reloader"]) {
+		t.Errorf("the operator runs %s with %v; want %s and the reloader %s", ctr.Image, ctr.Args, digest["prometheus-operator"], digest["prometheus-config-reloader"])
+	}
+	for file, app := range map[string]string{"manifests/monitoring/prometheus/prometheus-cr.yaml": "prometheus", "manifests/monitoring/alertmanager/alertmanager-cr.yaml": "alertmanager"} {
+		var cr struct {
+			Kind string
+			Spec struct{ Image, Version string }
+		}
+		docs, err := manifest.Split(tree[file])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			if yaml.Unmarshal(d, &cr) == nil && strings.EqualFold(cr.Kind, app) {
+				break
+			}
+		}
+		_, tag, _ := strings.Cut(spec.DefaultImages[app], ":")
+		if cr.Spec.Image != digest[app] || cr.Spec.Version != tag {
+			t.Errorf("%s runs %s version %s, want %s version %s", file, cr.Spec.Image, cr.Spec.Version, digest[app], tag)
+		}
+	}
+	for _, name := range []string{"prometheus-operator", "prometheus-config-reloader", "prometheus", "alertmanager"} {
+		if !strings.Contains(string(tree["images.txt"]), digest[name]+"\n") {
+			t.Errorf("images.txt lacks %s", digest[name])
 		}
 	}
 }

@@ -49,6 +49,10 @@ var refusedByValidate = map[string]string{
 // different rendering on (a load-balancer mode, an etcd topology, a CNI, a
 // logging backend, a GitOps tool).
 var valuesNotInExamples = map[string]string{
+	// With the operator engine, prometheus-operator makes the Prometheus and
+	// Alertmanager pods. testdata/monitoring/monitoring-operator.hcl shows
+	// the engine (golden, same settings, e2e dry run against its CRDs).
+	"monitoring.engine=operator": "prometheus-operator makes the pods, and no test runs the operator: testdata/monitoring/monitoring-operator.hcl shows it",
 	// A statically provisioned volume (local disk, NFS export) has no
 	// deleter in Kubernetes: when its claim goes, "Delete" leaves it Failed
 	// rather than deleted, so a design keeps the default, Retain.

@@ -40,7 +40,7 @@ func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contra
 	out = append(out, sparkContracts(t, r)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
-		csrApproverContract, trivyOperatorContract, strimziContract,
+		csrApproverContract, trivyOperatorContract, strimziContract, promopContract,
 	} {
 		if c, ok := f(t, r, objs); ok {
 			out = append(out, c)

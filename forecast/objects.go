@@ -126,6 +126,10 @@ func newObject(apiVersion, kind string) any {
 		return &autoscalingv2.HorizontalPodAutoscaler{}
 	case "kafka.strimzi.io/v1 KafkaNodePool":
 		return &kafkaNodePool{}
+	case "monitoring.coreos.com/v1 Prometheus":
+		return &prometheusPods{}
+	case "monitoring.coreos.com/v1 Alertmanager":
+		return &alertmanagerPods{}
 	}
 	return nil
 }
@@ -176,6 +180,10 @@ func (o *Objects) Add(component string, obj any) {
 			Replicas: replicas(v.Spec.Replicas), Selector: v.Spec.Selector, Template: v.Spec.Template, ClaimTemplates: v.Spec.VolumeClaimTemplates})
 	case *kafkaNodePool:
 		o.addWorkload(v.workload(component))
+	case *prometheusPods:
+		o.addWorkload(v.workload("prometheus", component))
+	case *alertmanagerPods:
+		o.addWorkload(v.workload("alertmanager", component))
 	case *appsv1.DaemonSet:
 		o.addWorkload(&Workload{Kind: KindDaemonSet, Namespace: v.Namespace, Name: v.Name, Component: component, Selector: v.Spec.Selector, Template: v.Spec.Template})
 	case *corev1.Namespace:

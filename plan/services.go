@@ -178,6 +178,12 @@ type Monitoring struct {
 	// MeshListenAddress is where Alertmanager's cluster port listens: every
 	// address of the pod network's primary family.
 	MeshListenAddress string
+	// RuleFiles are the rule files' names (NAME.rules.yml), see ruleFiles.
+	RuleFiles []string
+	// Engine is spec.EngineStatefulSet (the StatefulSets of
+	// manifests/monitoring/) or spec.EngineOperator, with Operator set.
+	Engine   string
+	Operator *PrometheusOperator
 }
 
 // Receiver is an Alertmanager receiver.
@@ -494,6 +500,11 @@ func buildServices(p *Plan, s *spec.Spec) {
 			mon.ControlPlaneAddresses = append(mon.ControlPlaneAddresses, n.Address)
 		}
 		mon.derive(p)
+		mon.Engine = m.EngineOrDefault()
+		if mon.Engine == spec.EngineOperator {
+			mon.Operator = buildPrometheusOperator(p, mon, placement(nil))
+			sv.addNamespace(Namespace{Name: PrometheusOperatorNamespace, PodSecurity: "restricted"})
+		}
 		sv.Monitoring = mon
 		sv.addNamespace(Namespace{Name: mon.Namespace, PodSecurity: "privileged",
 			Reason: "node-exporter reads the host's /proc, /sys and root filesystem with hostNetwork and hostPID"})
@@ -590,6 +601,7 @@ func buildServices(p *Plan, s *spec.Spec) {
 		for i := range sv.Namespaces {
 			sv.Namespaces[i].Scraped = true
 		}
+		sv.Monitoring.RuleFiles = ruleFiles(p, sv)
 	}
 	sort.Slice(sv.Namespaces, func(i, j int) bool { return sv.Namespaces[i].Name < sv.Namespaces[j].Name })
 	sv.Images = imageList(p.imageRefs, s.ImageNames())
@@ -789,6 +801,7 @@ func (s *Services) Components() []Component {
 		{Component{"csr-approver", 1}, s.CSRApprover != nil},
 		{Component{"image-scanning", 1}, s.ImageScanning != nil},
 		{Component{"strimzi", 1}, w != nil && w.Kafka != nil && w.Kafka.Strimzi != nil},
+		{Component{"prometheus-operator", 1}, s.Monitoring != nil && s.Monitoring.Operator != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},
@@ -864,8 +877,10 @@ func (s *Services) Secrets() []SecretRef {
 	var out []SecretRef
 	if m := s.Monitoring; m != nil {
 		out = append(out, SecretRef{m.Namespace, m.GrafanaAdminSecret, "`admin-user`, `admin-password`", "Grafana's first administrator"})
-		out = append(out, SecretRef{m.Namespace, m.WebAuthSecret, "`web-config.yml`, `username`, `password`",
-			"basic authentication of Prometheus and Alertmanager: `web-config.yml` maps each user to a bcrypt hash (`basic_auth_users`), among them `username` with the hash of `password`, the account Prometheus, Grafana and the readiness probes use (see below)"})
+		if m.Operator == nil { // the operator engine's pods ask no password
+			out = append(out, SecretRef{m.Namespace, m.WebAuthSecret, "`web-config.yml`, `username`, `password`",
+				"basic authentication of Prometheus and Alertmanager: `web-config.yml` maps each user to a bcrypt hash (`basic_auth_users`), among them `username` with the hash of `password`, the account Prometheus, Grafana and the readiness probes use (see below)"})
+		}
 		if e := s.Expose; e != nil && e.IngressClass != "" && (e.Grafana != "" || e.Alertmanager != "" || e.Prometheus != "") {
 			out = append(out, SecretRef{m.Namespace, e.TLSSecret, "`tls.crt`, `tls.key`", "TLS for the monitoring dashboards' ingresses"})
 		}

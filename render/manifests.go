@@ -27,6 +27,10 @@ var engineFolders = map[string]struct {
 	on  func(*plan.Plan) bool
 }{
 	"kafka-strimzi": {"kafka", func(p *plan.Plan) bool { k := p.Workloads.Kafka; return k != nil && k.Strimzi != nil }},
+	"monitoring-operator": {"monitoring", func(p *plan.Plan) bool {
+		m := p.Services.Monitoring
+		return m != nil && m.Operator != nil
+	}},
 }
 
 // outputName returns where a template renders, and whether it renders for
@@ -40,8 +44,8 @@ func outputName(name string, p *plan.Plan) (string, bool) {
 	if e, ok := engineFolders[parts[1]]; ok {
 		return "manifests/" + e.dir + "/" + parts[2], e.on(p)
 	}
-	for _, e := range engineFolders {
-		if e.dir == parts[1] && e.on(p) {
+	for folder, e := range engineFolders {
+		if e.dir == parts[1] && e.on(p) && standsAside(folder, parts[2]) {
 			return name, false
 		}
 	}
@@ -87,6 +91,7 @@ func (r *renderer) manifests(p *plan.Plan) {
 			r.put("manifests/strimzi/crds/"+f, operatorcrds.Strimzi.Read(f))
 		}
 	}
+	r.prometheusOperator(p)
 	if sc := p.Services.ImageScanning; sc != nil {
 		// The operator's CRDs, as its release publishes them: data, not
 		// templates.

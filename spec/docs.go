@@ -751,6 +751,11 @@ zone "az3" {}
 	"monitoring.web_auth_secret": {
 		Text:    "A Secret you create (keys `web-config.yml`, `username`, `password`) with Prometheus' and Alertmanager's basic authentication and the account their clients use; never rendered.",
 		Default: q(DefaultWebAuthSecret)},
+	"monitoring.engine": {
+		Text: "`statefulset`: blueprint's own Prometheus and Alertmanager StatefulSets, no CRDs or controllers. `operator`: prometheus-operator " + PrometheusOperatorVersion +
+			" (installed from `manifests/prometheus-operator/`) runs them from a `Prometheus` and an `Alertmanager` with the same replicas, retention, volumes and placement, the same rule groups as `PrometheusRule`s and the same scrape jobs as `ScrapeConfig`s; the operator makes their pods. The operator cannot ask clients for a password, so `web_auth_secret` does not apply (NetworkPolicies admit only Grafana and the monitoring stack) and Prometheus and Alertmanager cannot be exposed.",
+		Default: q(DefaultEngine),
+		Allowed: Engines},
 	"monitoring.receiver": {
 		Text: "Where Alertmanager sends alerts: a webhook, or e-mail through a smarthost. The first receiver gets every alert; without one alerts go nowhere. URLs with credentials are refused."},
 	"monitoring.receiver.webhook_url": {

@@ -205,6 +205,9 @@ func (s *Spec) ImageNames() []string {
 	}
 	if s.Monitoring != nil {
 		names = append(names, "prometheus", "alertmanager", "grafana", "node-exporter", "kube-state-metrics")
+		if s.Monitoring.EngineOrDefault() == EngineOperator {
+			names = append(names, "prometheus-operator", "prometheus-config-reloader")
+		}
 	}
 	if l := s.Logging; l != nil {
 		if l.BackendOrDefault() == "opensearch" {

@@ -222,7 +222,11 @@ type Monitoring struct {
 	// basic-auth web configuration and the account their clients use.
 	WebAuthSecret      *string   `hcl:"web_auth_secret,optional"`
 	WebAuthSecretRange hcl.Range `hcl:"web_auth_secret,attr_value_range"`
-	DeclRange          hcl.Range `hcl:",def_range"`
+	// Engine is statefulset (blueprint's own Prometheus and Alertmanager
+	// StatefulSets) or operator (prometheus-operator, spec/promop.go).
+	Engine      *string   `hcl:"engine,optional"`
+	EngineRange hcl.Range `hcl:"engine,attr_value_range"`
+	DeclRange   hcl.Range `hcl:",def_range"`
 }
 
 // Receiver is where Alertmanager sends alerts: a webhook, or e-mail through
@@ -512,6 +516,11 @@ var DefaultImages = map[string]string{
 	"trivy":            "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
 	"trivy-operator":   "docker.io/aquasec/trivy-operator:0.32.0",
 	"vpa-recommender":  "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
+
+	// prometheus-operator PrometheusOperatorVersion and the config reloader
+	// it adds to the pods it makes (its release's Deployment names both).
+	"prometheus-operator":        "quay.io/prometheus-operator/prometheus-operator:v0.85.0",
+	"prometheus-config-reloader": "quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0",
 }
 
 // PoolLabel is the node label every worker carries with its pool's name;

@@ -363,6 +363,7 @@ func (v *validator) monitoring() {
 	}
 	ctx := &m.DeclRange
 	v.serviceNamespace(m.Namespace, m.NamespaceRange, ctx)
+	v.monitoringEngine(m, ctx)
 	v.storageClassRef(m.StorageClass, m.StorageClassRange, ctx)
 	if m.Retention != nil && !promDuration.MatchString(*m.Retention) {
 		v.errorf(m.RetentionRange, ctx, "Invalid retention", "retention %q should be a Prometheus duration such as \"15d\" or \"12h\".", *m.Retention)

@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed trivy-operator strimzi
+//go:embed trivy-operator strimzi prometheus-operator
 var files embed.FS
 
 // Set is the CRDs of one operator release, as its repository holds them.
@@ -28,6 +28,8 @@ type Set struct {
 	// groups, and the one version served and stored.
 	Groups  []string
 	Version string
+	// Versions are the files whose one version differs from Version.
+	Versions map[string]string
 	// Files are the copied files, each with the git blob id it has at the
 	// tag (git rev-parse TAG:FOLDER/FILE), which identifies its bytes.
 	Files []File
@@ -79,6 +81,34 @@ var Strimzi = Set{
 		{"047-Crd-kafkaconnector.yaml", "763e57c19004de0a4215dd344d8616268819d663"},
 		{"048-Crd-kafkamirrormaker2.yaml", "f2536cbc0adebc4394d78e2f75a93ba7f7024e85"},
 		{"049-Crd-kafkarebalance.yaml", "650180e9d31aa8352842026a64eae6fea295562f"},
+	},
+}
+
+// PrometheusOperator is prometheus-operator's CRDs that its Prometheus and
+// Alertmanager controllers watch (cmd/operator/main.go starts them when
+// the Prometheus, Alertmanager and ScrapeConfig CRDs are installed; the
+// Prometheus controller then watches ServiceMonitors, PodMonitors, Probes,
+// ScrapeConfigs and PrometheusRules, the Alertmanager controller
+// AlertmanagerConfigs). PrometheusAgent and ThanosRuler are left out: the
+// operator starts those controllers only when their CRDs exist. The files
+// are the same in the Go module of that version.
+var PrometheusOperator = Set{
+	Name: "prometheus-operator", Repository: "github.com/prometheus-operator/prometheus-operator", Tag: "v0.85.0",
+	Commit: "2ed4172b180213b6082025237bb0c155b74b6080", Folder: "example/prometheus-operator-crd", Dir: "prometheus-operator",
+	Groups: []string{"monitoring.coreos.com"}, Version: "v1",
+	Versions: map[string]string{
+		"monitoring.coreos.com_alertmanagerconfigs.yaml": "v1alpha1",
+		"monitoring.coreos.com_scrapeconfigs.yaml":       "v1alpha1",
+	},
+	Files: []File{
+		{"monitoring.coreos.com_prometheuses.yaml", "a28545411af967758eb949106e6dbbe51b6e4ebe"},
+		{"monitoring.coreos.com_alertmanagers.yaml", "8b28f80891628a8426044522a76c5983825261bf"},
+		{"monitoring.coreos.com_alertmanagerconfigs.yaml", "ef7eb135e15bbdcee5b8063f81bf2a82e0fbf005"},
+		{"monitoring.coreos.com_prometheusrules.yaml", "7b2c00a3526ee4e40cbac8d2f77b862d95f2356f"},
+		{"monitoring.coreos.com_servicemonitors.yaml", "5a9ae918080caefb82efc38d5eeb687b8549609c"},
+		{"monitoring.coreos.com_podmonitors.yaml", "17aa85a2b0c5b1e31f0bb0c3d2d54d64118bb0fe"},
+		{"monitoring.coreos.com_probes.yaml", "ebc4d10d76e0bce735088f32216c8ba4e3237175"},
+		{"monitoring.coreos.com_scrapeconfigs.yaml", "ffb0bb815757b095192c1f2dca48b36e955644db"},
 	},
 }
 

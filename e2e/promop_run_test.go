@@ -1,0 +1,210 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/blueprint-dev/blueprint/forecast"
+	"github.com/blueprint-dev/blueprint/internal/controlplane"
+	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/spec"
+	"github.com/blueprint-dev/blueprint/validate"
+)
+
+// TestPrometheusOperatorRuns runs the real prometheus-operator v0.85.0
+// (scripts/install-prometheus-operator.sh builds it from the Go module
+// proxy) against the test control plane, as its ServiceAccount with the
+// rendered RBAC and the rendered Deployment's arguments, on the tree of
+// testdata/monitoring/monitoring-operator.hcl. It must make the
+// StatefulSets the capacity forecast counts: the same names, replicas,
+// selector, placement and claim templates.
+func TestPrometheusOperatorRuns(t *testing.T) {
+	bin := needTool(t, "prometheus-operator")
+	opts := need(t, controlplane.Options{ControllerManager: true, Scheduler: true})
+	path := "../testdata/monitoring/monitoring-operator.hcl"
+	p, dir := renderFile(t, path, spec.Options{})
+	o := p.Services.Monitoring.Operator
+	opts.WorkDir = t.TempDir()
+	opts.ServiceCIDR = p.ServiceSubnet
+	opts.APIServerArgs = apiServerArgs(t, dir)
+	cp := start(t, opts)
+	c := cp.Client()
+	ctx := context.Background()
+	if _, err := c.RegisterNodes(ctx, nodeSpecs(p)); err != nil {
+		t.Fatal(err)
+	}
+	objs := kustomize(t, filepath.Join(dir, "manifests"))
+	t.Logf("%s", verifyManifests(t, c, objs)) // dry-run, then applied
+
+	// The operator's account, as the pod would have it.
+	token, err := c.ServiceAccountToken(ctx, o.Namespace, plan.PrometheusOperatorName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := os.ReadFile(cp.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kc map[string]any
+	if err := yaml.Unmarshal(admin, &kc); err != nil {
+		t.Fatal(err)
+	}
+	kc["users"] = []any{map[string]any{"name": "blueprint", "user": map[string]any{"token": token}}}
+	b, err := yaml.Marshal(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig := filepath.Join(t.TempDir(), "operator.kubeconfig")
+	if err := os.WriteFile(kubeconfig, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var deploy appsv1.Deployment
+	for _, x := range objs {
+		if x.Kind() == "Deployment" && x.Name() == plan.PrometheusOperatorName {
+			if err := x.Into(&deploy); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(deploy.Spec.Template.Spec.Containers) == 0 {
+		t.Fatal("no operator Deployment in the tree")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	var args []string
+	for _, a := range deploy.Spec.Template.Spec.Containers[0].Args {
+		if !slices.Contains([]string{"--web.listen-address"}, a[:min(len(a), len("--web.listen-address"))]) {
+			args = append(args, a)
+		}
+	}
+	args = append(args, "--web.listen-address=127.0.0.1:"+strconv.Itoa(port))
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // the process this test started, by its id
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus-operator's log:\n%s", tail(log.Bytes(), 6000))
+		}
+	})
+
+	// What the forecast counts for the same design.
+	s, diags := spec.NewLoader().Load(path, spec.Options{})
+	if diags = validate.Check(s, diags); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	_, fc, err := render.RenderForecast(plan.Build(s), render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*forecast.Workload{}
+	for _, w := range fc.Workloads {
+		if w.Name == o.PrometheusStatefulSet || w.Name == o.AlertmanagerStatefulSet {
+			want[w.Name] = w
+		}
+	}
+	if len(want) != 2 {
+		t.Fatalf("the forecast counts %v", want)
+	}
+
+	// Bounded by count and time: the operator lists, reconciles and creates
+	// within seconds of its start.
+	got := map[string]*appsv1.StatefulSet{}
+	for i := 0; i < 120 && len(got) < 2; i++ {
+		var list []appsv1.StatefulSet
+		if err := c.List(ctx, "apps/v1", "StatefulSet", p.Services.Monitoring.Namespace, "", &list); err != nil {
+			t.Fatal(err)
+		}
+		for j := range list {
+			if want[list[j].Name] != nil {
+				got[list[j].Name] = &list[j]
+			}
+		}
+		if len(got) < 2 {
+			time.Sleep(time.Second)
+		}
+	}
+	if len(got) < 2 {
+		t.Fatalf("after two minutes the operator has made %d of its StatefulSets", len(got))
+	}
+	for name, w := range want {
+		s := got[name]
+		ps := s.Spec.Template.Spec
+		if s.Spec.Replicas == nil || int(*s.Spec.Replicas) != w.Replicas {
+			t.Errorf("%s: %v replicas, the forecast counts %d", name, s.Spec.Replicas, w.Replicas)
+		}
+		if !reflect.DeepEqual(s.Spec.Selector.MatchLabels, w.Selector.MatchLabels) {
+			t.Errorf("%s: selector %v, the forecast's %v", name, s.Spec.Selector.MatchLabels, w.Selector.MatchLabels)
+		}
+		for k, v := range w.Template.Labels {
+			if s.Spec.Template.Labels[k] != v {
+				t.Errorf("%s: pods labelled %v, the forecast's %v", name, s.Spec.Template.Labels, w.Template.Labels)
+				break
+			}
+		}
+		if !reflect.DeepEqual(ps.NodeSelector, w.Template.Spec.NodeSelector) || !reflect.DeepEqual(ps.Tolerations, w.Template.Spec.Tolerations) ||
+			!reflect.DeepEqual(ps.Affinity, w.Template.Spec.Affinity) {
+			t.Errorf("%s: placed by %v %v %v, the forecast by %v %v %v", name, ps.NodeSelector, ps.Tolerations, ps.Affinity,
+				w.Template.Spec.NodeSelector, w.Template.Spec.Tolerations, w.Template.Spec.Affinity)
+		}
+		var containers []string
+		for _, ctr := range ps.Containers {
+			containers = append(containers, ctr.Name)
+			for _, fc := range w.Template.Spec.Containers {
+				if fc.Name == ctr.Name && !reflect.DeepEqual(fc.Resources, ctr.Resources) {
+					t.Errorf("%s: container %s asks %v, the forecast counts %v", name, ctr.Name, ctr.Resources, fc.Resources)
+				}
+			}
+		}
+		var counted []string
+		for _, fc := range w.Template.Spec.Containers {
+			counted = append(counted, fc.Name)
+		}
+		slices.Sort(containers)
+		slices.Sort(counted)
+		if !slices.Equal(containers, counted) {
+			t.Errorf("%s: containers %v, the forecast counts %v", name, containers, counted)
+		}
+		var claims, wantClaims []string
+		for _, ct := range s.Spec.VolumeClaimTemplates {
+			claims = append(claims, ct.Name+" "+*ct.Spec.StorageClassName+" "+ct.Spec.Resources.Requests.Storage().String())
+		}
+		for _, ct := range w.ClaimTemplates {
+			wantClaims = append(wantClaims, ct.Name+" "+*ct.Spec.StorageClassName+" "+ct.Spec.Resources.Requests.Storage().String())
+		}
+		if !slices.Equal(claims, wantClaims) {
+			t.Errorf("%s: claim templates %v, the forecast counts %v", name, claims, wantClaims)
+		}
+		t.Logf("%s: %d replicas, containers %v, claims %v, as the forecast counts", name, *s.Spec.Replicas, containers, claims)
+	}
+}
+
+// tail returns the last n bytes of b.
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}

@@ -1,0 +1,42 @@
+# monitoring engine misused: a typo, and with prometheus-operator a web password and exposed UIs it cannot protect.
+cluster "c1" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "general" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 8
+  memory         = "32Gi"
+}
+storage_class "fast" {
+  provisioner = "ebs.csi.aws.com"
+  default     = true
+}
+monitoring {
+  storage_class   = "fast"
+  engine          = "operators" # ERROR: Unknown engine
+}

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,8 +26,12 @@ var subcomponents = map[string]func(*plan.Services) bool{
 var engineFolders = map[string]struct {
 	dir string
 	on  func(*plan.Plan) bool
+	// replaces, if set, are the only files of the workload's folder
+	// (paths inside it) that stand aside; the others render too.
+	replaces []string
 }{
-	"kafka-strimzi": {"kafka", func(p *plan.Plan) bool { k := p.Workloads.Kafka; return k != nil && k.Strimzi != nil }},
+	"kafka-strimzi": {"kafka", func(p *plan.Plan) bool { k := p.Workloads.Kafka; return k != nil && k.Strimzi != nil }, nil},
+	"logging-eck":   {"logging", func(p *plan.Plan) bool { l := p.Services.Logging; return l != nil && l.ECK != nil }, eckReplaces},
 }
 
 // outputName returns where a template renders, and whether it renders for
@@ -41,7 +46,7 @@ func outputName(name string, p *plan.Plan) (string, bool) {
 		return "manifests/" + e.dir + "/" + parts[2], e.on(p)
 	}
 	for _, e := range engineFolders {
-		if e.dir == parts[1] && e.on(p) {
+		if e.dir == parts[1] && e.on(p) && (e.replaces == nil || slices.Contains(e.replaces, parts[2])) {
 			return name, false
 		}
 	}
@@ -85,6 +90,11 @@ func (r *renderer) manifests(p *plan.Plan) {
 	if k := p.Workloads.Kafka; k != nil && k.Strimzi != nil {
 		for _, f := range k.Strimzi.CRDs {
 			r.put("manifests/strimzi/crds/"+f, operatorcrds.Strimzi.Read(f))
+		}
+	}
+	if l := p.Services.Logging; l != nil && l.ECK != nil {
+		for _, f := range l.ECK.CRDs {
+			r.put("manifests/eck/crds/"+f, operatorcrds.ECK.Read(f))
 		}
 	}
 	if sc := p.Services.ImageScanning; sc != nil {

@@ -111,6 +111,10 @@ func newObject(apiVersion, kind string) any {
 		return &autoscalingv2.HorizontalPodAutoscaler{}
 	case "kafka.strimzi.io/v1 KafkaNodePool":
 		return &kafkaNodePool{}
+	case "elasticsearch.k8s.elastic.co/v1 Elasticsearch":
+		return &eckElasticsearch{}
+	case "kibana.k8s.elastic.co/v1 Kibana":
+		return &eckKibana{}
 	}
 	return nil
 }
@@ -160,6 +164,12 @@ func (o *Objects) Add(component string, obj any) {
 		o.addWorkload(&Workload{Kind: KindStatefulSet, Namespace: v.Namespace, Name: v.Name, Component: component,
 			Replicas: replicas(v.Spec.Replicas), Selector: v.Spec.Selector, Template: v.Spec.Template, ClaimTemplates: v.Spec.VolumeClaimTemplates})
 	case *kafkaNodePool:
+		o.addWorkload(v.workload(component))
+	case *eckElasticsearch:
+		for _, w := range v.workloads(component) {
+			o.addWorkload(w)
+		}
+	case *eckKibana:
 		o.addWorkload(v.workload(component))
 	case *appsv1.DaemonSet:
 		o.addWorkload(&Workload{Kind: KindDaemonSet, Namespace: v.Namespace, Name: v.Name, Component: component, Selector: v.Spec.Selector, Template: v.Spec.Template})

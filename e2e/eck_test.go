@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // TestECKEngine checks the search cluster on the operator engine
@@ -19,24 +17,13 @@ import (
 // resources, and the operator's ServiceAccount may make what ECK makes for
 // that cluster, and no more.
 func TestECKEngine(t *testing.T) {
-	opts := need(t, controlplane.Options{ControllerManager: true, Scheduler: true})
-	p, dir := renderFile(t, "../testdata/services/logging-eck.hcl", spec.Options{})
+	p, dir, c, objs := operatorEngine(t, "../testdata/services/logging-eck.hcl")
+	ctx := context.Background()
 	l := p.Services.Logging
 	if l == nil || l.ECK == nil {
 		t.Fatal("the spec does not put the search cluster on the ECK engine")
 	}
 	e := l.ECK
-	opts.WorkDir = t.TempDir()
-	opts.ServiceCIDR = p.ServiceSubnet
-	opts.APIServerArgs = apiServerArgs(t, dir)
-	cp := start(t, opts)
-	c := cp.Client()
-	ctx := context.Background()
-	if _, err := c.RegisterNodes(ctx, nodeSpecs(p)); err != nil {
-		t.Fatal(err)
-	}
-
-	objs := kustomize(t, filepath.Join(dir, "manifests"))
 	var crs, crds []string
 	for _, o := range objs {
 		switch {

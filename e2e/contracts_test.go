@@ -28,7 +28,8 @@ import (
 // contract follows what blueprint writes. Components with no contract here:
 // Grafana, Alertmanager, the exporters other than kube-state-metrics, the
 // search cluster, Kafka on StatefulSets and HDFS call no Kubernetes API
-// (Kafka on the Strimzi engine has strimziContract); Argo CD and Flux
+// (Kafka on the Strimzi engine has strimziContract, the search cluster
+// on the ECK engine eckContract); Argo CD and Flux
 // run nothing blueprint renders (their objects in gitops/ are dry-run
 // against their CRDs instead, see gitops_test.go); the Cluster Autoscaler
 // is refused by validate, so nothing renders it.
@@ -40,7 +41,7 @@ func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contra
 	out = append(out, sparkContracts(t, r)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
-		csrApproverContract, trivyOperatorContract, strimziContract, promopContract,
+		csrApproverContract, trivyOperatorContract, strimziContract, promopContract, eckContract,
 	} {
 		if c, ok := f(t, r, objs); ok {
 			out = append(out, c)

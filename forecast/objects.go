@@ -130,6 +130,10 @@ func newObject(apiVersion, kind string) any {
 		return &prometheusPods{}
 	case "monitoring.coreos.com/v1 Alertmanager":
 		return &alertmanagerPods{}
+	case "elasticsearch.k8s.elastic.co/v1 Elasticsearch":
+		return &eckElasticsearch{}
+	case "kibana.k8s.elastic.co/v1 Kibana":
+		return &eckKibana{}
 	}
 	return nil
 }
@@ -184,6 +188,12 @@ func (o *Objects) Add(component string, obj any) {
 		o.addWorkload(v.workload("prometheus", component))
 	case *alertmanagerPods:
 		o.addWorkload(v.workload("alertmanager", component))
+	case *eckElasticsearch:
+		for _, w := range v.workloads(component) {
+			o.addWorkload(w)
+		}
+	case *eckKibana:
+		o.addWorkload(v.workload(component))
 	case *appsv1.DaemonSet:
 		o.addWorkload(&Workload{Kind: KindDaemonSet, Namespace: v.Namespace, Name: v.Name, Component: component, Selector: v.Spec.Selector, Template: v.Spec.Template})
 	case *corev1.Namespace:

@@ -22,7 +22,6 @@ import (
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
@@ -45,60 +44,12 @@ func renderStrimzi(t *testing.T) *kafkaCase {
 	return c
 }
 
-// strimziGoldenFiles are the files of the operator engine that the golden
-// holds: both folders but the CRDs (which TestStrimziCRDsAsReleased
-// compares with the release), and images.txt.
-func strimziGoldenFiles(tree render.Tree) []string {
-	var out []string
-	for _, p := range tree.Paths() {
-		if (strings.HasPrefix(p, "manifests/kafka/") || strings.HasPrefix(p, "manifests/strimzi/")) && !strings.HasPrefix(p, "manifests/strimzi/crds/") || p == "images.txt" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // TestStrimziGolden compares the operator engine's folders with
 // testdata/workloads/kafka-strimzi.golden/, which only -update rewrites.
 func TestStrimziGolden(t *testing.T) {
 	c := renderStrimzi(t)
-	files := strimziGoldenFiles(c.tree)
-	if *update {
-		if err := os.RemoveAll(strimziGolden); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range files {
-			dst := filepath.Join(strimziGolden, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, c.tree[p], 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
-	}
-	var onDisk []string
-	err := filepath.WalkDir(strimziGolden, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(strimziGolden, p)
-		onDisk = append(onDisk, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(onDisk, files) {
-		t.Errorf("%s holds %v, the rendering %v; re-run with: go test ./pipeline -run TestStrimziGolden -update", strimziGolden, onDisk, files)
-	}
-	for _, p := range files {
-		got, _ := os.ReadFile(filepath.Join(strimziGolden, filepath.FromSlash(p)))
-		if !bytes.Equal(got, c.tree[p]) {
-			t.Errorf("%s differs from the rendering of %s; re-run with: go test ./pipeline -run TestStrimziGolden -update", p, strimziSpec)
-		}
-	}
+	files := operatorGoldenFiles(c.tree, "manifests/kafka", "manifests/strimzi")
+	goldenFolder(t, c.tree, files, strimziGolden, strimziSpec, "TestStrimziGolden")
 }
 
 // TestStrimziCRDsAsReleased checks that the tree carries Strimzi's CRDs
@@ -106,18 +57,7 @@ func TestStrimziGolden(t *testing.T) {
 // the release), listed first in the folder's kustomization.
 func TestStrimziCRDsAsReleased(t *testing.T) {
 	c := renderStrimzi(t)
-	var k struct{ Resources []string }
-	if err := yaml.Unmarshal(c.tree["manifests/strimzi/kustomization.yaml"], &k); err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range operatorcrds.Strimzi.Names() {
-		if got := c.tree["manifests/strimzi/crds/"+f]; !bytes.Equal(got, operatorcrds.Strimzi.Read(f)) {
-			t.Errorf("manifests/strimzi/crds/%s is not the embedded copy of the release's file", f)
-		}
-		if i >= len(k.Resources) || k.Resources[i] != "crds/"+f {
-			t.Errorf("the kustomization's resources %v do not start with the CRDs in order", k.Resources)
-		}
-	}
+	crdsAsReleased(t, c.tree, "manifests/strimzi", operatorcrds.Strimzi)
 }
 
 // strimziKafka is the part of the rendered Kafka and KafkaNodePools that

@@ -237,6 +237,14 @@ type Logging struct {
 	Exporter     string
 	ExporterPort int
 	ExporterUser string
+	// SearchHost is the name the shipper, the retention job and the
+	// exporter reach the search cluster's HTTPS port by, CASecret the
+	// Secret whose ca.crt they trust, and AdminSecret (key AdminKey) the
+	// superuser's password the retention job logs in with.
+	SearchHost, CASecret, AdminSecret, AdminKey string
+	// ECK is set with engine = "operator": the search cluster and the
+	// dashboard run on the ECK operator.
+	ECK *ECK
 }
 
 // SearchExporterPort is where the search cluster's exporter serves metrics.
@@ -519,6 +527,8 @@ func buildServices(p *Plan, s *spec.Spec) {
 		if lg.OpenSearch {
 			lg.Search, lg.Dashboards = "opensearch", "opensearch-dashboards"
 		}
+		lg.SearchHost = lg.Search + "." + lg.Namespace + ".svc"
+		lg.CASecret, lg.AdminSecret, lg.AdminKey = "logging-search-certs", "logging-search-credentials", "password"
 		for i := 0; i < lg.Replicas; i++ {
 			pod := fmt.Sprintf("%s-%d", lg.Search, i)
 			lg.SearchPods = append(lg.SearchPods, pod)
@@ -565,6 +575,11 @@ func buildServices(p *Plan, s *spec.Spec) {
 				purpose = "the user the metrics exporter reads cluster health and node statistics as (" + SearchExporterUser + " in internal_users.yml, role metrics_exporter)"
 			}
 			lg.Secrets = append(lg.Secrets, SecretRef{ns, "logging-exporter-credentials", "`username`, `password`", purpose})
+		}
+		if l.EngineOrDefault() == spec.EngineOperator {
+			lg.ECK = buildECK(p, s, lg)
+			lg.Secrets = eckSecrets(lg)
+			sv.addNamespace(Namespace{Name: ECKNamespace, PodSecurity: "restricted"})
 		}
 		sv.Logging = lg
 		sv.addNamespace(Namespace{Name: lg.Namespace, PodSecurity: "privileged",
@@ -802,6 +817,7 @@ func (s *Services) Components() []Component {
 		{Component{"image-scanning", 1}, s.ImageScanning != nil},
 		{Component{"strimzi", 1}, w != nil && w.Kafka != nil && w.Kafka.Strimzi != nil},
 		{Component{"prometheus-operator", 1}, s.Monitoring != nil && s.Monitoring.Operator != nil},
+		{Component{"eck", 1}, s.Logging != nil && s.Logging.ECK != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

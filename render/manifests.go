@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,6 +32,40 @@ var engineFolders = map[string]struct {
 		m := p.Services.Monitoring
 		return m != nil && m.Operator != nil
 	}},
+	"logging-eck": {"logging", func(p *plan.Plan) bool { l := p.Services.Logging; return l != nil && l.ECK != nil }},
+}
+
+// engineSubfolders narrow an engine folder to some files of the
+// workload's folder: only files below replaces stand aside for the
+// engine's, and of those the keeps, which both engines share, stay. An
+// engine folder not listed replaces its workload's folder whole.
+var engineSubfolders = map[string]struct{ replaces, keeps []string }{
+	// Grafana and the exporters stay. Prometheus keeps its account and
+	// ClusterRole, both keep their Services, PDBs and NetworkPolicies (the
+	// operator's pods carry the same app.kubernetes.io/name), and
+	// Alertmanager its configuration, which the operator engine puts into
+	// a Secret.
+	"monitoring-operator": {
+		replaces: []string{"prometheus/", "alertmanager/"},
+		keeps: []string{
+			"prometheus/rbac.yaml", "prometheus/service.yaml", "prometheus/pdb.yaml", "prometheus/networkpolicy.yaml",
+			"alertmanager/service.yaml", "alertmanager/pdb.yaml", "alertmanager/networkpolicy.yaml", "alertmanager/alertmanager.yml",
+		},
+	},
+	"logging-eck": {replaces: eckReplaces},
+}
+
+// standsAside reports whether the file rest of an engine folder's workload
+// folder gives way to the engine folder's files.
+func standsAside(folder, rest string) bool {
+	sub, ok := engineSubfolders[folder]
+	if !ok {
+		return true
+	}
+	if slices.Contains(sub.keeps, rest) {
+		return false
+	}
+	return slices.ContainsFunc(sub.replaces, func(r string) bool { return strings.HasPrefix(rest, r) })
 }
 
 // outputName returns where a template renders, and whether it renders for
@@ -92,6 +127,11 @@ func (r *renderer) manifests(p *plan.Plan) {
 		}
 	}
 	r.prometheusOperator(p)
+	if l := p.Services.Logging; l != nil && l.ECK != nil {
+		for _, f := range l.ECK.CRDs {
+			r.put("manifests/eck/crds/"+f, operatorcrds.ECK.Read(f))
+		}
+	}
 	if sc := p.Services.ImageScanning; sc != nil {
 		// The operator's CRDs, as its release publishes them: data, not
 		// templates.

@@ -10,44 +10,6 @@ import (
 	"github.com/blueprint-dev/blueprint/plan"
 )
 
-// engineSubfolders narrow an engine folder to some subfolders of the
-// workload's folder: only files below replaces stand aside for the
-// engine's, and of those the keeps, which both engines share, stay.
-var engineSubfolders = map[string]struct{ replaces, keeps []string }{
-	// Grafana and the exporters stay. Prometheus keeps its account and
-	// ClusterRole, both keep their Services, PDBs and NetworkPolicies (the
-	// operator's pods carry the same app.kubernetes.io/name), and
-	// Alertmanager its configuration, which the operator engine puts into
-	// a Secret.
-	"monitoring-operator": {
-		replaces: []string{"prometheus/", "alertmanager/"},
-		keeps: []string{
-			"prometheus/rbac.yaml", "prometheus/service.yaml", "prometheus/pdb.yaml", "prometheus/networkpolicy.yaml",
-			"alertmanager/service.yaml", "alertmanager/pdb.yaml", "alertmanager/networkpolicy.yaml", "alertmanager/alertmanager.yml",
-		},
-	},
-}
-
-// standsAside reports whether the file rest of an engine folder's workload
-// folder gives way to the engine folder's files.
-func standsAside(folder, rest string) bool {
-	sub, ok := engineSubfolders[folder]
-	if !ok {
-		return true
-	}
-	for _, k := range sub.keeps {
-		if rest == k {
-			return false
-		}
-	}
-	for _, r := range sub.replaces {
-		if strings.HasPrefix(rest, r) {
-			return true
-		}
-	}
-	return false
-}
-
 // PrometheusRuleFile is where the operator engine writes the
 // PrometheusRule of rule file name (NAME.rules.yml of the StatefulSet
 // engine).

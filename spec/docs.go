@@ -808,6 +808,11 @@ zone "az3" {}
 	"logging.retention_days": {
 		Text:    "1 to 3650: the nightly CronJob `log-retention` deletes the daily `logs-YYYY.MM.DD` indices older than this; other indices are never touched.",
 		Default: strconv.Itoa(DefaultLoggingRetentionDays)},
+	"logging.engine": {
+		Text: "`statefulset`: blueprint's own StatefulSet and Deployment, no CRDs or controllers, everything checkable offline. `operator`: ECK " + ECKVersion +
+			" (Elastic Cloud on Kubernetes, installed from `manifests/eck/`) runs the search cluster from an `Elasticsearch` resource and the dashboard from a `Kibana` resource with the same counts, volumes, heap, resources, placement and zone awareness; its pods are made by the operator, which also makes the certificates and the elastic user's password. Needs `backend = \"elasticsearch\"` (ECK runs no OpenSearch) and a namespace other than `elastic-system`.",
+		Default: q(DefaultEngine),
+		Allowed: Engines},
 
 	"autoscaling": {
 		Text: "Installs metrics-server (HPAs, `kubectl top`); with `vertical_pod_autoscaler`, resource recommendations for blueprint's workloads.",

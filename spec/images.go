@@ -215,6 +215,9 @@ func (s *Spec) ImageNames() []string {
 		} else {
 			names = append(names, "elasticsearch", "kibana", "fluent-bit")
 		}
+		if l.EngineOrDefault() == EngineOperator {
+			names = append(names, "eck-operator")
+		}
 		if s.Monitoring != nil {
 			names = append(names, "elasticsearch-exporter") // it reads OpenSearch too
 		}

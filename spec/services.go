@@ -271,6 +271,8 @@ type Logging struct {
 	NodePoolRange      hcl.Range `hcl:"node_pool,attr_value_range"`
 	RetentionDays      *int      `hcl:"retention_days,optional"`
 	RetentionDaysRange hcl.Range `hcl:"retention_days,attr_value_range"`
+	Engine             *string   `hcl:"engine,optional"`
+	EngineRange        hcl.Range `hcl:"engine,attr_value_range"`
 	DeclRange          hcl.Range `hcl:",def_range"`
 }
 
@@ -454,6 +456,10 @@ func (m *Monitoring) WebAuthSecretOrDefault() string {
 	return or(m.WebAuthSecret, DefaultWebAuthSecret)
 }
 
+// EngineOrDefault returns the engine the search cluster runs on:
+// statefulset or operator (ECK, the Elastic Cloud on Kubernetes operator).
+func (l *Logging) EngineOrDefault() string { return or(l.Engine, DefaultEngine) }
+
 // NamespaceOrDefault returns the logging namespace.
 func (l *Logging) NamespaceOrDefault() string { return or(l.Namespace, DefaultLoggingNamespace) }
 
@@ -512,10 +518,14 @@ var DefaultImages = map[string]string{
 	// install/cluster-operator Deployment names them: the operator (also
 	// the brokers' init container) and Kafka StrimziKafkaVersion.
 	"strimzi-operator": "quay.io/strimzi/operator:1.2.0",
-	"strimzi-kafka":    "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1",
-	"trivy":            "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
-	"trivy-operator":   "docker.io/aquasec/trivy-operator:0.32.0",
-	"vpa-recommender":  "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
+	// The ECK operator at ECKVersion, as its release's operator StatefulSet
+	// names it (deploy/eck-operator: image.repository and the chart's
+	// appVersion).
+	"eck-operator":    "docker.elastic.co/eck/eck-operator:3.5.0",
+	"strimzi-kafka":   "quay.io/strimzi/kafka:1.2.0-kafka-4.3.1",
+	"trivy":           "docker.io/aquasec/trivy:0.72.0", // the scan jobs' Trivy: trivy.tag of the operator's chart at v0.32.0
+	"trivy-operator":  "docker.io/aquasec/trivy-operator:0.32.0",
+	"vpa-recommender": "registry.k8s.io/autoscaling/vpa-recommender:1.8.1",
 
 	// prometheus-operator PrometheusOperatorVersion and the config reloader
 	// it adds to the pods it makes (its release's Deployment names both).

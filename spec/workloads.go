@@ -60,6 +60,11 @@ const (
 	StrimziKafkaVersion = "4.3.1"
 )
 
+// ECKVersion is the release of ECK (Elastic Cloud on Kubernetes,
+// github.com/elastic/cloud-on-k8s/v3) that the operator engine of the
+// logging block installs.
+const ECKVersion = "3.5.0"
+
 // Engines are the values of a workload's engine attribute.
 var Engines = []string{EngineStatefulSet, EngineOperator}
 

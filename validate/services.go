@@ -446,6 +446,7 @@ func (v *validator) logging() {
 	ctx := &l.DeclRange
 	v.serviceNamespace(l.Namespace, l.NamespaceRange, ctx)
 	v.oneOf(l.BackendOrDefault(), loggingBackends, l.BackendRange, ctx, "logging backend")
+	v.loggingEngine(l, ctx)
 	if n := l.ReplicasOrDefault(); n < 3 || n > 15 {
 		v.errorf(l.ReplicasRange, ctx, "Search cluster too small", "replicas must be 3 to 15: a search cluster needs three master-eligible nodes to elect a leader with one down; got %d.", n)
 	}

@@ -26,12 +26,14 @@ var Unchecked = map[schema.GroupKind]string{
 		"k8s.io/apiextensions-apiserver, which this module does not depend on for one file " +
 		"copied verbatim from a module it does (the VPA CRDs); the e2e suite has a real API " +
 		"server create them",
-	{Group: "kafka.strimzi.io", Kind: "Kafka"}:               strimziUnchecked,
-	{Group: "kafka.strimzi.io", Kind: "KafkaNodePool"}:       strimziUnchecked,
-	{Group: "monitoring.coreos.com", Kind: "Prometheus"}:     promopUnchecked,
-	{Group: "monitoring.coreos.com", Kind: "Alertmanager"}:   promopUnchecked,
-	{Group: "monitoring.coreos.com", Kind: "PrometheusRule"}: promopUnchecked,
-	{Group: "monitoring.coreos.com", Kind: "ScrapeConfig"}:   promopUnchecked,
+	{Group: "kafka.strimzi.io", Kind: "Kafka"}:                     strimziUnchecked,
+	{Group: "kafka.strimzi.io", Kind: "KafkaNodePool"}:             strimziUnchecked,
+	{Group: "monitoring.coreos.com", Kind: "Prometheus"}:           promopUnchecked,
+	{Group: "monitoring.coreos.com", Kind: "Alertmanager"}:         promopUnchecked,
+	{Group: "monitoring.coreos.com", Kind: "PrometheusRule"}:       promopUnchecked,
+	{Group: "monitoring.coreos.com", Kind: "ScrapeConfig"}:         promopUnchecked,
+	{Group: "elasticsearch.k8s.elastic.co", Kind: "Elasticsearch"}: eckUnchecked,
+	{Group: "kibana.k8s.elastic.co", Kind: "Kibana"}:               eckUnchecked,
 }
 
 // promopUnchecked is why the prometheus-operator engine's resources are
@@ -39,6 +41,11 @@ var Unchecked = map[schema.GroupKind]string{
 const promopUnchecked = "their Go types are a module of their own (prometheus-operator's " +
 	"pkg/apis/monitoring), not a dependency; the e2e suite (TestPrometheusOperatorEngine) checks them " +
 	"against the CRD schemas of the pinned release on a real API server"
+
+// eckUnchecked is why the ECK engine's resources are Unchecked.
+const eckUnchecked = "ECK's Go types are in github.com/elastic/cloud-on-k8s/v3, a module with " +
+	"the operator's whole dependency tree, which this module does not take on; the e2e suite " +
+	"(TestECKEngine) checks them against the CRD schemas of the pinned release on a real API server"
 
 // strimziUnchecked is why the Strimzi engine's resources are Unchecked.
 const strimziUnchecked = "Strimzi is written in Java and publishes no Go types; the e2e suite " +

@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed trivy-operator strimzi prometheus-operator
+//go:embed trivy-operator strimzi prometheus-operator eck
 var files embed.FS
 
 // Set is the CRDs of one operator release, as its repository holds them.
@@ -30,6 +30,8 @@ type Set struct {
 	Version string
 	// Versions are the files whose one version differs from Version.
 	Versions map[string]string
+	// License is the files' licence, when not Apache-2.0.
+	License string
 	// Files are the copied files, each with the git blob id it has at the
 	// tag (git rev-parse TAG:FOLDER/FILE), which identifies its bytes.
 	Files []File
@@ -112,10 +114,30 @@ var PrometheusOperator = Set{
 	},
 }
 
+// ECK is the CRDs of ECK (Elastic Cloud on Kubernetes), as its release
+// installs them: config/crds/v1/all-crds.yaml, the one file of every kind
+// it manages (Elasticsearch and Kibana, which blueprint writes, and the
+// ten others: its manager starts a controller for each kind whether or
+// not any exist, so it does not start without their CRDs). The kinds do
+// not share one version: each CRD stores one (Version is empty).
+var ECK = Set{
+	Name: "ECK", Repository: "github.com/elastic/cloud-on-k8s", Tag: "v3.5.0",
+	Commit: "386c7b14f2d1bbb7f2af1e7da997e64875f16e47", Folder: "config/crds/v1", Dir: "eck",
+	Groups: []string{"agent.k8s.elastic.co", "apm.k8s.elastic.co", "autoops.k8s.elastic.co", "beat.k8s.elastic.co",
+		"maps.k8s.elastic.co", "autoscaling.k8s.elastic.co", "elasticsearch.k8s.elastic.co", "enterprisesearch.k8s.elastic.co",
+		"kibana.k8s.elastic.co", "logstash.k8s.elastic.co", "packageregistry.k8s.elastic.co", "stackconfigpolicy.k8s.elastic.co"},
+	License: "Elastic License 2.0",
+	Files:   []File{{"all-crds.yaml", "af6152d4b46227b9007057f974c4fa25077989e0"}},
+}
+
 // Header is the first line of an embedded file: where it comes from.
 func (s Set) Header(file string) string {
+	license := s.License
+	if license == "" {
+		license = "Apache-2.0"
+	}
 	return "# Copied from " + s.Repository + " " + s.Tag + " (commit " + s.Commit + "), " +
-		s.Folder + "/" + file + ", unchanged (Apache-2.0). DO NOT EDIT."
+		s.Folder + "/" + file + ", unchanged (" + license + "). DO NOT EDIT."
 }
 
 // Names returns the files' names, in the order they are installed.

@@ -26,7 +26,7 @@ func gitBlob(b []byte) string {
 // groups, serving and storing the set's one version, with a schema, and no file lies in the folder that the set
 // does not list.
 func TestOperatorCRDs(t *testing.T) {
-	for _, s := range []Set{TrivyOperator, Strimzi, PrometheusOperator} {
+	for _, s := range []Set{TrivyOperator, Strimzi, PrometheusOperator, ECK} {
 		entries, err := fs.ReadDir(files, s.Dir)
 		if err != nil {
 			t.Fatal(err)
@@ -49,38 +49,56 @@ func TestOperatorCRDs(t *testing.T) {
 			if got := gitBlob(body); got != f.Blob {
 				t.Errorf("%s: content is blob %s, want %s (git rev-parse %s:%s/%s in %s)", f.Name, got, f.Blob, s.Tag, s.Folder, f.Name, s.Repository)
 			}
-			var crd struct {
-				Kind     string
-				Metadata struct{ Name string }
-				Spec     struct {
-					Group, Scope string
-					Names        struct{ Plural, Singular string }
-					Versions     []struct {
-						Name            string
-						Served, Storage bool
-						Schema          struct {
-							OpenAPIV3Schema map[string]any
-						}
-					}
-				}
+			version := s.Version
+			if v, ok := s.Versions[f.Name]; ok {
+				version = v
 			}
-			if err := yaml.Unmarshal(body, &crd); err != nil {
-				t.Errorf("%s: %v", f.Name, err)
-				continue
-			}
-			v, version := crd.Spec.Versions, s.Version
-			if fv, ok := s.Versions[f.Name]; ok {
-				version = fv
-			}
-			if crd.Kind != "CustomResourceDefinition" || !slices.Contains(s.Groups, crd.Spec.Group) || crd.Spec.Scope != "Namespaced" ||
-				len(v) != 1 || v[0].Name != version || !v[0].Served || !v[0].Storage || len(v[0].Schema.OpenAPIV3Schema) == 0 {
-				t.Errorf("%s: want one namespaced CRD of %v, %s served and stored, with a schema", f.Name, s.Groups, version)
-			}
-			g, n := crd.Spec.Group, crd.Spec.Names
-			if crd.Metadata.Name != n.Plural+"."+g ||
-				(f.Name != g+"_"+n.Plural+".yaml" && !strings.HasSuffix(f.Name, "-Crd-"+n.Singular+".yaml")) {
-				t.Errorf("%s defines %s", f.Name, crd.Metadata.Name)
+			docs := bytes.Split(body, []byte("\n---\n"))
+			for _, doc := range docs {
+				checkCRD(t, s, version, f.Name, doc, len(docs) == 1)
 			}
 		}
+	}
+}
+
+// checkCRD checks one CRD of a set: namespaced, of one of the set's
+// groups, with exactly one stored version (the set's, if it names one),
+// served and with a schema; a file holding one CRD is named after it.
+// version is the set's, or the file's own (Set.Versions).
+func checkCRD(t *testing.T, s Set, version, file string, doc []byte, alone bool) {
+	t.Helper()
+	var crd struct {
+		Kind     string
+		Metadata struct{ Name string }
+		Spec     struct {
+			Group, Scope string
+			Names        struct{ Plural, Singular string }
+			Versions     []struct {
+				Name            string
+				Served, Storage bool
+				Schema          struct {
+					OpenAPIV3Schema map[string]any
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal(doc, &crd); err != nil {
+		t.Errorf("%s: %v", file, err)
+		return
+	}
+	stored := 0
+	for _, v := range crd.Spec.Versions {
+		if v.Storage && v.Served && len(v.Schema.OpenAPIV3Schema) > 0 && (version == "" || v.Name == version) {
+			stored++
+		}
+	}
+	if crd.Kind != "CustomResourceDefinition" || !slices.Contains(s.Groups, crd.Spec.Group) || crd.Spec.Scope != "Namespaced" ||
+		stored != 1 || (version != "" && len(crd.Spec.Versions) != 1) {
+		t.Errorf("%s: %s: want one namespaced CRD of %v, one version (%q) served and stored, with a schema", file, crd.Metadata.Name, s.Groups, version)
+	}
+	g, n := crd.Spec.Group, crd.Spec.Names
+	if crd.Metadata.Name != n.Plural+"."+g ||
+		(alone && file != g+"_"+n.Plural+".yaml" && !strings.HasSuffix(file, "-Crd-"+n.Singular+".yaml")) {
+		t.Errorf("%s defines %s", file, crd.Metadata.Name)
 	}
 }

@@ -1,0 +1,89 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
+	"github.com/blueprint-dev/blueprint/render"
+)
+
+// goldenFolder compares the files of a rendering with a golden folder,
+// which only -update rewrites (test names the test to re-run).
+func goldenFolder(t *testing.T, tree render.Tree, files []string, golden, source, test string) {
+	t.Helper()
+	if *update {
+		if err := os.RemoveAll(golden); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range files {
+			dst := filepath.Join(golden, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dst, tree[p], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	var onDisk []string
+	err := filepath.WalkDir(golden, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(golden, p)
+		onDisk = append(onDisk, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(onDisk, files) {
+		t.Errorf("%s holds %v, the rendering %v; re-run with: go test ./pipeline -run %s -update", golden, onDisk, files, test)
+	}
+	for _, p := range files {
+		got, _ := os.ReadFile(filepath.Join(golden, filepath.FromSlash(p)))
+		if !bytes.Equal(got, tree[p]) {
+			t.Errorf("%s differs from the rendering of %s; re-run with: go test ./pipeline -run %s -update", p, source, test)
+		}
+	}
+}
+
+// crdsAsReleased checks that an operator's folder carries its CRDs exactly
+// as internal/operatorcrds holds them (which checks them against the
+// release), listed first in the folder's kustomization.
+func crdsAsReleased(t *testing.T, tree render.Tree, dir string, set operatorcrds.Set) {
+	t.Helper()
+	var k struct{ Resources []string }
+	if err := yaml.Unmarshal(tree[dir+"/kustomization.yaml"], &k); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range set.Names() {
+		if got := tree[dir+"/crds/"+f]; !bytes.Equal(got, set.Read(f)) {
+			t.Errorf("%s/crds/%s is not the embedded copy of the release's file", dir, f)
+		}
+		if i >= len(k.Resources) || k.Resources[i] != "crds/"+f {
+			t.Errorf("the kustomization's resources %v do not start with the CRDs in order", k.Resources)
+		}
+	}
+}
+
+// operatorGoldenFiles are the files of an operator engine that its golden
+// holds: the workload's folder and the operator's but the CRDs (which
+// crdsAsReleased compares with the release), and images.txt.
+func operatorGoldenFiles(tree render.Tree, workload, operator string) []string {
+	var out []string
+	for _, p := range tree.Paths() {
+		if (strings.HasPrefix(p, workload+"/") || strings.HasPrefix(p, operator+"/")) && !strings.HasPrefix(p, operator+"/crds/") || p == "images.txt" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -26,7 +26,7 @@ func gitBlob(b []byte) string {
 // groups, serving and storing the set's one version, with a schema, and no file lies in the folder that the set
 // does not list.
 func TestOperatorCRDs(t *testing.T) {
-	for _, s := range []Set{TrivyOperator, Strimzi} {
+	for _, s := range []Set{TrivyOperator, Strimzi, SparkOperator} {
 		entries, err := fs.ReadDir(files, s.Dir)
 		if err != nil {
 			t.Fatal(err)
@@ -70,8 +70,8 @@ func TestOperatorCRDs(t *testing.T) {
 			}
 			v := crd.Spec.Versions
 			if crd.Kind != "CustomResourceDefinition" || !slices.Contains(s.Groups, crd.Spec.Group) || crd.Spec.Scope != "Namespaced" ||
-				len(v) != 1 || v[0].Name != s.Version || !v[0].Served || !v[0].Storage || len(v[0].Schema.OpenAPIV3Schema) == 0 {
-				t.Errorf("%s: want one namespaced CRD of %v, %s served and stored, with a schema", f.Name, s.Groups, s.Version)
+				len(v) != 1 || v[0].Name != s.VersionOf(f) || !v[0].Served || !v[0].Storage || len(v[0].Schema.OpenAPIV3Schema) == 0 {
+				t.Errorf("%s: want one namespaced CRD of %v, %s served and stored, with a schema", f.Name, s.Groups, s.VersionOf(f))
 			}
 			g, n := crd.Spec.Group, crd.Spec.Names
 			if crd.Metadata.Name != n.Plural+"."+g ||

@@ -789,6 +789,7 @@ func (s *Services) Components() []Component {
 		{Component{"csr-approver", 1}, s.CSRApprover != nil},
 		{Component{"image-scanning", 1}, s.ImageScanning != nil},
 		{Component{"strimzi", 1}, w != nil && w.Kafka != nil && w.Kafka.Strimzi != nil},
+		{Component{"spark-operator", 1}, w != nil && w.Spark != nil && w.Spark.Operator != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

@@ -1,0 +1,71 @@
+package plan
+
+import (
+	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
+	"github.com/blueprint-dev/blueprint/spec"
+)
+
+// SparkOperator is the operator engine of a spark block: the Kubernetes
+// Spark operator's controller (github.com/kubeflow/spark-operator,
+// spec.SparkOperatorVersion) installed in its own namespace, watching the
+// Spark namespace only. It runs spark-submit itself, as its own
+// ServiceAccount, for each SparkApplication; the driver then runs as
+// spark-driver with the Role the StatefulSet engine renders, and makes its
+// executors. No webhook: placement, volumes and security come from the pod
+// templates of the SparkApplication (spec.driver.template and
+// spec.executor.template), which the controller hands to spark-submit as
+// spark.kubernetes.*.podTemplateFile, so no pod needs mutating.
+type SparkOperator struct {
+	Version, SparkVersion string
+	// Namespace is the operator's; JobNamespace the one it watches
+	// (--namespaces), the spark block's.
+	Namespace, JobNamespace string
+	Placement               Placement // the controller's
+	// CRDs are the files of internal/operatorcrds' SparkOperator set;
+	// render copies them into manifests/spark-operator/crds/.
+	CRDs []string
+	// APIServerPorts are where the controller (and the spark-submit it
+	// runs) reaches the API server.
+	APIServerPorts []int
+	// LeaseName is the Lease its replicas elect a leader with
+	// (--leader-election-lock-name), in Namespace.
+	LeaseName string
+	// HealthPort serves /healthz and /readyz (--health-probe-bind-address).
+	HealthPort int
+	// Threads is --controller-threads: how many SparkApplications it
+	// submits at once, each a spark-submit JVM in its container.
+	Threads int
+	// CPU and Memory are the controller's requests (Memory also its
+	// limit): the release's chart sets none; each spark-submit is a JVM.
+	CPU, Memory string
+	// Templates are the files of ConfigMap spark-application-templates.
+	Templates []string
+	ConfigMap string
+	// ExampleClass and ExampleFile are the job the templates name, which
+	// users replace: SparkPi from the Spark image's examples.
+	ExampleClass, ExampleFile string
+}
+
+// Names and ports of the Spark operator engine.
+const (
+	SparkOperatorName       = "spark-operator-controller"
+	SparkOperatorLeaseName  = "spark-operator-controller-lock"
+	SparkOperatorHealthPort = 8081
+	SparkOperatorThreads    = 10
+	// SparkTemplatesConfigMap holds the SparkApplication and
+	// ScheduledSparkApplication templates.
+	SparkTemplatesConfigMap = "spark-application-templates"
+)
+
+func buildSparkOperator(p *Plan, sp *Spark) *SparkOperator {
+	return &SparkOperator{
+		Version: spec.SparkOperatorVersion, SparkVersion: spec.SparkOperatorSparkVersion,
+		Namespace: spec.SparkOperatorNamespace, JobNamespace: sp.Namespace,
+		CRDs:           operatorcrds.SparkOperator.Names(),
+		APIServerPorts: sp.APIServerPorts, LeaseName: SparkOperatorLeaseName,
+		HealthPort: SparkOperatorHealthPort, Threads: SparkOperatorThreads,
+		CPU: "100m", Memory: "1Gi",
+		Templates: []string{"sparkapplication.yaml", "scheduledsparkapplication.yaml"}, ConfigMap: SparkTemplatesConfigMap,
+		ExampleClass: "org.apache.spark.examples.SparkPi", ExampleFile: "local:///opt/spark/examples/jars/spark-examples.jar",
+	}
+}

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"strings"
+
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/spec"
 )
@@ -17,6 +19,8 @@ import (
 // spark.kubernetes.*.podTemplateFile, so no pod needs mutating.
 type SparkOperator struct {
 	Version, SparkVersion string
+	// Name is the controller's Deployment, ServiceAccount and Roles.
+	Name string
 	// Namespace is the operator's; JobNamespace the one it watches
 	// (--namespaces), the spark block's.
 	Namespace, JobNamespace string
@@ -41,6 +45,9 @@ type SparkOperator struct {
 	// Templates are the files of ConfigMap spark-application-templates.
 	Templates []string
 	ConfigMap string
+	// JobSparkVersion is the Spark of the jobs' image (the tag of the
+	// "spark" image), which a SparkApplication's sparkVersion states.
+	JobSparkVersion string
 	// ExampleClass and ExampleFile are the job the templates name, which
 	// users replace: SparkPi from the Spark image's examples.
 	ExampleClass, ExampleFile string
@@ -57,9 +64,10 @@ const (
 	SparkTemplatesConfigMap = "spark-application-templates"
 )
 
-func buildSparkOperator(p *Plan, sp *Spark) *SparkOperator {
+func buildSparkOperator(s *spec.Spec, sp *Spark) *SparkOperator {
 	return &SparkOperator{
-		Version: spec.SparkOperatorVersion, SparkVersion: spec.SparkOperatorSparkVersion,
+		JobSparkVersion: imageVersion(s.Images.ResolveImage("spark"), spec.SparkOperatorSparkVersion),
+		Name:            SparkOperatorName, Version: spec.SparkOperatorVersion, SparkVersion: spec.SparkOperatorSparkVersion,
 		Namespace: spec.SparkOperatorNamespace, JobNamespace: sp.Namespace,
 		CRDs:           operatorcrds.SparkOperator.Names(),
 		APIServerPorts: sp.APIServerPorts, LeaseName: SparkOperatorLeaseName,
@@ -68,4 +76,20 @@ func buildSparkOperator(p *Plan, sp *Spark) *SparkOperator {
 		Templates: []string{"sparkapplication.yaml", "scheduledsparkapplication.yaml"}, ConfigMap: SparkTemplatesConfigMap,
 		ExampleClass: "org.apache.spark.examples.SparkPi", ExampleFile: "local:///opt/spark/examples/jars/spark-examples.jar",
 	}
+}
+
+// imageVersion returns the version an image's tag names (4.0.0 of
+// apache/spark:4.0.0 or of apache/spark:4.0.0-scala2.13), or def if the
+// tag is not one.
+func imageVersion(ref, def string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return def
+	}
+	v, _, _ := strings.Cut(strings.TrimPrefix(ref[i+1:], "v"), "-")
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		return def
+	}
+	return v
 }

@@ -271,7 +271,7 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 		sp.DriverPort, sp.BlockManagerPort, sp.UIPort = SparkDriverPort, SparkBlockPort, SparkUIPort
 		w.Spark = sp
 		if sp.Engine = sk.EngineOrDefault(); sp.Engine == spec.EngineOperator {
-			sp.Operator = buildSparkOperator(p, sp)
+			sp.Operator = buildSparkOperator(s, sp)
 			sp.Operator.Placement = placement(nil)
 			// The controller runs as uid 185 with a read-only root
 			// filesystem and no capabilities.

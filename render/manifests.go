@@ -87,6 +87,11 @@ func (r *renderer) manifests(p *plan.Plan) {
 			r.put("manifests/strimzi/crds/"+f, operatorcrds.Strimzi.Read(f))
 		}
 	}
+	if sp := p.Workloads.Spark; sp != nil && sp.Operator != nil {
+		for _, f := range sp.Operator.CRDs {
+			r.put("manifests/spark-operator/crds/"+f, operatorcrds.SparkOperator.Read(f))
+		}
+	}
 	if sc := p.Services.ImageScanning; sc != nil {
 		// The operator's CRDs, as its release publishes them: data, not
 		// templates.

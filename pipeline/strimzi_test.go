@@ -62,43 +62,7 @@ func strimziGoldenFiles(tree render.Tree) []string {
 // testdata/workloads/kafka-strimzi.golden/, which only -update rewrites.
 func TestStrimziGolden(t *testing.T) {
 	c := renderStrimzi(t)
-	files := strimziGoldenFiles(c.tree)
-	if *update {
-		if err := os.RemoveAll(strimziGolden); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range files {
-			dst := filepath.Join(strimziGolden, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, c.tree[p], 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
-	}
-	var onDisk []string
-	err := filepath.WalkDir(strimziGolden, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(strimziGolden, p)
-		onDisk = append(onDisk, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(onDisk, files) {
-		t.Errorf("%s holds %v, the rendering %v; re-run with: go test ./pipeline -run TestStrimziGolden -update", strimziGolden, onDisk, files)
-	}
-	for _, p := range files {
-		got, _ := os.ReadFile(filepath.Join(strimziGolden, filepath.FromSlash(p)))
-		if !bytes.Equal(got, c.tree[p]) {
-			t.Errorf("%s differs from the rendering of %s; re-run with: go test ./pipeline -run TestStrimziGolden -update", p, strimziSpec)
-		}
-	}
+	checkGolden(t, c.tree, strimziGoldenFiles(c.tree), strimziGolden, strimziSpec, "TestStrimziGolden")
 }
 
 // TestStrimziCRDsAsReleased checks that the tree carries Strimzi's CRDs

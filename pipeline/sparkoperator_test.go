@@ -14,6 +14,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
@@ -495,4 +496,60 @@ func sparkOperatorCalls(own bool, lease string) []string {
 		add("sparkoperator.k8s.io/"+kind+"/finalizers", "update")
 	}
 	return out
+}
+
+// TestSparkOperatorForecast checks how the forecast counts the operator
+// engine: at rest no Spark pod runs with either engine (jobs are
+// submitted later, and the SparkApplications are templates in a
+// ConfigMap), and the operator engine adds exactly the controller's
+// Deployment, one pod of its requests, placed in every scenario.
+func TestSparkOperatorForecast(t *testing.T) {
+	dir := t.TempDir()
+	stsPath := filepath.Join(dir, "spark-submit.hcl")
+	if err := os.WriteFile(stsPath, []byte(strings.Replace(sparkOpText(t), sparkOpLine, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sts, op := forecastOf(t, stsPath), forecastOf(t, sparkOpSpec)
+	names := func(f *forecast.Forecast) map[string]*forecast.Workload {
+		out := map[string]*forecast.Workload{}
+		for _, w := range f.Workloads {
+			out[w.String()] = w
+		}
+		return out
+	}
+	a, b := names(sts), names(op)
+	for name, w := range b {
+		if w.Namespace == "spark" {
+			t.Errorf("the operator engine's forecast runs %s at rest", name)
+		}
+		if _, ok := a[name]; !ok && name != "Deployment spark-operator/spark-operator-controller" {
+			t.Errorf("the operator engine adds %s", name)
+		}
+	}
+	for name := range a {
+		if _, ok := b[name]; !ok {
+			t.Errorf("the operator engine drops %s", name)
+		}
+	}
+	w := b["Deployment spark-operator/spark-operator-controller"]
+	if w == nil || w.Replicas != 1 || w.Component != "spark-operator" {
+		t.Fatalf("the controller is counted as %+v", w)
+	}
+	for _, s := range append([]*forecast.Scenario{op.Intact}, op.ZoneLosses...) {
+		n := 0
+		for _, p := range s.Pods {
+			if p.Pod.Workload == w {
+				n++
+				if p.Pending != nil || p.Requests.MilliCPU != 100 || p.Requests.Memory != 1<<30 {
+					t.Errorf("%s: controller pod pending=%v cpu=%d mem=%d", s.Name, p.Pending, p.Requests.MilliCPU, p.Requests.Memory)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d controller pods", s.Name, n)
+		}
+	}
+	if len(b) != len(a)+1 {
+		t.Errorf("%d workloads with the operator, %d without", len(b), len(a))
+	}
 }

@@ -38,6 +38,7 @@ func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contra
 	t.Helper()
 	var out []Contract
 	out = append(out, sparkContracts(t, r)...)
+	out = append(out, sparkOperatorContracts(t, r, objs)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
 		csrApproverContract, trivyOperatorContract, strimziContract,
@@ -145,6 +146,12 @@ func sparkContracts(t *testing.T, r rendered) []Contract {
 	if !ok {
 		return nil
 	}
+	return sparkContractsOf(t, conf)
+}
+
+// sparkContractsOf are the spark-submit and driver contracts of a Spark
+// configuration (spark-defaults.conf, or what the Spark operator passes).
+func sparkContractsOf(t *testing.T, conf map[string]string) []Contract {
 	ns, sa := conf["spark.kubernetes.namespace"], conf["spark.kubernetes.authenticate.driver.serviceAccountName"]
 	if ns == "" || sa == "" {
 		t.Errorf("spark-defaults.conf names no namespace or driver account: %v", conf)

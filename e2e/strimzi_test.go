@@ -8,7 +8,6 @@ import (
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // TestStrimziEngine checks a Kafka cluster on the operator engine
@@ -18,22 +17,13 @@ import (
 // their schemas and is then applied, and the operator's ServiceAccount
 // may make what the operator makes for that cluster, and no more.
 func TestStrimziEngine(t *testing.T) {
-	opts := need(t, controlplane.Options{ControllerManager: true, Scheduler: true})
-	p, dir := renderFile(t, "../testdata/workloads/kafka-strimzi.hcl", spec.Options{})
+	p, dir, c := engineCluster(t, "../testdata/workloads/kafka-strimzi.hcl")
 	k := p.Workloads.Kafka
 	if k == nil || k.Strimzi == nil {
 		t.Fatal("the spec does not put Kafka on the Strimzi engine")
 	}
 	st := k.Strimzi
-	opts.WorkDir = t.TempDir()
-	opts.ServiceCIDR = p.ServiceSubnet
-	opts.APIServerArgs = apiServerArgs(t, dir)
-	cp := start(t, opts)
-	c := cp.Client()
 	ctx := context.Background()
-	if _, err := c.RegisterNodes(ctx, nodeSpecs(p)); err != nil {
-		t.Fatal(err)
-	}
 
 	objs := kustomize(t, filepath.Join(dir, "manifests"))
 	var crs []string

@@ -507,7 +507,7 @@ var DefaultImages = map[string]string{
 	// The Spark operator's controller at SparkOperatorVersion, as its
 	// chart names it (image.registry/repository, tag appVersion); it also
 	// runs spark-submit.
-	"spark-operator":   "ghcr.io/kubeflow/spark-operator/controller:2.5.2",
+	"spark-operator": "ghcr.io/kubeflow/spark-operator/controller:2.5.2",
 	// The Strimzi operator's images at StrimziVersion, as its
 	// install/cluster-operator Deployment names them: the operator (also
 	// the brokers' init container) and Kafka StrimziKafkaVersion.

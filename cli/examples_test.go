@@ -55,6 +55,11 @@ var valuesNotInExamples = map[string]string{
 	// testdata/workloads/kafka-strimzi.hcl shows the engine instead
 	// (golden, verify, and e2e's server-side dry run against its CRDs).
 	"kafka.engine=operator": "Strimzi makes the pods, and no test runs the operator: testdata/workloads/kafka-strimzi.hcl shows it",
+	// The Spark operator's controller submits jobs, which no example runs
+	// (neither engine has Spark pods at rest); testdata/workloads/
+	// spark-operator.hcl shows the engine (golden, same settings as
+	// spark-submit, e2e dry run of its templates against its CRDs).
+	"spark.engine=operator": "no example submits Spark jobs: testdata/workloads/spark-operator.hcl shows the engine",
 	// A statically provisioned volume (local disk, NFS export) has no
 	// deleter in Kubernetes: when its claim goes, "Delete" leaves it Failed
 	// rather than deleted, so a design keeps the default, Retain.

@@ -2,6 +2,10 @@ package pipeline_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -551,5 +555,67 @@ func TestSparkOperatorForecast(t *testing.T) {
 	}
 	if len(b) != len(a)+1 {
 		t.Errorf("%d workloads with the operator, %d without", len(b), len(a))
+	}
+}
+
+// renderLocked renders a spec with an images lock file that pins every
+// image blueprint knows (a made-up digest each); it returns the digests by
+// image name.
+func renderLocked(t *testing.T, specPath string) (*plan.Plan, render.Tree, map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var lock strings.Builder
+	digest := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
+		ref := spec.DefaultImages[name]
+		sum := sha256.Sum256([]byte(ref))
+		digest[name] = "sha256:" + hex.EncodeToString(sum[:])
+		fmt.Fprintf(&lock, "%s %s\n", ref, digest[name])
+	}
+	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
+	for _, im := range cp {
+		sum := sha256.Sum256([]byte(im.Ref))
+		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	if diags.HasErrors() || err != nil {
+		t.Fatalf("%v %v", diags, err)
+	}
+	return p, tree, digest
+}
+
+// TestSparkOperatorImagesLocked: with an images lock, the controller and
+// the templates' Spark image carry the lock's digests, as images.txt does.
+func TestSparkOperatorImagesLocked(t *testing.T) {
+	_, tree, digest := renderLocked(t, sparkOpSpec)
+	controller := spec.DefaultImages["spark-operator"] + "@" + digest["spark-operator"]
+	spark := spec.DefaultImages["spark"] + "@" + digest["spark"]
+	var deploy appsv1.Deployment
+	if err := yaml.Unmarshal(tree["manifests/spark-operator/deployment.yaml"], &deploy); err != nil || len(deploy.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("manifests/spark-operator/deployment.yaml: %v", err)
+	}
+	if got := deploy.Spec.Template.Spec.Containers[0].Image; got != controller {
+		t.Errorf("the controller runs %s, want %s", got, controller)
+	}
+	for _, f := range []string{"sparkapplication.yaml", "scheduledsparkapplication.yaml"} {
+		if !bytes.Contains(tree["manifests/spark/"+f], []byte("image: \""+spark+"\"\n")) {
+			t.Errorf("manifests/spark/%s does not run %s", f, spark)
+		}
+	}
+	for _, want := range []string{controller, spark} {
+		if !strings.Contains(string(tree["images.txt"]), want+"\n") {
+			t.Errorf("images.txt lacks %s", want)
+		}
 	}
 }

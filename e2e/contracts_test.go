@@ -28,8 +28,9 @@ import (
 // contract follows what blueprint writes. Components with no contract here:
 // Grafana, Alertmanager, the exporters other than kube-state-metrics, the
 // search cluster, Kafka on StatefulSets and HDFS call no Kubernetes API
-// (Kafka on the Strimzi engine has strimziContract); Argo CD and Flux
-// run nothing blueprint renders (their objects in gitops/ are dry-run
+// (Kafka on the Strimzi engine has strimziContract, Spark on the operator
+// engine sparkOperatorContracts); Argo CD and Flux run nothing blueprint
+// renders (their objects in gitops/ are dry-run
 // against their CRDs instead, see gitops_test.go); the Cluster Autoscaler
 // is refused by validate, so nothing renders it.
 

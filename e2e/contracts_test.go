@@ -29,8 +29,9 @@ import (
 // Grafana, Alertmanager, the exporters other than kube-state-metrics, the
 // search cluster, Kafka on StatefulSets and HDFS call no Kubernetes API
 // (Kafka on the Strimzi engine has strimziContract, the search cluster
-// on the ECK engine eckContract); Argo CD and Flux
-// run nothing blueprint renders (their objects in gitops/ are dry-run
+// on the ECK engine eckContract, Spark on the operator engine
+// sparkOperatorContracts); Argo CD and Flux run nothing blueprint
+// renders (their objects in gitops/ are dry-run
 // against their CRDs instead, see gitops_test.go); the Cluster Autoscaler
 // is refused by validate, so nothing renders it.
 
@@ -39,6 +40,7 @@ func contractsFor(t *testing.T, r rendered, objs []controlplane.Object) []Contra
 	t.Helper()
 	var out []Contract
 	out = append(out, sparkContracts(t, r)...)
+	out = append(out, sparkOperatorContracts(t, r, objs)...)
 	for _, f := range []func(*testing.T, rendered, []controlplane.Object) (Contract, bool){
 		fluentBitContract, prometheusContract, kubeStateMetricsContract, metricsServerContract, vpaRecommenderContract,
 		csrApproverContract, trivyOperatorContract, strimziContract, promopContract, eckContract,
@@ -146,6 +148,12 @@ func sparkContracts(t *testing.T, r rendered) []Contract {
 	if !ok {
 		return nil
 	}
+	return sparkContractsOf(t, conf)
+}
+
+// sparkContractsOf are the spark-submit and driver contracts of a Spark
+// configuration (spark-defaults.conf, or what the Spark operator passes).
+func sparkContractsOf(t *testing.T, conf map[string]string) []Contract {
 	ns, sa := conf["spark.kubernetes.namespace"], conf["spark.kubernetes.authenticate.driver.serviceAccountName"]
 	if ns == "" || sa == "" {
 		t.Errorf("spark-defaults.conf names no namespace or driver account: %v", conf)

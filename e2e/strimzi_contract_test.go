@@ -57,14 +57,7 @@ func strimziContract(t *testing.T, r rendered, objs []controlplane.Object) (Cont
 		Namespace: ns, ServiceAccount: sa,
 	}
 	const le = "LeaderElectionManager.java: fabric8's LeaderElector with a LeaseLock"
-	c.Requests = append(c.Requests,
-		Request{Verb: "create", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns,
-			Body: map[string]any{"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-				"metadata": map[string]any{"name": lease, "namespace": ns}, "spec": map[string]any{"holderIdentity": "contract"}},
-			Source: le + " (create, first start)"},
-		Request{Verb: "get", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns, Name: lease, Source: le + " (get)"},
-		Request{Verb: "update", Group: "coordination.k8s.io", Version: "v1", Resource: "leases", Namespace: ns, Name: lease, Source: le + " (update, every renewal)"},
-	)
+	c.Requests = append(c.Requests, leaseRequests(ns, lease, le)...)
 	for _, res := range []string{"kafkas", "kafkaconnects", "kafkamirrormaker2s", "kafkabridges", "kafkarebalances"} {
 		c.Requests = append(c.Requests, listWatch("kafka.strimzi.io", "v1", res, watched, "", "",
 			"ClusterOperator.java: start, a watch per kind of the namespace")...)

@@ -179,7 +179,7 @@ func scopeName(s *spec.Spec, w *Workload) string {
 		return s.Kafka[0].Name
 	case comp == "hdfs" && len(s.HDFS) > 0:
 		return s.HDFS[0].Name
-	case comp == "spark" && len(s.Spark) > 0:
+	case (comp == "spark" || comp == "spark-operator") && len(s.Spark) > 0:
 		return s.Spark[0].Name
 	}
 	return ""
@@ -240,7 +240,7 @@ func origin(s *spec.Spec, w *Workload) (subject, ctx hcl.Range) {
 			return or(h.HARange, or(h.NodePoolRange, h.DeclRange)), h.DeclRange
 		}
 		return or(h.NodePoolRange, h.DeclRange), h.DeclRange
-	case comp == "spark" && len(s.Spark) > 0:
+	case (comp == "spark" || comp == "spark-operator") && len(s.Spark) > 0:
 		return or(s.Spark[0].NodePoolRange, s.Spark[0].DeclRange), s.Spark[0].DeclRange
 	case comp == "gateway" && s.Expose != nil:
 		return s.Expose.DeclRange, hcl.Range{}

@@ -2,12 +2,8 @@ package pipeline_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -464,35 +460,7 @@ func TestStrimziForecast(t *testing.T) {
 // Control and init images, STRIMZI_KAFKA_IMAGES), carry the lock's digest,
 // as images.txt does.
 func TestStrimziImagesLocked(t *testing.T) {
-	b, err := os.ReadFile(strimziSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	var lock strings.Builder
-	digest := map[string]string{}
-	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
-		ref := spec.DefaultImages[name]
-		sum := sha256.Sum256([]byte(ref))
-		digest[name] = "sha256:" + hex.EncodeToString(sum[:])
-		fmt.Fprintf(&lock, "%s %s\n", ref, digest[name])
-	}
-	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
-	for _, im := range cp {
-		sum := sha256.Sum256([]byte(im.Ref))
-		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
-	if diags.HasErrors() || err != nil {
-		t.Fatalf("%v %v", diags, err)
-	}
+	p, tree, digest := renderLocked(t, strimziSpec)
 	operator := spec.DefaultImages["strimzi-operator"] + "@" + digest["strimzi-operator"]
 	kafka := spec.DefaultImages["strimzi-kafka"] + "@" + digest["strimzi-kafka"]
 	var deploy appsv1.Deployment

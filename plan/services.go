@@ -818,6 +818,7 @@ func (s *Services) Components() []Component {
 		{Component{"strimzi", 1}, w != nil && w.Kafka != nil && w.Kafka.Strimzi != nil},
 		{Component{"prometheus-operator", 1}, s.Monitoring != nil && s.Monitoring.Operator != nil},
 		{Component{"eck", 1}, s.Logging != nil && s.Logging.ECK != nil},
+		{Component{"spark-operator", 1}, w != nil && w.Spark != nil && w.Spark.Operator != nil},
 		{Component{"monitoring", 2}, s.Monitoring != nil},
 		{Component{"logging", 2}, s.Logging != nil},
 		{Component{"autoscaling", 2}, s.Autoscaling != nil},

@@ -159,6 +159,10 @@ type Spark struct {
 	APIServerPorts []int
 	// Fixed ports, so that NetworkPolicies can allow them.
 	DriverPort, BlockManagerPort, UIPort int
+	// Engine is spec.EngineStatefulSet (spark-submit with spark-defaults)
+	// or spec.EngineOperator, with Operator set.
+	Engine   string
+	Operator *SparkOperator
 }
 
 func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, pools map[string]*spec.NodePool) {
@@ -266,6 +270,13 @@ func buildWorkloads(p *Plan, s *spec.Spec, placement func(*string) Placement, po
 		sp.APIServerPorts = sortedPorts(map[int]bool{APIServerPort: true, p.Endpoint.Port: p.Endpoint.Port > 0})
 		sp.DriverPort, sp.BlockManagerPort, sp.UIPort = SparkDriverPort, SparkBlockPort, SparkUIPort
 		w.Spark = sp
+		if sp.Engine = sk.EngineOrDefault(); sp.Engine == spec.EngineOperator {
+			sp.Operator = buildSparkOperator(s, sp)
+			sp.Operator.Placement = placement(nil)
+			// The controller runs as uid 185 with a read-only root
+			// filesystem and no capabilities.
+			p.Services.addNamespace(Namespace{Name: sp.Operator.Namespace, PodSecurity: "restricted"})
+		}
 		if sk.LocalDir != nil {
 			sp.LocalDir = *sk.LocalDir
 			// Pod Security's baseline level already forbids hostPath volumes.

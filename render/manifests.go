@@ -132,6 +132,11 @@ func (r *renderer) manifests(p *plan.Plan) {
 			r.put("manifests/eck/crds/"+f, operatorcrds.ECK.Read(f))
 		}
 	}
+	if sp := p.Workloads.Spark; sp != nil && sp.Operator != nil {
+		for _, f := range sp.Operator.CRDs {
+			r.put("manifests/spark-operator/crds/"+f, operatorcrds.SparkOperator.Read(f))
+		}
+	}
 	if sc := p.Services.ImageScanning; sc != nil {
 		// The operator's CRDs, as its release publishes them: data, not
 		// templates.

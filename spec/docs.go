@@ -1015,6 +1015,11 @@ zone "az3" {}
 		Text:    "A host path for shuffle and spill on fast local disks.",
 		Default: "an emptyDir",
 		Example: `"/mnt/fast-disk/spark"`},
+	"spark.engine": {
+		Text: "`statefulset` (the shared default value; Spark's own engine here is spark-submit): `spark-defaults` and pod templates for jobs submitted in cluster mode, no CRDs or controllers. `operator`: the Spark operator " + SparkOperatorVersion +
+			" (installed from `manifests/spark-operator/`, watching only the Spark namespace) submits jobs from `SparkApplication` and `ScheduledSparkApplication` resources; blueprint writes templates of both with the same dynamic allocation, resources, local dir, placement and service account into ConfigMap `spark-application-templates` (and as files in `manifests/spark/`), and applies none, since a `SparkApplication` runs its job when applied. The operator submits with Spark " + SparkOperatorSparkVersion + ", so an `images` override of `spark` must be Spark 4.",
+		Default: q(DefaultEngine),
+		Allowed: Engines},
 
 	"accept": {
 		Text: "Acknowledges a warning, by its code (the label), as a risk the design takes knowingly: it is no longer reported, and ARCHITECTURE.md lists it under \"Risks accepted\". Without a scope attribute it covers every warning of its code.",

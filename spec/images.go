@@ -241,6 +241,9 @@ func (s *Spec) ImageNames() []string {
 	}
 	if len(s.Spark) > 0 {
 		names = append(names, "spark")
+		if s.Spark[0].EngineOrDefault() == EngineOperator {
+			names = append(names, "spark-operator")
+		}
 	}
 	if s.ImageScanning != nil {
 		names = append(names, "trivy", "trivy-operator")

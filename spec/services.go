@@ -514,6 +514,10 @@ var DefaultImages = map[string]string{
 	"opensearch-dashboards":  "docker.io/opensearchproject/opensearch-dashboards:3.1.0",
 	"prometheus":             "quay.io/prometheus/prometheus:v3.16.0",
 	"spark":                  "docker.io/apache/spark:4.0.0",
+	// The Spark operator's controller at SparkOperatorVersion, as its
+	// chart names it (image.registry/repository, tag appVersion); it also
+	// runs spark-submit.
+	"spark-operator": "ghcr.io/kubeflow/spark-operator/controller:2.5.2",
 	// The Strimzi operator's images at StrimziVersion, as its
 	// install/cluster-operator Deployment names them: the operator (also
 	// the brokers' init container) and Kafka StrimziKafkaVersion.

@@ -65,6 +65,18 @@ const (
 // logging block installs.
 const ECKVersion = "3.5.0"
 
+// SparkOperatorVersion is the release of the Kubernetes Spark operator
+// (github.com/kubeflow/spark-operator) that the operator engine of a spark
+// block installs, and SparkOperatorSparkVersion the Spark its controller
+// image submits with (spark-submit runs inside the controller: the
+// SPARK_IMAGE its Dockerfile builds on).
+// The operator runs in namespace SparkOperatorNamespace.
+const (
+	SparkOperatorVersion      = "2.5.2"
+	SparkOperatorSparkVersion = "4.0.4"
+	SparkOperatorNamespace    = "spark-operator"
+)
+
 // Engines are the values of a workload's engine attribute.
 var Engines = []string{EngineStatefulSet, EngineOperator}
 
@@ -119,6 +131,8 @@ type Spark struct {
 	DriverMemoryRange   hcl.Range `hcl:"driver_memory,attr_value_range"`
 	LocalDir            *string   `hcl:"local_dir,optional"`
 	LocalDirRange       hcl.Range `hcl:"local_dir,attr_value_range"`
+	Engine              *string   `hcl:"engine,optional"`
+	EngineRange         hcl.Range `hcl:"engine,attr_value_range"`
 	DeclRange           hcl.Range `hcl:",def_range"`
 }
 
@@ -225,6 +239,11 @@ func (h *HDFS) NameVolumeSizeOrDefault() string { return or(h.NameVolumeSize, De
 
 // NamespaceOrDefault returns the namespace, by default the block's name.
 func (s *Spark) NamespaceOrDefault() string { return or(s.Namespace, s.Name) }
+
+// EngineOrDefault returns what runs Spark jobs: statefulset (spark-submit
+// with spark-defaults.conf and pod templates) or operator (the Spark
+// operator, from SparkApplications).
+func (s *Spark) EngineOrDefault() string { return or(s.Engine, DefaultEngine) }
 
 // MinExecutorsOrDefault returns spark.dynamicAllocation.minExecutors.
 func (s *Spark) MinExecutorsOrDefault() int { return or(s.MinExecutors, DefaultSparkMinExecutors) }

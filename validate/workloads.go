@@ -3,7 +3,6 @@ package validate
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
@@ -170,9 +169,7 @@ func (v *validator) kafka() {
 // kafkaEngine checks the engine attribute of a kafka block: one of the
 // engines, and no images override that the engine would not use.
 func (v *validator) kafkaEngine(k *spec.Kafka, ctx *hcl.Range) {
-	if k.Engine != nil && !slices.Contains(spec.Engines, *k.Engine) {
-		v.errorf(k.EngineRange, ctx, "Unknown engine", "engine %q is not one of %s.%s", *k.Engine, quoteList(spec.Engines), didYouMean(*k.Engine, spec.Engines))
-	}
+	v.knownEngine(k.Engine, k.EngineRange, ctx)
 	im := v.s.Images
 	if k.EngineOrDefault() != spec.EngineOperator || im == nil {
 		return
@@ -297,6 +294,7 @@ func (v *validator) spark() {
 		if s.LocalDir != nil {
 			v.absPath(*s.LocalDir, s.LocalDirRange, ctx)
 		}
+		v.sparkEngine(s, ctx)
 	}
 }
 

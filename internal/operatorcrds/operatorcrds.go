@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed trivy-operator strimzi prometheus-operator eck
+//go:embed trivy-operator strimzi prometheus-operator eck spark-operator
 var files embed.FS
 
 // Set is the CRDs of one operator release, as its repository holds them.
@@ -41,6 +41,15 @@ type Set struct {
 type File struct {
 	Name string
 	Blob string
+}
+
+// VersionOf returns the version a file's CRD serves and stores: the set's,
+// unless Versions names another for it.
+func (s Set) VersionOf(f File) string {
+	if v := s.Versions[f.Name]; v != "" {
+		return v
+	}
+	return s.Version
 }
 
 // TrivyOperator is the Trivy Operator's CRDs that blueprint's rendering
@@ -128,6 +137,25 @@ var ECK = Set{
 		"kibana.k8s.elastic.co", "logstash.k8s.elastic.co", "packageregistry.k8s.elastic.co", "stackconfigpolicy.k8s.elastic.co"},
 	License: "Elastic License 2.0",
 	Files:   []File{{"all-crds.yaml", "af6152d4b46227b9007057f974c4fa25077989e0"}},
+}
+
+// SparkOperator is the Kubernetes Spark operator's CRDs (kubeflow's
+// spark-operator), all three of its release: its controller
+// (cmd/operator/controller/start.go) starts the SparkApplication,
+// ScheduledSparkApplication and SparkConnect reconcilers whatever is used,
+// and each watches its kind, so it does not start without them. The
+// config/crd/bases folder holds them as controller-gen wrote them; the
+// Helm chart's crds folder holds the same blobs.
+var SparkOperator = Set{
+	Name: "Spark operator", Repository: "github.com/kubeflow/spark-operator", Tag: "v2.5.2",
+	Commit: "43afb8bbd32463037d8fb6e414e252c69081882b", Folder: "config/crd/bases", Dir: "spark-operator",
+	Groups: []string{"sparkoperator.k8s.io"}, Version: "v1beta2",
+	Files: []File{
+		{"sparkoperator.k8s.io_sparkapplications.yaml", "7154872c1039b466a6ddeb9df9ec60efc4d386a9"},
+		{"sparkoperator.k8s.io_scheduledsparkapplications.yaml", "7bc36f2e85eead90036f5a3febfa9ab6483d0fa2"},
+		{"sparkoperator.k8s.io_sparkconnects.yaml", "3f12bd5dd940e54e0f6d2dfe8f28fd47c53d833f"},
+	},
+	Versions: map[string]string{"sparkoperator.k8s.io_sparkconnects.yaml": "v1alpha1"},
 }
 
 // Header is the first line of an embedded file: where it comes from.

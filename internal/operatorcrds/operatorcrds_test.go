@@ -26,7 +26,7 @@ func gitBlob(b []byte) string {
 // groups, serving and storing the set's one version, with a schema, and no file lies in the folder that the set
 // does not list.
 func TestOperatorCRDs(t *testing.T) {
-	for _, s := range []Set{TrivyOperator, Strimzi, PrometheusOperator, ECK} {
+	for _, s := range []Set{TrivyOperator, Strimzi, PrometheusOperator, ECK, SparkOperator} {
 		entries, err := fs.ReadDir(files, s.Dir)
 		if err != nil {
 			t.Fatal(err)
@@ -49,10 +49,7 @@ func TestOperatorCRDs(t *testing.T) {
 			if got := gitBlob(body); got != f.Blob {
 				t.Errorf("%s: content is blob %s, want %s (git rev-parse %s:%s/%s in %s)", f.Name, got, f.Blob, s.Tag, s.Folder, f.Name, s.Repository)
 			}
-			version := s.Version
-			if v, ok := s.Versions[f.Name]; ok {
-				version = v
-			}
+			version := s.VersionOf(f)
 			docs := bytes.Split(body, []byte("\n---\n"))
 			for _, doc := range docs {
 				checkCRD(t, s, version, f.Name, doc, len(docs) == 1)

@@ -1,0 +1,39 @@
+# spark engine misused: a typo in the value.
+cluster "c1" {
+  kubernetes_version = "1.37.2"
+}
+network {
+  node_subnets = ["10.0.0.0/16"]
+}
+zone "az1" {}
+zone "az2" {}
+zone "az3" {}
+control_plane {
+  node "m1" {
+    address = "10.0.0.11"
+    zone    = "az1"
+  }
+  node "m2" {
+    address = "10.0.0.12"
+    zone    = "az2"
+  }
+  node "m3" {
+    address = "10.0.0.13"
+    zone    = "az3"
+  }
+}
+load_balancer {
+  mode = "colocated"
+  vip  = "10.0.0.10"
+}
+node_pool "spark" {
+  zones          = ["az1", "az2", "az3"]
+  count_per_zone = 1
+  cpu            = 8
+  memory         = "32Gi"
+}
+
+spark "jobs" {
+  node_pool = "spark"
+  engine    = "operators" # ERROR: Unknown engine
+}

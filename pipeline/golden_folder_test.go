@@ -45,6 +45,8 @@ func goldenFolder(t *testing.T, tree render.Tree, files []string, golden, source
 	if err != nil {
 		t.Fatal(err)
 	}
+	slices.Sort(onDisk)
+	files = slices.Sorted(slices.Values(files))
 	if !slices.Equal(onDisk, files) {
 		t.Errorf("%s holds %v, the rendering %v; re-run with: go test ./pipeline -run %s -update", golden, onDisk, files, test)
 	}

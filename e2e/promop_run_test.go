@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,9 +103,15 @@ func TestPrometheusOperatorRuns(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill() // the process this test started, by its id
+			_ = cmd.Wait()
+		})
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // the process this test started, by its id
-		_ = cmd.Wait()
+		stop()
 		if t.Failed() {
 			t.Logf("prometheus-operator's log:\n%s", tail(log.Bytes(), 6000))
 		}
@@ -199,6 +206,17 @@ func TestPrometheusOperatorRuns(t *testing.T) {
 		}
 		t.Logf("%s: %d replicas, containers %v, claims %v, as the forecast counts", name, *s.Spec.Replicas, containers, claims)
 	}
+	// With the rendered RBAC the operator was refused nothing: every call
+	// it made, in its start (its access checks included: it turns off what
+	// it may not do, such as events, with a warning) and its
+	// reconciliations, was allowed.
+	stop()
+	for _, refusal := range []string{"forbidden", "missing permission", "lacks required permissions"} {
+		if n := bytes.Count(bytes.ToLower(log.Bytes()), []byte(refusal)); n > 0 {
+			t.Errorf("the operator logs %q %d times", refusal, n)
+		}
+	}
+	t.Logf("prometheus-operator ran %d log lines, none refused", bytes.Count(log.Bytes(), []byte("\n")))
 }
 
 // tail returns the last n bytes of b.

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -10,10 +12,12 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/blueprint-dev/blueprint/forecast"
@@ -102,9 +106,15 @@ func TestPrometheusOperatorRuns(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill() // the process this test started, by its id
+			_ = cmd.Wait()
+		})
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill() // the process this test started, by its id
-		_ = cmd.Wait()
+		stop()
 		if t.Failed() {
 			t.Logf("prometheus-operator's log:\n%s", tail(log.Bytes(), 6000))
 		}
@@ -199,6 +209,72 @@ func TestPrometheusOperatorRuns(t *testing.T) {
 		}
 		t.Logf("%s: %d replicas, containers %v, claims %v, as the forecast counts", name, *s.Spec.Replicas, containers, claims)
 	}
+	// The configuration it generated for Prometheus (Secret
+	// prometheus-main, prometheus.yaml.gz): every ScrapeConfig of the tree
+	// is a job in it (a ScrapeConfig it cannot resolve, such as one whose
+	// credentials it may not read, it leaves out), every PrometheusRule is
+	// loaded from its rule files, and promtool accepts its syntax.
+	promtool := needTool(t, "promtool")
+	var secret corev1.Secret
+	var cfg []byte
+	for i := 0; i < 60; i++ {
+		if err := c.Get(ctx, "/api/v1/namespaces/"+p.Services.Monitoring.Namespace+"/secrets/"+o.PrometheusStatefulSet, &secret); err == nil && len(secret.Data["prometheus.yaml.gz"]) > 0 {
+			zr, err := gzip.NewReader(bytes.NewReader(secret.Data["prometheus.yaml.gz"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Count(cfg, []byte("job_name: scrapeConfig/")) >= 14 {
+				break
+			}
+		}
+		time.Sleep(time.Second)
+	}
+	var gen struct {
+		RuleFiles     []string `json:"rule_files"`
+		ScrapeConfigs []struct {
+			JobName string `json:"job_name"`
+		} `json:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(cfg, &gen); err != nil {
+		t.Fatalf("the generated configuration: %v", err)
+	}
+	var jobs, wantJobs []string
+	for _, j := range gen.ScrapeConfigs {
+		jobs = append(jobs, j.JobName)
+	}
+	for _, x := range objs {
+		if x.Kind() == "ScrapeConfig" {
+			wantJobs = append(wantJobs, "scrapeConfig/"+x.Namespace()+"/"+x.Name())
+		}
+	}
+	slices.Sort(jobs)
+	slices.Sort(wantJobs)
+	if !slices.Equal(jobs, wantJobs) || len(gen.RuleFiles) == 0 {
+		t.Errorf("the operator's configuration has jobs %v and rule files %v; the tree's ScrapeConfigs are %v", jobs, gen.RuleFiles, wantJobs)
+	}
+	cfgPath := filepath.Join(t.TempDir(), "prometheus.yaml")
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", "--syntax-only", cfgPath).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config --syntax-only on the operator's configuration: %v\n%s", err, out)
+	}
+	t.Logf("the operator's Prometheus configuration: %d jobs, the tree's ScrapeConfigs; promtool accepts it", len(jobs))
+
+	// With the rendered RBAC the operator was refused nothing: every call
+	// it made, in its start (its access checks included: it turns off what
+	// it may not do, such as events, with a warning) and its
+	// reconciliations, was allowed.
+	stop()
+	for _, refusal := range []string{"forbidden", "missing permission", "lacks required permissions"} {
+		if n := bytes.Count(bytes.ToLower(log.Bytes()), []byte(refusal)); n > 0 {
+			t.Errorf("the operator logs %q %d times", refusal, n)
+		}
+	}
+	t.Logf("prometheus-operator ran %d log lines, none refused", bytes.Count(log.Bytes(), []byte("\n")))
 }
 
 // tail returns the last n bytes of b.

@@ -602,7 +602,8 @@ func TestPrometheusOperatorAlertmanagerConfig(t *testing.T) {
 
 // TestPrometheusOperatorRBAC checks least privilege: the operator's
 // account is bound to one Role in the watched namespace and one
-// ClusterRole that reads only that namespace and storage classes; no
+// ClusterRole that reads only that namespace and storage classes and
+// emits events (the operator asks for them in every namespace); no
 // wildcard; no kubelet Service (nodes, Endpoints, EndpointSlices), no
 // ingresses, no agent or ruler kinds; every kind of its own it reads has
 // its CRD in the tree; and it runs watching that namespace only.
@@ -675,7 +676,8 @@ func TestPrometheusOperatorRBAC(t *testing.T) {
 	}
 	for _, r := range roles[wantGrants[0]] {
 		ok := slices.Equal(r.Resources, []string{"namespaces"}) && slices.Equal(r.ResourceNames, []string{o.Watch}) && slices.Equal(r.Verbs, []string{"get"}) ||
-			slices.Equal(r.Resources, []string{"storageclasses"}) && slices.Equal(r.Verbs, []string{"get"})
+			slices.Equal(r.Resources, []string{"storageclasses"}) && slices.Equal(r.Verbs, []string{"get"}) ||
+			slices.Equal(r.Resources, []string{"events"}) && slices.Equal(r.Verbs, []string{"create", "patch"})
 		if !ok {
 			t.Errorf("the cluster-wide role grants %v", r)
 		}

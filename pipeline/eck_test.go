@@ -3,6 +3,8 @@ package pipeline_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -449,5 +451,43 @@ func TestECKForecast(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{"logs-es-nodes-0", "logs-es-nodes-1", "logs-es-nodes-2", "logs-es-nodes-3", "logs-es-nodes-4"}) {
 		t.Errorf("ECK's pods: %v", names)
+	}
+}
+
+// TestECKImagesLocked renders the operator engine with an images lock
+// file: the operator's image and the Elasticsearch and Kibana images ECK
+// runs carry the lock's digests, as images.txt does, and the resources'
+// versions stay the images' tags.
+func TestECKImagesLocked(t *testing.T) {
+	b, err := os.ReadFile("testdata/services/" + eckSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digest := writeImagesLock(t, dir)
+	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	if diags.HasErrors() || err != nil || p.Services.Logging.ECK == nil {
+		t.Fatalf("%v %v", diags, err)
+	}
+	locked := func(name string) string { return spec.DefaultImages[name] + "@" + digest[name] }
+	var es eckElasticsearch
+	var kb eckKibana
+	if yaml.Unmarshal(tree["manifests/logging/search/elasticsearch.yaml"], &es) != nil || yaml.Unmarshal(tree["manifests/logging/dashboards/kibana.yaml"], &kb) != nil {
+		t.Fatal("the resources do not parse")
+	}
+	if es.Spec.Image != locked("elasticsearch") || kb.Spec.Image != locked("kibana") || es.Spec.Version != "8.19.7" || kb.Spec.Version != "8.19.7" {
+		t.Errorf("Elasticsearch %s %s, Kibana %s %s", es.Spec.Image, es.Spec.Version, kb.Spec.Image, kb.Spec.Version)
+	}
+	for _, name := range []string{"eck-operator", "elasticsearch", "kibana"} {
+		if !strings.Contains(string(tree["images.txt"]), locked(name)+"\n") {
+			t.Errorf("images.txt lacks %s", locked(name))
+		}
+	}
+	if !strings.Contains(string(tree["manifests/eck/statefulset.yaml"]), "image: \""+locked("eck-operator")+"\"") {
+		t.Error("the operator does not run its locked image")
 	}
 }

@@ -2,10 +2,7 @@ package pipeline_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -469,22 +466,7 @@ func TestStrimziImagesLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var lock strings.Builder
-	digest := map[string]string{}
-	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
-		ref := spec.DefaultImages[name]
-		sum := sha256.Sum256([]byte(ref))
-		digest[name] = "sha256:" + hex.EncodeToString(sum[:])
-		fmt.Fprintf(&lock, "%s %s\n", ref, digest[name])
-	}
-	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
-	for _, im := range cp {
-		sum := sha256.Sum256([]byte(im.Ref))
-		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	digest := writeImagesLock(t, dir)
 	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)

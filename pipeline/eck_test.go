@@ -3,8 +3,6 @@ package pipeline_test
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -459,17 +457,8 @@ func TestECKForecast(t *testing.T) {
 // runs carry the lock's digests, as images.txt does, and the resources'
 // versions stay the images' tags.
 func TestECKImagesLocked(t *testing.T) {
-	b, err := os.ReadFile("testdata/services/" + eckSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	digest := writeImagesLock(t, dir)
-	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	path, digest := lockedSpec(t, "testdata/services/"+eckSpec)
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 	if diags.HasErrors() || err != nil || p.Services.Logging.ECK == nil {
 		t.Fatalf("%v %v", diags, err)
 	}

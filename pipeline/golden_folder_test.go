@@ -115,3 +115,21 @@ func writeImagesLock(t *testing.T, dir string) map[string]string {
 	}
 	return digest
 }
+
+// lockedSpec copies a spec into a temporary folder with an images block
+// naming a lock file writeImagesLock writes beside it: the copy's path and
+// the default images' digests.
+func lockedSpec(t *testing.T, path string) (string, map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digest := writeImagesLock(t, dir)
+	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "spec.hcl"), digest
+}

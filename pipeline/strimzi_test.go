@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -461,17 +460,8 @@ func TestStrimziForecast(t *testing.T) {
 // Control and init images, STRIMZI_KAFKA_IMAGES), carry the lock's digest,
 // as images.txt does.
 func TestStrimziImagesLocked(t *testing.T) {
-	b, err := os.ReadFile(strimziSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	digest := writeImagesLock(t, dir)
-	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	path, digest := lockedSpec(t, strimziSpec)
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 	if diags.HasErrors() || err != nil {
 		t.Fatalf("%v %v", diags, err)
 	}

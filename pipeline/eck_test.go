@@ -451,3 +451,32 @@ func TestECKForecast(t *testing.T) {
 		t.Errorf("ECK's pods: %v", names)
 	}
 }
+
+// TestECKImagesLocked renders the operator engine with an images lock
+// file: the operator's image and the Elasticsearch and Kibana images ECK
+// runs carry the lock's digests, as images.txt does, and the resources'
+// versions stay the images' tags.
+func TestECKImagesLocked(t *testing.T) {
+	path, digest := lockedSpec(t, "testdata/services/"+eckSpec)
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
+	if diags.HasErrors() || err != nil || p.Services.Logging.ECK == nil {
+		t.Fatalf("%v %v", diags, err)
+	}
+	locked := func(name string) string { return spec.DefaultImages[name] + "@" + digest[name] }
+	var es eckElasticsearch
+	var kb eckKibana
+	if yaml.Unmarshal(tree["manifests/logging/search/elasticsearch.yaml"], &es) != nil || yaml.Unmarshal(tree["manifests/logging/dashboards/kibana.yaml"], &kb) != nil {
+		t.Fatal("the resources do not parse")
+	}
+	if es.Spec.Image != locked("elasticsearch") || kb.Spec.Image != locked("kibana") || es.Spec.Version != "8.19.7" || kb.Spec.Version != "8.19.7" {
+		t.Errorf("Elasticsearch %s %s, Kibana %s %s", es.Spec.Image, es.Spec.Version, kb.Spec.Image, kb.Spec.Version)
+	}
+	for _, name := range []string{"eck-operator", "elasticsearch", "kibana"} {
+		if !strings.Contains(string(tree["images.txt"]), locked(name)+"\n") {
+			t.Errorf("images.txt lacks %s", locked(name))
+		}
+	}
+	if !strings.Contains(string(tree["manifests/eck/statefulset.yaml"]), "image: \""+locked("eck-operator")+"\"") {
+		t.Error("the operator does not run its locked image")
+	}
+}

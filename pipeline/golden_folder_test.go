@@ -2,6 +2,10 @@ package pipeline_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +16,7 @@ import (
 
 	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/render"
+	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // goldenFolder compares the files of a rendering with a golden folder,
@@ -88,4 +93,45 @@ func operatorGoldenFiles(tree render.Tree, workload, operator string) []string {
 		}
 	}
 	return out
+}
+
+// writeImagesLock writes dir/images.lock with a made-up digest for every
+// default image and control-plane image, and returns the defaults' by name.
+func writeImagesLock(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	var lock strings.Builder
+	digest := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
+		ref := spec.DefaultImages[name]
+		sum := sha256.Sum256([]byte(ref))
+		digest[name] = "sha256:" + hex.EncodeToString(sum[:])
+		fmt.Fprintf(&lock, "%s %s\n", ref, digest[name])
+	}
+	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
+	for _, im := range cp {
+		sum := sha256.Sum256([]byte(im.Ref))
+		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return digest
+}
+
+// lockedSpec copies a spec into a temporary folder with an images block
+// naming a lock file writeImagesLock writes beside it: the copy's path and
+// the default images' digests.
+func lockedSpec(t *testing.T, path string) (string, map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digest := writeImagesLock(t, dir)
+	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "spec.hcl"), digest
 }

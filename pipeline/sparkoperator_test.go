@@ -2,10 +2,6 @@ package pipeline_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -490,36 +486,12 @@ func TestSparkOperatorForecast(t *testing.T) {
 }
 
 // renderLocked renders a spec with an images lock file that pins every
-// image blueprint knows (a made-up digest each); it returns the digests by
-// image name.
+// image blueprint knows (a made-up digest each, lockedSpec); it returns
+// the digests by image name.
 func renderLocked(t *testing.T, specPath string) (*plan.Plan, render.Tree, map[string]string) {
 	t.Helper()
-	b, err := os.ReadFile(specPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	var lock strings.Builder
-	digest := map[string]string{}
-	for _, name := range slices.Sorted(maps.Keys(spec.DefaultImages)) {
-		ref := spec.DefaultImages[name]
-		sum := sha256.Sum256([]byte(ref))
-		digest[name] = "sha256:" + hex.EncodeToString(sum[:])
-		fmt.Fprintf(&lock, "%s %s\n", ref, digest[name])
-	}
-	cp, _ := spec.ControlPlaneImages(37, 2, spec.DefaultImageRepository)
-	for _, im := range cp {
-		sum := sha256.Sum256([]byte(im.Ref))
-		fmt.Fprintf(&lock, "%s sha256:%s\n", im.Ref, hex.EncodeToString(sum[:]))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "images.lock"), []byte(lock.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := string(b) + "\nimages {\n  lock_file = \"images.lock\"\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "spec.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(filepath.Join(dir, "spec.hcl"), spec.Options{}))
+	path, digest := lockedSpec(t, specPath)
+	p, tree, diags, err := renderLoaded(spec.NewLoader().Load(path, spec.Options{}))
 	if diags.HasErrors() || err != nil {
 		t.Fatalf("%v %v", diags, err)
 	}

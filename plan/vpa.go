@@ -93,7 +93,12 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		// memory follows the cluster's size.
 		add("Deployment", sc.Namespace, "trivy-operator", "trivy-operator", sc.Placement, "100m", "256Mi", "", "")
 	}
-	if l := p.Services.Logging; l != nil {
+	if l := p.Services.Logging; l != nil && l.ECK != nil {
+		// The StatefulSet and Deployment ECK makes, and its containers'
+		// names; no HorizontalPodAutoscaler with this engine.
+		add("StatefulSet", l.Namespace, l.ECK.StatefulSet, "elasticsearch", l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
+		add("Deployment", l.Namespace, l.ECK.Cluster+"-kb", "kibana", l.Placement, "250m", "1Gi", "", "")
+	} else if l != nil {
 		add("StatefulSet", l.Namespace, l.Search, l.Search, l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
 		// Node.js: its heap grows as needed up to a cap, so memory is not
 		// held to a heap.

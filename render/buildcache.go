@@ -35,8 +35,10 @@ const (
 )
 
 // cacheMagic starts every entry and every key, and changes whenever the
-// format or the meaning of an entry does.
-const cacheMagic = "blueprint kustomize build v1"
+// format or the meaning of an entry does: an entry's objects are those
+// forecast.Reads accepts, so a kind it starts to read changes it too (v2:
+// ECK's Elasticsearch and Kibana).
+const cacheMagic = "blueprint kustomize build v2"
 
 // BuildCache remembers which exact kustomization inputs kustomize built
 // without error (and, when asked, the YAML it built), so that a component

@@ -810,7 +810,7 @@ zone "az3" {}
 		Default: strconv.Itoa(DefaultLoggingRetentionDays)},
 	"logging.engine": {
 		Text: "`statefulset`: blueprint's own StatefulSet and Deployment, no CRDs or controllers, everything checkable offline. `operator`: ECK " + ECKVersion +
-			" (Elastic Cloud on Kubernetes, installed from `manifests/eck/`) runs the search cluster from an `Elasticsearch` resource and the dashboard from a `Kibana` resource with the same counts, volumes, heap, resources, placement and zone awareness; its pods are made by the operator, which also makes the certificates and the elastic user's password. Needs `backend = \"elasticsearch\"` (ECK runs no OpenSearch) and a namespace other than `elastic-system`.",
+			" (Elastic Cloud on Kubernetes, installed from `manifests/eck/`) runs the search cluster from an `Elasticsearch` resource and the dashboard from a `Kibana` resource with the same counts, volumes, heap, resources, placement and zone awareness; its pods are made by the operator, which also makes the certificates and the elastic user's password. Needs `backend = \"elasticsearch\"` (ECK runs no OpenSearch), a namespace other than `elastic-system`, and a version tag on any `images` override of `elasticsearch` or `kibana` (the resources name the version).",
 		Default: q(DefaultEngine),
 		Allowed: Engines},
 

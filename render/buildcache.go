@@ -35,9 +35,7 @@ const (
 )
 
 // cacheMagic starts every entry and every key, and changes whenever the
-// format or the meaning of an entry does: an entry's objects are those
-// forecast.Reads accepts, so a kind it starts to read changes it too (v2:
-// ECK's Elasticsearch and Kibana).
+// format or the meaning of an entry does.
 const cacheMagic = "blueprint kustomize build v2"
 
 // BuildCache remembers which exact kustomization inputs kustomize built
@@ -173,10 +171,14 @@ var selfIdentity = sync.OnceValue(func() string {
 })
 
 // cacheKey names the result of building dir from files (paths of the
-// tree, sorted) with this binary.
+// tree, sorted) with this binary. The key holds the binary's identity
+// besides kustomize's: an entry keeps the built objects forecast.Reads
+// accepts, which is blueprint's own code, so a blueprint that reads
+// another kind (as when an operator engine was added) builds again rather
+// than read back objects filtered by the old list.
 func (c *BuildCache) cacheKey(t Tree, dir string, files []string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\ndir %q\n", cacheMagic, c.env, dir)
+	fmt.Fprintf(h, "%s\n%s\n%s\ndir %q\n", cacheMagic, c.env, selfIdentity(), dir)
 	for _, p := range files {
 		fmt.Fprintf(h, "file %q %d\n", p, len(t[p]))
 		h.Write(t[p])

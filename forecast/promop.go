@@ -50,6 +50,10 @@ var PrometheusOperatorReloader = corev1.ResourceRequirements{
 	Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("50Mi")},
 }
 
+// OperatorPrometheus is the operator that makes a Prometheus's and an
+// Alertmanager's pods.
+const OperatorPrometheus = "prometheus-operator"
+
 // workload returns the StatefulSet the operator makes; app is
 // "prometheus" or "alertmanager".
 func (r *operatorPods) workload(app, component string) *Workload {
@@ -76,7 +80,7 @@ func (r *operatorPods) workload(app, component string) *Workload {
 		replicas = int(*r.Spec.Replicas)
 	}
 	s := r.Spec
-	w := &Workload{Kind: KindStatefulSet, Namespace: r.Namespace, Name: name, Component: component,
+	w := &Workload{Kind: KindStatefulSet, Operator: OperatorPrometheus, Namespace: r.Namespace, Name: name, Component: component,
 		Replicas: replicas, Selector: &metav1.LabelSelector{MatchLabels: selector},
 		Template: corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: labels},

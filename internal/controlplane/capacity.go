@@ -317,6 +317,20 @@ func (c *Client) verdicts(ctx context.Context, kind, ns, name string) ([]Verdict
 			if !ok {
 				return nil, "pod " + p.Name + ": no FailedScheduling event yet", nil
 			}
+			if strings.Contains(msg, "persistentvolumeclaim") && strings.Contains(msg, "not found") {
+				// A StatefulSet's controller creates a pod's claims before
+				// the pod, but under load the scheduler may try the pod
+				// before its cache holds them, and it tries again when they
+				// arrive: the verdict is final only if a claim is missing
+				// for good.
+				why, err := c.claimsCreatedSince(ctx, p)
+				if err != nil {
+					return nil, "", err
+				}
+				if why != "" {
+					return nil, "pod " + p.Name + ": " + why, nil
+				}
+			}
 			if strings.Contains(msg, "unbound immediate PersistentVolumeClaims") {
 				why, err := c.bindingPending(ctx, p)
 				if err != nil {
@@ -331,6 +345,26 @@ func (c *Client) verdicts(ctx context.Context, kind, ns, name string) ([]Verdict
 		out = append(out, v)
 	}
 	return out, "", nil
+}
+
+// claimsCreatedSince says, when every claim of a pod the scheduler found
+// missing a claim exists now, that the scheduler has yet to retry it; ""
+// when a claim is still missing.
+func (c *Client) claimsCreatedSince(ctx context.Context, p corev1.Pod) (string, error) {
+	var claims []corev1.PersistentVolumeClaim
+	if err := c.List(ctx, "v1", "PersistentVolumeClaim", p.Namespace, "", &claims); err != nil {
+		return "", err
+	}
+	have := map[string]bool{}
+	for _, cl := range claims {
+		have[cl.Name] = true
+	}
+	for _, vol := range p.Spec.Volumes {
+		if vol.PersistentVolumeClaim != nil && !have[vol.PersistentVolumeClaim.ClaimName] {
+			return "", nil
+		}
+	}
+	return "its claims exist since, the scheduler has yet to retry", nil
 }
 
 // bindingPending says why a pod the scheduler found waiting for its

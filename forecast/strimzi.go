@@ -76,7 +76,10 @@ func (np *kafkaNodePool) workload(component string) *Workload {
 	// The StrimziPodSet's selector (Labels.strimziSelectorLabels).
 	selector := map[string]string{"strimzi.io/cluster": cluster, "strimzi.io/pool-name": np.Name,
 		"strimzi.io/kind": "Kafka", "strimzi.io/name": cluster + "-kafka"}
-	labels := map[string]string{}
+	// Strimzi's default labels of every Kafka pod (Labels.generateDefaultLabels:
+	// the component type as app.kubernetes.io/name, the Kafka resource as
+	// app.kubernetes.io/instance).
+	labels := map[string]string{"app.kubernetes.io/name": "kafka", "app.kubernetes.io/instance": cluster}
 	for k, v := range selector {
 		labels[k] = v
 	}

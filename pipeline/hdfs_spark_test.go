@@ -951,7 +951,13 @@ func TestSparkKafkaNetworkPolicies(t *testing.T) {
 		if s == nil {
 			continue
 		}
-		policies := networkPolicies(rootObjects(t, ex))
+		objs := rootObjects(t, ex)
+		policies := networkPolicies(objs)
+		// With the operator engine, the ingress side is Strimzi's own
+		// policy, made from the Kafka resource.
+		if np := strimziNetworkPolicy(t, objs); np != nil {
+			policies = append(policies, np)
+		}
 		driver := netPod{s.Namespace, labels.Set{"spark-role": "driver", "spark-app-selector": "spark-1"}}
 		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
 		submit := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
@@ -969,14 +975,20 @@ func TestSparkKafkaNetworkPolicies(t *testing.T) {
 		checked++
 		broker := netPod{k.Namespace, labels.Set{"app.kubernetes.io/name": "kafka", "app.kubernetes.io/managed-by": "blueprint"}}
 		controller := netPod{k.Namespace, labels.Set{"app.kubernetes.io/name": "kafka-controller", "app.kubernetes.io/managed-by": "blueprint"}}
+		controllerPort := k.ControllerPort
+		if st := k.Strimzi; st != nil {
+			broker = strimziPod(t, ex, k.Namespace, st.Cluster+"-"+st.BrokerPool)
+			controller = strimziPod(t, ex, k.Namespace, st.Cluster+"-"+st.ControllerPool)
+			controllerPort = st.ControlPlanePort
+		}
 		elsewhere := netPod{"analytics", labels.Set{"spark-role": "driver"}}
 		checkFlows(t, ex.name, policies, []netFlow{
 			{"driver produces to a broker", driver, broker, k.ClientPort, true},
 			{"executor consumes from a broker", executor, broker, k.ClientPort, true},
 			{"spark-submit pod calls a broker", submit, broker, k.ClientPort, false},
 			{"unlabelled Spark pod calls a broker", unlabelled, broker, k.ClientPort, false},
-			{"driver calls a KRaft controller", driver, controller, k.ControllerPort, false},
-			{"executor calls a KRaft controller", executor, controller, k.ControllerPort, false},
+			{"driver calls a KRaft controller", driver, controller, controllerPort, false},
+			{"executor calls a KRaft controller", executor, controller, controllerPort, false},
 			{"a spark-role pod of another namespace calls a broker", elsewhere, broker, k.ClientPort, false},
 			{"broker calls the driver", broker, driver, plan.SparkDriverPort, false},
 		})

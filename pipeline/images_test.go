@@ -77,6 +77,29 @@ func TestImagesBlockRewritesEveryImage(t *testing.T) {
 				if tmpl, _ := manifest.PodTemplate(o.Object); tmpl != nil {
 					check(o.String(), &tmpl.Spec)
 				}
+				// The Strimzi operator makes the Kafka pods (the image its
+				// STRIMZI_KAFKA_IMAGES names for the Kafka version, the init
+				// container's) and the exporter's from its environment.
+				if tmpl, _ := manifest.PodTemplate(o.Object); tmpl != nil && o.GVK.Kind == "Deployment" {
+					for _, c := range tmpl.Spec.Containers {
+						for _, e := range c.Env {
+							var imgs []string
+							switch e.Name {
+							case "STRIMZI_DEFAULT_KAFKA_INIT_IMAGE", "STRIMZI_DEFAULT_KAFKA_EXPORTER_IMAGE":
+								imgs = []string{e.Value}
+							case "STRIMZI_KAFKA_IMAGES":
+								for _, line := range strings.Fields(e.Value) {
+									if v, img, _ := strings.Cut(line, "="); v == spec.StrimziKafkaVersion {
+										imgs = append(imgs, img)
+									}
+								}
+							}
+							for _, img := range imgs {
+								check(o.String()+" (the pods it makes, "+e.Name+")", &corev1.PodSpec{Containers: []corev1.Container{{Name: "kafka", Image: img}}})
+							}
+						}
+					}
+				}
 				// The Trivy Operator's scan jobs run the image its
 				// ConfigMap names (repository and tag, joined by ":").
 				if cm, ok := o.Object.(*corev1.ConfigMap); ok && cm.Data["trivy.repository"] != "" {

@@ -447,7 +447,7 @@ var metricCatalog = map[string]func(e *promEnv) []promSeries{
 	},
 	"kafka_brokers": func(e *promEnv) []promSeries {
 		k := e.ex.plan.Workloads.Kafka
-		return e.Series("kubernetes-pods", podPrefix("kafka-exporter-"), "kafka_brokers", func(int, promTarget) []sample {
+		return e.Series("kubernetes-pods", kafkaExporterPods(e), "kafka_brokers", func(int, promTarget) []sample {
 			return []sample{{Values: gauge(float64(k.Brokers))}}
 		})
 	},
@@ -632,7 +632,7 @@ var kafkaTopics = []string{"__consumer_offsets", "orders"}
 
 func kafkaPartitions(metric string, value func(topic, partition int) string) func(e *promEnv) []promSeries {
 	return func(e *promEnv) []promSeries {
-		return e.Series("kubernetes-pods", podPrefix("kafka-exporter-"), metric, func(int, promTarget) []sample {
+		return e.Series("kubernetes-pods", kafkaExporterPods(e), metric, func(int, promTarget) []sample {
 			var out []sample
 			for ti, topic := range kafkaTopics {
 				for p := range 6 {
@@ -803,7 +803,7 @@ var alertCases = map[string]alertCase{
 
 	// kafka.rules.yml
 	"KafkaExporterDown": {Bad: func(e *promEnv) []promSeries {
-		return set(e.Up("kubernetes-pods", all(1)), func(l map[string]string) bool { return strings.HasPrefix(l["pod"], "kafka-exporter-") }, gauge(0))
+		return set(e.Up("kubernetes-pods", all(1)), func(l map[string]string) bool { return kafkaExporterPods(e)(promTarget{Labels: l}) }, gauge(0))
 	}},
 	"KafkaBrokersDown": {Bad: func(e *promEnv) []promSeries {
 		return set(metricCatalog["kafka_brokers"](e), func(map[string]string) bool { return true }, gauge(float64(e.ex.plan.Workloads.Kafka.Brokers-1)))

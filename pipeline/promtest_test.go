@@ -310,6 +310,7 @@ func (e *promEnv) simulateCluster() {
 			e.addPods(obj.Namespace, obj.Name, "DaemonSet", obj.Spec.Template.Labels, obj.Spec.Template.Annotations, obj.Spec.Template.Spec, -1, podAddr)
 		}
 	}
+	e.addStrimziExporter(podAddr)
 }
 
 func replicas(r *int32) int {

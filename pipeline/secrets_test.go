@@ -1,9 +1,11 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"regexp"
 	"testing"
 
+	"github.com/blueprint-dev/blueprint/internal/operatorcrds"
 	"github.com/blueprint-dev/blueprint/verify"
 )
 
@@ -33,6 +35,15 @@ var issuerCA = regexp.MustCompile(`(?m)^\s*certificateAuthority: "-----BEGIN CER
 // a CA).
 func withoutPublic(ex example, path string, b []byte) []byte {
 	b = imageDigest.ReplaceAll(b, nil)
+	// An operator's CRDs, copied unchanged from its release: public
+	// schemas, whose "password:" keys name fields, not values.
+	for _, set := range []operatorcrds.Set{operatorcrds.Strimzi} {
+		for _, name := range set.Names() {
+			if path == "manifests/"+set.Dir+"/crds/"+name && bytes.Equal(b, set.Read(name)) {
+				return nil
+			}
+		}
+	}
 	if path == "kubeadm/authentication-config.yaml" {
 		cas := 0
 		for _, j := range ex.plan.Authentication.JWT {

@@ -106,7 +106,13 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		// logging/dashboards/hpa.yaml, rendered with any autoscaling block.
 		out.Targets[len(out.Targets)-1].ScaledOnCPU = true
 	}
-	if k := p.Workloads.Kafka; k != nil {
+	if k := p.Workloads.Kafka; k != nil && k.Strimzi != nil {
+		// The operator engine: the operator makes the Kafka pods (no
+		// StatefulSet to target) and sizes them from the node pools; the
+		// operator's own Deployment is watched like the other services'.
+		st := k.Strimzi
+		add("Deployment", st.Namespace, StrimziOperatorName, StrimziOperatorName, st.Placement, st.OperatorCPU, st.OperatorMemory, "", "")
+	} else if k != nil {
 		add("StatefulSet", k.Namespace, "kafka", "kafka", k.Placement, k.CPU, k.Memory, k.Heap, fmt.Sprintf("the spec's kafka %q { heap }", k.Name))
 		add("StatefulSet", k.Namespace, "kafka-controller", "kafka", k.ControllerPlacement, k.ControllerCPU, k.ControllerMemory, k.ControllerHeap,
 			"blueprint's fixed size for KRaft controllers, not in the spec")

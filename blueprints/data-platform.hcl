@@ -169,6 +169,9 @@ hdfs "hdfs" {
 # a hostPath, so namespace spark runs at the privileged Pod Security level
 # (render says so on the namespace); only Spark's own pods run there.
 spark "spark" {
+  # spark-submit with pod templates; "operator" would render the
+  # Kubernetes Spark operator and SparkApplication templates instead.
+  engine          = "statefulset"
   namespace       = "spark"
   node_pool       = "spark"
   local_dir       = "/mnt/nvme/spark"
@@ -180,7 +183,11 @@ spark "spark" {
   driver_memory   = "8g"
 }
 
+# Prometheus and Alertmanager as blueprint's own StatefulSets, whose
+# configuration files promtool and amtool check in the tree ("operator"
+# would render prometheus-operator and its resources instead).
 monitoring {
+  engine        = "statefulset"
   storage_class = "ceph-block"
   retention     = "30d"
   volume_size   = "200Gi"
@@ -193,6 +200,7 @@ monitoring {
 }
 
 logging {
+  engine        = "statefulset"
   backend       = "opensearch"
   storage_class = "ceph-block"
   volume_size   = "500Gi"

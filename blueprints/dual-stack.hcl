@@ -219,12 +219,7 @@ authentication {
   }
 }
 
-# Monitoring, logs and batch jobs run on the operators the platform team
-# already knows from other clusters: prometheus-operator, ECK and the
-# Kubernetes Spark operator make their pods from the resources rendered
-# here (engine = "operator"; the other examples use blueprint's own).
 monitoring {
-  engine        = "operator"
   storage_class = "ceph-block-retain"
   node_pool     = "infra"
   receiver "insights-oncall" {
@@ -235,21 +230,12 @@ monitoring {
 # Logs are kept 30 days, in their own namespace; their volumes go with
 # their claims, since the archive keeps a copy of every day.
 logging {
-  engine         = "operator"
   namespace      = "logs"
-  backend        = "elasticsearch"
+  backend        = "opensearch"
   replicas       = 3
   retention_days = 30
   storage_class  = "ceph-block"
   node_pool      = "infra"
-}
-
-# Ad-hoc analytics on the batch machines: jobs are SparkApplications
-# copied from the rendered templates.
-spark "analytics" {
-  engine    = "operator"
-  namespace = "analytics"
-  node_pool = "batch"
 }
 
 # Images are checked by the company's own admission controller, not by

@@ -59,7 +59,9 @@ var capacitySample = []string{"f12-local-path-provisioner", "i03-every-pool-tain
 // testdata/capacity/ (or the globs of BLUEPRINT_CAPACITY_SPECS).
 func capacityDesigns(t *testing.T) []capacityDesign {
 	t.Helper()
-	globs := []string{"../blueprints/*.hcl"}
+	// The operator engines no example uses yet: their operators' pods are
+	// made by the stand-in (standin_test.go) and compared too.
+	globs := []string{"../blueprints/*.hcl", "../testdata/monitoring/monitoring-operator.hcl", "../testdata/services/logging-eck.hcl"}
 	nodeLosses := map[string]bool{}
 	for _, name := range capacitySample {
 		globs = append(globs, "../testdata/capacity/"+name+".hcl")

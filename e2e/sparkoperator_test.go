@@ -90,4 +90,3 @@ func TestSparkOperatorEngine(t *testing.T) {
 		}
 	}
 }
-

@@ -403,6 +403,11 @@ func (c *Client) bindingPending(ctx context.Context, p corev1.Pod) (string, erro
 			class = *cl.Spec.StorageClassName
 		}
 		for _, pv := range volumes {
+			if r := pv.Spec.ClaimRef; r != nil && r.Namespace == cl.Namespace && r.Name == cl.Name {
+				// The binder binds the volume first and the claim next:
+				// between the two the claim is still Pending.
+				return "volume " + pv.Name + " bound to claim " + cl.Name + ", the claim not yet updated", nil
+			}
 			if pv.Status.Phase == corev1.VolumeAvailable && pv.Spec.StorageClassName == class && couldBind(pv, cl) {
 				return "volume " + pv.Name + " is still Available for claim " + cl.Name, nil
 			}

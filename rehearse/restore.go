@@ -35,6 +35,10 @@ const (
 	afterMarker  = "rehearse-after-snapshot"
 )
 
+// settleAnswer is how long the restore drill reads an answer again while
+// the restored API server refuses or drops it.
+const settleAnswer = 30 * time.Second
+
 // restoreDrill takes a snapshot as the rendered backup job does, writes a
 // marker, powers off every control-plane and etcd host, wipes etcd's data,
 // brings the hosts back, follows the restore runbook step by step, and
@@ -122,15 +126,28 @@ func (e *engine) restoreDrill(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Just after a restore the API server may still refuse or drop a
+	// request while its authorizer and caches catch up: each answer is
+	// read again, for up to settleAnswer, until it is found or not found.
+	get := func(path string, into any) error {
+		deadline := time.Now().Add(settleAnswer)
+		for {
+			err := c.Get(ctx, path, into)
+			if err == nil || controlplane.IsNotFound(err) || time.Now().After(deadline) || ctx.Err() != nil {
+				return err
+			}
+			time.Sleep(time.Second)
+		}
+	}
 	var cm corev1.ConfigMap
-	r.BeforeKept = c.Get(ctx, "/api/v1/namespaces/default/configmaps/"+beforeMarker, &cm) == nil
-	err = c.Get(ctx, "/api/v1/namespaces/default/configmaps/"+afterMarker, &cm)
+	r.BeforeKept = get("/api/v1/namespaces/default/configmaps/"+beforeMarker, &cm) == nil
+	err = get("/api/v1/namespaces/default/configmaps/"+afterMarker, &cm)
 	r.AfterGone = controlplane.IsNotFound(err)
 	want := 0
 	for _, ns := range e.namespaces {
 		want++
 		var o corev1.Namespace
-		if c.Get(ctx, "/api/v1/namespaces/"+url.PathEscape(ns), &o) == nil {
+		if get("/api/v1/namespaces/"+url.PathEscape(ns), &o) == nil {
 			r.Namespaces++
 		}
 	}

@@ -48,11 +48,13 @@ type Workload struct {
 	// Order is the position in install order.
 	Order int
 	// Operator names the operator that makes these pods from a custom
-	// resource of the tree (OperatorStrimzi), or is empty for the pods of
-	// the tree's own workloads and for static pods. The e2e suite runs no
-	// operator: it stands in for one on a real API server by creating what
-	// the operator would (e2e/standin_test.go), so that the real
-	// controllers make these pods and the real scheduler places them.
+	// resource of the tree (OperatorStrimzi, OperatorPrometheus,
+	// OperatorECK), or is empty for the pods of the tree's own workloads
+	// and for static pods. For placement the e2e suite stands in for the
+	// operator on a real API server by creating what it would
+	// (e2e/standin_test.go), so that the real controllers make these pods
+	// and the real scheduler places them; only prometheus-operator also
+	// runs for real there (TestPrometheusOperatorRuns).
 	Operator string
 	// FirstOrdinal is the ordinal of the first pod of a StatefulSet or of
 	// a set of pods numbered as one (a StrimziPodSet's pods carry their

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/blueprint-dev/blueprint/internal/controlplane"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/spec"
 )
 
 // TestPrometheusOperatorEngine checks monitoring on the operator engine
@@ -23,24 +21,13 @@ import (
 // operator's API contract is performed as its ServiceAccount, and that
 // account may make what the operator makes, and no more.
 func TestPrometheusOperatorEngine(t *testing.T) {
-	opts := need(t, controlplane.Options{ControllerManager: true, Scheduler: true})
-	p, dir := renderFile(t, "../testdata/monitoring/monitoring-operator.hcl", spec.Options{})
+	p, dir, c, objs := operatorEngine(t, "../testdata/monitoring/monitoring-operator.hcl")
 	m := p.Services.Monitoring
 	if m == nil || m.Operator == nil {
 		t.Fatal("the spec does not put monitoring on the operator engine")
 	}
 	o := m.Operator
-	opts.WorkDir = t.TempDir()
-	opts.ServiceCIDR = p.ServiceSubnet
-	opts.APIServerArgs = apiServerArgs(t, dir)
-	cp := start(t, opts)
-	c := cp.Client()
 	ctx := context.Background()
-	if _, err := c.RegisterNodes(ctx, nodeSpecs(p)); err != nil {
-		t.Fatal(err)
-	}
-
-	objs := kustomize(t, filepath.Join(dir, "manifests"))
 	var crs []string
 	for _, x := range objs {
 		if x.Group() == "monitoring.coreos.com" {

@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -99,43 +98,7 @@ func promopGoldenFiles(tree render.Tree) []string {
 // rewrites.
 func TestPrometheusOperatorGolden(t *testing.T) {
 	c := renderPromop(t, false)
-	files := promopGoldenFiles(c.tree)
-	if *update {
-		if err := os.RemoveAll(promopGolden); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range files {
-			dst := filepath.Join(promopGolden, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, c.tree[p], 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return
-	}
-	var onDisk []string
-	err := filepath.WalkDir(promopGolden, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(promopGolden, p)
-		onDisk = append(onDisk, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(onDisk, files) {
-		t.Errorf("%s holds %v, the rendering %v; re-run with: go test ./pipeline -run TestPrometheusOperatorGolden -update", promopGolden, onDisk, files)
-	}
-	for _, p := range files {
-		got, _ := os.ReadFile(filepath.Join(promopGolden, filepath.FromSlash(p)))
-		if !bytes.Equal(got, c.tree[p]) {
-			t.Errorf("%s differs from the rendering of %s; re-run with: go test ./pipeline -run TestPrometheusOperatorGolden -update", p, promopSpec)
-		}
-	}
+	goldenFolder(t, c.tree, promopGoldenFiles(c.tree), promopGolden, promopSpec, "TestPrometheusOperatorGolden")
 }
 
 // TestPrometheusOperatorCRDsAsReleased checks that the tree carries the
@@ -143,18 +106,7 @@ func TestPrometheusOperatorGolden(t *testing.T) {
 // them against the release), listed first in the folder's kustomization.
 func TestPrometheusOperatorCRDsAsReleased(t *testing.T) {
 	c := renderPromop(t, false)
-	var k struct{ Resources []string }
-	if err := yaml.Unmarshal(c.tree["manifests/prometheus-operator/kustomization.yaml"], &k); err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range operatorcrds.PrometheusOperator.Names() {
-		if got := c.tree["manifests/prometheus-operator/crds/"+f]; !bytes.Equal(got, operatorcrds.PrometheusOperator.Read(f)) {
-			t.Errorf("manifests/prometheus-operator/crds/%s is not the embedded copy of the release's file", f)
-		}
-		if i >= len(k.Resources) || k.Resources[i] != "crds/"+f {
-			t.Errorf("the kustomization's resources %v do not start with the CRDs in order", k.Resources)
-		}
-	}
+	crdsAsReleased(t, c.tree, "manifests/prometheus-operator", operatorcrds.PrometheusOperator)
 }
 
 // unstructuredOf returns the one object of kind and name in objs.

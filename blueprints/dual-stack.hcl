@@ -219,7 +219,10 @@ authentication {
   }
 }
 
+# Prometheus and Alertmanager made by prometheus-operator, from the same
+# rules, scrape jobs, retention and placement as the default engine.
 monitoring {
+  engine        = "operator"
   storage_class = "ceph-block-retain"
   node_pool     = "infra"
   receiver "insights-oncall" {
@@ -228,14 +231,25 @@ monitoring {
 }
 
 # Logs are kept 30 days, in their own namespace; their volumes go with
-# their claims, since the archive keeps a copy of every day.
+# their claims, since the archive keeps a copy of every day. The search
+# cluster is Elasticsearch, made by ECK from one zone-aware node set.
 logging {
+  engine         = "operator"
   namespace      = "logs"
-  backend        = "opensearch"
+  backend        = "elasticsearch"
   replicas       = 3
   retention_days = 30
   storage_class  = "ceph-block"
   node_pool      = "infra"
+}
+
+# Ad-hoc analytics jobs on the batch machines, submitted as
+# SparkApplications to the Kubernetes Spark operator (templates in
+# ConfigMap spark-application-templates).
+spark "analytics" {
+  engine    = "operator"
+  namespace = "analytics"
+  node_pool = "batch"
 }
 
 # Images are checked by the company's own admission controller, not by

@@ -49,19 +49,6 @@ var refusedByValidate = map[string]string{
 // different rendering on (a load-balancer mode, an etcd topology, a CNI, a
 // logging backend, a GitOps tool).
 var valuesNotInExamples = map[string]string{
-	// With the operator engine, prometheus-operator makes the Prometheus and
-	// Alertmanager pods. testdata/monitoring/monitoring-operator.hcl shows
-	// the engine (golden, same settings, e2e dry run against its CRDs).
-	"monitoring.engine=operator": "prometheus-operator makes the pods, and no test runs the operator: testdata/monitoring/monitoring-operator.hcl shows it",
-	// With the operator engine, ECK makes the search cluster's and Kibana's pods;
-	// testdata/services/logging-eck.hcl shows the engine (golden, forecast,
-	// e2e's server-side dry run against its CRDs and its contract).
-	"logging.engine=operator": "ECK makes the pods, and no test runs the operator: testdata/services/logging-eck.hcl shows it",
-	// The Spark operator's controller submits jobs, which no example runs
-	// (neither engine has Spark pods at rest); testdata/workloads/
-	// spark-operator.hcl shows the engine (golden, same settings as
-	// spark-submit, e2e dry run of its templates against its CRDs).
-	"spark.engine=operator": "no example submits Spark jobs: testdata/workloads/spark-operator.hcl shows the engine",
 	// A statically provisioned volume (local disk, NFS export) has no
 	// deleter in Kubernetes: when its claim goes, "Delete" leaves it Failed
 	// rather than deleted, so a design keeps the default, Retain.

@@ -17,8 +17,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	vpav1 "k8s.io/autoscaler/vertical-pod-autoscaler/pkg/apis/autoscaling.k8s.io/v1"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/plan"
+	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
@@ -190,6 +192,22 @@ func TestVPATargets(t *testing.T) {
 		for _, o := range objs {
 			if tmpl, _ := manifest.PodTemplate(o.Object); tmpl != nil && (o.GVK.Kind == "Deployment" || o.GVK.Kind == "StatefulSet") {
 				workloads[o.String()] = tmpl
+			}
+		}
+		if vpa != nil {
+			// With an operator engine the operator makes StatefulSets and
+			// Deployments from custom resources: the forecast reads them as
+			// the operator's source makes them (the e2e stand-in creates
+			// them so), with the pod template the resource gives. Strimzi
+			// makes pods through StrimziPodSets, which no VPA can target.
+			_, f, err := render.RenderForecast(ex.plan, render.Options{})
+			if err != nil {
+				t.Fatalf("%s: %v", ex.name, err)
+			}
+			for _, w := range f.Workloads {
+				if w.OperatorMade() && w.Operator != forecast.OperatorStrimzi {
+					workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = &w.Template
+				}
 			}
 		}
 		covered := map[string]int{}

@@ -55,7 +55,11 @@ func (p *Plan) sizePrometheusVPA() {
 	}
 	for i := range a.VPA.Targets {
 		t := &a.VPA.Targets[i]
-		if t.Kind != "StatefulSet" || t.Namespace != m.Namespace || t.Name != "prometheus" {
+		name := "prometheus"
+		if m.Operator != nil {
+			name = m.Operator.PrometheusStatefulSet
+		}
+		if t.Kind != "StatefulSet" || t.Namespace != m.Namespace || t.Name != name {
 			continue
 		}
 		t.RequestCPU, t.RequestMemory = p.Scale.PrometheusCPU, p.Scale.PrometheusMemory
@@ -64,8 +68,11 @@ func (p *Plan) sizePrometheusVPA() {
 }
 
 // buildVPA lists the VPA targets: every Deployment and StatefulSet of the
-// monitoring, logging, image-scanning, Kafka and HDFS folders except the exporters, whose
-// size follows the cluster's, not their load. The names are the ones the
+// monitoring, logging, image-scanning, Kafka, Spark operator and HDFS
+// folders except the exporters, whose size follows the cluster's, not their
+// load, and with an operator engine the StatefulSets and Deployments the
+// operator makes (not Strimzi's: it makes pods through StrimziPodSets, which
+// have no scale subresource for a VPA to target). The names are the ones the
 // templates give the objects; vpa_test.go proves each resolves.
 func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 	out := &VerticalPodAutoscaler{UpdateMode: v.ModeOrDefault(), Lease: "vpa-recommender-lease"}
@@ -82,9 +89,19 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 	// The requests below that are not plan data are written in the
 	// templates; vpa_test.go checks that every range holds the rendered
 	// request.
-	if m := p.Services.Monitoring; m != nil {
+	if m := p.Services.Monitoring; m != nil && m.Operator != nil {
+		// The operator engine: the StatefulSets prometheus-operator makes
+		// (their main containers are named as the default engine's), and
+		// the operator's own Deployment.
+		o := m.Operator
+		add("StatefulSet", m.Namespace, o.PrometheusStatefulSet, "prometheus", m.Placement, "500m", "2Gi", "", "")
+		add("StatefulSet", m.Namespace, o.AlertmanagerStatefulSet, "alertmanager", m.Placement, "50m", "64Mi", "", "")
+		add("Deployment", o.Namespace, PrometheusOperatorName, PrometheusOperatorName, o.Placement, o.OperatorCPU, o.OperatorMemory, "", "")
+	} else if m != nil {
 		add("StatefulSet", m.Namespace, "prometheus", "prometheus", m.Placement, "500m", "2Gi", "", "")
 		add("StatefulSet", m.Namespace, "alertmanager", "alertmanager", m.Placement, "50m", "64Mi", "", "")
+	}
+	if m := p.Services.Monitoring; m != nil {
 		add("Deployment", m.Namespace, "grafana", "grafana", m.Placement, "100m", "256Mi", "", "")
 		add("Deployment", m.Namespace, "kube-state-metrics", "kube-state-metrics", m.Placement, "100m", "128Mi", "", "")
 	}
@@ -98,6 +115,8 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		// names; no HorizontalPodAutoscaler with this engine.
 		add("StatefulSet", l.Namespace, l.ECK.StatefulSet, "elasticsearch", l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
 		add("Deployment", l.Namespace, l.ECK.Cluster+"-kb", "kibana", l.Placement, "250m", "1Gi", "", "")
+		e := l.ECK
+		add("StatefulSet", e.Namespace, ECKOperatorName, "manager", e.Placement, e.OperatorCPU, e.OperatorMemory, "", "")
 	} else if l != nil {
 		add("StatefulSet", l.Namespace, l.Search, l.Search, l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
 		// Node.js: its heap grows as needed up to a cap, so memory is not
@@ -116,6 +135,12 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		add("StatefulSet", k.Namespace, "kafka", "kafka", k.Placement, k.CPU, k.Memory, k.Heap, fmt.Sprintf("the spec's kafka %q { heap }", k.Name))
 		add("StatefulSet", k.Namespace, "kafka-controller", "kafka", k.ControllerPlacement, k.ControllerCPU, k.ControllerMemory, k.ControllerHeap,
 			"blueprint's fixed size for KRaft controllers, not in the spec")
+	}
+	if sp := p.Workloads.Spark; sp != nil && sp.Operator != nil {
+		// The controller runs each submission's spark-submit JVM in its
+		// own container: its memory follows how many run at once.
+		o := sp.Operator
+		add("Deployment", o.Namespace, o.Name, "controller", o.Placement, o.CPU, o.Memory, "", "")
 	}
 	if h := p.Workloads.HDFS; h != nil {
 		const setting = "blueprint's fixed HDFS sizes, not in the spec"

@@ -3,16 +3,16 @@
 # (logs-YYYY.MM.DD) once their date is more than 30 days before today
 # (UTC). Any other index, logs-* or not, is left alone. The CronJob
 # log-retention runs it once a day in the search image, which has curl and
-# GNU date; it logs in as the readiness probes do: admin, the password
-# from logging-search-credentials, the CA of logging-search-certs.
+# GNU date; it logs in as the readiness probes do: elastic, the password
+# from logs-es-elastic-user, the CA of logs-es-http-certs-public.
 #
 # An HTTP error, a timeout or a refused login stops the script with a
 # non-zero status, so the Job fails and shows up as failed.
 set -eu
 
 days=30
-url='https://opensearch.logs.svc:9200'
-cacert='/usr/share/opensearch/config/certs/ca.crt'
+url='https://logs-es-http.logs.svc:9200'
+cacert='/usr/share/elasticsearch/config/certs/ca.crt'
 
 # LOG_RETENTION_NOW (seconds since the epoch) pins "now" for tests; the
 # CronJob does not set it.
@@ -21,7 +21,7 @@ cutoff=$(date -u -d "@$((now - days * 86400))" +%Y%m%d)
 
 search() {
 	curl --silent --show-error --fail --max-time 120 \
-		--cacert "$cacert" --user "admin:$ADMIN_PASSWORD" \
+		--cacert "$cacert" --user "elastic:$ELASTIC_PASSWORD" \
 		--request "$1" "$url$2"
 }
 

@@ -76,8 +76,8 @@ func promopContract(t *testing.T, r rendered, objs []controlplane.Object) (Contr
 	c.Requests = append(c.Requests, listWatch("", "v1", "secrets", watched, "", "", "the controllers' secrInfs (generated configuration)")...)
 	c.Requests = append(c.Requests, listWatch("", "v1", "configmaps", watched, "", "", "server/operator.go: cmapInfs (rule files)")...)
 	c.Requests = append(c.Requests,
-		Request{Verb: "get", Version: "v1", Resource: "secrets", Namespace: watched, Name: "prometheus-token",
-			Source: "assets/store.go: the ScrapeConfigs' credentials Secret"},
+		Request{Verb: "get", Version: "v1", Resource: "secrets", Namespace: watched, Name: "alertmanager-config",
+			Source: "alertmanager/operator.go: loadConfigurationFromSecret, the Alertmanager's configSecret"},
 		Request{Verb: "get", Version: "v1", Resource: "configmaps", Namespace: watched, Name: "kube-root-ca.crt",
 			Source: "assets/store.go: the ScrapeConfigs' CA ConfigMap"},
 		Request{Verb: "create", Version: "v1", Resource: "secrets", Namespace: watched,

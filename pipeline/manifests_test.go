@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/blueprint-dev/blueprint/internal/manifest"
+	"github.com/blueprint-dev/blueprint/plan"
 	"github.com/blueprint-dev/blueprint/render"
 )
 
@@ -88,18 +91,62 @@ func TestManifestsKubectlKustomize(t *testing.T) {
 
 // TestManifestsHardening checks what every workload must have: requests and
 // limits, non-root, no privilege escalation, pinned images, and spread and
-// anti-affinity selectors that select the workload's own pods.
+// anti-affinity selectors that select the workload's own pods; and that the
+// only Secrets are an operator's configuration (checkConfigSecret).
 func TestManifestsHardening(t *testing.T) {
 	for _, ex := range examples(t) {
 		for _, o := range rootObjects(t, ex) {
-			if o.GVK.Kind == "Secret" {
-				t.Errorf("%s: %s: the output must never contain a Secret", ex.name, o)
+			if s, ok := o.Object.(*corev1.Secret); ok {
+				checkConfigSecret(t, ex, s)
 			}
 			tmpl, replicas := manifest.PodTemplate(o.Object)
 			if tmpl == nil {
 				continue
 			}
 			checkPod(t, ex.name+": "+o.String(), tmpl, replicas)
+		}
+	}
+}
+
+// configSecrets are the Secrets a tree may hold, each with why: the
+// configuration an operator reads from a Secret and nowhere else. Their
+// content is the StatefulSet engine's file, which holds no credential.
+func configSecrets(p *plan.Plan) map[string]string {
+	out := map[string]string{}
+	if m := p.Services.Monitoring; m != nil && m.Operator != nil {
+		out[m.Namespace+"/"+m.Operator.AlertmanagerConfigSecret] = "prometheus-operator reads Alertmanager's configuration from a Secret only"
+	}
+	if l := p.Services.Logging; l != nil && l.ECK != nil {
+		out[l.Namespace+"/"+l.ECK.RolesSecret] = "ECK reads the roles of spec.auth.roles from Secrets only"
+	}
+	return out
+}
+
+// checkConfigSecret fails a Secret that is not one of configSecrets, that
+// is of a type that holds credentials (a service account token, TLS, a
+// registry login), or that holds anything but a file of the tree as it is:
+// the secret scan (TestNoSecretsInOutput) reads every file of the tree, so
+// a Secret made of those files carries nothing it has not passed.
+func checkConfigSecret(t *testing.T, ex example, s *corev1.Secret) {
+	t.Helper()
+	what := ex.name + ": Secret/" + s.Namespace + "/" + s.Name
+	if _, ok := configSecrets(ex.plan)[s.Namespace+"/"+s.Name]; !ok {
+		t.Errorf("%s: the output holds no Secret but an operator's configuration (configSecrets)", what)
+		return
+	}
+	if s.Type != "" && s.Type != corev1.SecretTypeOpaque {
+		t.Errorf("%s: type %s; an operator's configuration is Opaque", what, s.Type)
+	}
+	if len(s.StringData) > 0 || len(s.Data) == 0 {
+		t.Errorf("%s: want data made from files of the tree (a secretGenerator's files), not stringData or nothing", what)
+	}
+	for key, b := range s.Data {
+		found := false
+		for _, f := range ex.tree {
+			found = found || bytes.Equal(f, b)
+		}
+		if !found {
+			t.Errorf("%s: key %s is no file of the tree, so the secret scan never read it", what, key)
 		}
 	}
 }

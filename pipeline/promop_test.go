@@ -419,6 +419,27 @@ func orDefault(s, d string) string {
 func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 	t.Helper()
 	o := c.plan.Services.Monitoring.Operator
+	// The scrape classes of the Prometheus that send its pod's own token,
+	// which the kubelet mounts and rotates.
+	tokenClasses := map[string]bool{}
+	for _, x := range c.objs {
+		if x.GVK.Kind != "Prometheus" {
+			continue
+		}
+		var classes []struct {
+			Name          string
+			Default       bool
+			Authorization struct{ Type, CredentialsFile string }
+		}
+		spec, _ := x.Object.(*unstructured.Unstructured).Object["spec"].(map[string]any)
+		asJSON(t, spec["scrapeClasses"], &classes)
+		for _, sc := range classes {
+			if sc.Default {
+				t.Errorf("Prometheus %s: scrape class %s is the default: every scrape would carry what it sets", x.Name, sc.Name)
+			}
+			tokenClasses[sc.Name] = sc.Authorization.Type == "Bearer" && sc.Authorization.CredentialsFile == plan.ServiceAccountTokenFile
+		}
+	}
 	out := map[string]scrapeJob{}
 	for _, x := range c.objs {
 		if x.GVK.Kind != "ScrapeConfig" {
@@ -429,9 +450,9 @@ func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 			t.Errorf("ScrapeConfig %s lacks label %s=%s, which the Prometheus selects", u.GetName(), o.SelectorLabel.Key, o.SelectorLabel.Value)
 		}
 		var s struct {
-			JobName, Scheme, MetricsPath string
-			HonorLabels                  bool
-			KubernetesSDConfigs          []struct {
+			JobName, Scheme, MetricsPath, ScrapeClass string
+			HonorLabels                               bool
+			KubernetesSDConfigs                       []struct {
 				Role       string
 				Namespaces struct{ Names []string }
 			}
@@ -454,8 +475,9 @@ func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 		}
 		asJSON(t, u.Object["spec"], &s)
 		j := scrapeJob{Scheme: strings.ToLower(orDefault(s.Scheme, "http")), MetricsPath: orDefault(s.MetricsPath, "/metrics"), HonorLabels: s.HonorLabels,
-			CA:       s.TLSConfig.CA.ConfigMap == struct{ Name, Key string }{"kube-root-ca.crt", "ca.crt"},
-			Token:    s.Authorization.Type == "Bearer" && s.Authorization.Credentials == struct{ Name, Key string }{o.TokenSecret, "token"},
+			CA: s.TLSConfig.CA.ConfigMap == struct{ Name, Key string }{"kube-root-ca.crt", "ca.crt"},
+			// An authorization of its own would override the class's.
+			Token:    tokenClasses[s.ScrapeClass] && s.Authorization.Type == "",
 			Insecure: s.TLSConfig.InsecureSkipVerify, BasicAuth: s.BasicAuth != nil}
 		for _, d := range s.KubernetesSDConfigs {
 			j.Discovery = append(j.Discovery, strings.ToLower(d.Role)+" "+strings.Join(d.Namespaces.Names, ","))

@@ -50,6 +50,10 @@ type ECK struct {
 	KibanaCount int
 	// LeaseName is the Lease the operator elects its leader with.
 	LeaseName string
+	// RolesSecret holds roles.yml (the StatefulSet engine's roles, no
+	// credentials), which the Elasticsearch's spec.auth.roles names: ECK
+	// reads roles only from Secrets.
+	RolesSecret string
 	// Operator's requests and limits, as its release's chart sets them.
 	OperatorCPU, OperatorMemory, OperatorCPULimit, OperatorMemoryLimit string
 }
@@ -76,7 +80,7 @@ func buildECK(p *Plan, s *spec.Spec, l *Logging) *ECK {
 		StatefulSet:          ECKCluster + "-es-" + ECKNodeSet,
 		ElasticsearchVersion: imageTag(s.Images.ResolveImage("elasticsearch")),
 		KibanaVersion:        imageTag(s.Images.ResolveImage("kibana")),
-		KibanaCount:          2, LeaseName: ECKLeaseName,
+		KibanaCount:          2, LeaseName: ECKLeaseName, RolesSecret: ECKCluster + "-roles",
 		OperatorCPU: "100m", OperatorMemory: "150Mi", OperatorCPULimit: "1", OperatorMemoryLimit: "1Gi",
 	}
 	// The clients reach the cluster through ECK's HTTP Service, trust the

@@ -39,10 +39,13 @@ type PrometheusOperator struct {
 	// SelectorLabel is the label (key prometheus, value Name) the
 	// Prometheus selects its PrometheusRules and ScrapeConfigs by.
 	SelectorLabel Label
-	// TokenSecret is the service account token Secret of Prometheus'
-	// account, which the API server's token controller fills: ScrapeConfigs
-	// take credentials only from Secrets, not from the pod's token file.
-	TokenSecret string
+	// TokenClass is the Prometheus' scrape class that sends the pod's own
+	// service account token (TokenFile, which the kubelet rotates) as a
+	// bearer token: ScrapeConfigs can name a credentials file only through
+	// a scrape class, and a token Secret would never expire. The
+	// ScrapeConfigs of the API servers, kubelets and control-plane
+	// components use it; no other scrape carries the token.
+	TokenClass, TokenFile string
 	// AlertmanagerConfigSecret holds alertmanager.yml (the StatefulSet
 	// engine's, from the same template): the operator reads the
 	// configuration only from a Secret. It holds no credentials.
@@ -64,10 +67,13 @@ const (
 	PrometheusOperatorNamespace = "prometheus-operator"
 	PrometheusOperatorName      = "prometheus-operator"
 	// PrometheusOperatorInstance names the Prometheus and the Alertmanager.
-	PrometheusOperatorInstance     = "main"
-	PrometheusOperatorHTTPPort     = 8080
-	PrometheusConfigReloaderPort   = 8080
-	PrometheusOperatorTokenSecret  = "prometheus-token"
+	PrometheusOperatorInstance   = "main"
+	PrometheusOperatorHTTPPort   = 8080
+	PrometheusConfigReloaderPort = 8080
+	PrometheusOperatorTokenClass = "service-account-token"
+	// ServiceAccountTokenFile is where the kubelet mounts a pod's projected
+	// service account token.
+	ServiceAccountTokenFile        = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 	PrometheusOperatorAlertmanager = "alertmanager-config"
 )
 
@@ -79,7 +85,7 @@ func buildPrometheusOperator(p *Plan, m *Monitoring, placement Placement) *Prome
 		APIServerPorts: sortedPorts(map[int]bool{APIServerPort: true, p.Endpoint.Port: p.Endpoint.Port > 0}),
 		Name:           n, PrometheusStatefulSet: "prometheus-" + n, AlertmanagerStatefulSet: "alertmanager-" + n,
 		PrometheusClaim: "prometheus-" + n + "-db", SelectorLabel: Label{"prometheus", n},
-		TokenSecret: PrometheusOperatorTokenSecret, AlertmanagerConfigSecret: PrometheusOperatorAlertmanager,
+		TokenClass: PrometheusOperatorTokenClass, TokenFile: ServiceAccountTokenFile, AlertmanagerConfigSecret: PrometheusOperatorAlertmanager,
 		HTTPPort: PrometheusOperatorHTTPPort, ReloaderPort: PrometheusConfigReloaderPort,
 		PrometheusVersion: imageTag(p.imageRefs["prometheus"]), AlertmanagerVersion: imageTag(p.imageRefs["alertmanager"]),
 		OperatorCPU: "100m", OperatorMemory: "100Mi", OperatorCPULimit: "200m", OperatorMemoryLimit: "200Mi",

@@ -7,6 +7,8 @@
 #
 # The network team installs the CNI from its own pipeline (cni = "none"),
 # and the cluster is tuned for the 600 nodes it is expected to reach.
+# Monitoring, the log store and Spark jobs run on their operators
+# (prometheus-operator, ECK, the Kubernetes Spark operator).
 # Every block and attribute is described in the README.
 
 locals {

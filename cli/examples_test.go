@@ -318,9 +318,11 @@ var exampleFeatures = []exampleFeature{
 	{"Static NFS volumes", []string{`persistent_volume.nfs`}},
 	{"Claims", []string{`persistent_volume_claim`}},
 	{"Prometheus and Alertmanager", []string{`monitoring`}},
+	{"Prometheus and Alertmanager run by prometheus-operator (`engine = \"operator\"`)", []string{`monitoring.engine=operator`}},
 	{"Grafana", []string{`monitoring.grafana`}},
 	{"Elasticsearch and Kibana", []string{`logging.backend=elasticsearch`}},
 	{"OpenSearch and OpenSearch Dashboards", []string{`logging.backend=opensearch`}},
+	{"Elasticsearch and Kibana run by ECK (`engine = \"operator\"`)", []string{`logging.engine=operator`}},
 	{"metrics-server", []string{`autoscaling`}},
 	{"Vertical Pod Autoscaler (recommendations)", []string{`autoscaling.vertical_pod_autoscaler`}},
 	{"Dashboards through Ingress", []string{`expose.ingress_class`}},
@@ -336,6 +338,7 @@ var exampleFeatures = []exampleFeature{
 	{"Kafka run by the Strimzi operator (`engine = \"operator\"`)", []string{`kafka.engine=operator`}},
 	{"HDFS with NameNode HA", []string{`hdfs.namenode_ha`}},
 	{"Spark", []string{`spark`}},
+	{"Spark jobs through the Kubernetes Spark operator (`engine = \"operator\"`)", []string{`spark.engine=operator`}},
 	{"Accepted warnings (`accept`)", []string{`accept`}},
 }
 

@@ -235,7 +235,11 @@ func TestPrometheusOperatorRuns(t *testing.T) {
 	var gen struct {
 		RuleFiles     []string `json:"rule_files"`
 		ScrapeConfigs []struct {
-			JobName string `json:"job_name"`
+			JobName       string `json:"job_name"`
+			Authorization *struct {
+				Type            string `json:"type"`
+				CredentialsFile string `json:"credentials_file"`
+			} `json:"authorization"`
 		} `json:"scrape_configs"`
 	}
 	if err := yaml.Unmarshal(cfg, &gen); err != nil {
@@ -245,10 +249,30 @@ func TestPrometheusOperatorRuns(t *testing.T) {
 	for _, j := range gen.ScrapeConfigs {
 		jobs = append(jobs, j.JobName)
 	}
+	// The jobs of the ScrapeConfigs that name the token scrape class send
+	// the pod's own token file (rotated by the kubelet); no other job
+	// sends anything.
+	withToken := map[string]bool{}
 	for _, x := range objs {
 		if x.Kind() == "ScrapeConfig" {
-			wantJobs = append(wantJobs, "scrapeConfig/"+x.Namespace()+"/"+x.Name())
+			job := "scrapeConfig/" + x.Namespace() + "/" + x.Name()
+			wantJobs = append(wantJobs, job)
+			spec, _ := x["spec"].(map[string]any)
+			withToken[job] = spec["scrapeClass"] == o.TokenClass
 		}
+	}
+	tokenJobs := 0
+	for _, j := range gen.ScrapeConfigs {
+		sends := j.Authorization != nil && j.Authorization.Type == "Bearer" && j.Authorization.CredentialsFile == plan.ServiceAccountTokenFile
+		if sends != withToken[j.JobName] || (!sends && j.Authorization != nil) {
+			t.Errorf("the operator's job %s has authorization %+v; want the token file: %v", j.JobName, j.Authorization, withToken[j.JobName])
+		}
+		if sends {
+			tokenJobs++
+		}
+	}
+	if tokenJobs == 0 {
+		t.Error("no job of the operator's configuration sends Prometheus' token: the kubelets and API servers would refuse every scrape")
 	}
 	slices.Sort(jobs)
 	slices.Sort(wantJobs)

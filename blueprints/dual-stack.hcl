@@ -254,6 +254,12 @@ spark "analytics" {
   node_pool = "batch"
 }
 
+# metrics-server, and VPA recommendations for the services, whichever
+# operator makes their pods: read them with kubectl describe vpa -A.
+autoscaling {
+  vertical_pod_autoscaler {}
+}
+
 # Images are checked by the company's own admission controller, not by
 # blueprint's policy; they are still scanned.
 images {

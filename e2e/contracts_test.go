@@ -540,6 +540,25 @@ func vpaRecommenderContract(t *testing.T, r rendered, objs []controlplane.Object
 	}
 	c.Requests = append(c.Requests, Request{Verb: "list", Group: "metrics.k8s.io", Version: "v1beta1", Resource: "pods", Aggregated: true,
 		Source: "recommender_controller.go: NewPodMetricsesSource, usage from metrics-server"})
+	// The scale of each custom resource a VPA targets (its selector) and of
+	// each owner of a targeted workload that has none (the read must find
+	// it missing: refused, the target would be ConfigUnsupported).
+	if a := r.plan.Services.Autoscaling; a != nil && a.VPA != nil {
+		for _, s := range a.VPA.ScaleReads {
+			kind, version := crdKind(objs, s.Group, s.Resource)
+			n := 0
+			for _, x := range objs {
+				if x.Group() == s.Group && x.Kind() == kind {
+					c.Requests = append(c.Requests, Request{Verb: "get", Group: s.Group, Version: version, Resource: s.Resource, Subresource: "scale",
+						Namespace: x.Namespace(), Name: x.Name(), Source: "controller_fetcher.go: getScaleForResource"})
+					n++
+				}
+			}
+			if n == 0 {
+				t.Errorf("the recommender reads the scale of %s.%s, and the tree has none", s.Resource, s.Group)
+			}
+		}
+	}
 	if vpaName == "" {
 		t.Error("the VPA recommender runs but the tree has no VerticalPodAutoscaler for it to write to")
 		return c, true
@@ -830,4 +849,35 @@ func trivyOperatorContract(t *testing.T, r rendered, objs []controlplane.Object)
 			Source: "ttl_report.go: reconcileReport, Delete once the report's time to live runs out"},
 	)
 	return c, true
+}
+
+// crdKind returns the kind and the stored version of the CRD of objs that
+// defines resource in group.
+func crdKind(objs []controlplane.Object, group, resource string) (kind, version string) {
+	for _, x := range objs {
+		if x.Kind() != "CustomResourceDefinition" {
+			continue
+		}
+		var crd struct {
+			Spec struct {
+				Group string
+				Names struct{ Kind, Plural string }
+				Versions []struct {
+					Name    string
+					Storage bool
+				}
+			}
+		}
+		b, err := json.Marshal(x)
+		if err != nil || json.Unmarshal(b, &crd) != nil || crd.Spec.Group != group || crd.Spec.Names.Plural != resource {
+			continue
+		}
+		for _, v := range crd.Spec.Versions {
+			if v.Storage {
+				version = v.Name
+			}
+		}
+		return crd.Spec.Names.Kind, version
+	}
+	return "", ""
 }

@@ -56,11 +56,18 @@ type Workload struct {
 	// and the real scheduler places them; only prometheus-operator also
 	// runs for real there (TestPrometheusOperatorRuns).
 	Operator string
+	// Owner is the custom resource the operator makes the workload from,
+	// which its controller owner reference names; zero for the others.
+	Owner ResourceRef
 	// FirstOrdinal is the ordinal of the first pod of a StatefulSet or of
 	// a set of pods numbered as one (a StrimziPodSet's pods carry their
 	// node ids, which start at the pool's first).
 	FirstOrdinal int
 }
+
+// ResourceRef names an object by API version, kind and name (in the
+// workload's namespace).
+type ResourceRef struct{ APIVersion, Kind, Name string }
 
 // OperatorMade reports whether an operator, not the tree, makes the
 // workload's pods.

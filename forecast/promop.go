@@ -80,7 +80,8 @@ func (r *operatorPods) workload(app, component string) *Workload {
 		replicas = int(*r.Spec.Replicas)
 	}
 	s := r.Spec
-	w := &Workload{Kind: KindStatefulSet, Operator: OperatorPrometheus, Namespace: r.Namespace, Name: name, Component: component,
+	w := &Workload{Kind: KindStatefulSet, Operator: OperatorPrometheus, Owner: ResourceRef{r.APIVersion, r.Kind, r.Name},
+		Namespace: r.Namespace, Name: name, Component: component,
 		Replicas: replicas, Selector: &metav1.LabelSelector{MatchLabels: selector},
 		Template: corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: labels},

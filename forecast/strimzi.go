@@ -93,7 +93,9 @@ func (np *kafkaNodePool) workload(component string) *Workload {
 	if broker {
 		affinity = withRackAffinity(affinity)
 	}
-	w := &Workload{Kind: KindStrimziPodSet, Operator: OperatorStrimzi, Namespace: np.Namespace, Name: cluster + "-" + np.Name, Component: component,
+	// The StrimziPodSet belongs to the Kafka resource, of the pool's API.
+	w := &Workload{Kind: KindStrimziPodSet, Operator: OperatorStrimzi, Owner: ResourceRef{np.APIVersion, "Kafka", cluster},
+		Namespace: np.Namespace, Name: cluster + "-" + np.Name, Component: component,
 		Replicas: int(np.Spec.Replicas), Selector: &metav1.LabelSelector{MatchLabels: selector},
 		FirstOrdinal: firstNodeID(np.Annotations[strimziNextNodeIDs]),
 		Template: corev1.PodTemplateSpec{

@@ -137,7 +137,7 @@ func vpaExamples(t *testing.T) []example {
 	t.Helper()
 	var out []example
 	block := regexp.MustCompile(`(?m)^autoscaling \{`)
-	vpaBlock := regexp.MustCompile(`(?ms)^  vertical_pod_autoscaler \{.*?^  \}\n`)
+	vpaBlock := regexp.MustCompile(`(?ms)^  vertical_pod_autoscaler \{(\}|.*?^  \})\n`)
 	for _, ex := range examples(t) {
 		out = append(out, ex)
 		if !ex.plan.Services.Enabled() {
@@ -194,22 +194,27 @@ func TestVPATargets(t *testing.T) {
 				workloads[o.String()] = tmpl
 			}
 		}
+		// With an operator engine the operator makes StatefulSets and
+		// Deployments from custom resources: the forecast reads them as the
+		// operator's source makes them (the e2e stand-in creates them so),
+		// with the pod template and the owner the resource gives. Strimzi
+		// makes pods through StrimziPodSets, which no VPA can target.
+		owners := map[string]forecast.ResourceRef{} // workload key → the resource that owns it
+		ownedBy := map[string]string{}              // "apiVersion Kind/namespace/name" of a resource → workload key
 		if vpa != nil {
-			// With an operator engine the operator makes StatefulSets and
-			// Deployments from custom resources: the forecast reads them as
-			// the operator's source makes them (the e2e stand-in creates
-			// them so), with the pod template the resource gives. Strimzi
-			// makes pods through StrimziPodSets, which no VPA can target.
 			_, f, err := render.RenderForecast(ex.plan, render.Options{})
 			if err != nil {
 				t.Fatalf("%s: %v", ex.name, err)
 			}
 			for _, w := range f.Workloads {
 				if w.OperatorMade() && w.Operator != forecast.OperatorStrimzi {
-					workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = &w.Template
+					key := w.Kind + "/" + w.Namespace + "/" + w.Name
+					workloads[key], owners[key] = &w.Template, w.Owner
+					ownedBy[w.Owner.APIVersion+" "+w.Owner.Kind+"/"+w.Namespace+"/"+w.Owner.Name] = key
 				}
 			}
 		}
+		scalable, granted := scaleSubresources(objs), recommenderScaleReads(t, objs)
 		covered := map[string]int{}
 		for _, o := range objs {
 			v, ok := o.Object.(*vpav1.VerticalPodAutoscaler)
@@ -222,14 +227,37 @@ func TestVPATargets(t *testing.T) {
 				continue
 			}
 			ref := v.Spec.TargetRef
-			if ref == nil || ref.APIVersion != "apps/v1" {
-				t.Errorf("%s: %s targets %+v, not an apps/v1 workload", ex.name, o, ref)
+			if ref == nil {
+				t.Errorf("%s: %s has no target", ex.name, o)
 				continue
 			}
+			// The VPA recommender (controller_fetcher.go) accepts only a
+			// top-most well-known or scalable controller as the target: a
+			// workload that a resource with a scale subresource owns is
+			// refused (ConfigUnsupported), and such a resource is targeted
+			// instead, through its scale subresource, which the recommender
+			// must be allowed to read; so must it the scale of an owner
+			// without one, to learn that it has none.
 			key := ref.Kind + "/" + v.Namespace + "/" + ref.Name
+			if ref.APIVersion != "apps/v1" {
+				gk := groupKind(ref.APIVersion, ref.Kind)
+				if res, ok := scalable[gk]; !ok {
+					t.Errorf("%s: %s targets %s %s, which has no scale subresource", ex.name, o, ref.APIVersion, key)
+				} else if !granted[res] {
+					t.Errorf("%s: %s targets %s, whose scale %s the recommender may not read", ex.name, o, key, res)
+				}
+				key = ownedBy[ref.APIVersion+" "+key]
+			} else if owner, ok := owners[key]; ok {
+				gk := groupKind(owner.APIVersion, owner.Kind)
+				if _, ok := scalable[gk]; ok {
+					t.Errorf("%s: %s targets %s, which %s %s owns: the recommender refuses it; target the %s", ex.name, o, key, owner.Kind, owner.Name, owner.Kind)
+				} else if res := ownerScale(objs, gk); !granted[res] {
+					t.Errorf("%s: %s targets %s, whose owner's scale %s the recommender may not read (Forbidden, not NotFound: ConfigUnsupported)", ex.name, o, key, res)
+				}
+			}
 			tmpl, ok := workloads[key]
 			if !ok {
-				t.Errorf("%s: %s targets %s, which the tree does not hold", ex.name, o, key)
+				t.Errorf("%s: %s targets %s %s %s, which makes no workload of the tree", ex.name, o, ref.APIVersion, ref.Kind, ref.Name)
 				continue
 			}
 			covered[key]++
@@ -470,4 +498,79 @@ func TestVPAInventory(t *testing.T) {
 			t.Errorf("%s: ARCHITECTURE.md row %q does not say %q", ex.name, row, want)
 		}
 	}
+}
+
+// groupKind is an API version's group and a kind, "group/Kind".
+func groupKind(apiVersion, kind string) string {
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		group = "" // the core group's "v1"
+	}
+	return group + "/" + kind
+}
+
+// scaleSubresources maps the group and kind of every CRD of objs that
+// serves a scale subresource to that subresource, "group/plural/scale".
+func scaleSubresources(objs []manifest.Object) map[string]string {
+	out := map[string]string{}
+	for _, o := range objs {
+		u, ok := o.Object.(*unstructured.Unstructured)
+		if !ok || o.GVK.Kind != "CustomResourceDefinition" {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
+		plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
+		versions, _, _ := unstructured.NestedSlice(u.Object, "spec", "versions")
+		for _, v := range versions {
+			if _, ok, _ := unstructured.NestedMap(v.(map[string]any), "subresources", "scale"); ok {
+				out[group+"/"+kind] = group + "/" + plural + "/scale"
+			}
+		}
+	}
+	return out
+}
+
+// ownerScale is the scale subresource the recommender asks for of an
+// owner's kind (one the tree's CRDs define), "group/plural/scale".
+func ownerScale(objs []manifest.Object, gk string) string {
+	for _, o := range objs {
+		u, ok := o.Object.(*unstructured.Unstructured)
+		if !ok || o.GVK.Kind != "CustomResourceDefinition" {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
+		if group+"/"+kind == gk {
+			plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
+			return group + "/" + plural + "/scale"
+		}
+	}
+	return gk + ": no CRD in the tree"
+}
+
+// recommenderScaleReads lists the scale subresources the recommender's
+// ClusterRole lets it get, "group/resource/scale".
+func recommenderScaleReads(t *testing.T, objs []manifest.Object) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, o := range objs {
+		r, ok := o.Object.(*rbacv1.ClusterRole)
+		if !ok || r.Name != "vpa-recommender" {
+			continue
+		}
+		for _, rule := range r.Rules {
+			if !slices.Contains(rule.Verbs, "get") {
+				continue
+			}
+			for _, g := range rule.APIGroups {
+				for _, res := range rule.Resources {
+					if strings.HasSuffix(res, "/scale") {
+						out[g+"/"+res] = true
+					}
+				}
+			}
+		}
+	}
+	return out
 }

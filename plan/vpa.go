@@ -20,15 +20,46 @@ type VerticalPodAutoscaler struct {
 	// Lease is the Lease in kube-system that the recommender's leader
 	// election holds: its default name, which its Role is limited to.
 	Lease string
+	// ScaleReads are the scale subresources the recommender reads, sorted:
+	// those of the custom resources a VPA targets (their selector), and
+	// those of the custom resources that own a targeted StatefulSet
+	// without one (the read must answer NotFound, not Forbidden, for the
+	// StatefulSet to count as the top-most controller).
+	ScaleReads []ScaleRead
 }
+
+// ScaleRead is the scale subresource of one custom resource kind. Owner
+// marks a kind the recommender meets only as the owner of a targeted
+// workload, which has no scale subresource.
+type ScaleRead struct {
+	Group, Resource string
+	Owner           bool
+}
+
+// The custom resources a VPA targets or meets as an owner, with the API
+// versions the operators serve them at.
+const (
+	PrometheusAPIVersion = "monitoring.coreos.com/v1"
+	KibanaAPIVersion     = "kibana.k8s.elastic.co/v1"
+)
 
 // VPATarget is one workload a VerticalPodAutoscaler object watches, with
 // the range its recommendations are held to.
 type VPATarget struct {
-	Kind      string // Deployment or StatefulSet
-	Namespace string
-	Name      string
-	Container string // the pod's one container
+	// APIVersion and Kind are apps/v1 and Deployment or StatefulSet, or a
+	// custom resource with a scale subresource whose operator makes the
+	// pods (a Prometheus, an Alertmanager, a Kibana): the VPA recommender
+	// refuses a target that such a resource owns (ConfigUnsupported: "has
+	// a parent controller but it should point to a topmost well-known or
+	// scalable controller"), so the VPA names the resource.
+	APIVersion string
+	Kind       string
+	Namespace  string
+	// Name is the workload's (a custom resource's pods are in the workload
+	// the operator names after it: StatefulSet prometheus-main), and the
+	// VerticalPodAutoscaler object's; Target is the targeted object's.
+	Name, Target string
+	Container    string // the pod's one container
 	// Request is what the container asks for today; the allowed range is
 	// derived from it (see vpaBounds).
 	RequestCPU, RequestMemory string
@@ -55,11 +86,11 @@ func (p *Plan) sizePrometheusVPA() {
 	}
 	for i := range a.VPA.Targets {
 		t := &a.VPA.Targets[i]
-		name := "prometheus"
+		kind, name := "StatefulSet", "prometheus"
 		if m.Operator != nil {
-			name = m.Operator.PrometheusStatefulSet
+			kind, name = "Prometheus", m.Operator.PrometheusStatefulSet
 		}
-		if t.Kind != "StatefulSet" || t.Namespace != m.Namespace || t.Name != name {
+		if t.Kind != kind || t.Namespace != m.Namespace || t.Name != name {
 			continue
 		}
 		t.RequestCPU, t.RequestMemory = p.Scale.PrometheusCPU, p.Scale.PrometheusMemory
@@ -81,7 +112,14 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		pools[pl.Name] = pl
 	}
 	add := func(kind, ns, name, container string, at Placement, cpu, memory, heap, setting string) {
-		t := VPATarget{Kind: kind, Namespace: ns, Name: name, Container: container,
+		apiVersion, target := "apps/v1", name
+		switch kind {
+		case "Prometheus", "Alertmanager":
+			apiVersion, target = PrometheusAPIVersion, p.Services.Monitoring.Operator.Name
+		case "Kibana":
+			apiVersion, target = KibanaAPIVersion, p.Services.Logging.ECK.Cluster
+		}
+		t := VPATarget{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, Target: target, Container: container,
 			RequestCPU: cpu, RequestMemory: memory, Heap: heap, HeapSetting: setting, pool: pools[at.Pool]}
 		t.MinCPU, t.MaxCPU, t.MinMemory, t.MaxMemory = vpaBounds(cpu, memory, heap != "", pools[at.Pool])
 		out.Targets = append(out.Targets, t)
@@ -90,13 +128,15 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 	// templates; vpa_test.go checks that every range holds the rendered
 	// request.
 	if m := p.Services.Monitoring; m != nil && m.Operator != nil {
-		// The operator engine: the StatefulSets prometheus-operator makes
-		// (their main containers are named as the default engine's), and
-		// the operator's own Deployment.
+		// The operator engine: the Prometheus and the Alertmanager, which
+		// own the StatefulSets prometheus-operator makes (their main
+		// containers are named as the default engine's), and the
+		// operator's own Deployment.
 		o := m.Operator
-		add("StatefulSet", m.Namespace, o.PrometheusStatefulSet, "prometheus", m.Placement, "500m", "2Gi", "", "")
-		add("StatefulSet", m.Namespace, o.AlertmanagerStatefulSet, "alertmanager", m.Placement, "50m", "64Mi", "", "")
+		add("Prometheus", m.Namespace, o.PrometheusStatefulSet, "prometheus", m.Placement, "500m", "2Gi", "", "")
+		add("Alertmanager", m.Namespace, o.AlertmanagerStatefulSet, "alertmanager", m.Placement, "50m", "64Mi", "", "")
 		add("Deployment", o.Namespace, PrometheusOperatorName, PrometheusOperatorName, o.Placement, o.OperatorCPU, o.OperatorMemory, "", "")
+		out.ScaleReads = append(out.ScaleReads, ScaleRead{"monitoring.coreos.com", "alertmanagers", false}, ScaleRead{"monitoring.coreos.com", "prometheuses", false})
 	} else if m != nil {
 		add("StatefulSet", m.Namespace, "prometheus", "prometheus", m.Placement, "500m", "2Gi", "", "")
 		add("StatefulSet", m.Namespace, "alertmanager", "alertmanager", m.Placement, "50m", "64Mi", "", "")
@@ -111,10 +151,13 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		add("Deployment", sc.Namespace, "trivy-operator", "trivy-operator", sc.Placement, "100m", "256Mi", "", "")
 	}
 	if l := p.Services.Logging; l != nil && l.ECK != nil {
-		// The StatefulSet and Deployment ECK makes, and its containers'
-		// names; no HorizontalPodAutoscaler with this engine.
+		// The StatefulSet ECK makes (its Elasticsearch has no scale
+		// subresource) and the Kibana, which owns the Deployment ECK makes,
+		// with their containers' names; no HorizontalPodAutoscaler with
+		// this engine.
 		add("StatefulSet", l.Namespace, l.ECK.StatefulSet, "elasticsearch", l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
-		add("Deployment", l.Namespace, l.ECK.Cluster+"-kb", "kibana", l.Placement, "250m", "1Gi", "", "")
+		add("Kibana", l.Namespace, l.ECK.Cluster+"-kb", "kibana", l.Placement, "250m", "1Gi", "", "")
+		out.ScaleReads = append(out.ScaleReads, ScaleRead{"elasticsearch.k8s.elastic.co", "elasticsearches", true}, ScaleRead{"kibana.k8s.elastic.co", "kibanas", false})
 		e := l.ECK
 		add("StatefulSet", e.Namespace, ECKOperatorName, "manager", e.Placement, e.OperatorCPU, e.OperatorMemory, "", "")
 	} else if l != nil {
@@ -152,6 +195,10 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 			add("StatefulSet", h.Namespace, d.Name, "datanode", h.Placement, "500m", h.DataNodeMemory, h.DataNodeHeap, setting)
 		}
 	}
+	sort.Slice(out.ScaleReads, func(i, j int) bool {
+		a, b := out.ScaleReads[i], out.ScaleReads[j]
+		return a.Group+"/"+a.Resource < b.Group+"/"+b.Resource
+	})
 	sort.SliceStable(out.Targets, func(i, j int) bool {
 		a, b := out.Targets[i], out.Targets[j]
 		if a.Namespace != b.Namespace {

@@ -860,8 +860,8 @@ func crdKind(objs []controlplane.Object, group, resource string) (kind, version 
 		}
 		var crd struct {
 			Spec struct {
-				Group string
-				Names struct{ Kind, Plural string }
+				Group    string
+				Names    struct{ Kind, Plural string }
 				Versions []struct {
 					Name    string
 					Storage bool

@@ -61,6 +61,10 @@ type Request struct {
 	// does not run here: the API server authorizes the request before it
 	// routes it, so a 404 or 503 after that counts as allowed; a 403 fails.
 	Aggregated bool
+	// Missing marks a request whose object the component expects not to
+	// exist (the scale subresource of a kind that serves none): a 404 is
+	// the answer it acts on; a refusal, or success, fails.
+	Missing bool
 	// ByKubelet marks a request the component sends to a kubelet or to
 	// another component, which authorizes it with a SubjectAccessReview on
 	// the component's behalf: the suite asks that same review.
@@ -155,10 +159,17 @@ func checkContract(ctx context.Context, admin *controlplane.Client, c Contract) 
 				created = append(created, path)
 			}
 		}
+		var apiErr *controlplane.APIError
+		if r.Missing {
+			if err == nil {
+				err = errors.New("found, where the component expects NotFound")
+			} else if errors.As(err, &apiErr) && apiErr.Code == http.StatusNotFound {
+				continue
+			}
+		}
 		if err == nil {
 			continue
 		}
-		var apiErr *controlplane.APIError
 		if r.Aggregated && errors.As(err, &apiErr) && (apiErr.Code == http.StatusNotFound || apiErr.Code == http.StatusServiceUnavailable) {
 			continue // authorized; nothing serves the group here
 		}

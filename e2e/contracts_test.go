@@ -550,7 +550,8 @@ func vpaRecommenderContract(t *testing.T, r rendered, objs []controlplane.Object
 			for _, x := range objs {
 				if x.Group() == s.Group && x.Kind() == kind {
 					c.Requests = append(c.Requests, Request{Verb: "get", Group: s.Group, Version: version, Resource: s.Resource, Subresource: "scale",
-						Namespace: x.Namespace(), Name: x.Name(), Source: "controller_fetcher.go: getScaleForResource"})
+						Namespace: x.Namespace(), Name: x.Name(), Missing: s.Owner,
+						Source: "controller_fetcher.go: getScaleForResource (isWellKnownOrScalable, getOwnerForScaleResource)"})
 					n++
 				}
 			}

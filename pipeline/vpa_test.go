@@ -241,10 +241,17 @@ func TestVPATargets(t *testing.T) {
 			key := ref.Kind + "/" + v.Namespace + "/" + ref.Name
 			if ref.APIVersion != "apps/v1" {
 				gk := groupKind(ref.APIVersion, ref.Kind)
-				if res, ok := scalable[gk]; !ok {
+				if sc, ok := scalable[gk]; !ok {
 					t.Errorf("%s: %s targets %s %s, which has no scale subresource", ex.name, o, ref.APIVersion, key)
-				} else if !granted[res] {
-					t.Errorf("%s: %s targets %s, whose scale %s the recommender may not read", ex.name, o, key, res)
+				} else {
+					if !granted[sc.resource] {
+						t.Errorf("%s: %s targets %s, whose scale %s the recommender may not read", ex.name, o, key, sc.resource)
+					}
+					// The API server answers a scale read with an error
+					// while the replicas field it maps is unset.
+					if !hasField(objs, gk, v.Namespace, ref.Name, sc.specReplicasPath) {
+						t.Errorf("%s: %s targets %s, which does not set %s: its scale cannot be read", ex.name, o, key, sc.specReplicasPath)
+					}
 				}
 				key = ownedBy[ref.APIVersion+" "+key]
 			} else if owner, ok := owners[key]; ok {
@@ -509,10 +516,14 @@ func groupKind(apiVersion, kind string) string {
 	return group + "/" + kind
 }
 
+// scaleSubresource is a CRD's scale subresource: "group/plural/scale", and
+// the field of the resource it maps to replicas.
+type scaleSubresource struct{ resource, specReplicasPath string }
+
 // scaleSubresources maps the group and kind of every CRD of objs that
-// serves a scale subresource to that subresource, "group/plural/scale".
-func scaleSubresources(objs []manifest.Object) map[string]string {
-	out := map[string]string{}
+// serves a scale subresource to that subresource.
+func scaleSubresources(objs []manifest.Object) map[string]scaleSubresource {
+	out := map[string]scaleSubresource{}
 	for _, o := range objs {
 		u, ok := o.Object.(*unstructured.Unstructured)
 		if !ok || o.GVK.Kind != "CustomResourceDefinition" {
@@ -523,8 +534,9 @@ func scaleSubresources(objs []manifest.Object) map[string]string {
 		plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
 		versions, _, _ := unstructured.NestedSlice(u.Object, "spec", "versions")
 		for _, v := range versions {
-			if _, ok, _ := unstructured.NestedMap(v.(map[string]any), "subresources", "scale"); ok {
-				out[group+"/"+kind] = group + "/" + plural + "/scale"
+			if scale, ok, _ := unstructured.NestedMap(v.(map[string]any), "subresources", "scale"); ok {
+				path, _ := scale["specReplicasPath"].(string)
+				out[group+"/"+kind] = scaleSubresource{group + "/" + plural + "/scale", path}
 			}
 		}
 	}
@@ -573,4 +585,18 @@ func recommenderScaleReads(t *testing.T, objs []manifest.Object) map[string]bool
 		}
 	}
 	return out
+}
+
+// hasField reports whether the object of objs with that group and kind,
+// namespace and name sets the field at a JSON path such as ".spec.shards".
+func hasField(objs []manifest.Object, gk, namespace, name, path string) bool {
+	for _, o := range objs {
+		u, ok := o.Object.(*unstructured.Unstructured)
+		if !ok || o.GVK.Group+"/"+o.GVK.Kind != gk || u.GetNamespace() != namespace || u.GetName() != name {
+			continue
+		}
+		_, found, _ := unstructured.NestedFieldNoCopy(u.Object, strings.Split(strings.TrimPrefix(path, "."), ".")...)
+		return found
+	}
+	return false
 }

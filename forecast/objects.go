@@ -56,9 +56,11 @@ type Workload struct {
 	// and the real scheduler places them; only prometheus-operator also
 	// runs for real there (TestPrometheusOperatorRuns).
 	Operator string
-	// Owner is the custom resource the operator makes the workload from,
-	// which its controller owner reference names; zero for the others.
-	Owner ResourceRef
+	// From is the custom resource the operator makes the workload from,
+	// and Owner the one its controller owner reference names: the same but
+	// for Strimzi, which makes a KafkaNodePool's StrimziPodSet owned by
+	// the Kafka. Both are zero for the others.
+	From, Owner ResourceRef
 	// FirstOrdinal is the ordinal of the first pod of a StatefulSet or of
 	// a set of pods numbered as one (a StrimziPodSet's pods carry their
 	// node ids, which start at the pool's first).

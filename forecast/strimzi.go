@@ -94,7 +94,8 @@ func (np *kafkaNodePool) workload(component string) *Workload {
 		affinity = withRackAffinity(affinity)
 	}
 	// The StrimziPodSet belongs to the Kafka resource, of the pool's API.
-	w := &Workload{Kind: KindStrimziPodSet, Operator: OperatorStrimzi, Owner: ResourceRef{np.APIVersion, "Kafka", cluster},
+	w := &Workload{Kind: KindStrimziPodSet, Operator: OperatorStrimzi,
+		From: ResourceRef{np.APIVersion, np.Kind, np.Name}, Owner: ResourceRef{np.APIVersion, "Kafka", cluster},
 		Namespace: np.Namespace, Name: cluster + "-" + np.Name, Component: component,
 		Replicas: int(np.Spec.Replicas), Selector: &metav1.LabelSelector{MatchLabels: selector},
 		FirstOrdinal: firstNodeID(np.Annotations[strimziNextNodeIDs]),

@@ -175,10 +175,11 @@ func vpaExamples(t *testing.T) []example {
 
 // TestVPATargets checks every VerticalPodAutoscaler against the tree it is
 // built with: its target is a Deployment or StatefulSet of its namespace,
-// the container it sets a policy for is that workload's, the allowed range
-// holds what the container requests today, and the update mode is the
-// spec's. Every other Deployment and StatefulSet of the tree, but the
-// exempt ones, has exactly one.
+// or the custom resource an operator makes one from, as the recommender
+// accepts it; the container it sets a policy for is that workload's, the
+// allowed range holds what the container requests today, and the update
+// mode is the spec's. Every other workload of the tree and of its
+// operators, but the exempt ones, has exactly one.
 func TestVPATargets(t *testing.T) {
 	checked := 0
 	for _, ex := range vpaExamples(t) {
@@ -194,23 +195,23 @@ func TestVPATargets(t *testing.T) {
 				workloads[o.String()] = tmpl
 			}
 		}
-		// With an operator engine the operator makes StatefulSets and
-		// Deployments from custom resources: the forecast reads them as the
-		// operator's source makes them (the e2e stand-in creates them so),
-		// with the pod template and the owner the resource gives. Strimzi
-		// makes pods through StrimziPodSets, which no VPA can target.
+		// With an operator engine the operator makes StatefulSets,
+		// Deployments and StrimziPodSets from custom resources: the forecast
+		// reads them as the operator's source makes them (the e2e stand-in
+		// creates them so), with the pod template the resource gives, the
+		// resource and the owner.
 		owners := map[string]forecast.ResourceRef{} // workload key → the resource that owns it
-		ownedBy := map[string]string{}              // "apiVersion Kind/namespace/name" of a resource → workload key
+		madeFrom := map[string]string{}             // "apiVersion Kind/namespace/name" of a resource → workload key
 		if vpa != nil {
 			_, f, err := render.RenderForecast(ex.plan, render.Options{})
 			if err != nil {
 				t.Fatalf("%s: %v", ex.name, err)
 			}
 			for _, w := range f.Workloads {
-				if w.OperatorMade() && w.Operator != forecast.OperatorStrimzi {
+				if w.OperatorMade() {
 					key := w.Kind + "/" + w.Namespace + "/" + w.Name
 					workloads[key], owners[key] = &w.Template, w.Owner
-					ownedBy[w.Owner.APIVersion+" "+w.Owner.Kind+"/"+w.Namespace+"/"+w.Owner.Name] = key
+					madeFrom[w.From.APIVersion+" "+w.From.Kind+"/"+w.Namespace+"/"+w.From.Name] = key
 				}
 			}
 		}
@@ -253,7 +254,7 @@ func TestVPATargets(t *testing.T) {
 						t.Errorf("%s: %s targets %s, which does not set %s: its scale cannot be read", ex.name, o, key, sc.specReplicasPath)
 					}
 				}
-				key = ownedBy[ref.APIVersion+" "+key]
+				key = madeFrom[ref.APIVersion+" "+key]
 			} else if owner, ok := owners[key]; ok {
 				gk := groupKind(owner.APIVersion, owner.Kind)
 				if _, ok := scalable[gk]; ok {

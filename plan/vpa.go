@@ -41,6 +41,7 @@ type ScaleRead struct {
 const (
 	PrometheusAPIVersion = "monitoring.coreos.com/v1"
 	KibanaAPIVersion     = "kibana.k8s.elastic.co/v1"
+	StrimziAPIVersion    = "kafka.strimzi.io/v1"
 )
 
 // VPATarget is one workload a VerticalPodAutoscaler object watches, with
@@ -101,10 +102,10 @@ func (p *Plan) sizePrometheusVPA() {
 // buildVPA lists the VPA targets: every Deployment and StatefulSet of the
 // monitoring, logging, image-scanning, Kafka, Spark operator and HDFS
 // folders except the exporters, whose size follows the cluster's, not their
-// load, and with an operator engine the StatefulSets and Deployments the
-// operator makes (not Strimzi's: it makes pods through StrimziPodSets, which
-// have no scale subresource for a VPA to target). The names are the ones the
-// templates give the objects; vpa_test.go proves each resolves.
+// load, and with an operator engine the workloads the operator makes,
+// through the resource they are made from where the recommender requires it
+// (see VPATarget). The names are the ones the templates give the objects;
+// vpa_test.go proves each resolves.
 func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 	out := &VerticalPodAutoscaler{UpdateMode: v.ModeOrDefault(), Lease: "vpa-recommender-lease"}
 	pools := map[string]Pool{}
@@ -112,17 +113,17 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		pools[pl.Name] = pl
 	}
 	add := func(kind, ns, name, container string, at Placement, cpu, memory, heap, setting string) {
-		apiVersion, target := "apps/v1", name
-		switch kind {
-		case "Prometheus", "Alertmanager":
-			apiVersion, target = PrometheusAPIVersion, p.Services.Monitoring.Operator.Name
-		case "Kibana":
-			apiVersion, target = KibanaAPIVersion, p.Services.Logging.ECK.Cluster
-		}
-		t := VPATarget{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name, Target: target, Container: container,
+		t := VPATarget{APIVersion: "apps/v1", Kind: kind, Namespace: ns, Name: name, Target: name, Container: container,
 			RequestCPU: cpu, RequestMemory: memory, Heap: heap, HeapSetting: setting, pool: pools[at.Pool]}
 		t.MinCPU, t.MaxCPU, t.MinMemory, t.MaxMemory = vpaBounds(cpu, memory, heap != "", pools[at.Pool])
 		out.Targets = append(out.Targets, t)
+	}
+	// made adds the custom resource target an operator makes workload
+	// name from.
+	made := func(apiVersion, kind, target, ns, name, container string, at Placement, cpu, memory, heap, setting string) {
+		add(kind, ns, name, container, at, cpu, memory, heap, setting)
+		t := &out.Targets[len(out.Targets)-1]
+		t.APIVersion, t.Target = apiVersion, target
 	}
 	// The requests below that are not plan data are written in the
 	// templates; vpa_test.go checks that every range holds the rendered
@@ -133,8 +134,8 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		// containers are named as the default engine's), and the
 		// operator's own Deployment.
 		o := m.Operator
-		add("Prometheus", m.Namespace, o.PrometheusStatefulSet, "prometheus", m.Placement, "500m", "2Gi", "", "")
-		add("Alertmanager", m.Namespace, o.AlertmanagerStatefulSet, "alertmanager", m.Placement, "50m", "64Mi", "", "")
+		made(PrometheusAPIVersion, "Prometheus", o.Name, m.Namespace, o.PrometheusStatefulSet, "prometheus", m.Placement, "500m", "2Gi", "", "")
+		made(PrometheusAPIVersion, "Alertmanager", o.Name, m.Namespace, o.AlertmanagerStatefulSet, "alertmanager", m.Placement, "50m", "64Mi", "", "")
 		add("Deployment", o.Namespace, PrometheusOperatorName, PrometheusOperatorName, o.Placement, o.OperatorCPU, o.OperatorMemory, "", "")
 		out.ScaleReads = append(out.ScaleReads, ScaleRead{"monitoring.coreos.com", "alertmanagers", false}, ScaleRead{"monitoring.coreos.com", "prometheuses", false})
 	} else if m != nil {
@@ -156,7 +157,7 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		// with their containers' names; no HorizontalPodAutoscaler with
 		// this engine.
 		add("StatefulSet", l.Namespace, l.ECK.StatefulSet, "elasticsearch", l.Placement, "1", l.SearchMemory, l.Heap, "the spec's logging { heap }")
-		add("Kibana", l.Namespace, l.ECK.Cluster+"-kb", "kibana", l.Placement, "250m", "1Gi", "", "")
+		made(KibanaAPIVersion, "Kibana", l.ECK.Cluster, l.Namespace, l.ECK.Cluster+"-kb", "kibana", l.Placement, "250m", "1Gi", "", "")
 		out.ScaleReads = append(out.ScaleReads, ScaleRead{"elasticsearch.k8s.elastic.co", "elasticsearches", true}, ScaleRead{"kibana.k8s.elastic.co", "kibanas", false})
 		e := l.ECK
 		add("StatefulSet", e.Namespace, ECKOperatorName, "manager", e.Placement, e.OperatorCPU, e.OperatorMemory, "", "")
@@ -169,11 +170,19 @@ func buildVPA(p *Plan, v *spec.VerticalPodAutoscaler) *VerticalPodAutoscaler {
 		out.Targets[len(out.Targets)-1].ScaledOnCPU = true
 	}
 	if k := p.Workloads.Kafka; k != nil && k.Strimzi != nil {
-		// The operator engine: the operator makes the Kafka pods (no
-		// StatefulSet to target) and sizes them from the node pools; the
-		// operator's own Deployment is watched like the other services'.
+		// The operator engine: the operator makes the Kafka pods through
+		// StrimziPodSets, which have no scale subresource, from the
+		// KafkaNodePools, which have one, with the pods' selector: the
+		// pools are the targets (the recommender matches pods by that
+		// selector alone). The operator's own Deployment is watched like
+		// the other services'.
 		st := k.Strimzi
+		made(StrimziAPIVersion, "KafkaNodePool", st.BrokerPool, k.Namespace, st.Cluster+"-"+st.BrokerPool, "kafka", k.Placement, k.CPU, k.Memory, k.Heap,
+			fmt.Sprintf("the spec's kafka %q { heap }", k.Name))
+		made(StrimziAPIVersion, "KafkaNodePool", st.ControllerPool, k.Namespace, st.Cluster+"-"+st.ControllerPool, "kafka", k.ControllerPlacement,
+			k.ControllerCPU, k.ControllerMemory, k.ControllerHeap, "blueprint's fixed size for KRaft controllers, not in the spec")
 		add("Deployment", st.Namespace, StrimziOperatorName, StrimziOperatorName, st.Placement, st.OperatorCPU, st.OperatorMemory, "", "")
+		out.ScaleReads = append(out.ScaleReads, ScaleRead{"kafka.strimzi.io", "kafkanodepools", false})
 	} else if k != nil {
 		add("StatefulSet", k.Namespace, "kafka", "kafka", k.Placement, k.CPU, k.Memory, k.Heap, fmt.Sprintf("the spec's kafka %q { heap }", k.Name))
 		add("StatefulSet", k.Namespace, "kafka-controller", "kafka", k.ControllerPlacement, k.ControllerCPU, k.ControllerMemory, k.ControllerHeap,

@@ -121,7 +121,7 @@ func unsetImage(what string) string { return "(unset: " + what + ")" }
 
 // madePods returns the pods the operators of the tree make and the images
 // each runs, read where the maker takes them:
-//   - Strimzi 0.49: the Kafka pods run the image STRIMZI_KAFKA_IMAGES names
+//   - Strimzi: the Kafka pods run the image STRIMZI_KAFKA_IMAGES names
 //     for the Kafka version, their init container and the exporter the
 //     images of STRIMZI_DEFAULT_KAFKA_INIT_IMAGE and
 //     STRIMZI_DEFAULT_KAFKA_EXPORTER_IMAGE (the operator's environment);

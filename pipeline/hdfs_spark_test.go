@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -938,12 +939,14 @@ func checkAPIServerReach(t *testing.T, name string, p *plan.Plan, policies []*ne
 	}
 }
 
-// TestSparkKafkaNetworkPolicies walks, through every policy of
-// blueprints/data-platform.hcl (Spark and Kafka, with the namespaces'
+// TestSparkKafkaNetworkPolicies walks, through every policy of each example
+// with Spark (Spark and Kafka in data-platform.hcl, with the namespaces'
 // default-deny), the flows between Spark and Kafka: drivers and executors
-// reach the brokers, nothing else of Spark's does, and the spark-submit
-// pod reaches the API server. Before this test neither side let Spark's
-// pods through, and the submitting pod had no way to the API server.
+// reach the brokers, nothing else of Spark's does, and of Spark's pods
+// exactly the driver and the one running spark-submit reach the API server
+// (for either engine: a labelled pod of the job namespace, or the Spark
+// operator's controller). Before this test neither side let Spark's pods
+// through, and the submitting pod had no way to the API server.
 func TestSparkKafkaNetworkPolicies(t *testing.T) {
 	checked := 0
 	for _, ex := range examples(t) {
@@ -960,15 +963,32 @@ func TestSparkKafkaNetworkPolicies(t *testing.T) {
 		}
 		driver := netPod{s.Namespace, labels.Set{"spark-role": "driver", "spark-app-selector": "spark-1"}}
 		executor := netPod{s.Namespace, labels.Set{"spark-role": "executor", "spark-app-selector": "spark-1"}}
-		submit := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
 		unlabelled := netPod{s.Namespace, labels.Set{"app": "notebook"}}
-		checkAPIServerReach(t, ex.name, ex.plan, policies, map[string]netPod{
-			"spark-submit pod": submit, "driver": driver, "executor": executor, "unlabelled Spark pod": unlabelled,
-		}, map[string]bool{"spark-submit pod": true, "driver": true})
+		submitLabelled := netPod{s.Namespace, labels.Set{"spark.blueprint.dev/submit": "true"}}
+		// Where spark-submit runs: with blueprint's engine in a pod of the
+		// job namespace the user labels; with the Spark operator inside the
+		// operator's controller pod (labelled as its Deployment labels it),
+		// where a pod labelled for the other engine must open nothing.
+		submit, submitter, reach := submitLabelled, "spark-submit pod", map[string]netPod{}
+		if op := s.Operator; op != nil {
+			submit, submitter = deploymentPod(t, ex, objs, op.Namespace, op.Name), "spark-submit's pod (the operator's controller)"
+			reach["pod labelled as the other engine's spark-submit"] = submitLabelled
+			reach["other pod of namespace "+op.Namespace] = netPod{op.Namespace, labels.Set{"app": "debug"}}
+		}
+		maps.Copy(reach, map[string]netPod{
+			submitter: submit, "driver": driver, "executor": executor, "unlabelled Spark pod": unlabelled,
+		})
+		checkAPIServerReach(t, ex.name, ex.plan, policies, reach, map[string]bool{submitter: true, "driver": true})
+		checkFlows(t, ex.name, policies, []netFlow{
+			{"spark-submit pod calls the driver", submit, driver, plan.SparkDriverPort, false},
+			{"spark-submit pod calls an executor's block manager", submit, executor, plan.SparkBlockPort, false},
+		})
 		if k == nil {
 			broker := netPod{"kafka", labels.Set{"app.kubernetes.io/name": "kafka"}}
-			if policyAllows(policies, driver, broker, plan.KafkaClientPort) {
-				t.Errorf("%s: without Kafka in the spec, the driver's policy still lets it out to a kafka namespace", ex.name)
+			for what, pod := range map[string]netPod{"driver": driver, "spark-submit pod": submit} {
+				if policyAllows(policies, pod, broker, plan.KafkaClientPort) {
+					t.Errorf("%s: without Kafka in the spec, the %s's policy still lets it out to a kafka namespace", ex.name, what)
+				}
 			}
 			continue
 		}
@@ -1023,4 +1043,17 @@ func TestSparkAPIServerPolicyUnderCilium(t *testing.T) {
 			}
 		}
 	}
+}
+
+// deploymentPod is a pod of the Deployment name in namespace ns of the
+// example's manifests, labelled as its pod template labels it.
+func deploymentPod(t *testing.T, ex example, objs []manifest.Object, ns, name string) netPod {
+	t.Helper()
+	for _, o := range objs {
+		if d, ok := o.Object.(*appsv1.Deployment); ok && d.Namespace == ns && d.Name == name {
+			return netPod{ns, labels.Set(d.Spec.Template.Labels)}
+		}
+	}
+	t.Fatalf("%s: the manifests have no Deployment %s/%s", ex.name, ns, name)
+	return netPod{}
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,18 +221,84 @@ func operatorMonitoringPods(t *testing.T, ex example) []*forecast.Workload {
 	if ex.plan.Services.Monitoring == nil || ex.plan.Services.Monitoring.Operator == nil {
 		return nil
 	}
+	out := operatorWorkloads(t, ex, forecast.OperatorPrometheus)
+	if len(out) != 2 {
+		t.Fatalf("%s: the forecast has %d workloads of prometheus-operator, want Prometheus' and Alertmanager's", ex.name, len(out))
+	}
+	return out
+}
+
+// operatorWorkloads returns the forecast's workloads that the named
+// operators make from the example's resources.
+func operatorWorkloads(t *testing.T, ex example, operators ...string) []*forecast.Workload {
+	t.Helper()
 	_, fc, err := render.RenderForecast(ex.plan, render.Options{})
 	if err != nil {
 		t.Fatalf("%s: %v", ex.name, err)
 	}
 	var out []*forecast.Workload
 	for _, w := range fc.Workloads {
-		if w.Operator == forecast.OperatorPrometheus {
+		if slices.Contains(operators, w.Operator) {
 			out = append(out, w)
 		}
 	}
-	if len(out) != 2 {
-		t.Fatalf("%s: the forecast has %d workloads of prometheus-operator, want Prometheus' and Alertmanager's", ex.name, len(out))
-	}
 	return out
+}
+
+// operatorContainerPorts are the ports prometheus-operator v0.85.0 gives
+// the containers of the pods it makes, by container name, for resources
+// that set neither portName nor listenLocal: Prometheus' web port 9090
+// (pkg/prometheus MakeContainerPorts), Alertmanager's web port 9093 and its
+// cluster mesh on 9094 over TCP and UDP (pkg/alertmanager), the config
+// reloader's reloader-web on 8080 (pkg/operator).
+var operatorContainerPorts = map[string][]corev1.ContainerPort{
+	"prometheus": {{Name: "web", ContainerPort: 9090, Protocol: corev1.ProtocolTCP}},
+	"alertmanager": {{Name: "web", ContainerPort: 9093, Protocol: corev1.ProtocolTCP},
+		{Name: "mesh-tcp", ContainerPort: 9094, Protocol: corev1.ProtocolTCP}, {Name: "mesh-udp", ContainerPort: 9094, Protocol: corev1.ProtocolUDP}},
+	"config-reloader": {{Name: "reloader-web", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}},
+}
+
+// addOperatorPods adds to the simulated cluster the pods
+// prometheus-operator makes of the tree's Prometheus and Alertmanager and
+// ECK of its Elasticsearch and Kibana (none on the StatefulSet engines):
+// the forecast's workloads, prometheus-operator's containers with the
+// operator's ports. Strimzi's pods stay out (addStrimziExporter adds the
+// exporter its rules read).
+func (e *promEnv) addOperatorPods(addr func() string) {
+	for _, o := range e.objects {
+		if o.GVK.Kind != "Prometheus" && o.GVK.Kind != "Alertmanager" {
+			continue
+		}
+		spec, _ := o.Object.(*unstructured.Unstructured).Object["spec"].(map[string]any)
+		for _, field := range []string{"portName", "listenLocal"} {
+			if _, set := spec[field]; set {
+				e.t.Fatalf("%s: %s sets %s; operatorContainerPorts assumes the operator's default", e.ex.name, o, field)
+			}
+		}
+	}
+	for _, w := range operatorWorkloads(e.t, e.ex, forecast.OperatorPrometheus, forecast.OperatorECK) {
+		spec := *w.Template.Spec.DeepCopy()
+		if w.Operator == forecast.OperatorPrometheus {
+			for i, c := range spec.Containers {
+				ports, ok := operatorContainerPorts[c.Name]
+				if !ok {
+					e.t.Fatalf("%s: %s has container %s, whose ports operatorContainerPorts does not know", e.ex.name, w, c.Name)
+				}
+				spec.Containers[i].Ports = ports
+			}
+		}
+		e.addPods(w.Namespace, w.Name, w.Kind, w.Template.Labels, w.Template.Annotations, spec, w.Replicas, addr)
+		e.operatorMade = append(e.operatorMade, w)
+	}
+}
+
+// searchPods are the search cluster's pods: StatefulSet l.Search's, or on
+// ECK those of the StatefulSet it makes of the Elasticsearch's node set
+// (l.ECK.StatefulSet).
+func (e *promEnv) searchPods() []simPod {
+	l := e.ex.plan.Services.Logging
+	if l.ECK == nil {
+		return e.Pods(l.Namespace, l.Search)
+	}
+	return e.Pods(l.Namespace, l.ECK.StatefulSet)
 }

@@ -31,8 +31,9 @@ var webAuthMounts = map[string]string{"prometheus": "/etc/prometheus/web", "aler
 
 // TestMonitoringWebAuth checks that Prometheus and Alertmanager ask every
 // client for a password and that their clients have one. In every
-// monitoring case: both serve with --web.config.file from the spec's
-// Secret (mounted, never rendered), their readiness probes run the image's
+// monitoring case on the StatefulSet engine: both serve with
+// --web.config.file from the spec's Secret (mounted, never rendered),
+// their readiness probes run the image's
 // own promtool or amtool with a client configuration that logs in (the
 // kubelet's HTTP probes cannot) and their liveness only opens the port;
 // Prometheus logs in to the Alertmanagers it alerts and the two it scrapes,

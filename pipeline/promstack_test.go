@@ -33,8 +33,6 @@ import (
 
 // promStack is what an example's Prometheus loads.
 type promStack struct {
-	// Operator is set when prometheus-operator runs the Prometheus.
-	Operator bool
 	// Config is prometheus.yml: the ConfigMap's, or the twin's for the
 	// operator engine.
 	Config []byte
@@ -68,7 +66,7 @@ func prometheusStack(t *testing.T, ex example) promStack {
 		}
 		return s
 	}
-	s := promStack{Operator: true, Rules: selectedRules(t, ex.name, objs)}
+	s := promStack{Rules: selectedRules(t, ex.name, objs)}
 	s.Config = configMapStack(t, ex.name+" (StatefulSet twin)", statefulSetTwin(t, ex.path).objs).Config
 	return s
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // TestEtcdBackupAlerts runs `promtool test rules` on the rendered
-// etcd-backup.rules.yml of every example with monitoring: each alert fires on
+// etcd-backup.rules.yml of every example with monitoring, on either engine
+// (the ConfigMap's file or the PrometheusRule's spec): each alert fires on
 // a bad input and stays silent on a good one. The input series carry the
 // labels Prometheus stores for kube-state-metrics' CronJob metrics with the
 // rendered scrape job (job="kube-state-metrics", honor_labels keeping the
@@ -31,9 +32,9 @@ func TestEtcdBackupAlerts(t *testing.T) {
 		if b == nil || ex.plan.Services.Monitoring == nil {
 			continue
 		}
-		rules, ok := ex.tree["manifests/monitoring/prometheus/etcd-backup.rules.yml"]
+		rules, ok := prometheusStack(t, ex).Rules["etcd-backup.rules.yml"]
 		if !ok {
-			t.Fatalf("%s: monitoring and etcd backups, but no etcd-backup.rules.yml", ex.name)
+			t.Fatalf("%s: monitoring and etcd backups, but Prometheus loads no etcd-backup.rules.yml", ex.name)
 		}
 		ran++
 		dir := t.TempDir()

@@ -364,21 +364,32 @@ func trivyUp(replica int) string {
 // labelled as the operator and the scrape job label them: each alert fires
 // on its bad input, with the annotations on-call reads, and stays silent
 // on a healthy cluster; each panel query returns the expected rows. The
-// scrape job is checked to keep the operator's metrics port.
+// scrape job is checked to keep the operator's metrics port. Every example
+// that scans images with monitoring is checked, on either monitoring
+// engine.
 func TestImageScanningRules(t *testing.T) {
 	promtool := tool(t, "promtool")
-	var ex example
-	for _, e := range examples(t) {
-		if e.plan.Services.ImageScanning != nil && e.plan.Services.Monitoring != nil {
-			ex = e
-			break
+	n := 0
+	for _, ex := range examples(t) {
+		if ex.plan.Services.ImageScanning != nil && ex.plan.Services.Monitoring != nil {
+			n++
+			t.Run(ex.name, func(t *testing.T) { checkImageScanningRules(t, promtool, ex) })
 		}
 	}
-	if ex.plan == nil {
+	if n == 0 {
 		t.Fatal("no example scans images with monitoring: the image-scanning alerts and dashboard go untested")
 	}
-	const rulesPath = "manifests/monitoring/prometheus/image-scanning.rules.yml"
-	src := ex.tree[rulesPath]
+}
+
+// checkImageScanningRules runs TestImageScanningRules' checks on one
+// example, on either monitoring engine: the rules and the scrape job are
+// what its Prometheus loads (prometheusStack).
+func checkImageScanningRules(t *testing.T, promtool string, ex example) {
+	stack := prometheusStack(t, ex)
+	src, ok := stack.Rules["image-scanning.rules.yml"]
+	if !ok {
+		t.Fatal("Prometheus loads no image-scanning.rules.yml (not in the prometheus-config ConfigMap, or no PrometheusRule image-scanning it selects)")
+	}
 	var rf struct {
 		Groups []struct {
 			Name  string `json:"name"`
@@ -403,9 +414,6 @@ func TestImageScanningRules(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(string(ex.tree["manifests/monitoring/prometheus/kustomization.yaml"]), "- image-scanning.rules.yml\n") {
-		t.Error("image-scanning.rules.yml is not in the Prometheus rules ConfigMap")
-	}
 	// The scrape job keeps the operator Service's port named metrics.
 	var cfg struct {
 		ScrapeConfigs []struct {
@@ -423,7 +431,7 @@ func TestImageScanningRules(t *testing.T) {
 			} `json:"relabel_configs"`
 		} `json:"scrape_configs"`
 	}
-	if err := yaml.Unmarshal(ex.tree["manifests/monitoring/prometheus/prometheus.yml"], &cfg); err != nil {
+	if err := yaml.Unmarshal(stack.Config, &cfg); err != nil {
 		t.Fatal(err)
 	}
 	svc := scanObject[*corev1.Service](t, ex, "Service", "trivy-operator")

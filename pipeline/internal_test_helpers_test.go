@@ -80,33 +80,50 @@ func examples(t *testing.T) []example {
 			// verify's TestRenderedTreesPass checks each with the real tools.
 			continue
 		}
-		// As the CLI validates: the capacity forecast's warnings join the
-		// rules' before the accept blocks apply (an example may accept a
-		// capacity-zone-loss warning).
-		s, ld := spec.NewLoader().Load(p, spec.Options{})
-		var pl *plan.Plan
-		var tree render.Tree
-		var err error
-		diags := validate.RunWith(s, ld, func() hcl.Diagnostics {
-			var fc *forecast.Forecast
-			pl = plan.Build(s)
-			tree, fc, err = render.RenderForecast(pl, render.Options{})
-			if err != nil {
-				return nil
-			}
-			return forecast.Diagnostics(s, fc)
-		}).Diagnostics
-		if len(diags) > 0 {
-			t.Fatalf("%s must validate cleanly, got: %v", p, diags)
-		}
-		if err != nil {
-			t.Fatalf("rendering %s: %v", p, err)
-		}
-		name := filepath.Base(p)
-		name = name[:len(name)-len(filepath.Ext(name))]
-		out = append(out, example{name: name, path: p, plan: pl, tree: tree})
+		out = append(out, renderExample(t, p))
 	}
 	return out
+}
+
+// renderExample loads and renders the spec at path, which must validate
+// cleanly.
+func renderExample(t *testing.T, path string) example {
+	t.Helper()
+	ex, diags := renderWarned(t, path)
+	if len(diags) > 0 {
+		t.Fatalf("%s must validate cleanly, got: %v", path, diags)
+	}
+	return ex
+}
+
+// renderWarned loads and renders the spec at path, which must validate
+// without errors, and returns its warnings. As the CLI validates: the
+// capacity forecast's warnings join the rules' before the accept blocks
+// apply (an example may accept a capacity-zone-loss warning).
+func renderWarned(t *testing.T, path string) (example, hcl.Diagnostics) {
+	t.Helper()
+	s, ld := spec.NewLoader().Load(path, spec.Options{})
+	var pl *plan.Plan
+	var tree render.Tree
+	var err error
+	diags := validate.RunWith(s, ld, func() hcl.Diagnostics {
+		var fc *forecast.Forecast
+		pl = plan.Build(s)
+		tree, fc, err = render.RenderForecast(pl, render.Options{})
+		if err != nil {
+			return nil
+		}
+		return forecast.Diagnostics(s, fc)
+	}).Diagnostics
+	if diags.HasErrors() {
+		t.Fatalf("%s must validate, got: %v", path, diags)
+	}
+	if err != nil {
+		t.Fatalf("rendering %s: %v", path, err)
+	}
+	name := filepath.Base(path)
+	name = name[:len(name)-len(filepath.Ext(name))]
+	return example{name: name, path: path, plan: pl, tree: tree}, diags
 }
 
 // lockLines are an images block's lock_file and require_digest lines.

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
@@ -118,15 +120,18 @@ func renderSpecText(t *testing.T, name, src string) example {
 // TestMonitoring checks the monitoring stack of every case: the Prometheus
 // and Alertmanager configuration with the real promtool and amtool, that
 // every job an alert names is scraped, the dashboards, and the workloads'
-// objects.
+// objects. On the operator engine it reads what the Prometheus loads
+// (prometheusStack) and checks the Prometheus and Alertmanager resources
+// and the pods the operator makes of them instead of StatefulSets.
 func TestMonitoring(t *testing.T) {
 	for _, ex := range monitoringCases(t) {
 		t.Run(ex.name, func(t *testing.T) {
 			m := ex.plan.Services.Monitoring
-			prom := readPrometheusConfig(t, ex.tree)
-			rules := readRuleFiles(t, ex.tree)
+			stack := prometheusStack(t, ex)
+			prom := readPrometheusConfig(t, stack)
+			rules := readRuleFiles(t, stack)
 			if len(rules) == 0 {
-				t.Fatalf("no *.rules.yml in %s/prometheus", monitoringDir)
+				t.Fatal("Prometheus loads no rule file")
 			}
 			checkScrapeJobs(t, m, prom)
 			checkRules(t, prom, rules)
@@ -136,15 +141,21 @@ func TestMonitoring(t *testing.T) {
 
 			t.Run("promtool", func(t *testing.T) {
 				promtool := tool(t, "promtool")
-				dir := writeTree(t, ex.tree, nil)
-				promDir := filepath.Join(dir, monitoringDir, "prometheus")
-				run(t, promtool, "check", "config", "--syntax-only", filepath.Join(promDir, "prometheus.yml"))
-				var files []string
-				for name := range rules {
-					files = append(files, filepath.Join(promDir, name))
+				// What Prometheus reads, as the ConfigMap mounts it: prometheus.yml
+				// with the rule files beside it.
+				promDir := t.TempDir()
+				files := []string{filepath.Join(promDir, "prometheus.yml")}
+				if err := os.WriteFile(files[0], stack.Config, 0o644); err != nil {
+					t.Fatal(err)
 				}
-				sort.Strings(files)
-				run(t, promtool, append([]string{"check", "rules"}, files...)...)
+				for _, name := range slices.Sorted(maps.Keys(stack.Rules)) {
+					files = append(files, filepath.Join(promDir, name))
+					if err := os.WriteFile(files[len(files)-1], stack.Rules[name], 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				run(t, promtool, "check", "config", "--syntax-only", files[0])
+				run(t, promtool, append([]string{"check", "rules"}, files[1:]...)...)
 				// A full check follows rule_files: with the service account
 				// paths pointed at test files, it proves the glob finds the
 				// rule files beside prometheus.yml, as in the ConfigMap.
@@ -154,12 +165,8 @@ func TestMonitoring(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				cfg := filepath.Join(promDir, "prometheus.yml")
-				b, err := os.ReadFile(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b = []byte(strings.ReplaceAll(string(b), "/var/run/secrets/kubernetes.io/serviceaccount/", sa+"/"))
+				cfg := files[0]
+				b := []byte(strings.ReplaceAll(string(stack.Config), "/var/run/secrets/kubernetes.io/serviceaccount/", sa+"/"))
 				if err := os.WriteFile(cfg, b, 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -197,14 +204,10 @@ func (c promConfig) jobs() map[string]bool {
 	return out
 }
 
-func readPrometheusConfig(t *testing.T, tree render.Tree) promConfig {
+func readPrometheusConfig(t *testing.T, stack promStack) promConfig {
 	t.Helper()
-	b, ok := tree[monitoringDir+"/prometheus/prometheus.yml"]
-	if !ok {
-		t.Fatalf("no %s/prometheus/prometheus.yml", monitoringDir)
-	}
 	var c promConfig
-	if err := yaml.Unmarshal(b, &c); err != nil {
+	if err := yaml.Unmarshal(stack.Config, &c); err != nil {
 		t.Fatalf("prometheus.yml: %v", err)
 	}
 	return c
@@ -225,18 +228,14 @@ type ruleFile struct {
 	} `json:"groups"`
 }
 
-// readRuleFiles returns the rule files beside prometheus.yml, by base name.
-func readRuleFiles(t *testing.T, tree render.Tree) map[string]ruleFile {
+// readRuleFiles parses the rule files Prometheus loads, by name.
+func readRuleFiles(t *testing.T, stack promStack) map[string]ruleFile {
 	t.Helper()
 	out := map[string]ruleFile{}
-	for _, p := range tree.Paths() {
-		dir, name := filepath.Split(p)
-		if dir != monitoringDir+"/prometheus/" || !strings.HasSuffix(name, ".rules.yml") {
-			continue
-		}
+	for name, b := range stack.Rules {
 		var f ruleFile
-		if err := yaml.UnmarshalStrict(tree[p], &f); err != nil {
-			t.Errorf("%s: %v", p, err)
+		if err := yaml.UnmarshalStrict(b, &f); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 		out[name] = f
 	}
@@ -532,7 +531,7 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 	byName := map[string]manifest.Object{}
 	for _, o := range objs {
 		byName[o.GVK.Kind+"/"+o.Name] = o
-		if o.GVK.Kind == "Secret" {
+		if sec, ok := o.Object.(*corev1.Secret); ok && !operatorSecret(t, ex, sec) {
 			t.Errorf("%s: the output must never contain a Secret", o)
 		}
 		if o.Namespace != m.Namespace && o.GVK.Kind != "ClusterRole" && o.GVK.Kind != "ClusterRoleBinding" {
@@ -545,6 +544,12 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 		checkPod(t, o.String(), tmpl, replicas)
 		checkMonitoringPod(t, o.String(), tmpl, images)
 		podLabels = append(podLabels, labels.Set(tmpl.Labels))
+	}
+	// prometheus-operator's pods, as the forecast reads them from the
+	// Prometheus and Alertmanager: the objects below must select them. Their
+	// containers are the operator's (TestPrometheusOperatorRuns runs them).
+	for _, w := range operatorMonitoringPods(t, ex) {
+		podLabels = append(podLabels, labels.Set(w.Template.Labels))
 	}
 	selects := func(ls *metav1.LabelSelector) bool {
 		sel, err := metav1.LabelSelectorAsSelector(ls)
@@ -603,40 +608,10 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 		}
 	}
 
-	sts := func(name string) *appsv1.StatefulSet {
-		o, ok := byName["StatefulSet/"+name]
-		if !ok {
-			t.Fatalf("no StatefulSet %s", name)
-		}
-		return o.Object.(*appsv1.StatefulSet)
-	}
-	prom := sts("prometheus")
-	if int(*prom.Spec.Replicas) != m.PrometheusReplicas || m.PrometheusReplicas < 2 {
-		t.Errorf("prometheus has %d replicas, want the plan's %d (at least 2)", *prom.Spec.Replicas, m.PrometheusReplicas)
-	}
-	args := strings.Join(prom.Spec.Template.Spec.Containers[0].Args, " ")
-	if !strings.Contains(args, "--storage.tsdb.retention.time="+m.Retention) {
-		t.Errorf("prometheus args %q lack the retention %s", args, m.Retention)
-	}
-	if vct := prom.Spec.VolumeClaimTemplates; len(vct) != 1 || vct[0].Spec.StorageClassName == nil ||
-		*vct[0].Spec.StorageClassName != m.StorageClass || vct[0].Spec.Resources.Requests.Storage().String() != m.VolumeSize {
-		t.Errorf("prometheus volumes %+v, want %s of class %s", vct, m.VolumeSize, m.StorageClass)
-	}
-	am := sts("alertmanager")
-	if int(*am.Spec.Replicas) != m.AlertmanagerReplicas {
-		t.Errorf("alertmanager has %d replicas, want %d", *am.Spec.Replicas, m.AlertmanagerReplicas)
-	}
-	peers := 0
-	for _, a := range am.Spec.Template.Spec.Containers[0].Args {
-		if strings.HasPrefix(a, "--cluster.peer=") && strings.Contains(a, "."+am.Spec.ServiceName+".") {
-			peers++
-		}
-	}
-	if peers != m.AlertmanagerReplicas {
-		t.Errorf("alertmanager has %d --cluster.peer flags through its headless service, want one per replica (%d)", peers, m.AlertmanagerReplicas)
-	}
-	if svc, ok := byName["Service/"+am.Spec.ServiceName]; !ok || svc.Object.(*corev1.Service).Spec.ClusterIP != corev1.ClusterIPNone {
-		t.Errorf("alertmanager's serviceName %q is not a headless Service of the stack", am.Spec.ServiceName)
+	if m.Operator != nil {
+		checkOperatorMonitoring(t, ex, byName)
+	} else {
+		checkMonitoringStatefulSets(t, m, byName)
 	}
 
 	// Grafana's admin account comes from the named Secret, by reference.
@@ -708,6 +683,124 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 			t.Errorf("%s: want class %s, host %s and TLS Secret %s", o, expose.IngressClass, host, expose.TLSSecret)
 		}
 	}
+}
+
+// checkMonitoringStatefulSets checks the StatefulSet engine's Prometheus
+// and Alertmanager against the plan.
+func checkMonitoringStatefulSets(t *testing.T, m *plan.Monitoring, byName map[string]manifest.Object) {
+	t.Helper()
+	sts := func(name string) *appsv1.StatefulSet {
+		o, ok := byName["StatefulSet/"+name]
+		if !ok {
+			t.Fatalf("no StatefulSet %s", name)
+		}
+		return o.Object.(*appsv1.StatefulSet)
+	}
+	prom := sts("prometheus")
+	if int(*prom.Spec.Replicas) != m.PrometheusReplicas || m.PrometheusReplicas < 2 {
+		t.Errorf("prometheus has %d replicas, want the plan's %d (at least 2)", *prom.Spec.Replicas, m.PrometheusReplicas)
+	}
+	args := strings.Join(prom.Spec.Template.Spec.Containers[0].Args, " ")
+	if !strings.Contains(args, "--storage.tsdb.retention.time="+m.Retention) {
+		t.Errorf("prometheus args %q lack the retention %s", args, m.Retention)
+	}
+	if vct := prom.Spec.VolumeClaimTemplates; len(vct) != 1 || vct[0].Spec.StorageClassName == nil ||
+		*vct[0].Spec.StorageClassName != m.StorageClass || vct[0].Spec.Resources.Requests.Storage().String() != m.VolumeSize {
+		t.Errorf("prometheus volumes %+v, want %s of class %s", vct, m.VolumeSize, m.StorageClass)
+	}
+	am := sts("alertmanager")
+	if int(*am.Spec.Replicas) != m.AlertmanagerReplicas {
+		t.Errorf("alertmanager has %d replicas, want %d", *am.Spec.Replicas, m.AlertmanagerReplicas)
+	}
+	peers := 0
+	for _, a := range am.Spec.Template.Spec.Containers[0].Args {
+		if strings.HasPrefix(a, "--cluster.peer=") && strings.Contains(a, "."+am.Spec.ServiceName+".") {
+			peers++
+		}
+	}
+	if peers != m.AlertmanagerReplicas {
+		t.Errorf("alertmanager has %d --cluster.peer flags through its headless service, want one per replica (%d)", peers, m.AlertmanagerReplicas)
+	}
+	if svc, ok := byName["Service/"+am.Spec.ServiceName]; !ok || svc.Object.(*corev1.Service).Spec.ClusterIP != corev1.ClusterIPNone {
+		t.Errorf("alertmanager's serviceName %q is not a headless Service of the stack", am.Spec.ServiceName)
+	}
+}
+
+// checkOperatorMonitoring checks the operator engine's Prometheus and
+// Alertmanager resources against the plan, and that the forecast counts
+// the pods the operator makes of them as many as the plan wants
+// (TestPrometheusOperatorSameSettings compares the rest with the
+// StatefulSet engine).
+func checkOperatorMonitoring(t *testing.T, ex example, byName map[string]manifest.Object) {
+	t.Helper()
+	m, o := ex.plan.Services.Monitoring, ex.plan.Services.Monitoring.Operator
+	// The fields this test reads of a resource's spec (asJSON is strict).
+	spec := func(kind string, keys ...string) map[string]any {
+		x, ok := byName[kind+"/"+o.Name]
+		if !ok {
+			t.Fatalf("no %s %s", kind, o.Name)
+		}
+		all, _ := x.Object.(*unstructured.Unstructured).Object["spec"].(map[string]any)
+		out := map[string]any{}
+		for _, k := range keys {
+			if v, ok := all[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	var prom struct {
+		Replicas  int
+		Retention string
+		Storage   struct {
+			VolumeClaimTemplate struct {
+				Metadata struct{ Labels map[string]string }
+				Spec     corev1.PersistentVolumeClaimSpec
+			}
+		}
+	}
+	asJSON(t, spec("Prometheus", "replicas", "retention", "storage"), &prom)
+	if prom.Replicas != m.PrometheusReplicas || m.PrometheusReplicas < 2 {
+		t.Errorf("the Prometheus has %d replicas, want the plan's %d (at least 2)", prom.Replicas, m.PrometheusReplicas)
+	}
+	if prom.Retention != m.Retention {
+		t.Errorf("the Prometheus keeps %q, want the retention %s", prom.Retention, m.Retention)
+	}
+	if c := prom.Storage.VolumeClaimTemplate.Spec; c.StorageClassName == nil || *c.StorageClassName != m.StorageClass ||
+		c.Resources.Requests.Storage().String() != m.VolumeSize {
+		t.Errorf("the Prometheus' volumes %+v, want %s of class %s", c, m.VolumeSize, m.StorageClass)
+	}
+	var am struct{ Replicas int }
+	asJSON(t, spec("Alertmanager", "replicas"), &am)
+	if am.Replicas != m.AlertmanagerReplicas {
+		t.Errorf("the Alertmanager has %d replicas, want %d", am.Replicas, m.AlertmanagerReplicas)
+	}
+	want := map[string]int{o.PrometheusStatefulSet: m.PrometheusReplicas, o.AlertmanagerStatefulSet: m.AlertmanagerReplicas}
+	for _, w := range operatorMonitoringPods(t, ex) {
+		if n, ok := want[w.Name]; !ok || w.Replicas != n || w.Namespace != m.Namespace {
+			t.Errorf("the forecast counts %s with %d pods; want StatefulSets %v in %s", w, w.Replicas, want, m.Namespace)
+		}
+	}
+}
+
+// operatorSecret reports whether sec is one of the two Secrets of the
+// operator engine, neither of which carries a secret: the service account
+// token Secret, empty (the API server's token controller fills it), and
+// the Alertmanager's configuration, exactly the rendered alertmanager.yml
+// (which checkAlertmanagerConfig checks for credentials).
+func operatorSecret(t *testing.T, ex example, sec *corev1.Secret) bool {
+	t.Helper()
+	m := ex.plan.Services.Monitoring
+	if m.Operator == nil {
+		return false
+	}
+	switch sec.Name {
+	case m.Operator.TokenSecret:
+		return sec.Type == corev1.SecretTypeServiceAccountToken && len(sec.Data)+len(sec.StringData) == 0
+	case m.Operator.AlertmanagerConfigSecret:
+		return len(sec.Data) == 1 && string(sec.Data["alertmanager.yaml"]) == string(ex.tree[monitoringDir+"/alertmanager/alertmanager.yml"])
+	}
+	return false
 }
 
 // checkMonitoringPod checks what checkPod leaves out: limits on CPU, a

@@ -494,18 +494,24 @@ func netdev(e *promEnv, metric string) []promSeries {
 func volumeStats(metric string, share float64) func(e *promEnv) []promSeries {
 	return func(e *promEnv) []promSeries {
 		claims := map[string][]sample{}
-		for _, o := range e.objects {
-			sts, ok := o.Object.(*appsv1.StatefulSet)
-			if !ok {
-				continue
-			}
-			for _, p := range e.Pods(sts.Namespace, sts.Name) {
-				for _, vct := range sts.Spec.VolumeClaimTemplates {
+		add := func(ns, name string, templates []corev1.PersistentVolumeClaim) {
+			for _, p := range e.Pods(ns, name) {
+				for _, vct := range templates {
 					size := vct.Spec.Resources.Requests.Storage().AsApproximateFloat64()
 					claims[p.Node] = append(claims[p.Node], sample{Labels: map[string]string{"namespace": p.Namespace,
 						"persistentvolumeclaim": vct.Name + "-" + p.Name}, Values: gauge(size * share)})
 				}
 			}
+		}
+		for _, o := range e.objects {
+			if sts, ok := o.Object.(*appsv1.StatefulSet); ok {
+				add(sts.Namespace, sts.Name, sts.Spec.VolumeClaimTemplates)
+			}
+		}
+		// The claims of the StatefulSets an operator makes, named as it
+		// names them.
+		for _, w := range e.operatorMade {
+			add(w.Namespace, w.Name, w.ClaimTemplates)
 		}
 		var out []promSeries
 		for _, tg := range e.Targets("kubelet") {
@@ -581,7 +587,7 @@ func searchNodes(metric string, exposes func(labels map[string]string) []sample)
 		}
 		return searchExporter(e, metric, func(cluster string) []sample {
 			var out []sample
-			for _, p := range e.Pods(l.Namespace, l.Search) {
+			for _, p := range e.searchPods() {
 				labels := map[string]string{"cluster": cluster, "host": p.IP, "name": p.Name, "es_master_node": "true",
 					"es_data_node": "true", "es_ingest_node": "true", "es_client_node": "false"}
 				if strings.HasPrefix(metric, "elasticsearch_filesystem_data_") {
@@ -834,15 +840,15 @@ var alertCases = map[string]alertCase{
 		return set(s, is("color", "yellow"), gauge(1))
 	}},
 	"SearchDiskWatermarkLow": {Bad: func(e *promEnv) []promSeries {
-		first := e.Pods(e.ex.plan.Services.Logging.Namespace, e.ex.plan.Services.Logging.Search)[0].Name
+		first := e.searchPods()[0].Name
 		return set(metricCatalog["elasticsearch_filesystem_data_available_bytes"](e), is("name", first), gauge(12<<30))
 	}},
 	"SearchDiskWatermarkHigh": {Bad: func(e *promEnv) []promSeries {
-		first := e.Pods(e.ex.plan.Services.Logging.Namespace, e.ex.plan.Services.Logging.Search)[0].Name
+		first := e.searchPods()[0].Name
 		return set(metricCatalog["elasticsearch_filesystem_data_available_bytes"](e), is("name", first), gauge(7<<30))
 	}},
 	"SearchJVMHeapHigh": {Bad: func(e *promEnv) []promSeries {
-		first := e.Pods(e.ex.plan.Services.Logging.Namespace, e.ex.plan.Services.Logging.Search)[0].Name
+		first := e.searchPods()[0].Name
 		return set(metricCatalog["elasticsearch_jvm_memory_used_bytes"](e), and(is("name", first), is("area", "heap")), gauge(1.9*(1<<30)))
 	}},
 

@@ -37,42 +37,57 @@ const (
 
 var promopEngineLine = regexp.MustCompile(`(?m)^\s*engine\s*=\s*"operator"\n`)
 
-// promopRendered holds the two renderings, which the tests only read.
+// promopRendered holds the operator engine's rendering, which the tests
+// only read.
 var promopRendered struct {
 	sync.Mutex
-	cases map[bool]*kafkaCase
+	c *kafkaCase
 }
 
 // renderPromop renders the operator engine's spec, or with statefulset the
-// same spec on the StatefulSet engine, once per test binary.
+// same spec on the StatefulSet engine (its twin), once per test binary.
 func renderPromop(t *testing.T, statefulset bool) *kafkaCase {
 	t.Helper()
+	if statefulset {
+		return statefulSetTwin(t, promopSpec)
+	}
 	promopRendered.Lock()
 	defer promopRendered.Unlock()
-	if c, ok := promopRendered.cases[statefulset]; ok {
-		return c
+	if promopRendered.c != nil {
+		return promopRendered.c
 	}
 	b, err := os.ReadFile(promopSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := string(b)
-	if statefulset {
-		if n := len(promopEngineLine.FindAllString(src, -1)); n != 1 {
-			t.Fatalf("%s has %d engine lines, want the monitoring block's one", promopSpec, n)
-		}
-		src = promopEngineLine.ReplaceAllString(src, "")
+	c := renderKafka(t, string(b))
+	if m := c.plan.Services.Monitoring; m == nil || m.Operator == nil || m.Engine != spec.EngineOperator {
+		t.Fatalf("%s does not render monitoring on the operator engine", promopSpec)
 	}
-	c := renderKafka(t, src)
-	m := c.plan.Services.Monitoring
-	if m == nil || (m.Operator != nil) == statefulset || (m.Engine == spec.EngineOperator) == statefulset {
-		t.Fatalf("%s (statefulset %v) renders monitoring on engine %q", promopSpec, statefulset, m.Engine)
-	}
-	if promopRendered.cases == nil {
-		promopRendered.cases = map[bool]*kafkaCase{}
-	}
-	promopRendered.cases[statefulset] = c
+	promopRendered.c = c
 	return c
+}
+
+// promopCase is a spec on the operator engine and its StatefulSet twin.
+type promopCase struct {
+	name    string
+	op, sts *kafkaCase
+}
+
+// promopCases are the operator engine's test spec and every example of
+// blueprints/ whose monitoring runs on the operator engine, each with its
+// twin: the tests that compare the engines run on all of them, which
+// proves the twins the other monitoring tests read equal.
+func promopCases(t *testing.T) []promopCase {
+	t.Helper()
+	out := []promopCase{{"testdata-monitoring-operator", renderPromop(t, false), renderPromop(t, true)}}
+	for _, ex := range examples(t) {
+		if m := ex.plan.Services.Monitoring; m != nil && m.Operator != nil {
+			op := &kafkaCase{plan: ex.plan, tree: ex.tree, objs: rootObjects(t, ex)}
+			out = append(out, promopCase{ex.name, op, statefulSetTwin(t, ex.path)})
+		}
+	}
+	return out
 }
 
 // promopGoldenFiles are the files the operator engine writes or changes:
@@ -279,65 +294,60 @@ func generatedConfigMap(t *testing.T, c *kafkaCase, prefix string) map[string]st
 	return nil
 }
 
-// TestPrometheusOperatorRules checks that the PrometheusRules hold exactly
-// the rule groups of the StatefulSet engine's rule files, one resource per
-// file, that the Prometheus selects them, and that promtool accepts them.
+// TestPrometheusOperatorRules checks, for the operator engine's test spec
+// and every example on that engine, that the PrometheusRules hold exactly
+// the rule groups of the StatefulSet twin's rule files, one resource per
+// file, that the Prometheus selects them all (its ruleSelector, in its
+// namespace), and that promtool accepts them.
 func TestPrometheusOperatorRules(t *testing.T) {
-	op, sts := renderPromop(t, false), renderPromop(t, true)
-	o := op.plan.Services.Monitoring.Operator
-	files := generatedConfigMap(t, sts, "prometheus-config")
-	rules := map[string]map[string]any{}
-	for _, x := range op.objs {
-		if x.GVK.Kind != "PrometheusRule" {
-			continue
-		}
-		u := x.Object.(*unstructured.Unstructured)
-		if u.GetLabels()[o.SelectorLabel.Key] != o.SelectorLabel.Value {
-			t.Errorf("PrometheusRule %s lacks label %s=%s, which the Prometheus selects", u.GetName(), o.SelectorLabel.Key, o.SelectorLabel.Value)
-		}
-		rules[u.GetName()+".rules.yml"] = u.Object["spec"].(map[string]any)
-	}
-	var want []string
-	for f := range files {
-		if strings.HasSuffix(f, ".rules.yml") {
-			want = append(want, f)
-		}
-	}
-	slices.Sort(want)
-	got := slices.Sorted(func(yield func(string) bool) {
-		for k := range rules {
-			if !yield(k) {
-				return
+	for _, pc := range promopCases(t) {
+		t.Run(pc.name, func(t *testing.T) {
+			files := generatedConfigMap(t, pc.sts, "prometheus-config")
+			rules := map[string]map[string]any{}
+			for name, b := range selectedRules(t, pc.name, pc.op.objs) {
+				var body map[string]any
+				if err := yaml.Unmarshal(b, &body); err != nil {
+					t.Fatal(err)
+				}
+				rules[name] = body
 			}
-		}
-	})
-	if !slices.Equal(got, want) || len(want) < 9 {
-		t.Fatalf("PrometheusRules %v, the StatefulSet engine's rule files %v", got, want)
-	}
-	dir := t.TempDir()
-	for _, f := range want {
-		var file map[string]any
-		if err := yaml.Unmarshal([]byte(files[f]), &file); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(file, rules[f]) {
-			t.Errorf("PrometheusRule %s's spec differs from the StatefulSet engine's %s", strings.TrimSuffix(f, ".rules.yml"), f)
-		}
-		b, err := yaml.Marshal(rules[f])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	promtool := tool(t, "promtool")
-	args := []string{"check", "rules"}
-	for _, f := range want {
-		args = append(args, filepath.Join(dir, f))
-	}
-	if out := run(t, promtool, args...); !strings.Contains(out, "SUCCESS") {
-		t.Errorf("promtool check rules on the PrometheusRules' specs: %s", out)
+			var want []string
+			for f := range files {
+				if strings.HasSuffix(f, ".rules.yml") {
+					want = append(want, f)
+				}
+			}
+			slices.Sort(want)
+			got := slices.Sorted(maps.Keys(rules))
+			if !slices.Equal(got, want) || len(want) < 9 {
+				t.Fatalf("PrometheusRules %v, the StatefulSet engine's rule files %v", got, want)
+			}
+			dir := t.TempDir()
+			for _, f := range want {
+				var file map[string]any
+				if err := yaml.Unmarshal([]byte(files[f]), &file); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(file, rules[f]) {
+					t.Errorf("PrometheusRule %s's spec differs from the StatefulSet engine's %s", strings.TrimSuffix(f, ".rules.yml"), f)
+				}
+				b, err := yaml.Marshal(rules[f])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			promtool := tool(t, "promtool")
+			args := []string{"check", "rules"}
+			for _, f := range want {
+				args = append(args, filepath.Join(dir, f))
+			}
+			if out := run(t, promtool, args...); !strings.Contains(out, "SUCCESS") {
+				t.Errorf("promtool check rules on the PrometheusRules' specs: %s", out)
+			}
+		})
 	}
 }
 
@@ -415,7 +425,8 @@ func orDefault(s, d string) string {
 	return s
 }
 
-// scrapeConfigJobs reads the ScrapeConfigs of a tree.
+// scrapeConfigJobs reads the ScrapeConfigs of a tree that its Prometheus
+// selects.
 func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 	t.Helper()
 	o := c.plan.Services.Monitoring.Operator
@@ -441,14 +452,7 @@ func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 		}
 	}
 	out := map[string]scrapeJob{}
-	for _, x := range c.objs {
-		if x.GVK.Kind != "ScrapeConfig" {
-			continue
-		}
-		u := x.Object.(*unstructured.Unstructured)
-		if u.GetLabels()[o.SelectorLabel.Key] != o.SelectorLabel.Value {
-			t.Errorf("ScrapeConfig %s lacks label %s=%s, which the Prometheus selects", u.GetName(), o.SelectorLabel.Key, o.SelectorLabel.Value)
-		}
+	for _, u := range selectedBy(t, c.plan.Name, c.objs, "ScrapeConfig", "scrapeConfig") {
 		var s struct {
 			JobName, Scheme, MetricsPath, ScrapeClass string
 			HonorLabels                               bool
@@ -496,38 +500,42 @@ func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 	return out
 }
 
-// TestPrometheusOperatorTargets checks that the ScrapeConfigs scrape what
-// the StatefulSet engine's prometheus.yml does: the same jobs, discovery,
+// TestPrometheusOperatorTargets checks, for the operator engine's test
+// spec and every example on that engine, that the ScrapeConfigs scrape what
+// the StatefulSet twin's prometheus.yml does: the same jobs, discovery,
 // static targets, relabelling (so the same targets and labels), schemes,
 // paths and credentials. The one difference is by design: the operator's
 // Prometheus and Alertmanager ask no password, so their jobs send none.
 func TestPrometheusOperatorTargets(t *testing.T) {
-	op, sts := renderPromop(t, false), renderPromop(t, true)
-	want := promJobs(t, generatedConfigMap(t, sts, "prometheus-config")["prometheus.yml"])
-	got := scrapeConfigJobs(t, op)
-	if len(want) < 14 {
-		t.Fatalf("prometheus.yml has %d jobs", len(want))
-	}
-	for name, w := range want {
-		if name == "prometheus" || name == "alertmanager" {
-			if !w.BasicAuth {
-				t.Errorf("prometheus.yml's %s job sends no password", name)
+	for _, pc := range promopCases(t) {
+		t.Run(pc.name, func(t *testing.T) {
+			want := promJobs(t, generatedConfigMap(t, pc.sts, "prometheus-config")["prometheus.yml"])
+			got := scrapeConfigJobs(t, pc.op)
+			if len(want) < 14 {
+				t.Fatalf("prometheus.yml has %d jobs", len(want))
 			}
-			w.BasicAuth = false
-		}
-		g, ok := got[name]
-		if !ok {
-			t.Errorf("no ScrapeConfig for prometheus.yml's job %s", name)
-			continue
-		}
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("job %s:\nScrapeConfig  %+v\nprometheus.yml %+v", name, g, w)
-		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("ScrapeConfig %s has no job in prometheus.yml", name)
-		}
+			for name, w := range want {
+				if name == "prometheus" || name == "alertmanager" {
+					if !w.BasicAuth {
+						t.Errorf("prometheus.yml's %s job sends no password", name)
+					}
+					w.BasicAuth = false
+				}
+				g, ok := got[name]
+				if !ok {
+					t.Errorf("no ScrapeConfig for prometheus.yml's job %s", name)
+					continue
+				}
+				if !reflect.DeepEqual(g, w) {
+					t.Errorf("job %s:\nScrapeConfig  %+v\nprometheus.yml %+v", name, g, w)
+				}
+			}
+			for name := range got {
+				if _, ok := want[name]; !ok {
+					t.Errorf("ScrapeConfig %s has no job in prometheus.yml", name)
+				}
+			}
+		})
 	}
 }
 
@@ -730,7 +738,7 @@ func TestPrometheusOperatorForecast(t *testing.T) {
 		t.Fatal(err)
 	}
 	stsPath := filepath.Join(t.TempDir(), "monitoring-statefulset.hcl")
-	if err := os.WriteFile(stsPath, []byte(promopEngineLine.ReplaceAllString(string(b), "")), 0o644); err != nil {
+	if err := os.WriteFile(stsPath, []byte(onStatefulSets(t, promopSpec, string(b))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	op, sts := forecastOf(t, promopSpec), forecastOf(t, stsPath)

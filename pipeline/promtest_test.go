@@ -9,8 +9,11 @@ package pipeline_test
 //   1. discovers the scrape targets of the rendered prometheus.yml the way
 //      Prometheus' Kubernetes service discovery would (the meta labels of
 //      discovery/kubernetes at Prometheus 3.16) on a simulated cluster built
-//      from the plan's nodes and the rendered workloads and Services, and
-//      applies each job's relabel_configs as model/relabel does;
+//      from the plan's nodes and the rendered workloads and Services (and
+//      the pods prometheus-operator and ECK make of the tree's resources,
+//      as the forecast reads them), and applies each job's relabel_configs
+//      as model/relabel does; on the operator engine the rules and jobs are
+//      what its Prometheus loads (prometheusStack, promstack_test.go);
 //   2. builds input series from a catalog of what each pinned exporter
 //      exposes (promcatalog_test.go), with the target's labels merged as a
 //      scrape merges them (honor_labels or exported_ prefixes);
@@ -49,6 +52,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
+	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/plan"
 )
@@ -183,15 +187,17 @@ type promTarget struct {
 
 // promEnv is one rendered design as Prometheus sees it.
 type promEnv struct {
-	t         *testing.T
-	ex        example
-	nodes     []simNode
-	pods      []simPod
-	services  []simService
-	objects   []manifest.Object
-	targets   map[string][]promTarget // by job
-	rules     []promRule
-	ruleFiles []string // paths below the tree
+	t        *testing.T
+	ex       example
+	nodes    []simNode
+	pods     []simPod
+	services []simService
+	objects  []manifest.Object
+	targets  map[string][]promTarget // by job
+	rules    []promRule
+	// operatorMade are the workloads of the simulated cluster an operator
+	// makes from the tree's resources (addOperatorPods).
+	operatorMade []*forecast.Workload
 }
 
 // promRule is one rule of a rendered rule file.
@@ -226,30 +232,29 @@ func newPromEnv(t *testing.T, ex example) *promEnv {
 	t.Helper()
 	e := &promEnv{t: t, ex: ex, objects: rootObjects(t, ex), targets: map[string][]promTarget{}}
 	e.simulateCluster()
+	// What the Prometheus loads, on either engine.
+	stack := prometheusStack(t, ex)
 	var cfg struct {
 		ScrapeConfigs []scrapeConfig `json:"scrape_configs"`
 	}
-	if err := yaml.Unmarshal(ex.tree[monitoringDir+"/prometheus/prometheus.yml"], &cfg); err != nil {
+	if err := yaml.Unmarshal(stack.Config, &cfg); err != nil {
 		t.Fatalf("%s: prometheus.yml: %v", ex.name, err)
 	}
 	for _, sc := range cfg.ScrapeConfigs {
 		e.discover(sc)
 	}
-	for _, p := range ex.tree.Paths() {
-		if strings.HasPrefix(p, monitoringDir+"/prometheus/") && strings.HasSuffix(p, ".rules.yml") {
-			e.ruleFiles = append(e.ruleFiles, p)
-			var f ruleFile
-			if err := yaml.UnmarshalStrict(ex.tree[p], &f); err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			for _, g := range f.Groups {
-				for _, r := range g.Rules {
-					pr := promRule{File: p, Group: g.Name, Alert: r.Alert, Record: r.Record, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
-					if r.For != nil {
-						pr.For = *r.For
-					}
-					e.rules = append(e.rules, pr)
+	for _, name := range slices.Sorted(maps.Keys(stack.Rules)) {
+		var f ruleFile
+		if err := yaml.UnmarshalStrict(stack.Rules[name], &f); err != nil {
+			t.Fatalf("%s: %s: %v", ex.name, name, err)
+		}
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				pr := promRule{File: name, Group: g.Name, Alert: r.Alert, Record: r.Record, Expr: r.Expr, Labels: r.Labels, Annotations: r.Annotations}
+				if r.For != nil {
+					pr.For = *r.For
 				}
+				e.rules = append(e.rules, pr)
 			}
 		}
 	}
@@ -311,6 +316,7 @@ func (e *promEnv) simulateCluster() {
 		}
 	}
 	e.addStrimziExporter(podAddr)
+	e.addOperatorPods(podAddr)
 }
 
 func replicas(r *int32) int {

@@ -31,20 +31,32 @@ var webAuthMounts = map[string]string{"prometheus": "/etc/prometheus/web", "aler
 
 // TestMonitoringWebAuth checks that Prometheus and Alertmanager ask every
 // client for a password and that their clients have one. In every
-// monitoring case: both serve with --web.config.file from the spec's
-// Secret (mounted, never rendered), their readiness probes run the image's
+// monitoring case on the StatefulSet engine: both serve with
+// --web.config.file from the spec's Secret (mounted, never rendered),
+// their readiness probes run the image's
 // own promtool or amtool with a client configuration that logs in (the
 // kubelet's HTTP probes cannot) and their liveness only opens the port;
 // Prometheus logs in to the Alertmanagers it alerts and the two it scrapes,
 // and Grafana's data source logs in to Prometheus. Before this test
 // Alertmanager was published with no authentication at all.
+//
+// On the operator engine the pods ask no password (validate refuses
+// web_auth_secret there), so such a case is checked for the converse:
+// nothing sends or expects the password Secret. The test fails if no case
+// runs on the StatefulSet engine.
 func TestMonitoringWebAuth(t *testing.T) {
+	checked := 0
 	for _, ex := range monitoringCases(t) {
 		m := ex.plan.Services.Monitoring
 		objs, err := manifest.Decode(builtManifests(t, ex)["manifests/monitoring"])
 		if err != nil {
 			t.Fatal(err)
 		}
+		if m.Operator != nil {
+			checkNoWebAuth(t, ex, objs)
+			continue
+		}
+		checked++
 		for _, app := range []string{"prometheus", "alertmanager"} {
 			sts := lookup[appsv1.StatefulSet](objs, m.Namespace, app)
 			if sts == nil {
@@ -116,6 +128,43 @@ func TestMonitoringWebAuth(t *testing.T) {
 		}
 		if !listed {
 			t.Errorf("%s: ARCHITECTURE.md's Secrets table must list %s/%s with its keys", ex.name, m.Namespace, m.WebAuthSecret)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no monitoring case runs on the StatefulSet engine: web authentication went unchecked")
+	}
+}
+
+// checkNoWebAuth checks an operator engine's case: Grafana's data source
+// logs in to nothing and reads no password, no pod mounts or reads the
+// web authentication Secret, and ARCHITECTURE.md does not ask for it.
+func checkNoWebAuth(t *testing.T, ex example, objs []manifest.Object) {
+	t.Helper()
+	m := ex.plan.Services.Monitoring
+	if ds := string(ex.tree[monitoringDir+"/grafana/datasources.yaml"]); ds == "" || strings.Contains(ds, "basicAuth") {
+		t.Errorf("%s: on the operator engine Grafana's data source must not log in:\n%s", ex.name, ds)
+	}
+	for _, o := range objs {
+		tmpl, _ := manifest.PodTemplate(o.Object)
+		if tmpl == nil {
+			continue
+		}
+		for _, v := range tmpl.Spec.Volumes {
+			if v.Secret != nil && v.Secret.SecretName == m.WebAuthSecret {
+				t.Errorf("%s: %s mounts Secret %s, which the operator engine does not use", ex.name, o, m.WebAuthSecret)
+			}
+		}
+		for _, c := range tmpl.Spec.Containers {
+			for _, e := range c.Env {
+				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Name == m.WebAuthSecret {
+					t.Errorf("%s: %s reads %s from Secret %s, which the operator engine does not use", ex.name, o, e.Name, m.WebAuthSecret)
+				}
+			}
+		}
+	}
+	for _, s := range ex.plan.Services.Secrets() {
+		if s.Namespace == m.Namespace && s.Name == m.WebAuthSecret {
+			t.Errorf("%s: ARCHITECTURE.md asks for Secret %s/%s, which the operator engine does not use", ex.name, s.Namespace, s.Name)
 		}
 	}
 }

@@ -531,8 +531,15 @@ func checkMonitoringObjects(t *testing.T, ex example) {
 	byName := map[string]manifest.Object{}
 	for _, o := range objs {
 		byName[o.GVK.Kind+"/"+o.Name] = o
-		if sec, ok := o.Object.(*corev1.Secret); ok && !operatorSecret(t, ex, sec) {
-			t.Errorf("%s: the output must never contain a Secret", o)
+		if sec, ok := o.Object.(*corev1.Secret); ok {
+			// Only the operator engine's Alertmanager configuration: the
+			// rendered alertmanager.yml, which checkAlertmanagerConfig
+			// checks for credentials.
+			checkConfigSecret(t, ex, sec)
+			if m.Operator == nil || sec.Name != m.Operator.AlertmanagerConfigSecret || len(sec.Data) != 1 ||
+				string(sec.Data["alertmanager.yaml"]) != string(ex.tree[monitoringDir+"/alertmanager/alertmanager.yml"]) {
+				t.Errorf("%s: the monitoring stack's one Secret is the operator's Alertmanager configuration, alertmanager.yml as key alertmanager.yaml", o)
+			}
 		}
 		if o.Namespace != m.Namespace && o.GVK.Kind != "ClusterRole" && o.GVK.Kind != "ClusterRoleBinding" {
 			t.Errorf("%s is not in namespace %q", o, m.Namespace)
@@ -781,26 +788,6 @@ func checkOperatorMonitoring(t *testing.T, ex example, byName map[string]manifes
 			t.Errorf("the forecast counts %s with %d pods; want StatefulSets %v in %s", w, w.Replicas, want, m.Namespace)
 		}
 	}
-}
-
-// operatorSecret reports whether sec is one of the two Secrets of the
-// operator engine, neither of which carries a secret: the service account
-// token Secret, empty (the API server's token controller fills it), and
-// the Alertmanager's configuration, exactly the rendered alertmanager.yml
-// (which checkAlertmanagerConfig checks for credentials).
-func operatorSecret(t *testing.T, ex example, sec *corev1.Secret) bool {
-	t.Helper()
-	m := ex.plan.Services.Monitoring
-	if m.Operator == nil {
-		return false
-	}
-	switch sec.Name {
-	case m.Operator.TokenSecret:
-		return sec.Type == corev1.SecretTypeServiceAccountToken && len(sec.Data)+len(sec.StringData) == 0
-	case m.Operator.AlertmanagerConfigSecret:
-		return len(sec.Data) == 1 && string(sec.Data["alertmanager.yaml"]) == string(ex.tree[monitoringDir+"/alertmanager/alertmanager.yml"])
-	}
-	return false
 }
 
 // checkMonitoringPod checks what checkPod leaves out: limits on CPU, a

@@ -429,7 +429,6 @@ func orDefault(s, d string) string {
 // selects.
 func scrapeConfigJobs(t *testing.T, c *kafkaCase) map[string]scrapeJob {
 	t.Helper()
-	o := c.plan.Services.Monitoring.Operator
 	// The scrape classes of the Prometheus that send its pod's own token,
 	// which the kubelet mounts and rotates.
 	tokenClasses := map[string]bool{}

@@ -869,8 +869,7 @@ func crdKind(objs []controlplane.Object, group, resource string) (kind, version 
 				}
 			}
 		}
-		b, err := json.Marshal(x)
-		if err != nil || json.Unmarshal(b, &crd) != nil || crd.Spec.Group != group || crd.Spec.Names.Plural != resource {
+		if x.Into(&crd) != nil || crd.Spec.Group != group || crd.Spec.Names.Plural != resource {
 			continue
 		}
 		for _, v := range crd.Spec.Versions {

@@ -215,7 +215,7 @@ func TestVPATargets(t *testing.T) {
 				}
 			}
 		}
-		scalable, granted := scaleSubresources(objs), recommenderScaleReads(t, objs)
+		scales, granted := crdScales(objs), recommenderScaleReads(t, objs)
 		covered := map[string]int{}
 		for _, o := range objs {
 			v, ok := o.Object.(*vpav1.VerticalPodAutoscaler)
@@ -242,7 +242,7 @@ func TestVPATargets(t *testing.T) {
 			key := ref.Kind + "/" + v.Namespace + "/" + ref.Name
 			if ref.APIVersion != "apps/v1" {
 				gk := groupKind(ref.APIVersion, ref.Kind)
-				if sc, ok := scalable[gk]; !ok {
+				if sc := scales[gk]; !sc.served {
 					t.Errorf("%s: %s targets %s %s, which has no scale subresource", ex.name, o, ref.APIVersion, key)
 				} else {
 					if !granted[sc.resource] {
@@ -257,10 +257,12 @@ func TestVPATargets(t *testing.T) {
 				key = madeFrom[ref.APIVersion+" "+key]
 			} else if owner, ok := owners[key]; ok {
 				gk := groupKind(owner.APIVersion, owner.Kind)
-				if _, ok := scalable[gk]; ok {
+				if sc, ok := scales[gk]; !ok {
+					t.Errorf("%s: %s targets %s, whose owner %s no CRD of the tree defines", ex.name, o, key, gk)
+				} else if sc.served {
 					t.Errorf("%s: %s targets %s, which %s %s owns: the recommender refuses it; target the %s", ex.name, o, key, owner.Kind, owner.Name, owner.Kind)
-				} else if res := ownerScale(objs, gk); !granted[res] {
-					t.Errorf("%s: %s targets %s, whose owner's scale %s the recommender may not read (Forbidden, not NotFound: ConfigUnsupported)", ex.name, o, key, res)
+				} else if !granted[sc.resource] {
+					t.Errorf("%s: %s targets %s, whose owner's scale %s the recommender may not read (Forbidden, not NotFound: ConfigUnsupported)", ex.name, o, key, sc.resource)
 				}
 			}
 			tmpl, ok := workloads[key]
@@ -517,14 +519,20 @@ func groupKind(apiVersion, kind string) string {
 	return group + "/" + kind
 }
 
-// scaleSubresource is a CRD's scale subresource: "group/plural/scale", and
-// the field of the resource it maps to replicas.
-type scaleSubresource struct{ resource, specReplicasPath string }
+// crdScale is what a CRD of the tree says of its kind's scale
+// subresource: its path, "group/plural/scale" (which the recommender asks
+// for whether or not it is served), whether a version serves it, and the
+// field of the resource it maps to replicas.
+type crdScale struct {
+	resource         string
+	served           bool
+	specReplicasPath string
+}
 
-// scaleSubresources maps the group and kind of every CRD of objs that
-// serves a scale subresource to that subresource.
-func scaleSubresources(objs []manifest.Object) map[string]scaleSubresource {
-	out := map[string]scaleSubresource{}
+// crdScales maps the group and kind of every CRD of objs, "group/Kind", to
+// its scale subresource.
+func crdScales(objs []manifest.Object) map[string]crdScale {
+	out := map[string]crdScale{}
 	for _, o := range objs {
 		u, ok := o.Object.(*unstructured.Unstructured)
 		if !ok || o.GVK.Kind != "CustomResourceDefinition" {
@@ -533,33 +541,17 @@ func scaleSubresources(objs []manifest.Object) map[string]scaleSubresource {
 		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
 		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
 		plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
+		sc := crdScale{resource: group + "/" + plural + "/scale"}
 		versions, _, _ := unstructured.NestedSlice(u.Object, "spec", "versions")
 		for _, v := range versions {
 			if scale, ok, _ := unstructured.NestedMap(v.(map[string]any), "subresources", "scale"); ok {
-				path, _ := scale["specReplicasPath"].(string)
-				out[group+"/"+kind] = scaleSubresource{group + "/" + plural + "/scale", path}
+				sc.served = true
+				sc.specReplicasPath, _ = scale["specReplicasPath"].(string)
 			}
 		}
+		out[group+"/"+kind] = sc
 	}
 	return out
-}
-
-// ownerScale is the scale subresource the recommender asks for of an
-// owner's kind (one the tree's CRDs define), "group/plural/scale".
-func ownerScale(objs []manifest.Object, gk string) string {
-	for _, o := range objs {
-		u, ok := o.Object.(*unstructured.Unstructured)
-		if !ok || o.GVK.Kind != "CustomResourceDefinition" {
-			continue
-		}
-		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
-		kind, _, _ := unstructured.NestedString(u.Object, "spec", "names", "kind")
-		if group+"/"+kind == gk {
-			plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
-			return group + "/" + plural + "/scale"
-		}
-	}
-	return gk + ": no CRD in the tree"
 }
 
 // recommenderScaleReads lists the scale subresources the recommender's

@@ -59,7 +59,8 @@ func (es *eckElasticsearch) workloads(component string) []*Workload {
 		labels := map[string]string{eckTypeLabel: "elasticsearch"}
 		maps.Copy(labels, ns.PodTemplate.Metadata.Labels)
 		maps.Copy(labels, selector)
-		out = append(out, &Workload{Kind: KindStatefulSet, Operator: OperatorECK, From: ResourceRef{es.APIVersion, es.Kind, es.Name}, Owner: ResourceRef{es.APIVersion, es.Kind, es.Name},
+		self := ResourceRef{es.APIVersion, es.Kind, es.Name} // it makes the StatefulSet and owns it
+		out = append(out, &Workload{Kind: KindStatefulSet, Operator: OperatorECK, From: self, Owner: self,
 			Namespace: es.Namespace, Name: name, Component: component,
 			Replicas: ns.Count, Selector: &metav1.LabelSelector{MatchLabels: selector},
 			Template:       corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: ns.PodTemplate.Spec},
@@ -86,7 +87,8 @@ func (kb *eckKibana) workload(component string) *Workload {
 	labels := map[string]string{eckTypeLabel: "kibana"}
 	maps.Copy(labels, kb.Spec.PodTemplate.Metadata.Labels)
 	maps.Copy(labels, selector)
-	return &Workload{Kind: KindDeployment, Operator: OperatorECK, From: ResourceRef{kb.APIVersion, kb.Kind, kb.Name}, Owner: ResourceRef{kb.APIVersion, kb.Kind, kb.Name},
+	self := ResourceRef{kb.APIVersion, kb.Kind, kb.Name} // it makes the Deployment and owns it
+	return &Workload{Kind: KindDeployment, Operator: OperatorECK, From: self, Owner: self,
 		Namespace: kb.Namespace, Name: kb.Name + "-kb", Component: component,
 		Replicas: kb.Spec.Count, Selector: &metav1.LabelSelector{MatchLabels: selector},
 		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: kb.Spec.PodTemplate.Spec}}

@@ -80,7 +80,8 @@ func (r *operatorPods) workload(app, component string) *Workload {
 		replicas = int(*r.Spec.Replicas)
 	}
 	s := r.Spec
-	w := &Workload{Kind: KindStatefulSet, Operator: OperatorPrometheus, From: ResourceRef{r.APIVersion, r.Kind, r.Name}, Owner: ResourceRef{r.APIVersion, r.Kind, r.Name},
+	self := ResourceRef{r.APIVersion, r.Kind, r.Name} // it makes the StatefulSet and owns it
+	w := &Workload{Kind: KindStatefulSet, Operator: OperatorPrometheus, From: self, Owner: self,
 		Namespace: r.Namespace, Name: name, Component: component,
 		Replicas: replicas, Selector: &metav1.LabelSelector{MatchLabels: selector},
 		Template: corev1.PodTemplateSpec{

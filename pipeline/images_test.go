@@ -192,7 +192,7 @@ func madePods(t *testing.T, objs []manifest.Object) []madePod {
 			}
 			for key, data := range cm.Data {
 				if key == "spark-defaults.conf" {
-					conf := sparkConf(data)
+					conf := sparkDefaults(t, o.String()+" "+key, []byte(data))
 					image := func(role string) string {
 						for _, k := range []string{"spark.kubernetes." + role + ".container.image", "spark.kubernetes.container.image"} {
 							if conf[k] != "" {
@@ -326,21 +326,6 @@ func mergeByName(operator, resource []corev1.Container) []corev1.Container {
 		}
 	}
 	return out
-}
-
-// sparkConf reads a spark-defaults.conf: a key, white space, its value.
-func sparkConf(data string) map[string]string {
-	conf := map[string]string{}
-	for _, line := range strings.Split(data, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, " "); ok {
-			conf[k] = strings.TrimSpace(v)
-		}
-	}
-	return conf
 }
 
 // sparkAppImages is what decides the images of a SparkApplication's pods.

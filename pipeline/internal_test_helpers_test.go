@@ -55,12 +55,30 @@ func renderLoaded(s *spec.Spec, loadDiags hcl.Diagnostics) (*plan.Plan, render.T
 	return p, tree, diags, err
 }
 
-// example is one spec of blueprints/ with its rendered tree.
+// example is one spec of blueprints/ with its rendered tree, and the
+// capacity forecast of that tree when it was rendered with it (see
+// exampleForecast).
 type example struct {
-	name string
-	path string
-	plan *plan.Plan
-	tree render.Tree
+	name     string
+	path     string
+	plan     *plan.Plan
+	tree     render.Tree
+	forecast *forecast.Forecast
+}
+
+// exampleForecast returns the capacity forecast of an example's tree: the
+// one rendered with it, or, for a variant rendered without, a new
+// rendering's.
+func exampleForecast(t *testing.T, ex example) *forecast.Forecast {
+	t.Helper()
+	if ex.forecast != nil {
+		return ex.forecast
+	}
+	_, fc, err := render.RenderForecast(ex.plan, render.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", ex.name, err)
+	}
+	return fc
 }
 
 // examples loads and renders every spec in blueprints/.
@@ -105,9 +123,9 @@ func renderWarned(t *testing.T, path string) (example, hcl.Diagnostics) {
 	s, ld := spec.NewLoader().Load(path, spec.Options{})
 	var pl *plan.Plan
 	var tree render.Tree
+	var fc *forecast.Forecast
 	var err error
 	diags := validate.RunWith(s, ld, func() hcl.Diagnostics {
-		var fc *forecast.Forecast
 		pl = plan.Build(s)
 		tree, fc, err = render.RenderForecast(pl, render.Options{})
 		if err != nil {
@@ -123,7 +141,7 @@ func renderWarned(t *testing.T, path string) (example, hcl.Diagnostics) {
 	}
 	name := filepath.Base(path)
 	name = name[:len(name)-len(filepath.Ext(name))]
-	return example{name: name, path: path, plan: pl, tree: tree}, diags
+	return example{name: name, path: path, plan: pl, tree: tree, forecast: fc}, diags
 }
 
 // lockLines are an images block's lock_file and require_digest lines.

@@ -9,7 +9,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/blueprint-dev/blueprint/forecast"
-	"github.com/blueprint-dev/blueprint/render"
 )
 
 // inventoryCount is a Pods cell that opens with the pod count of one
@@ -54,10 +53,7 @@ func TestInventoryMatchesManifests(t *testing.T) {
 		if j := strings.Index(doc[1:], "\n### "); j >= 0 {
 			doc = doc[:j+1]
 		}
-		_, fc, err := render.RenderForecast(ex.plan, render.Options{})
-		if err != nil {
-			t.Fatalf("%s: %v", ex.name, err)
-		}
+		fc := exampleForecast(t, ex)
 		// The forecast's replicas of the tree's own workloads are the
 		// objects' (an autoscaled Deployment leaves them unset).
 		objReplicas := map[string]int32{}

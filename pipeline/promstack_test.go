@@ -235,12 +235,8 @@ func operatorMonitoringPods(t *testing.T, ex example) []*forecast.Workload {
 // operators make from the example's resources.
 func operatorWorkloads(t *testing.T, ex example, operators ...string) []*forecast.Workload {
 	t.Helper()
-	_, fc, err := render.RenderForecast(ex.plan, render.Options{})
-	if err != nil {
-		t.Fatalf("%s: %v", ex.name, err)
-	}
 	var out []*forecast.Workload
-	for _, w := range fc.Workloads {
+	for _, w := range exampleForecast(t, ex).Workloads {
 		if slices.Contains(operators, w.Operator) {
 			out = append(out, w)
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/render"
 )
 
 // strimziNetworkPolicy is the ingress NetworkPolicy the Strimzi operator
@@ -71,11 +70,7 @@ func strimziNetworkPolicy(t *testing.T, objs []manifest.Object) *networkingv1.Ne
 // has them.
 func strimziPod(t *testing.T, ex example, ns, name string) netPod {
 	t.Helper()
-	_, fc, err := render.RenderForecast(ex.plan, render.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range fc.Workloads {
+	for _, w := range exampleForecast(t, ex).Workloads {
 		if w.Kind == forecast.KindStrimziPodSet && w.Namespace == ns && w.Name == name {
 			return netPod{ns, labels.Set(w.Template.Labels)}
 		}

@@ -20,7 +20,6 @@ import (
 	"github.com/blueprint-dev/blueprint/forecast"
 	"github.com/blueprint-dev/blueprint/internal/manifest"
 	"github.com/blueprint-dev/blueprint/plan"
-	"github.com/blueprint-dev/blueprint/render"
 	"github.com/blueprint-dev/blueprint/spec"
 )
 
@@ -203,11 +202,7 @@ func TestVPATargets(t *testing.T) {
 		owners := map[string]forecast.ResourceRef{} // workload key → the resource that owns it
 		madeFrom := map[string]string{}             // "apiVersion Kind/namespace/name" of a resource → workload key
 		if vpa != nil {
-			_, f, err := render.RenderForecast(ex.plan, render.Options{})
-			if err != nil {
-				t.Fatalf("%s: %v", ex.name, err)
-			}
-			for _, w := range f.Workloads {
+			for _, w := range exampleForecast(t, ex).Workloads {
 				if w.OperatorMade() {
 					key := w.Kind + "/" + w.Namespace + "/" + w.Name
 					workloads[key], owners[key] = &w.Template, w.Owner
